@@ -1,0 +1,67 @@
+// Credentials and region resolution, AWS CLI compatible. The resolution is
+// pure: the environment and the file contents are inputs. load_inputs() is
+// the only function that touches the process environment and the disk.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "s3merge/error.hpp"
+#include "s3merge/sigv4.hpp"
+
+namespace s3merge::aws {
+
+// An INI file as the AWS CLI reads it: sections of key = value pairs.
+// Keys are lower-cased, values trimmed; '#' and ';' start comment lines;
+// indented continuation lines (nested "s3 =" blocks) are kept as
+// "parent.child" keys. Later duplicates win.
+struct ini_file {
+    std::map<std::string, std::map<std::string, std::string>> sections;
+    const std::string* get(std::string_view section, std::string_view key) const;
+};
+// Errors: config_error with diag.detail "line N: ...".
+std::error_code parse_ini(std::string_view text, ini_file& out, diagnostics& diag);
+
+struct config_inputs {
+    // Relevant environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    // AWS_SESSION_TOKEN, AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_REGION,
+    // AWS_DEFAULT_REGION, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE,
+    // AWS_CA_BUNDLE, AWS_ENDPOINT_URL, HOME).
+    std::map<std::string, std::string> env;
+    std::string cli_profile;  // --profile
+    std::string cli_region;   // --region
+    std::optional<std::string> credentials_text;  // contents of the credentials file, if it exists
+    std::optional<std::string> config_text;       // contents of the config file, if it exists
+    std::string credentials_path;                 // for messages
+    std::string config_path;
+};
+
+struct resolved_config {
+    credentials creds;
+    std::string region;            // may be empty: callers decide the default
+    std::string profile;           // the profile in use ("default" if none named)
+    std::string credentials_source;  // "environment", "credentials file <path> [profile]", ...
+    std::string region_source;
+    std::string ca_bundle;         // AWS_CA_BUNDLE or profile ca_bundle
+    std::string endpoint_url;      // AWS_ENDPOINT_URL or profile endpoint_url
+};
+
+// Precedence (as the AWS CLI): credentials — a named profile (--profile)
+// wins over environment keys; otherwise environment keys
+// (AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN]), then the
+// profile (AWS_PROFILE, else "default") in the credentials file, then in the
+// config file. Region — --region, AWS_REGION, AWS_DEFAULT_REGION, the
+// profile's region in the config file. A named profile that exists in
+// neither file is an error (config_error naming the profile and both paths);
+// missing credentials are no_credentials with a hint.
+std::error_code resolve_config(const config_inputs& in, resolved_config& out, diagnostics& diag);
+
+// Reads the environment and the files named by AWS_SHARED_CREDENTIALS_FILE /
+// AWS_CONFIG_FILE (default ~/.aws/credentials, ~/.aws/config).
+config_inputs load_inputs(std::string cli_profile, std::string cli_region);
+
+} // namespace s3merge::aws

@@ -1,0 +1,104 @@
+// The async S3 client: for each call, build (pure) -> sign (pure) -> send ->
+// read -> parse (pure), with retries of retryable errors and a per-bucket
+// region cache (a wrong_region answer carrying x-amz-bucket-region is
+// followed once). Lives on one executor; not thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "s3merge/error.hpp"
+#include "s3merge/http/client.hpp"
+#include "s3merge/retry.hpp"
+#include "s3merge/s3/endpoint.hpp"
+#include "s3merge/s3/ops.hpp"
+#include "s3merge/sigv4.hpp"
+
+namespace s3merge::s3 {
+
+struct client_config {
+    endpoint_options endpoint;
+    std::string region = "us-east-1";  // default signing region
+    credentials creds;
+    http::client_options http;
+    retry_policy retry;
+    // When set, receives the canonical request and string to sign of every
+    // request (never a secret, token or signature).
+    std::function<void(std::string_view)> debug;
+};
+
+struct client_stats {
+    std::uint64_t requests = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t throttles = 0;
+};
+
+class client {
+public:
+    client(boost::asio::any_io_executor ex, client_config cfg);
+    ~client();
+
+    std::error_code init(diagnostics& diag);
+
+    // Target for a bucket in its (cached or configured) region.
+    std::error_code target_for(std::string_view bucket, target& out, diagnostics& diag);
+    // Remembers a bucket's region (learnt from HeadBucket or a redirect).
+    void set_bucket_region(std::string_view bucket, std::string region);
+    std::string bucket_region(std::string_view bucket) const;
+
+    // Signs and sends `req` to `t`, retrying retryable errors per the policy.
+    // Returns the transport error, or {} with the response in `resp` (which
+    // may be any HTTP status: the typed calls below check it).
+    boost::asio::awaitable<std::error_code> execute(const target& t, http_request req,
+                                                    http_response& resp, diagnostics& diag);
+
+    // Typed operations. diag gets operation, bucket, key and region.
+    boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket,
+                                                            list_objects_v2_params p,
+                                                            list_objects_v2_result& out,
+                                                            diagnostics& diag);
+    boost::asio::awaitable<std::error_code> head_bucket(std::string bucket, head_bucket_result& out,
+                                                        diagnostics& diag);
+    boost::asio::awaitable<std::error_code> head_object(std::string bucket, head_object_params p,
+                                                        head_object_result& out, diagnostics& diag);
+    boost::asio::awaitable<std::error_code> copy_object(std::string bucket, copy_object_params p,
+                                                        copy_object_result& out, diagnostics& diag);
+    boost::asio::awaitable<std::error_code> delete_objects(std::string bucket,
+                                                           delete_objects_params p,
+                                                           delete_objects_result& out,
+                                                           diagnostics& diag);
+    boost::asio::awaitable<std::error_code> put_object(std::string bucket, put_object_params p,
+                                                       put_object_result& out, diagnostics& diag);
+    boost::asio::awaitable<std::error_code> create_bucket(std::string bucket,
+                                                          create_bucket_params p,
+                                                          diagnostics& diag);
+    boost::asio::awaitable<std::error_code> delete_bucket(std::string bucket, diagnostics& diag);
+
+    const client_stats& stats() const { return stats_; }
+    http::client& http() { return *http_; }
+    const client_config& config() const { return cfg_; }
+
+private:
+    // Runs build -> execute -> parse, following one region redirect.
+    template <class Build, class Parse>
+    boost::asio::awaitable<std::error_code> call(std::string_view op, const std::string& bucket,
+                                                 std::string_view key, Build build, Parse parse,
+                                                 diagnostics& diag);
+
+    boost::asio::any_io_executor ex_;
+    client_config cfg_;
+    std::unique_ptr<http::client> http_;
+    sigv4::signer signer_;
+    std::map<std::string, std::string, std::less<>> regions_;
+    std::mt19937_64 rng_;
+    client_stats stats_;
+};
+
+} // namespace s3merge::s3

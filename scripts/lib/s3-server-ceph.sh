@@ -1,0 +1,136 @@
+# shellcheck shell=bash disable=SC2154
+# The Ceph part of scripts/s3-server: config, monitor, OSD, radosgw, S3 user.
+# Sourced after s3-server-common.sh. Facts behind each setting are in
+# /work/shared/RGW-NOTES.md and docs/local-s3-server.md.
+
+# Every ceph tool gets our config explicitly; CEPH_CONF covers anything the
+# tools spawn, so /etc/ceph/ceph.conf is never read.
+ceph_tool() {
+  CEPH_CONF=${conf} "$@"
+}
+
+write_ceph_conf() {
+  local fsid=$1
+  # $name / $id are expanded by Ceph itself (mon.a, osd.0, client.rgw, ...).
+  cat >"${conf}" <<EOF
+# Written by scripts/s3-server; throw-away single-node cluster.
+[global]
+fsid = ${fsid}
+mon host = v2:127.0.0.1:${mon_port}
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind msgr1 = false
+ms bind msgr2 = true
+ms bind ipv6 = false
+ms bind port min = ${osd_port_min}
+ms bind port max = ${osd_port_max}
+auth cluster required = none
+auth service required = none
+auth client required = none
+# No keyring exists or is needed with auth none; never look in /etc/ceph.
+keyring = ${state_dir}/no-keyring
+run dir = ${run_dir}
+pid file = ${run_dir}/\$name.pid
+admin socket = ${run_dir}/\$name.asok
+log file = ${log_dir}/\$name.log
+mon cluster log file = ${log_dir}/cluster.log
+crash dir = ${state_dir}/crash
+log to syslog = false
+err to syslog = false
+clog to syslog = false
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+mon allow pool size one = true
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+osd crush chooseleaf type = 0
+# Data lives in RAM; a nearly full /tmp must not stop the monitor.
+mon data avail warn = 1
+mon data avail crit = 0
+
+[mon]
+mon data = ${state_dir}/mon/\$id
+# Without this each of the ~7 pools radosgw creates waits a 1 s paxos round.
+paxos propose interval = 0.1
+
+[osd]
+osd data = ${state_dir}/osd/\$id
+osd journal = ${state_dir}/osd/\$id/journal
+osd objectstore = memstore
+memstore device bytes = ${memstore_bytes}
+
+[client]
+# The ceph CLI and radosgw-admin are short-lived: no admin socket for them.
+admin socket =
+# radosgw defaults to "secure", which cannot work with auth none.
+ms mon client mode = crc
+
+[client.rgw]
+admin socket = ${run_dir}/\$name.asok
+rgw frontends = beast endpoint=127.0.0.1:${http_port}
+rgw data = ${state_dir}/rgw
+# No "rgw dns name": every request is path-style, whatever the Host header.
+EOF
+}
+
+# Starts a ceph daemon (it forks and writes its pid file); $1 is our name
+# for it, the rest its command line. Its early stdout/stderr go to a file.
+start_ceph_daemon() {
+  local name=$1
+  shift
+  if ! ceph_tool "$@" -c "${conf}" </dev/null >>"${log_dir}/${name}.out" 2>&1; then
+    fail "${name}" "${name} failed to start"
+  fi
+  wait_pid_file "${name}"
+}
+
+# Polls GET / on radosgw until it answers (any HTTP status), or fails.
+wait_rgw() {
+  local deadline code
+  deadline=$(($(now_us) + start_timeout * 1000000))
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 2 \
+      "http://127.0.0.1:${http_port}/" 2>/dev/null) || true
+    [[ ${code} == 200 ]] && return 0
+    daemon_running rgw || fail rgw "radosgw exited while starting"
+    (($(now_us) < deadline)) || fail rgw "radosgw did not answer on 127.0.0.1:${http_port} within ${start_timeout}s"
+    sleep 0.1
+  done
+}
+
+# Starts monitor, OSD and radosgw; radosgw is not serving yet on return.
+start_ceph() {
+  local fsid osd_uuid osd_id out
+  fsid=$(uuidgen)
+  osd_uuid=$(uuidgen)
+  write_ceph_conf "${fsid}"
+
+  out=${log_dir}/mon.out
+  ceph_tool monmaptool --create --fsid "${fsid}" --addv a "[v2:127.0.0.1:${mon_port}]" \
+    "${state_dir}/monmap" >>"${out}" 2>&1 || fail mon "monmaptool failed"
+  ceph_tool ceph-mon -c "${conf}" -i a --mkfs --monmap "${state_dir}/monmap" \
+    </dev/null >>"${out}" 2>&1 || fail mon "ceph-mon --mkfs failed"
+  start_ceph_daemon mon ceph-mon -i a
+
+  out=${log_dir}/osd.out
+  osd_id=$(ceph_tool ceph -c "${conf}" --connect-timeout 30 osd new "${osd_uuid}" 2>>"${out}") ||
+    fail osd "'ceph osd new' failed"
+  [[ ${osd_id} == 0 ]] || fail osd "'ceph osd new' gave osd id '${osd_id}', expected 0"
+  ceph_tool ceph-osd -c "${conf}" -i 0 --mkfs --osd-uuid "${osd_uuid}" \
+    </dev/null >>"${out}" 2>&1 || fail osd "ceph-osd --mkfs failed"
+  start_ceph_daemon osd ceph-osd -i 0
+
+  start_ceph_daemon rgw radosgw -n client.rgw
+}
+
+# Waits for radosgw (it creates its pools first, ~1 s) and adds the S3 user.
+finish_ceph() {
+  local out=${log_dir}/rgw.out
+  wait_rgw
+  ceph_tool radosgw-admin -c "${conf}" user create --uid=s3merge --display-name="s3merge tests" \
+    --access-key="${access_key}" --secret-key="${secret_key}" \
+    </dev/null >>"${out}" 2>&1 || fail rgw "radosgw-admin user create failed"
+}

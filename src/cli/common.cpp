@@ -1,0 +1,136 @@
+#include "cli/common.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "s3merge/aws/config.hpp"
+
+namespace s3merge::cli {
+
+namespace asio = boost::asio;
+
+std::vector<option_spec> common_options() {
+    return {
+        {"endpoint-url", true, false, "URL", "S3 endpoint (e.g. http://127.0.0.1:7480); default: AWS for the region"},
+        {"region", true, false, "REGION", "signing region (else AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)"},
+        {"profile", true, false, "NAME", "profile from the shared credentials/config files"},
+        {"ca-bundle", true, false, "FILE", "PEM file of CAs to trust for TLS (else AWS_CA_BUNDLE, else system)"},
+        {"addressing-style", true, false, "auto|path|virtual", "bucket in the path or in the host name (default auto)"},
+        {"no-verify-ssl", false, false, "", "do not verify TLS certificates (unsafe; for testing only)"},
+        {"max-attempts", true, false, "N", "attempts per request, including the first (default 5)"},
+        {"debug", false, false, "", "print each canonical request and string to sign (no secrets)"},
+        {"help", false, false, "", "show this help"},
+    };
+}
+
+int exit_code_for(std::error_code ec) {
+    if (!ec) return exit_ok;
+    if (ec.category() != s3merge_category()) return exit_failed;
+    switch (static_cast<errc>(ec.value())) {
+    case errc::invalid_argument:
+    case errc::invalid_url: return exit_usage;
+    case errc::no_credentials:
+    case errc::config_error: return exit_config;
+    case errc::resolve_failed:
+    case errc::connect_failed:
+    case errc::timeout:
+    case errc::connection_closed:
+    case errc::tls_error:
+    case errc::tls_verify_failed:
+    case errc::protocol_error: return exit_network;
+    case errc::cancelled: return exit_interrupted;
+    default: return exit_failed;
+    }
+}
+
+void print_error(std::error_code ec, const diagnostics& diag) {
+    std::string line = "s3merge: error: " + diag.to_string();
+    if (diag.http_status == 0 && diag.s3_code.empty() && diag.detail.empty()) line += " " + ec.message();
+    auto hint = hint_for(ec, diag);
+    if (!hint.empty()) line += " — " + hint;
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void print_usage_error(std::string_view command, std::string_view message) {
+    std::fprintf(stderr, "s3merge %.*s: %.*s (see 's3merge %.*s --help')\n", int(command.size()),
+                 command.data(), int(message.size()), message.data(), int(command.size()),
+                 command.data());
+}
+
+int make_client_config(const parsed_args& args, s3::client_config& cfg) {
+    auto inputs = aws::load_inputs(args.value("profile"), args.value("region"));
+    aws::resolved_config rc;
+    diagnostics diag;
+    diag.operation = "configuration";
+    if (auto ec = aws::resolve_config(inputs, rc, diag)) {
+        print_error(ec, diag);
+        return exit_config;
+    }
+    cfg.creds = rc.creds;
+    cfg.region = rc.region.empty() ? "us-east-1" : rc.region;
+    cfg.endpoint.endpoint_url = args.value("endpoint-url", rc.endpoint_url);
+    if (auto style = args.value("addressing-style"); !style.empty()) {
+        if (s3::parse_addressing_style(style, cfg.endpoint.style)) {
+            std::fprintf(stderr, "s3merge: --addressing-style must be auto, path or virtual, not '%s'\n",
+                         style.c_str());
+            return exit_usage;
+        }
+    }
+    cfg.http.ca_bundle = args.value("ca-bundle", rc.ca_bundle);
+    cfg.http.verify_peer = !args.flag("no-verify-ssl");
+    cfg.retry.max_attempts = 5;
+    if (args.has("max-attempts")) {
+        try {
+            cfg.retry.max_attempts = std::stoi(args.value("max-attempts"));
+        } catch (...) {
+            cfg.retry.max_attempts = 0;
+        }
+        if (cfg.retry.max_attempts < 1 || cfg.retry.max_attempts > 100) {
+            std::fprintf(stderr, "s3merge: --max-attempts must be a number from 1 to 100\n");
+            return exit_usage;
+        }
+    }
+    if (args.flag("debug")) {
+        cfg.debug = [](std::string_view text) {
+            std::fprintf(stderr, "%.*s\n", int(text.size()), text.data());
+        };
+    }
+    return exit_ok;
+}
+
+int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
+    asio::io_context io(1);
+    int rc = exit_failed;
+    bool interrupted = false;
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        interrupted = true;
+        io.stop();
+    });
+    asio::co_spawn(io, body(io), [&](std::exception_ptr e, int result) {
+        signals.cancel();
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
+            }
+            rc = exit_failed;
+            return;
+        }
+        rc = result;
+    });
+    io.run();
+    if (interrupted) {
+        std::fprintf(stderr, "s3merge: interrupted\n");
+        return exit_interrupted;
+    }
+    return rc;
+}
+
+} // namespace s3merge::cli

@@ -1,0 +1,55 @@
+// Shared pieces of the command-line tools: common options, building a client
+// configuration from flags/environment/profile, running a coroutine, and
+// printing one-line errors. Exceptions stop here.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "cli/args.hpp"
+#include "s3merge/client/s3_client.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::cli {
+
+// Documented exit codes (README, --help).
+enum exit_code : int {
+    exit_ok = 0,
+    exit_failed = 1,        // an S3 operation failed (or some objects did)
+    exit_usage = 2,         // bad command line or argument
+    exit_config = 3,        // credentials / configuration / region
+    exit_network = 4,       // connection, DNS, TLS, timeouts
+    exit_interrupted = 130, // SIGINT / SIGTERM
+};
+
+std::vector<option_spec> common_options();
+
+// Fills cfg from flags, environment and profile. On error prints one line
+// and returns the exit code (else exit_ok).
+int make_client_config(const parsed_args& args, s3::client_config& cfg);
+
+// Maps an error to the exit code family.
+int exit_code_for(std::error_code ec);
+
+// Prints "s3merge: <what failed>: <diag> — <hint>" on one line to stderr.
+void print_error(std::error_code ec, const diagnostics& diag);
+void print_usage_error(std::string_view command, std::string_view message);
+
+// Runs `body` on a fresh io_context until it finishes, returning its exit
+// code; SIGINT/SIGTERM stop it with exit_interrupted.
+int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> body);
+
+using command_fn = int (*)(const std::vector<std::string>& args);
+
+int cmd_ls(const std::vector<std::string>& args);
+int cmd_cp(const std::vector<std::string>& args);
+int cmd_mb(const std::vector<std::string>& args);
+int cmd_rb(const std::vector<std::string>& args);
+int cmd_put(const std::vector<std::string>& args);
+
+} // namespace s3merge::cli

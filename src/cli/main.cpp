@@ -1,0 +1,61 @@
+// s3merge entry point: dispatches to a command. Exceptions stop here.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+
+namespace {
+
+struct command {
+    const char* name;
+    s3merge::cli::command_fn fn;
+    const char* summary;
+};
+
+const command commands[] = {
+    {"ls", s3merge::cli::cmd_ls, "list objects under s3://BUCKET[/PREFIX], streamed"},
+    {"cp", s3merge::cli::cmd_cp, "copy one object server-side, verified"},
+    {"mb", s3merge::cli::cmd_mb, "create a bucket"},
+    {"rb", s3merge::cli::cmd_rb, "delete an empty bucket"},
+    {"put", s3merge::cli::cmd_put, "upload a small local file"},
+};
+
+void print_main_help() {
+    std::printf("usage: s3merge COMMAND [ARGS] [--help]\n\n"
+                "Move and copy S3 objects between buckets with server-side copies.\n\ncommands:\n");
+    for (const auto& c : commands) std::printf("  %-6s %s\n", c.name, c.summary);
+    std::printf("\nexit codes:\n"
+                "  0    success\n"
+                "  1    an S3 operation failed\n"
+                "  2    bad command line or argument\n"
+                "  3    credentials or configuration error\n"
+                "  4    network, DNS, TLS or timeout error\n"
+                "  130  interrupted (SIGINT/SIGTERM)\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+            !std::strcmp(argv[1], "help")) {
+            print_main_help();
+            return argc < 2 ? s3merge::cli::exit_usage : s3merge::cli::exit_ok;
+        }
+        if (!std::strcmp(argv[1], "--version")) {
+            std::printf("s3merge 0.1.0\n");
+            return 0;
+        }
+        std::vector<std::string> args(argv + 2, argv + argc);
+        for (const auto& c : commands)
+            if (!std::strcmp(argv[1], c.name)) return c.fn(args);
+        std::fprintf(stderr, "s3merge: unknown command '%s' (see 's3merge --help')\n", argv[1]);
+        return s3merge::cli::exit_usage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "s3merge: internal error: %s\n", e.what());
+        return s3merge::cli::exit_failed;
+    }
+}

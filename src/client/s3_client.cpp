@@ -1,0 +1,175 @@
+#include "s3merge/client/s3_client.hpp"
+#include "s3merge/redact.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace s3merge::s3 {
+
+namespace asio = boost::asio;
+
+client::client(asio::any_io_executor ex, client_config cfg)
+    : ex_(ex), cfg_(std::move(cfg)), http_(std::make_unique<http::client>(ex, cfg_.http)),
+      rng_(std::random_device{}()) {}
+
+client::~client() = default;
+
+std::error_code client::init(diagnostics& diag) { return http_->init(diag); }
+
+void client::set_bucket_region(std::string_view bucket, std::string region) {
+    if (regions_.size() > 4096) regions_.clear();  // bounded
+    regions_[std::string(bucket)] = std::move(region);
+}
+
+std::string client::bucket_region(std::string_view bucket) const {
+    auto it = regions_.find(bucket);
+    return it != regions_.end() ? it->second : cfg_.region;
+}
+
+std::error_code client::target_for(std::string_view bucket, target& out, diagnostics& diag) {
+    return resolve_target(cfg_.endpoint, bucket_region(bucket), bucket, out, diag);
+}
+
+asio::awaitable<std::error_code> client::execute(const target& t, http_request req,
+                                                 http_response& resp, diagnostics& diag) {
+    http::origin o{t.tls(), t.host, t.port};
+    sigv4::signing_params sp;
+    sp.region = t.region;
+    sp.service = "s3";
+    for (int attempt = 1;; ++attempt) {
+        http_request signed_req = req;  // re-signed per attempt: fresh date
+        sp.now = std::chrono::system_clock::now();
+        sigv4::signing_debug dbg;
+        signer_.sign(signed_req, cfg_.creds, sp, cfg_.debug ? &dbg : nullptr);
+        if (cfg_.debug) {
+            cfg_.debug("--- canonical request (" + std::string(signed_req.method) + " " + t.host_header +
+                       ") ---\n" + redact_canonical_request(dbg.canonical_request) +
+                       "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
+        }
+        ++stats_.requests;
+        resp = http_response{};
+        std::string saved_detail = diag.detail;
+        auto ec = co_await http_->send(o, signed_req, resp, diag);
+        if (!ec && (resp.status >= 500 || resp.status == 429)) {
+            // Classify server-side failures so the policy can decide; the
+            // typed parser re-reads the body for the final error.
+            diagnostics tmp = diag;
+            ec = check_response(resp, tmp);
+            if (!is_retryable(ec)) co_return std::error_code{};
+        }
+        if (!ec) co_return std::error_code{};
+        if (!cfg_.retry.should_retry(ec, attempt)) {
+            // A 5xx that ran out of attempts is still a response to parse.
+            co_return resp.status ? std::error_code{} : ec;
+        }
+        if (is_throttle(ec)) ++stats_.throttles;
+        ++stats_.retries;
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        asio::steady_timer timer(ex_);
+        timer.expires_after(cfg_.retry.delay(ec, attempt, unit(rng_)));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        diag.detail = saved_detail;
+    }
+}
+
+template <class Build, class Parse>
+asio::awaitable<std::error_code> client::call(std::string_view op, const std::string& bucket,
+                                              std::string_view key, Build build, Parse parse,
+                                              diagnostics& diag) {
+    for (int redirect = 0;; ++redirect) {
+        diag.clear();
+        diag.operation = std::string(op);
+        diag.bucket = bucket;
+        diag.key = std::string(key);
+        target t;
+        if (auto ec = target_for(bucket, t, diag)) co_return ec;
+        diag.region = t.region;
+        std::error_code bec;
+        http_request req = build(t, bec);
+        if (bec) co_return bec;
+        http_response resp;
+        if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return ec;
+        auto ec = parse(resp, diag);
+        if (ec == errc::wrong_region && redirect == 0) {
+            const std::string* r = resp.find_header("x-amz-bucket-region");
+            if (r && !r->empty() && *r != t.region) {
+                set_bucket_region(bucket, *r);
+                continue;
+            }
+        }
+        co_return ec;
+    }
+}
+
+asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket,
+                                                         list_objects_v2_params p,
+                                                         list_objects_v2_result& out,
+                                                         diagnostics& diag) {
+    co_return co_await call(
+        "ListObjectsV2", bucket, p.prefix,
+        [&](const target& t, std::error_code&) { return build_list_objects_v2(t, p); },
+        [&](const http_response& r, diagnostics& d) { return parse_list_objects_v2(r, out, d); },
+        diag);
+}
+
+asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bucket_result& out,
+                                                     diagnostics& diag) {
+    co_return co_await call(
+        "HeadBucket", bucket, "",
+        [&](const target& t, std::error_code&) { return build_head_bucket(t); },
+        [&](const http_response& r, diagnostics& d) { return parse_head_bucket(r, out, d); }, diag);
+}
+
+asio::awaitable<std::error_code> client::head_object(std::string bucket, head_object_params p,
+                                                     head_object_result& out, diagnostics& diag) {
+    co_return co_await call(
+        "HeadObject", bucket, p.key,
+        [&](const target& t, std::error_code&) { return build_head_object(t, p); },
+        [&](const http_response& r, diagnostics& d) { return parse_head_object(r, out, d); }, diag);
+}
+
+asio::awaitable<std::error_code> client::copy_object(std::string bucket, copy_object_params p,
+                                                     copy_object_result& out, diagnostics& diag) {
+    co_return co_await call(
+        "CopyObject", bucket, p.key,
+        [&](const target& t, std::error_code&) { return build_copy_object(t, p); },
+        [&](const http_response& r, diagnostics& d) { return parse_copy_object(r, out, d); }, diag);
+}
+
+asio::awaitable<std::error_code> client::delete_objects(std::string bucket,
+                                                        delete_objects_params p,
+                                                        delete_objects_result& out,
+                                                        diagnostics& diag) {
+    co_return co_await call(
+        "DeleteObjects", bucket, "",
+        [&](const target& t, std::error_code& ec) { return build_delete_objects(t, p, ec); },
+        [&](const http_response& r, diagnostics& d) { return parse_delete_objects(r, out, d); },
+        diag);
+}
+
+asio::awaitable<std::error_code> client::put_object(std::string bucket, put_object_params p,
+                                                    put_object_result& out, diagnostics& diag) {
+    std::string key = p.key;
+    co_return co_await call(
+        "PutObject", bucket, key,
+        [&](const target& t, std::error_code&) { return build_put_object(t, p); },
+        [&](const http_response& r, diagnostics& d) { return parse_put_object(r, out, d); }, diag);
+}
+
+asio::awaitable<std::error_code> client::create_bucket(std::string bucket, create_bucket_params p,
+                                                       diagnostics& diag) {
+    co_return co_await call(
+        "CreateBucket", bucket, "",
+        [&](const target& t, std::error_code&) { return build_create_bucket(t, p); },
+        [&](const http_response& r, diagnostics& d) { return parse_create_bucket(r, d); }, diag);
+}
+
+asio::awaitable<std::error_code> client::delete_bucket(std::string bucket, diagnostics& diag) {
+    co_return co_await call(
+        "DeleteBucket", bucket, "",
+        [&](const target& t, std::error_code&) { return build_delete_bucket(t); },
+        [&](const http_response& r, diagnostics& d) { return parse_delete_bucket(r, d); }, diag);
+}
+
+} // namespace s3merge::s3

@@ -1,0 +1,24 @@
+#include "s3merge/retry.hpp"
+
+#include <algorithm>
+
+#include "s3merge/error.hpp"
+
+namespace s3merge {
+
+bool retry_policy::should_retry(std::error_code ec, int attempt) const {
+    return ec && is_retryable(ec) && attempt < max_attempts;
+}
+
+std::chrono::milliseconds retry_policy::delay(std::error_code ec, int attempt, double unit) const {
+    auto b = is_throttle(ec) ? throttle_base : base;
+    // Grow as base * 2^(attempt-1), saturating at the cap (no overflow for
+    // large attempt counts).
+    std::int64_t ceiling = b.count();
+    for (int i = 1; i < attempt && ceiling < cap.count(); ++i) ceiling *= 2;
+    ceiling = std::min<std::int64_t>(ceiling, cap.count());
+    unit = std::clamp(unit, 0.0, 1.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(unit * static_cast<double>(ceiling)));
+}
+
+} // namespace s3merge

@@ -1,0 +1,55 @@
+// Bucket-level operations: HeadBucket, CreateBucket, DeleteBucket.
+#include "s3/xml_util.hpp"
+#include "s3merge/s3/ops.hpp"
+
+namespace s3merge::s3 {
+
+namespace {
+http_request bucket_request(const target& t, const char* method) {
+    http_request req;
+    req.method = method;
+    req.host = t.host_header;
+    req.path = t.object_path({});
+    return req;
+}
+}  // namespace
+
+http_request build_head_bucket(const target& t) {
+    return bucket_request(t, "HEAD");
+}
+
+std::error_code parse_head_bucket(const http_response& resp, head_bucket_result& out, diagnostics& diag) {
+    out = head_bucket_result{};
+    // S3 names the bucket's region on success and on 301/400/403 alike; the
+    // caller uses it to follow a wrong-region answer.
+    if (const std::string* r = resp.find_header("x-amz-bucket-region")) out.region = *r;
+    return check_response(resp, diag);
+}
+
+http_request build_create_bucket(const target& t, const create_bucket_params& p) {
+    http_request req = bucket_request(t, "PUT");
+    if (!p.location_constraint.empty()) {
+        pugi::xml_document doc;
+        pugi::xml_node root = detail::start_document(doc, "CreateBucketConfiguration");
+        root.append_child("LocationConstraint")
+            .append_child(pugi::node_pcdata)
+            .set_value(p.location_constraint.c_str());
+        req.body = detail::serialize(doc);
+        req.set_header("Content-Type", "application/xml");
+    }
+    return req;
+}
+
+std::error_code parse_create_bucket(const http_response& resp, diagnostics& diag) {
+    return check_response(resp, diag);
+}
+
+http_request build_delete_bucket(const target& t) {
+    return bucket_request(t, "DELETE");
+}
+
+std::error_code parse_delete_bucket(const http_response& resp, diagnostics& diag) {
+    return check_response(resp, diag);
+}
+
+}  // namespace s3merge::s3

@@ -1,0 +1,139 @@
+// Single-object operations: HeadObject, CopyObject, PutObject.
+#include "s3/xml_util.hpp"
+#include "s3merge/s3/ops.hpp"
+#include "s3merge/sigv4.hpp"
+
+namespace s3merge::s3 {
+
+namespace {
+
+http_request base_request(const target& t, const char* method, std::string_view key) {
+    http_request req;
+    req.method = method;
+    req.host = t.host_header;
+    req.path = t.object_path(key);
+    return req;
+}
+
+void add_metadata(http_request& req, const std::vector<http_header>& metadata) {
+    for (const http_header& h : metadata) req.set_header(detail::meta_header_name(h.name), h.value);
+}
+
+std::string header_or_empty(const http_response& resp, std::string_view name) {
+    const std::string* v = resp.find_header(name);
+    return v ? *v : std::string();
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+}  // namespace
+
+// ---- HeadObject -------------------------------------------------------------
+
+http_request build_head_object(const target& t, const head_object_params& p) {
+    http_request req = base_request(t, "HEAD", p.key);
+    if (!p.version_id.empty()) req.query.push_back({"versionId", p.version_id});
+    return req;
+}
+
+std::error_code parse_head_object(const http_response& resp, head_object_result& out, diagnostics& diag) {
+    out = head_object_result{};
+    if (auto ec = check_response(resp, diag)) return ec;
+    const std::string* length = resp.find_header("Content-Length");
+    if (!length || !detail::parse_u64(*length, out.size))
+        return detail::malformed(resp, diag,
+                                 "HeadObject response has no valid Content-Length (got '" +
+                                     (length ? *length : std::string("none")) + "')");
+    out.etag = detail::strip_etag_quotes(header_or_empty(resp, "ETag"));
+    out.last_modified = header_or_empty(resp, "Last-Modified");
+    out.content_type = header_or_empty(resp, "Content-Type");
+    out.storage_class = header_or_empty(resp, "x-amz-storage-class");
+    if (out.storage_class.empty()) out.storage_class = "STANDARD";
+    out.version_id = header_or_empty(resp, "x-amz-version-id");
+    constexpr std::string_view prefix = "x-amz-meta-";
+    for (const http_header& h : resp.headers) {
+        if (h.name.size() > prefix.size() &&
+            iequals(std::string_view(h.name).substr(0, prefix.size()), prefix))
+            // Header names are case-insensitive; S3 stores metadata names in lower case.
+            out.metadata.push_back({lower(std::string_view(h.name).substr(prefix.size())), h.value});
+    }
+    return {};
+}
+
+// ---- CopyObject -------------------------------------------------------------
+
+http_request build_copy_object(const target& t, const copy_object_params& p) {
+    http_request req = base_request(t, "PUT", p.key);
+    // The header value is a URL path, so it is percent-encoded here (the
+    // signer only encodes the request path and query): the bucket fully, the
+    // key with its '/' kept, every other byte outside A-Za-z0-9-._~ as %XX
+    // (so '+', '%', ' ', '?', '#', '&' and UTF-8 all survive). botocore does
+    // the same with percent_encode(bucket/key, safe="-._~/").
+    std::string source = "/" + sigv4::uri_encode(p.source_bucket) + "/" +
+                         sigv4::uri_encode(p.source_key, /*encode_slash=*/false);
+    if (!p.source_version_id.empty()) source += "?versionId=" + sigv4::uri_encode(p.source_version_id);
+    req.set_header("x-amz-copy-source", std::move(source));
+    req.set_header("x-amz-metadata-directive", p.replace_metadata ? "REPLACE" : "COPY");
+    if (p.replace_metadata) {
+        add_metadata(req, p.metadata);
+        if (!p.content_type.empty()) req.set_header("Content-Type", p.content_type);
+    }
+    // COPY is S3's default; the header is only sent when it changes something.
+    if (p.replace_tagging) {
+        req.set_header("x-amz-tagging-directive", "REPLACE");
+        req.set_header("x-amz-tagging", p.tagging);
+    }
+    if (!p.storage_class.empty()) req.set_header("x-amz-storage-class", p.storage_class);
+    if (!p.sse.empty()) req.set_header("x-amz-server-side-encryption", p.sse);
+    if (!p.sse_kms_key_id.empty())
+        req.set_header("x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id);
+    return req;
+}
+
+std::error_code parse_copy_object(const http_response& resp, copy_object_result& out, diagnostics& diag) {
+    out = copy_object_result{};
+    if (auto ec = check_response(resp, diag)) return ec;
+    // S3 sends "200 OK" first and the outcome at the end of the body, which
+    // may then be an <Error> document (load_result classifies it).
+    pugi::xml_document doc;
+    if (auto ec = detail::load_result(resp, "CopyObject", "CopyObjectResult", doc, diag)) return ec;
+    const pugi::xml_node root = doc.document_element();
+    bool has_etag = false;
+    out.etag = detail::strip_etag_quotes(detail::child_text(root, "ETag", &has_etag));
+    if (!has_etag || out.etag.empty())
+        return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
+    out.last_modified = detail::child_text(root, "LastModified");
+    out.version_id = header_or_empty(resp, "x-amz-version-id");
+    return {};
+}
+
+// ---- PutObject --------------------------------------------------------------
+
+http_request build_put_object(const target& t, put_object_params p) {
+    http_request req = base_request(t, "PUT", p.key);
+    if (!p.content_type.empty()) req.set_header("Content-Type", p.content_type);
+    if (!p.content_encoding.empty()) req.set_header("Content-Encoding", p.content_encoding);
+    add_metadata(req, p.metadata);
+    if (!p.storage_class.empty()) req.set_header("x-amz-storage-class", p.storage_class);
+    if (!p.tagging.empty()) req.set_header("x-amz-tagging", p.tagging);
+    // End-to-end integrity: S3 rejects the upload (BadDigest) if the bytes
+    // it received differ. The body is also signed with its SHA-256.
+    req.set_header("Content-MD5", crypto::md5_base64(p.body));
+    req.body = std::move(p.body);
+    return req;
+}
+
+std::error_code parse_put_object(const http_response& resp, put_object_result& out, diagnostics& diag) {
+    out = put_object_result{};
+    if (auto ec = check_response(resp, diag)) return ec;
+    out.etag = detail::strip_etag_quotes(header_or_empty(resp, "ETag"));
+    out.version_id = header_or_empty(resp, "x-amz-version-id");
+    return {};
+}
+
+}  // namespace s3merge::s3

@@ -1,0 +1,97 @@
+// Private helpers shared by the S3 request builders and response parsers:
+// pugixml loading and reading, XML building, and the small value decoders
+// (ETag quotes, url-encoded keys, integers). Pure; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <pugixml.hpp>
+
+#include "s3merge/error.hpp"
+#include "s3merge/http_message.hpp"
+
+namespace s3merge::s3::detail {
+
+inline constexpr const char* s3_xmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+// ---- reading --------------------------------------------------------------
+
+// Parses `body` as UTF-8 XML (no DTD expansion: pugixml never loads external
+// entities). Keeps whitespace-only text of leaf elements, so a key " " is not
+// lost. On failure returns false and a one-line reason in `why`.
+bool load_xml(std::string_view body, pugi::xml_document& doc, std::string& why);
+
+// Element name without a namespace prefix ("s3:Key" -> "Key").
+std::string_view local_name(const pugi::xml_node& n);
+// First child element with that local name; a null node when absent.
+pugi::xml_node child(const pugi::xml_node& parent, std::string_view name);
+// Concatenated character data (PCDATA and CDATA) of an element.
+std::string text_of(const pugi::xml_node& element);
+// text_of(child(parent, name)); `present` (if given) tells whether it exists.
+std::string child_text(const pugi::xml_node& parent, std::string_view name, bool* present = nullptr);
+
+// Calls fn(element) for every child element with that local name, in order.
+template <class Fn>
+void for_each_child(const pugi::xml_node& parent, std::string_view name, Fn&& fn) {
+    for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
+        if (c.type() == pugi::node_element && local_name(c) == name) fn(c);
+}
+
+// Loads a 2xx response body that must be a `<expected_root>` document.
+// An <Error> document (S3 may answer 200 and fail later, e.g. CopyObject) is
+// classified like any error response; an unparsable body or another root is
+// malformed_response with diag.detail saying why.
+std::error_code load_result(const http_response& resp, std::string_view operation,
+                            std::string_view expected_root, pugi::xml_document& doc, diagnostics& diag);
+
+// Fills diag from an <Error> element (and the x-amz-request-id / x-amz-id-2
+// headers as fallbacks) and classifies it.
+std::error_code error_from_document(const pugi::xml_node& error, const http_response& resp,
+                                    diagnostics& diag);
+
+// Sets diag for a malformed response and returns errc::malformed_response.
+std::error_code malformed(const http_response& resp, diagnostics& diag, std::string detail);
+
+// ---- values ---------------------------------------------------------------
+
+// Decimal digits only, no sign, no overflow.
+bool parse_u64(std::string_view s, std::uint64_t& out);
+bool parse_int(std::string_view s, int& out);
+// "true" / "false", ASCII case-insensitive.
+bool parse_bool(std::string_view s, bool& out);
+
+// `"abc"` -> `abc`. pugixml has already turned `&quot;` into '"'.
+std::string strip_etag_quotes(std::string_view etag);
+
+// Form-style percent-decoding, as botocore's unquote_str (= Python's
+// urllib.parse.unquote_plus) applies to ListObjectsV2 with
+// EncodingType=url: '+' is a space, %XX a byte; an invalid % sequence is kept
+// verbatim. S3 itself encodes a literal '+' as %2B, so no key is lost.
+std::string url_decode_plus(std::string_view s);
+
+// ---- writing --------------------------------------------------------------
+
+// Empty when `s` can be carried as XML 1.0 character data; otherwise why not
+// ("is not valid UTF-8 at byte 3", "contains the control character U+0001").
+// XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+// [#x10000-#x10FFFF], not even as character references.
+std::string xml_text_problem(std::string_view s);
+
+// Serializes without indentation. CR and LF inside text are written as
+// &#13; / &#10; so the receiving parser's end-of-line normalisation cannot
+// change a key (botocore's escape_xml_payload does the same). pugixml escapes
+// & < > itself.
+std::string serialize(const pugi::xml_document& doc);
+
+// A new document with the declaration and a root element in the S3 namespace.
+pugi::xml_node start_document(pugi::xml_document& doc, const char* root_name);
+
+// ---- requests -------------------------------------------------------------
+
+// "x-amz-meta-" + name, unless name already carries the prefix.
+std::string meta_header_name(std::string_view name);
+
+}  // namespace s3merge::s3::detail

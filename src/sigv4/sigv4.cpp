@@ -1,0 +1,389 @@
+// AWS Signature Version 4 for S3 (and the generic test suite), sans-io.
+//
+// Canonicalisation rules (see docs/sigv4.md):
+//   - URI: the raw path, each byte outside RFC 3986 "unreserved" encoded once,
+//     '/' kept, no normalisation ("//", "." and ".." are signed as they are).
+//   - Query: names and values encoded (including '/'), sorted by encoded name
+//     then encoded value; a parameter without a value renders "name=".
+//   - Headers: names lower-cased and sorted (stable, so repeated headers keep
+//     their order and are joined with ','); values trimmed and inner runs of
+//     spaces collapsed.
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3merge/sigv4.hpp"
+
+namespace s3merge::sigv4 {
+
+namespace {
+
+constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view unsigned_payload_value = "UNSIGNED-PAYLOAD";
+constexpr std::size_t cache_limit = 64;
+constexpr std::size_t sha256_len = 32;
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = ascii_lower(c);
+    return out;
+}
+
+// One request header seen through its canonical (lower-case) name.
+struct header_ref {
+    std::string name;
+    const std::string* value;
+};
+
+// Headers sorted by lower-case name. The sort is stable so that repeated
+// headers keep the order in which they appear on the request, as the test
+// suite (get-header-value-order) requires.
+std::vector<header_ref> sorted_headers(const http_request& req) {
+    std::vector<header_ref> out;
+    out.reserve(req.headers.size());
+    for (const auto& h : req.headers) out.push_back({lower(h.name), &h.value});
+    std::stable_sort(out.begin(), out.end(),
+                     [](const header_ref& a, const header_ref& b) { return a.name < b.name; });
+    return out;
+}
+
+std::string signed_headers_of(const std::vector<header_ref>& headers) {
+    std::string out;
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        if (i > 0 && headers[i].name == headers[i - 1].name) continue;
+        if (!out.empty()) out += ';';
+        out += headers[i].name;
+    }
+    return out;
+}
+
+// Is `name` one of the ';'-separated names in `list`?
+bool listed(std::string_view list, std::string_view name) {
+    while (!list.empty()) {
+        auto semi = list.find(';');
+        if (list.substr(0, semi) == name) return true;
+        if (semi == std::string_view::npos) break;
+        list.remove_prefix(semi + 1);
+    }
+    return false;
+}
+
+// Header values that are credentials in their own right. They are signed like
+// any other header but never copied into signing_debug.
+bool is_secret_header(std::string_view lower_name) {
+    return lower_name == "x-amz-security-token" ||
+           lower_name == "x-amz-server-side-encryption-customer-key" ||
+           lower_name == "x-amz-copy-source-server-side-encryption-customer-key";
+}
+
+constexpr std::string_view redacted = "<redacted>";
+
+// The canonical request. When `redact` is set, secret header values are
+// replaced by "<redacted>" (for signing_debug only; never hashed).
+std::string build_canonical_request(const http_request& req,
+                                    const std::vector<header_ref>& headers,
+                                    std::string_view signed_headers, std::string_view payload_hash,
+                                    bool redact) {
+    std::string out;
+    out.reserve(256 + req.path.size() * 3 + signed_headers.size() * 2);
+    out += req.method;
+    out += '\n';
+    out += canonical_uri(req.path);
+    out += '\n';
+    out += canonical_query(req);
+    out += '\n';
+    for (std::size_t i = 0; i < headers.size();) {
+        const auto& name = headers[i].name;
+        std::size_t end = i;
+        while (end < headers.size() && headers[end].name == name) ++end;
+        if (listed(signed_headers, name)) {
+            out += name;
+            out += ':';
+            for (std::size_t j = i; j < end; ++j) {
+                if (j > i) out += ',';
+                if (redact && is_secret_header(name))
+                    out += redacted;
+                else
+                    out += canonical_header_value(*headers[j].value);
+            }
+            out += '\n';
+        }
+        i = end;
+    }
+    out += '\n';
+    out += signed_headers;
+    out += '\n';
+    out += payload_hash;
+    return out;
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+    std::string out;
+    out.reserve(algorithm.size() + amz_date.size() + scope.size() + 2 * sha256_len + 3);
+    out += algorithm;
+    out += '\n';
+    out += amz_date;
+    out += '\n';
+    out += scope;
+    out += '\n';
+    out += crypto::sha256_hex(canonical_request);
+    return out;
+}
+
+// "20150830/us-east-1/service/aws4_request"
+std::string credential_scope(std::string_view date8, const signing_params& params) {
+    std::string out;
+    out.reserve(date8.size() + params.region.size() + params.service.size() + 16);
+    out += date8;
+    out += '/';
+    out += params.region;
+    out += '/';
+    out += params.service;
+    out += "/aws4_request";
+    return out;
+}
+
+std::string derive_signing_key(std::string_view secret, std::string_view date8,
+                               std::string_view region, std::string_view service) {
+    std::string k_secret;
+    k_secret.reserve(4 + secret.size());
+    k_secret += "AWS4";
+    k_secret += secret;
+    auto k_date = crypto::hmac_sha256_raw(k_secret, date8);
+    OPENSSL_cleanse(k_secret.data(), k_secret.size());
+    auto k_region = crypto::hmac_sha256_raw(k_date, region);
+    auto k_service = crypto::hmac_sha256_raw(k_region, service);
+    auto k_signing = crypto::hmac_sha256_raw(k_service, "aws4_request");
+    OPENSSL_cleanse(k_date.data(), k_date.size());
+    OPENSSL_cleanse(k_region.data(), k_region.size());
+    OPENSSL_cleanse(k_service.data(), k_service.size());
+    return k_signing;
+}
+
+void remove_headers(http_request& req, std::string_view name) {
+    std::erase_if(req.headers, [&](const http_header& h) { return iequals(h.name, name); });
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// Pure canonicalisation
+
+std::string canonical_uri(std::string_view raw_path) {
+    if (raw_path.empty()) return "/";
+    // uri_encode with encode_slash=false encodes each segment once and keeps
+    // every '/', so "//" and a trailing '/' survive: S3 object keys are opaque
+    // byte strings and the service signs the path exactly as sent.
+    if (raw_path.front() != '/') return '/' + uri_encode(raw_path, false);
+    return uri_encode(raw_path, false);
+}
+
+std::string canonical_query(const http_request& req) {
+    if (req.query.empty()) return {};
+    struct encoded {
+        std::string name, value;
+    };
+    std::vector<encoded> params;
+    params.reserve(req.query.size());
+    std::size_t total = 0;
+    for (const auto& q : req.query) {
+        params.push_back({uri_encode(q.name), uri_encode(q.value)});
+        total += params.back().name.size() + params.back().value.size() + 2;
+    }
+    std::sort(params.begin(), params.end(), [](const encoded& a, const encoded& b) {
+        if (int c = a.name.compare(b.name); c != 0) return c < 0;
+        return a.value < b.value;
+    });
+    std::string out;
+    out.reserve(total);
+    for (const auto& p : params) {
+        if (!out.empty()) out += '&';
+        out += p.name;
+        out += '=';
+        out += p.value;
+    }
+    return out;
+}
+
+std::string request_target(const http_request& req) {
+    auto target = canonical_uri(req.path);
+    if (!req.query.empty()) {
+        target += '?';
+        target += canonical_query(req);
+    }
+    return target;
+}
+
+std::string canonical_header_value(std::string_view v) {
+    // Trim the optional whitespace HTTP allows around a field value (SP and
+    // HTAB), then collapse runs of spaces inside. Any other byte, including a
+    // tab or a line break inside the value, is kept as it is.
+    auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+    std::string out;
+    out.reserve(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == ' ' && i > 0 && v[i - 1] == ' ') continue;
+        out += v[i];
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// signer
+
+std::string signer::amz_date(std::chrono::system_clock::time_point t) {
+    using namespace std::chrono;
+    const auto secs = floor<seconds>(t);
+    const auto day = floor<days>(secs);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{secs - day};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", int(ymd.year()),
+                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                  int(hms.minutes().count()), int(hms.seconds().count()));
+    return buf;
+}
+
+std::string signer::payload_hash(const http_request& req) {
+    if (req.unsigned_payload) return std::string(unsigned_payload_value);
+    return crypto::sha256_hex(req.body);
+}
+
+std::string signer::signed_headers(const http_request& req) {
+    return signed_headers_of(sorted_headers(req));
+}
+
+std::string signer::canonical_request(const http_request& req, std::string_view signed_headers,
+                                      std::string_view payload_hash) {
+    return build_canonical_request(req, sorted_headers(req), signed_headers, payload_hash, false);
+}
+
+void signer::sign(http_request& req, const credentials& creds, const signing_params& params,
+                  signing_debug* debug) {
+    // A request may be signed again (a retry, refreshed credentials): the old
+    // Authorization is never part of what is signed, and the date is always
+    // the caller's `now`.
+    remove_headers(req, "Authorization");
+    if (!req.host.empty() && !req.find_header("Host")) req.headers.push_back({"Host", req.host});
+    const auto date = amz_date(params.now);
+    req.set_header("X-Amz-Date", date);
+
+    // A caller that already set x-amz-content-sha256 (a precomputed hash, a
+    // streaming mode) decides the payload hash; otherwise it is computed here.
+    std::string payload;
+    if (const auto* given = req.find_header("x-amz-content-sha256")) {
+        payload = *given;
+    } else {
+        payload = payload_hash(req);
+        if (params.add_content_sha256_header) req.headers.push_back({"x-amz-content-sha256", payload});
+    }
+    if (!creds.session_token.empty()) req.set_header("X-Amz-Security-Token", creds.session_token);
+
+    const auto headers = sorted_headers(req);
+    const auto signed_list = signed_headers_of(headers);
+    const auto creq = build_canonical_request(req, headers, signed_list, payload, false);
+    const std::string_view date8 = std::string_view(date).substr(0, 8);
+    const auto scope = credential_scope(date8, params);
+    const auto sts = string_to_sign(date, scope, creq);
+
+    // Signing key cache. The key is the access key id, never the secret; the
+    // value holds the derived key and a SHA-256 of the secret, so a secret
+    // rotated under the same access key id (possible on S3-compatible
+    // servers) derives a fresh key instead of signing with a stale one.
+    const auto secret_check = crypto::sha256_raw(creds.secret_access_key);
+    key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
+    auto it = cache_.find(cache_key);
+    if (it == cache_.end() || std::string_view(it->second).substr(sha256_len) != secret_check) {
+        auto value = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
+        value += secret_check;
+        if (it != cache_.end()) {
+            OPENSSL_cleanse(it->second.data(), it->second.size());
+            it->second = std::move(value);
+        } else {
+            if (cache_.size() >= cache_limit) {
+                for (auto& [k, v] : cache_) OPENSSL_cleanse(v.data(), v.size());
+                cache_.clear();
+            }
+            it = cache_.emplace(std::move(cache_key), std::move(value)).first;
+        }
+    }
+    const std::string_view signing_key = std::string_view(it->second).substr(0, sha256_len);
+    const auto signature = crypto::hex(crypto::hmac_sha256_raw(signing_key, sts));
+
+    std::string auth;
+    auth.reserve(algorithm.size() + creds.access_key_id.size() + scope.size() +
+                 signed_list.size() + signature.size() + 48);
+    auth += algorithm;
+    auth += " Credential=";
+    auth += creds.access_key_id;
+    auth += '/';
+    auth += scope;
+    auth += ", SignedHeaders=";
+    auth += signed_list;
+    auth += ", Signature=";
+    auth += signature;
+
+    if (debug) {
+        // The canonical request shown is the one hashed, except that values
+        // of credential headers (session token, SSE-C keys) are redacted.
+        // Built before Authorization is appended: `headers` points into
+        // req.headers, which the push_back below may reallocate.
+        debug->canonical_request = build_canonical_request(req, headers, signed_list, payload, true);
+        debug->string_to_sign = sts;
+    }
+    req.headers.push_back({"Authorization", std::move(auth)});
+}
+
+// ---------------------------------------------------------------------------
+// Presigned URLs
+
+std::string presign_url(const http_request& req, std::string_view scheme, const credentials& creds,
+                        const signing_params& params, std::chrono::seconds expires) {
+    const auto date = signer::amz_date(params.now);
+    const std::string_view date8 = std::string_view(date).substr(0, 8);
+    const auto scope = credential_scope(date8, params);
+
+    // Only Host is signed; the request's own headers are not part of a URL.
+    http_request r;
+    r.method = req.method;
+    r.path = req.path;
+    r.query = req.query;
+    const auto* host_header = req.find_header("Host");
+    const std::string host = host_header ? *host_header : req.host;
+    r.headers.push_back({"host", host});
+
+    r.query.push_back({"X-Amz-Algorithm", std::string(algorithm)});
+    r.query.push_back({"X-Amz-Credential", creds.access_key_id + '/' + scope});
+    r.query.push_back({"X-Amz-Date", date});
+    r.query.push_back({"X-Amz-Expires", std::to_string(expires.count())});
+    r.query.push_back({"X-Amz-SignedHeaders", "host"});
+    if (!creds.session_token.empty())
+        r.query.push_back({"X-Amz-Security-Token", creds.session_token});
+
+    const auto creq = signer::canonical_request(r, "host", unsigned_payload_value);
+    const auto sts = string_to_sign(date, scope, creq);
+    auto key = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
+    const auto signature = crypto::hex(crypto::hmac_sha256_raw(key, sts));
+    OPENSSL_cleanse(key.data(), key.size());
+
+    std::string url;
+    url += scheme;
+    url += "://";
+    url += host;
+    url += request_target(r);
+    url += "&X-Amz-Signature=";
+    url += signature;
+    return url;
+}
+
+} // namespace s3merge::sigv4

@@ -1,0 +1,333 @@
+// The HTTP client against in-process loopback peers that shape exact faults:
+// hangs, resets, Connection: close, oversized bodies, slow trickles. These
+// complement the integration tests against a real S3 server.
+#include <doctest/doctest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "s3merge/http/client.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace s3merge;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// One behaviour per accepted connection: reads requests (headers only; the
+// tests send bodiless requests) and answers through `respond`.
+struct fake_peer {
+    using handler = std::function<asio::awaitable<bool>(tcp::socket&, int request_index, int connection_index)>;
+
+    fake_peer(asio::io_context& io, handler h) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond(std::move(h)) {
+        asio::co_spawn(io, accept_loop(), asio::detached);
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, sock] = co_await acceptor.async_accept(tuple_awaitable);
+            if (ec) co_return;
+            int index = connections++;
+            ++open_now;
+            max_open = std::max(max_open, open_now);
+            asio::co_spawn(acceptor.get_executor(), serve(std::move(sock), index), asio::detached);
+        }
+    }
+    asio::awaitable<void> serve(tcp::socket sock, int conn_index) {
+        asio::streambuf buf;
+        for (;;) {
+            auto [ec, n] = co_await asio::async_read_until(sock, buf, "\r\n\r\n", tuple_awaitable);
+            if (ec) break;
+            buf.consume(n);
+            int index = requests++;
+            if (!co_await respond(sock, index, conn_index)) break;
+        }
+        --open_now;
+        boost::system::error_code ignored;
+        sock.close(ignored);
+    }
+
+    tcp::acceptor acceptor;
+    handler respond;
+    int connections = 0;
+    int requests = 0;
+    int open_now = 0;
+    int max_open = 0;
+};
+
+asio::awaitable<bool> write_all(tcp::socket& s, std::string data) {
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), tuple_awaitable);
+    (void)n;
+    co_return !ec;
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(d);
+    co_await t.async_wait(tuple_awaitable);
+}
+
+const std::string ok_response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-amz-request-id: r1\r\n\r\nok";
+
+struct result {
+    std::error_code ec;
+    http_response resp;
+    diagnostics diag;
+};
+
+// Runs `n` requests concurrently (or sequentially) and returns the results.
+std::vector<result> run_requests(asio::io_context& io, http::client& c, std::uint16_t port, int n,
+                                 bool sequential = false, std::string method = "GET") {
+    std::vector<result> results(n);
+    http::origin o{false, "127.0.0.1", port};
+    int finished = 0;
+    auto one = [&](int i) -> asio::awaitable<void> {
+        http_request req;
+        req.method = method;
+        req.host = "127.0.0.1:" + std::to_string(port);
+        req.path = "/bucket/key " + std::to_string(i);
+        results[i].ec = co_await c.send(o, req, results[i].resp, results[i].diag);
+        if (++finished == n) io.stop();  // the fake peer keeps the context busy
+    };
+    if (sequential) {
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < n; ++i) co_await one(i);
+        }, asio::detached);
+    } else {
+        for (int i = 0; i < n; ++i) asio::co_spawn(io, one(i), asio::detached);
+    }
+    io.run_for(10s);
+    io.restart();
+    return results;
+}
+
+} // namespace
+
+TEST_CASE("keep-alive: sequential requests reuse one connection") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) { return write_all(s, ok_response); });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 5, true);
+    for (auto& x : r) {
+        CHECK_FALSE(x.ec);
+        CHECK(x.resp.status == 200);
+        CHECK(x.resp.body == "ok");
+        REQUIRE(x.resp.find_header("x-amz-request-id"));
+    }
+    CHECK(peer.connections == 1);
+    CHECK(c.stats().connections_opened == 1);
+    CHECK(c.stats().connections_reused == 4);
+}
+
+TEST_CASE("the pool never opens more than the per-host cap; all requests complete") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await sleep_for(20ms);
+        co_return co_await write_all(s, ok_response);
+    });
+    http::client_options opts;
+    opts.max_connections_per_host = 3;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 20);
+    int ok = 0;
+    for (auto& x : r) ok += (!x.ec && x.resp.status == 200);
+    CHECK(ok == 20);
+    CHECK(peer.max_open == 3);
+    CHECK(peer.connections == 3);
+    CHECK(peer.requests == 20);
+}
+
+TEST_CASE("Connection: close is honoured: the connection is not reused") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        co_return false;  // and close
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 3, true);
+    for (auto& x : r) CHECK_FALSE(x.ec);
+    CHECK(peer.connections == 3);
+    CHECK(c.stats().connections_reused == 0);
+    CHECK(c.stats().stale_retries == 0);
+}
+
+TEST_CASE("a pooled connection closed by the server is retried once on a fresh one") {
+    asio::io_context io;
+    // Answers keep-alive, then silently closes the connection (as S3 does
+    // with idle connections).
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, ok_response);
+        co_return false;
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto first = run_requests(io, c, peer.port(), 1, true);
+    CHECK_FALSE(first[0].ec);
+    io.run_for(50ms);  // let the close arrive
+    io.restart();
+    auto second = run_requests(io, c, peer.port(), 1, true);
+    CHECK_FALSE(second[0].ec);
+    CHECK(second[0].resp.body == "ok");
+    CHECK(c.stats().stale_retries == 1);
+    CHECK(peer.connections == 2);
+}
+
+TEST_CASE("a server that never answers trips the idle read timeout") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket&, int, int) -> asio::awaitable<bool> {
+        co_await sleep_for(5s);
+        co_return false;
+    });
+    http::client_options opts;
+    opts.idle_read_timeout = 150ms;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r[0].ec == errc::timeout);
+    CHECK(r[0].diag.detail.find("timed out") != std::string::npos);
+    CHECK(r[0].diag.detail.find("127.0.0.1") != std::string::npos);
+    CHECK(took < 3s);
+}
+
+TEST_CASE("a trickling server is cut off by the whole-request timeout") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        for (int i = 0; i < 100; ++i) {
+            co_await sleep_for(30ms);
+            if (!co_await write_all(s, "x")) co_return false;
+        }
+        co_return false;
+    });
+    http::client_options opts;
+    opts.idle_read_timeout = 200ms;  // never trips: a byte every 30 ms
+    opts.request_timeout = 400ms;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    CHECK(r[0].ec == errc::timeout);
+}
+
+TEST_CASE("a body over the limit is refused") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_return co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+    });
+    http::client_options opts;
+    opts.max_body_bytes = 1000;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    CHECK(r[0].ec == errc::body_too_large);
+}
+
+TEST_CASE("HEAD responses with a Content-Length carry no body and do not hang") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) {
+        return write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 12345\r\nETag: \"e\"\r\n\r\n");
+    });
+    http::client_options opts;
+    opts.idle_read_timeout = 1s;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 2, true, "HEAD");
+    for (auto& x : r) {
+        CHECK_FALSE(x.ec);
+        CHECK(x.resp.status == 200);
+        CHECK(x.resp.body.empty());
+        REQUIRE(x.resp.find_header("content-length"));
+        CHECK(*x.resp.find_header("content-length") == "12345");
+    }
+    CHECK(peer.connections == 1);
+}
+
+TEST_CASE("connection refused is connect_failed with the address") {
+    asio::io_context io;
+    std::uint16_t port;
+    {
+        tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        port = a.local_endpoint().port();
+    }  // closed: nothing listens there now
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, port, 1, true);
+    CHECK(r[0].ec == errc::connect_failed);
+    CHECK(r[0].diag.detail.find("connect 127.0.0.1:" + std::to_string(port)) == 0);
+}
+
+TEST_CASE("garbage instead of HTTP is a protocol error") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "SSH-2.0-OpenSSH\r\n\r\n");
+        co_return false;
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    CHECK(r[0].ec == errc::protocol_error);
+}
+
+TEST_CASE("DNS answers are cached per host") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        co_return false;
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    std::vector<result> results(3);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        http::origin o{false, "localhost", peer.port()};
+        for (auto& r : results) {
+            http_request req;
+            req.host = "localhost";
+            r.ec = co_await c.send(o, req, r.resp, r.diag);
+        }
+    }, asio::detached);
+    io.run_for(2s);
+    for (auto& r : results) CHECK_FALSE(r.ec);
+    CHECK(c.stats().dns_lookups == 1);
+    CHECK(c.stats().dns_cache_hits == 2);
+}
+
+TEST_CASE("a missing CA bundle is a clear TLS configuration error") {
+    asio::io_context io;
+    http::client_options opts;
+    opts.ca_bundle = "/nonexistent/ca.pem";
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    CHECK(c.init(d) == errc::tls_error);
+    CHECK(d.detail.find("/nonexistent/ca.pem") != std::string::npos);
+}

@@ -1,0 +1,310 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "s3_test_util.hpp"
+#include "s3merge/s3/ops.hpp"
+
+using namespace s3merge;
+using namespace s3merge::s3;
+using s3test::response;
+
+namespace {
+
+std::string find_query(const http_request& req, std::string_view name) {
+    for (const query_param& q : req.query)
+        if (q.name == name) return q.value;
+    return "<absent>";
+}
+
+std::error_code parse(const std::string& body, list_objects_v2_result& out, diagnostics& diag) {
+    return parse_list_objects_v2(response(200, body), out, diag);
+}
+
+// From the Amazon S3 API reference, ListObjectsV2 "Sample Response".
+const std::string aws_example =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+    "  <Name>quotes</Name>\n"
+    "  <Prefix>E</Prefix>\n"
+    "  <StartAfter>ExampleGuide.pdf</StartAfter>\n"
+    "  <KeyCount>1</KeyCount>\n"
+    "  <MaxKeys>3</MaxKeys>\n"
+    "  <IsTruncated>false</IsTruncated>\n"
+    "  <Contents>\n"
+    "    <Key>ExampleObject.txt</Key>\n"
+    "    <LastModified>2013-09-17T18:07:53.000Z</LastModified>\n"
+    "    <ETag>\"599bab3ed2c697f1d26842727561fd94\"</ETag>\n"
+    "    <Size>857</Size>\n"
+    "    <StorageClass>REDUCED_REDUNDANCY</StorageClass>\n"
+    "  </Contents>\n"
+    "</ListBucketResult>\n";
+
+std::string url_listing(const std::vector<std::string>& encoded_keys,
+                        const std::vector<std::string>& encoded_prefixes, bool with_encoding = true) {
+    std::string body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+        "<Prefix></Prefix><KeyCount>" +
+        std::to_string(encoded_keys.size() + encoded_prefixes.size()) +
+        "</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter>";
+    if (with_encoding) body += "<EncodingType>url</EncodingType>";
+    body += "<IsTruncated>false</IsTruncated>";
+    for (const auto& k : encoded_keys)
+        body += "<Contents><Key>" + k +
+                "</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified>"
+                "<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size>"
+                "<StorageClass>STANDARD</StorageClass></Contents>";
+    for (const auto& p : encoded_prefixes)
+        body += "<CommonPrefixes><Prefix>" + p + "</Prefix></CommonPrefixes>";
+    return body + "</ListBucketResult>";
+}
+
+}  // namespace
+
+TEST_CASE("build_list_objects_v2: query parameters, only the non-empty ones") {
+    auto t = s3test::aws_target("quotes");
+    list_objects_v2_params p;
+    p.prefix = "photos/2006/";
+    p.delimiter = "/";
+    p.max_keys = 3;
+    p.continuation_token = "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=";
+    p.start_after = "ExampleGuide.pdf";
+    http_request req = build_list_objects_v2(t, p);
+    CHECK(req.method == "GET");
+    CHECK(req.host == "quotes.s3.eu-west-1.amazonaws.com");
+    CHECK(req.path == "/");
+    CHECK(req.query.size() == 7);
+    CHECK(find_query(req, "list-type") == "2");
+    CHECK(find_query(req, "prefix") == "photos/2006/");
+    CHECK(find_query(req, "delimiter") == "/");
+    CHECK(find_query(req, "max-keys") == "3");
+    CHECK(find_query(req, "continuation-token") == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+    CHECK(find_query(req, "start-after") == "ExampleGuide.pdf");
+    CHECK(find_query(req, "encoding-type") == "url");
+    CHECK(req.body.empty());
+    CHECK_FALSE(req.unsigned_payload);
+
+    list_objects_v2_params empty;
+    empty.encoding_type_url = false;
+    empty.max_keys = 0;
+    req = build_list_objects_v2(s3test::aws_target("b", /*path_style=*/true), empty);
+    CHECK(req.path == "/b");
+    CHECK(req.host == "s3.eu-west-1.amazonaws.com");
+    REQUIRE(req.query.size() == 1);
+    CHECK(req.query[0].name == "list-type");
+
+    req = build_list_objects_v2(t, list_objects_v2_params{});
+    CHECK(req.query.size() == 3);  // list-type, max-keys=1000, encoding-type
+    CHECK(find_query(req, "max-keys") == "1000");
+    CHECK(find_query(req, "prefix") == "<absent>");
+}
+
+TEST_CASE("parse_list_objects_v2: the AWS documentation's example") {
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(aws_example, out, diag));
+    REQUIRE(out.objects.size() == 1);
+    CHECK(out.objects[0].key == "ExampleObject.txt");
+    CHECK(out.objects[0].size == 857);
+    CHECK(out.objects[0].etag == "599bab3ed2c697f1d26842727561fd94");
+    CHECK(out.objects[0].last_modified == "2013-09-17T18:07:53.000Z");
+    CHECK(out.objects[0].storage_class == "REDUCED_REDUNDANCY");
+    CHECK(out.common_prefixes.empty());
+    CHECK_FALSE(out.is_truncated);
+    CHECK(out.next_continuation_token.empty());
+    CHECK(out.key_count == 1);
+}
+
+TEST_CASE("parse_list_objects_v2: delimiter and common prefixes (AWS example)") {
+    const std::string body =
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+        "  <Name>example-bucket</Name>\n  <Prefix></Prefix>\n  <KeyCount>2</KeyCount>\n"
+        "  <MaxKeys>1000</MaxKeys>\n  <Delimiter>/</Delimiter>\n  <IsTruncated>false</IsTruncated>\n"
+        "  <Contents>\n    <Key>sample.jpg</Key>\n"
+        "    <LastModified>2011-02-26T01:56:20.000Z</LastModified>\n"
+        "    <ETag>\"bf1d737a4d46a19f3bced6905cc8b902\"</ETag>\n    <Size>142863</Size>\n"
+        "    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n"
+        "  <CommonPrefixes>\n    <Prefix>photos/</Prefix>\n  </CommonPrefixes>\n"
+        "</ListBucketResult>\t\n";
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    REQUIRE(out.objects.size() == 1);
+    CHECK(out.objects[0].key == "sample.jpg");
+    CHECK(out.objects[0].size == 142863);
+    CHECK(out.objects[0].etag == "bf1d737a4d46a19f3bced6905cc8b902");
+    REQUIRE(out.common_prefixes.size() == 1);
+    CHECK(out.common_prefixes[0] == "photos/");
+    CHECK(out.key_count == 2);
+}
+
+TEST_CASE("parse_list_objects_v2: continuation (AWS example)") {
+    const std::string body =
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+        "  <Name>bucket</Name>\n  <Prefix></Prefix>\n"
+        "  <NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>\n"
+        "  <KeyCount>1000</KeyCount>\n  <MaxKeys>1000</MaxKeys>\n  <IsTruncated>true</IsTruncated>\n"
+        "  <Contents>\n    <Key>happyface.jpg</Key>\n"
+        "    <LastModified>2014-11-21T19:40:05.000Z</LastModified>\n"
+        "    <ETag>\"70ee1738b6b21e2c8a43f3a5ab0eee71\"</ETag>\n    <Size>11</Size>\n"
+        "    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n</ListBucketResult>\n";
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    CHECK(out.is_truncated);
+    CHECK(out.next_continuation_token == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+    CHECK(out.key_count == 1000);
+
+    // Truncated without a token: the caller would loop on the first page.
+    std::string no_token = body;
+    auto a = no_token.find("  <NextContinuationToken>");
+    no_token.erase(a, no_token.find('\n', a) + 1 - a);
+    diag.clear();
+    CHECK(parse(no_token, out, diag) == errc::malformed_response);
+    CHECK(diag.detail.find("NextContinuationToken") != std::string::npos);
+}
+
+TEST_CASE("parse_list_objects_v2: ETag as &quot; and a missing StorageClass") {
+    const std::string body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix/><MaxKeys>1000</MaxKeys>"
+        "<IsTruncated>false</IsTruncated><Contents><Key>a.txt</Key>"
+        "<LastModified>2024-05-01T00:00:00.000Z</LastModified>"
+        "<ETag>&quot;9b2cf535f27731c974343645a3985328-3&quot;</ETag><Size>18446744073709551615</Size>"
+        "</Contents></ListBucketResult>";
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    REQUIRE(out.objects.size() == 1);
+    CHECK(out.objects[0].etag == "9b2cf535f27731c974343645a3985328-3");
+    CHECK(out.objects[0].storage_class == "STANDARD");
+    CHECK(out.objects[0].size == 18446744073709551615ull);
+    CHECK(out.key_count == 1);  // no <KeyCount>: counted
+}
+
+TEST_CASE("parse_list_objects_v2: url-encoded keys are decoded like botocore (unquote_plus)") {
+    const std::string long_key(1024, 'k');
+    std::string long_key_encoded;
+    for (int i = 0; i < 1024; ++i) long_key_encoded += (i % 2 ? "k" : "%6B");
+    auto body = url_listing(
+        {
+            "%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%AD%E3%82%B0.json.gz",  // 日本語/ログ.json.gz
+            "a+b.txt",                                                 // S3: space as '+'
+            "a%20b.txt",                                               // others: space as %20
+            "a%2Bb.txt",                                               // a literal '+'
+            "100%25.csv",                                              // a literal '%'
+            "lit%252Fslash",                                           // a literal "%2F"
+            "a//b",                                                    // '/' is never encoded
+            "folder/",                                                 // trailing '/'
+            "%3F%23%26%3D%3C%3E",                                      // ?#&=<>
+            "tab%09cr%0Dlf%0Aend",                                     // control characters
+            "%20lead+and+trail%20",
+            long_key_encoded,
+        },
+        {"run+books/", "%ED%95%9C%EA%B8%80/"});
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    REQUIRE(out.objects.size() == 12);
+    CHECK(out.objects[0].key == "日本語/ログ.json.gz");
+    CHECK(out.objects[1].key == "a b.txt");
+    CHECK(out.objects[2].key == "a b.txt");
+    CHECK(out.objects[3].key == "a+b.txt");
+    CHECK(out.objects[4].key == "100%.csv");
+    CHECK(out.objects[5].key == "lit%2Fslash");
+    CHECK(out.objects[6].key == "a//b");
+    CHECK(out.objects[7].key == "folder/");
+    CHECK(out.objects[8].key == "?#&=<>");
+    CHECK(out.objects[9].key == "tab\tcr\rlf\nend");
+    CHECK(out.objects[10].key == " lead and trail ");
+    CHECK(out.objects[11].key == long_key);
+    CHECK(out.objects[0].etag == "d41d8cd98f00b204e9800998ecf8427e");
+    REQUIRE(out.common_prefixes.size() == 2);
+    CHECK(out.common_prefixes[0] == "run books/");
+    CHECK(out.common_prefixes[1] == "한글/");
+    CHECK(out.key_count == 14);
+}
+
+TEST_CASE("parse_list_objects_v2: without <EncodingType> keys are taken as sent") {
+    // A server that ignores encoding-type=url sends raw keys and no <EncodingType>.
+    auto body = url_listing({"a+b.txt", "100%25.csv", "&lt;x&gt; &amp; y", " "}, {"p+q/"}, false);
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    REQUIRE(out.objects.size() == 4);
+    CHECK(out.objects[0].key == "a+b.txt");
+    CHECK(out.objects[1].key == "100%25.csv");
+    CHECK(out.objects[2].key == "<x> & y");
+    CHECK(out.objects[3].key == " ");  // whitespace-only text is kept
+    CHECK(out.common_prefixes[0] == "p+q/");
+}
+
+TEST_CASE("parse_list_objects_v2: errors") {
+    list_objects_v2_result out;
+    diagnostics diag;
+
+    auto resp = response(404,
+                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"
+                         "<Message>The specified bucket does not exist</Message><BucketName>nope</BucketName>"
+                         "<RequestId>R</RequestId><HostId>H</HostId></Error>");
+    CHECK(parse_list_objects_v2(resp, out, diag) == errc::no_such_bucket);
+    CHECK(diag.message == "The specified bucket does not exist");
+
+    // 200 with an <Error> document.
+    diag.clear();
+    CHECK(parse("<Error><Code>InternalError</Code><Message>We encountered an internal error. "
+                "Please try again.</Message><RequestId>R2</RequestId></Error>",
+                out, diag) == errc::server_error);
+    CHECK(diag.http_status == 200);
+    CHECK(diag.s3_code == "InternalError");
+    CHECK(diag.request_id == "R2");
+
+    diag.clear();
+    CHECK(parse("<ListAllMyBucketsResult/>", out, diag) == errc::malformed_response);
+    CHECK(diag.detail.find("ListAllMyBucketsResult") != std::string::npos);
+    diag.clear();
+    CHECK(parse("", out, diag) == errc::malformed_response);
+    diag.clear();
+    CHECK(parse("not xml at all", out, diag) == errc::malformed_response);
+
+    auto bad_size = aws_example;
+    bad_size.replace(bad_size.find("857"), 3, "-857");
+    diag.clear();
+    CHECK(parse(bad_size, out, diag) == errc::malformed_response);
+    CHECK(diag.detail.find("ExampleObject.txt") != std::string::npos);
+    CHECK(out.objects.empty());
+
+    auto overflow = aws_example;
+    overflow.replace(overflow.find("857"), 3, "18446744073709551616");
+    CHECK(parse(overflow, out, diag) == errc::malformed_response);
+
+    auto no_key = aws_example;
+    no_key.replace(no_key.find("<Key>ExampleObject.txt</Key>"), 28, "");
+    CHECK(parse(no_key, out, diag) == errc::malformed_response);
+
+    auto bad_bool = aws_example;
+    bad_bool.replace(bad_bool.find("false"), 5, "maybe");
+    CHECK(parse(bad_bool, out, diag) == errc::malformed_response);
+
+    auto bad_count = aws_example;
+    bad_count.replace(bad_count.find("<KeyCount>1<"), 12, "<KeyCount>x<");
+    CHECK(parse(bad_count, out, diag) == errc::malformed_response);
+}
+
+TEST_CASE("parse_list_objects_v2: every truncation is malformed, never a partial page") {
+    const auto body = url_listing({"%E6%97%A5.txt", "a+b", "c%2Bd"}, {"p+/"});
+    for (const std::string& doc : {aws_example, body}) {
+        s3test::for_each_truncation(doc, [](std::string prefix, std::size_t n) {
+            list_objects_v2_result out;
+            diagnostics diag;
+            INFO("prefix length " << n);
+            CHECK(parse(prefix, out, diag) == errc::malformed_response);
+            CHECK(out.objects.empty());
+            CHECK(diag.http_status == 200);
+        });
+        list_objects_v2_result out;
+        diagnostics diag;
+        CHECK_FALSE(parse(doc, out, diag));
+    }
+}

@@ -1,0 +1,178 @@
+// Canonicalisation edge cases: canonical_uri, canonical_query,
+// request_target, canonical_header_value, amz_date, payload_hash,
+// signed_headers and canonical_request. Expected values are written out by
+// hand from RFC 3986 and the S3 signing rules (each byte outside
+// A-Z a-z 0-9 - . _ ~ becomes %XX with upper-case hex; UTF-8 is encoded byte
+// by byte; '/' is kept in paths and encoded in query strings).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "s3merge/sigv4.hpp"
+#include "sigv4_test_support.hpp"
+
+using namespace s3merge;
+using namespace s3merge::sigv4;
+using s3merge::sigv4::test::utc;
+
+namespace {
+http_request with_query(std::vector<query_param> q, std::string path = "/") {
+    http_request req;
+    req.path = std::move(path);
+    req.query = std::move(q);
+    return req;
+}
+} // namespace
+
+TEST_CASE("canonical_uri: S3 rules, each byte encoded once, '/' kept, no normalisation") {
+    CHECK(canonical_uri("") == "/");
+    CHECK(canonical_uri("/") == "/");
+    CHECK(canonical_uri("/bucket/key with space") == "/bucket/key%20with%20space");
+    CHECK(canonical_uri("/bucket/\u65e5\u672c\u8a9e/\u30ed\u30b0.json.gz") ==
+          "/bucket/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%AD%E3%82%B0.json.gz");
+    CHECK(canonical_uri("/b/a+b") == "/b/a%2Bb");
+    CHECK(canonical_uri("/b/100%") == "/b/100%25");
+    // A key that literally contains "%2F" is not a slash: encoded once more.
+    CHECK(canonical_uri("/b/a%2Fb") == "/b/a%252Fb");
+    CHECK(canonical_uri("/b/k=v&x?y#z") == "/b/k%3Dv%26x%3Fy%23z");
+    CHECK(canonical_uri("/b/~user-1.2_3") == "/b/~user-1.2_3");
+    CHECK(canonical_uri("/b/a:b@c!$'()*,;") == "/b/a%3Ab%40c%21%24%27%28%29%2A%2C%3B");
+    CHECK(canonical_uri(std::string("/b/\x01\x7f\xff", 6)) == "/b/%01%7F%FF");
+    // "//", a trailing '/', "." and ".." are part of the S3 key and kept.
+    CHECK(canonical_uri("//") == "//");
+    CHECK(canonical_uri("/b//k") == "/b//k");
+    CHECK(canonical_uri("/b/dir/") == "/b/dir/");
+    CHECK(canonical_uri("//example//") == "//example//");
+    CHECK(canonical_uri("/example/..") == "/example/..");
+    CHECK(canonical_uri("/./example") == "/./example");
+    CHECK(canonical_uri("/example1/example2/../..") == "/example1/example2/../..");
+    // A path without its leading '/' still yields an absolute canonical URI.
+    CHECK(canonical_uri("key") == "/key");
+}
+
+TEST_CASE("canonical_query: encoding") {
+    CHECK(canonical_query(with_query({})) == "");
+    CHECK(canonical_query(with_query({{"prefix", "a b/c+d%2F"}})) == "prefix=a%20b%2Fc%2Bd%252F");
+    CHECK(canonical_query(with_query({{"prefix", "\u65e5\u672c\u8a9e/"}})) ==
+          "prefix=%E6%97%A5%E6%9C%AC%E8%AA%9E%2F");
+    CHECK(canonical_query(with_query({{"k", "a=b&c"}})) == "k=a%3Db%26c");
+    CHECK(canonical_query(with_query({{"q?#", "v~"}})) == "q%3F%23=v~");
+    // A parameter without a value renders "name=" (S3 sub-resources).
+    CHECK(canonical_query(with_query({{"uploads", ""}})) == "uploads=");
+    CHECK(canonical_query(with_query({{"acl", ""}, {"versionId", "v1"}})) == "acl=&versionId=v1");
+}
+
+TEST_CASE("canonical_query: ordering by encoded name, then encoded value") {
+    // Repeated names are ordered by value, byte-wise ("10" < "2").
+    CHECK(canonical_query(with_query({{"a", "2"}, {"a", "10"}, {"a", "1"}})) == "a=1&a=10&a=2");
+    // Upper case sorts before lower case.
+    CHECK(canonical_query(with_query({{"b", "1"}, {"B", "2"}, {"a", "3"}})) == "B=2&a=3&b=1");
+    // Sorted after encoding: '%' (0x25) < '-' < 'B' < '_'.
+    CHECK(canonical_query(with_query({{"a_b", "4"}, {"aB", "3"}, {"a-b", "2"}, {"a b", "1"}})) ==
+          "a%20b=1&a-b=2&aB=3&a_b=4");
+    // Raw order would put "~a" (0x7E) before "é" (0xC3); encoded, "%C3%A9" comes first.
+    CHECK(canonical_query(with_query({{"~a", "1"}, {"\u00e9", "2"}})) == "%C3%A9=2&~a=1");
+    // Values are compared encoded too: " " -> "%20" sorts before "+" -> "%2B".
+    CHECK(canonical_query(with_query({{"k", "+"}, {"k", " "}})) == "k=%20&k=%2B");
+    // An empty value sorts before any other value of the same name.
+    CHECK(canonical_query(with_query({{"k", "x"}, {"k", ""}})) == "k=&k=x");
+}
+
+TEST_CASE("request_target: canonical path and query, ready for the request line") {
+    CHECK(request_target(with_query({}, "/b/k")) == "/b/k");
+    CHECK(request_target(with_query({}, "")) == "/");
+    CHECK(request_target(with_query({{"versionId", "abc+/="}, {"acl", ""}},
+                                    "/b/\u65e5\u672c\u8a9e key")) ==
+          "/b/%E6%97%A5%E6%9C%AC%E8%AA%9E%20key?acl=&versionId=abc%2B%2F%3D");
+    CHECK(request_target(with_query({{"uploadId", "x"}}, "/b/a%2Fb")) == "/b/a%252Fb?uploadId=x");
+    CHECK(request_target(with_query({{"delete", ""}}, "/b/")) == "/b/?delete=");
+    CHECK(request_target(with_query({{"list-type", "2"}, {"prefix", "a b"}}, "//")) ==
+          "//?list-type=2&prefix=a%20b");
+}
+
+TEST_CASE("canonical_header_value: trim, collapse runs of spaces, keep everything else") {
+    CHECK(canonical_header_value("value") == "value");
+    CHECK(canonical_header_value("  a   b  ") == "a b");
+    CHECK(canonical_header_value("\"a   b   c\"") == "\"a b c\"");
+    CHECK(canonical_header_value("\t a \t") == "a");
+    CHECK(canonical_header_value("") == "");
+    CHECK(canonical_header_value("    ") == "");
+    // Characters other than leading/trailing whitespace and runs of spaces
+    // are kept as they are.
+    CHECK(canonical_header_value("a\tb") == "a\tb");
+    CHECK(canonical_header_value("a  \t  b") == "a \t b");
+    CHECK(canonical_header_value("value1\n  value2") == "value1\n value2");
+    CHECK(canonical_header_value("\u65e5\u672c  \u8a9e") == "\u65e5\u672c \u8a9e");
+    CHECK(canonical_header_value("Fri, 24 May 2013 00:00:00 GMT") ==
+          "Fri, 24 May 2013 00:00:00 GMT");
+}
+
+TEST_CASE("signer::amz_date: UTC, ISO 8601 basic format, whole seconds") {
+    CHECK(signer::amz_date(utc(2015, 8, 30, 12, 36, 0)) == "20150830T123600Z");
+    CHECK(signer::amz_date(utc(2013, 5, 24)) == "20130524T000000Z");
+    CHECK(signer::amz_date(utc(2024, 2, 29, 23, 59, 59)) == "20240229T235959Z");
+    CHECK(signer::amz_date(utc(2024, 2, 29, 23, 59, 59) + std::chrono::milliseconds(999)) ==
+          "20240229T235959Z");
+    CHECK(signer::amz_date(std::chrono::system_clock::time_point{}) == "19700101T000000Z");
+    CHECK(signer::amz_date(utc(2100, 12, 31, 23, 59, 59)) == "21001231T235959Z");
+}
+
+TEST_CASE("signer::payload_hash") {
+    http_request req;
+    CHECK(signer::payload_hash(req) ==
+          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    req.body = "Welcome to Amazon S3.";
+    CHECK(signer::payload_hash(req) ==
+          "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+    req.unsigned_payload = true;
+    CHECK(signer::payload_hash(req) == "UNSIGNED-PAYLOAD");
+}
+
+TEST_CASE("signer::signed_headers and canonical_request: names lower-cased, sorted, merged") {
+    http_request req;
+    req.method = "PUT";
+    req.path = "/b/k";
+    req.headers = {{"X-Amz-Meta-B", " two "},
+                   {"Host", "b.s3.amazonaws.com"},
+                   {"x-amz-meta-a", "1"},
+                   {"X-AMZ-META-B", "three  and   four"},
+                   {"Content-Type", "text/plain"}};
+    CHECK(signer::signed_headers(req) == "content-type;host;x-amz-meta-a;x-amz-meta-b");
+    CHECK(signer::canonical_request(req, signer::signed_headers(req), "UNSIGNED-PAYLOAD") ==
+          "PUT\n/b/k\n\n"
+          "content-type:text/plain\n"
+          "host:b.s3.amazonaws.com\n"
+          "x-amz-meta-a:1\n"
+          "x-amz-meta-b:two,three and four\n\n"
+          "content-type;host;x-amz-meta-a;x-amz-meta-b\n"
+          "UNSIGNED-PAYLOAD");
+    // Only the listed headers are canonicalised (as for a presigned URL).
+    CHECK(signer::canonical_request(req, "host", "UNSIGNED-PAYLOAD") ==
+          "PUT\n/b/k\n\nhost:b.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD");
+    // The query and path go through the same canonicalisation as above.
+    req.query = {{"partNumber", "2"}, {"uploadId", "a+b"}};
+    CHECK(signer::canonical_request(req, "host", "UNSIGNED-PAYLOAD") ==
+          "PUT\n/b/k\npartNumber=2&uploadId=a%2Bb\nhost:b.s3.amazonaws.com\n\nhost\n"
+          "UNSIGNED-PAYLOAD");
+}
+
+TEST_CASE("canonical_request: repeated headers keep request order among many headers") {
+    // Enough headers that an unstable sort would reorder equal names.
+    http_request req;
+    req.path = "/";
+    std::string expected_dup;
+    for (int i = 0; i < 40; ++i) {
+        req.headers.push_back({i % 2 ? "X-Dup" : "x-dup", "v" + std::to_string(39 - i)});
+        req.headers.push_back({"x-other-" + std::to_string(i % 5), "o"});
+        expected_dup += (i ? "," : "") + ("v" + std::to_string(39 - i));
+    }
+    req.headers.push_back({"Host", "h"});
+    CHECK(signer::signed_headers(req) == "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4");
+    const auto creq = signer::canonical_request(req, signer::signed_headers(req), "UNSIGNED-PAYLOAD");
+    CHECK(creq ==
+          "GET\n/\n\nhost:h\nx-dup:" + expected_dup +
+              "\nx-other-0:o,o,o,o,o,o,o,o\nx-other-1:o,o,o,o,o,o,o,o\nx-other-2:o,o,o,o,o,o,o,o\n"
+              "x-other-3:o,o,o,o,o,o,o,o\nx-other-4:o,o,o,o,o,o,o,o\n\n"
+              "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4\nUNSIGNED-PAYLOAD");
+}

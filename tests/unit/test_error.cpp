@@ -1,0 +1,78 @@
+#include <doctest/doctest.h>
+
+#include "s3merge/error.hpp"
+#include "s3merge/retry.hpp"
+
+using namespace s3merge;
+
+TEST_CASE("errc converts to error_code in the s3merge category") {
+    std::error_code ec = errc::throttled;
+    CHECK(ec.category().name() == std::string("s3merge"));
+    CHECK(ec.message() == "throttled by the server");
+    CHECK(ec == errc::throttled);
+    CHECK(ec != errc::server_error);
+}
+
+TEST_CASE("is_retryable: transient errors only") {
+    for (auto e : {errc::throttled, errc::server_error, errc::timeout, errc::connection_closed,
+                   errc::connect_failed, errc::request_time_skewed})
+        CHECK_MESSAGE(is_retryable(e), make_error_code(e).message());
+    for (auto e : {errc::access_denied, errc::signature_mismatch, errc::no_such_key, errc::no_such_bucket,
+                   errc::invalid_object_state, errc::tls_verify_failed, errc::body_too_large,
+                   errc::invalid_argument, errc::malformed_response, errc::cancelled})
+        CHECK_MESSAGE(!is_retryable(e), make_error_code(e).message());
+    CHECK_FALSE(is_retryable(std::error_code{}));
+    CHECK_FALSE(is_retryable(std::make_error_code(std::errc::timed_out)));  // foreign category
+    CHECK(is_throttle(errc::throttled));
+    CHECK_FALSE(is_throttle(errc::server_error));
+}
+
+TEST_CASE("diagnostics::to_string is one line with operation, bucket, key, status, code") {
+    diagnostics d;
+    d.operation = "ListObjectsV2";
+    d.bucket = "logs";
+    d.key = "AWSLogs/";
+    d.region = "eu-west-1";
+    d.http_status = 403;
+    d.s3_code = "SignatureDoesNotMatch";
+    d.request_id = "tx0001";
+    CHECK(d.to_string() ==
+          "ListObjectsV2 s3://logs/AWSLogs/ (eu-west-1): HTTP 403 SignatureDoesNotMatch [request id tx0001]");
+    d.message = "The request signature we calculated does not match";
+    CHECK(d.to_string().find(": The request signature we calculated does not match [request id") !=
+          std::string::npos);
+    diagnostics t;
+    t.operation = "ListObjectsV2";
+    t.detail = "connect 127.0.0.1:1: Connection refused";
+    CHECK(t.to_string() == "ListObjectsV2: connect 127.0.0.1:1: Connection refused");
+    CHECK(t.to_string().find('\n') == std::string::npos);
+}
+
+TEST_CASE("hint_for names the fix") {
+    diagnostics d;
+    d.bucket = "b";
+    CHECK(hint_for(errc::signature_mismatch, d).find("secret access key") != std::string::npos);
+    CHECK(hint_for(errc::tls_verify_failed, d).find("--ca-bundle") != std::string::npos);
+    CHECK(hint_for(errc::no_such_bucket, d).find("'b'") != std::string::npos);
+    CHECK(hint_for(errc::timeout, d).empty());
+}
+
+TEST_CASE("retry_policy: attempts, full jitter bounds, exponential growth, cap") {
+    retry_policy p;
+    p.max_attempts = 3;
+    CHECK(p.should_retry(errc::server_error, 1));
+    CHECK(p.should_retry(errc::server_error, 2));
+    CHECK_FALSE(p.should_retry(errc::server_error, 3));
+    CHECK_FALSE(p.should_retry(errc::access_denied, 1));
+    CHECK_FALSE(p.should_retry(std::error_code{}, 1));
+
+    using ms = std::chrono::milliseconds;
+    CHECK(p.delay(errc::server_error, 1, 0.0) == ms(0));
+    CHECK(p.delay(errc::server_error, 1, 0.5) == ms(50));     // base 100
+    CHECK(p.delay(errc::server_error, 2, 0.5) == ms(100));    // 200 * 0.5
+    CHECK(p.delay(errc::server_error, 4, 0.5) == ms(400));    // 800 * 0.5
+    CHECK(p.delay(errc::throttled, 1, 0.5) == ms(250));       // throttle base 500
+    CHECK(p.delay(errc::server_error, 60, 0.999) <= p.cap);   // saturates, no overflow
+    CHECK(p.delay(errc::server_error, 60, 0.5) == ms(10000));
+    CHECK(p.delay(errc::server_error, 2, 7.0) == ms(200));    // unit clamped
+}

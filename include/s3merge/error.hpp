@@ -63,6 +63,7 @@ struct diagnostics {
     std::string request_id;  // <RequestId> or x-amz-request-id
     std::string host_id;     // <HostId> or x-amz-id-2
     std::string detail;      // transport-level detail, e.g. "connect 127.0.0.1:7480: refused"
+    unsigned attempts = 0;   // requests sent for this operation, retries included
 
     void clear() { *this = diagnostics{}; }
     // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message> [request id ...]"

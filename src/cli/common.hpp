@@ -51,5 +51,8 @@ int cmd_cp(const std::vector<std::string>& args);
 int cmd_mb(const std::vector<std::string>& args);
 int cmd_rb(const std::vector<std::string>& args);
 int cmd_put(const std::vector<std::string>& args);
+int cmd_copy(const std::vector<std::string>& args);
+int cmd_move(const std::vector<std::string>& args);
+int cmd_generate(const std::vector<std::string>& args);
 
 } // namespace s3merge::cli

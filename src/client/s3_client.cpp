@@ -48,6 +48,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
                        "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
         ++stats_.requests;
+        diag.attempts = static_cast<unsigned>(attempt);
         resp = http_response{};
         std::string saved_detail = diag.detail;
         auto ec = co_await http_->send(o, signed_req, resp, diag);
@@ -63,7 +64,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             // A 5xx that ran out of attempts is still a response to parse.
             co_return resp.status ? std::error_code{} : ec;
         }
-        if (is_throttle(ec)) ++stats_.throttles;
+        if (is_throttle(ec)) {
+            ++stats_.throttles;
+            if (cfg_.on_throttle) cfg_.on_throttle();
+        }
         ++stats_.retries;
         std::uniform_real_distribution<double> unit(0.0, 1.0);
         asio::steady_timer timer(ex_);

@@ -32,6 +32,9 @@ struct client_config {
     // When set, receives the canonical request and string to sign of every
     // request (never a secret, token or signature).
     std::function<void(std::string_view)> debug;
+    // Called on every throttling answer (before its retry), for adaptive
+    // concurrency.
+    std::function<void()> on_throttle;
 };
 
 struct client_stats {
@@ -83,6 +86,8 @@ public:
 
     const client_stats& stats() const { return stats_; }
     http::client& http() { return *http_; }
+    const boost::asio::any_io_executor& executor() const { return ex_; }
+    void set_on_throttle(std::function<void()> f) { cfg_.on_throttle = std::move(f); }
     const client_config& config() const { return cfg_; }
 
 private:

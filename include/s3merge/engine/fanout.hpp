@@ -1,0 +1,113 @@
+// Prefix fan-out planner, a pure state machine: splits one source range
+// (bucket, prefix) into listing leaves that many listers list in parallel.
+//
+// Discovery: the start prefix is node depth 0. A node at depth d <
+// max_depth is listed (all pages) with delimiter '/' — a discovery task.
+// Each common prefix it returns is a child node at depth d+1: a further
+// discovery task if d+1 < max_depth, else a recursive leaf (prefix, "")
+// that covers every key under it. Objects returned directly by a discovery
+// listing (no '/' after the node prefix) make the node's own non-recursive
+// leaf (prefix, "/"), listed with delimiter '/' so its children are not
+// counted twice. max_depth 0 gives the single leaf (start prefix, "").
+// Every key under the start prefix is in exactly one leaf.
+//
+// Driving it: call next_task() only when there is capacity for another
+// listing (the planner never hands out more than asked), feed each page of
+// a task with on_discovery_page(), and take leaves with next_leaf(). Leaves
+// come out smallest first among those known; with ordered_leaves they come
+// out in global key order (a leaf waits until no pending discovery could
+// produce a smaller one). next_task() pauses while max_ready_leaves leaves
+// wait to be taken, so memory stays bounded by the discovery frontier.
+//
+// Resume: leaves recorded in a journal (same bucket, prefix and delimiter)
+// are dropped when complete, and otherwise start after their watermark.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "s3merge/engine/journal.hpp"
+#include "s3merge/engine/key_map.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::engine {
+
+struct fanout_options {
+    int max_depth = 3;
+    bool ordered_leaves = false;
+    std::size_t max_ready_leaves = 10000;
+};
+
+// ListObjectsV2 under prefix with delimiter "/", every page.
+struct discovery_task {
+    std::string prefix;
+    int depth = 0;
+};
+
+struct leaf {
+    std::string bucket;
+    std::string prefix;
+    std::string delimiter;    // "/": the node's direct objects only; "": everything under prefix
+    std::string start_after;  // "" = from the start
+    friend bool operator==(const leaf&, const leaf&) = default;
+};
+
+class fanout_planner {
+public:
+    fanout_planner(std::string bucket, std::string prefix, fanout_options opt = {});
+
+    // Call before the first next_task()/next_leaf(); entries of other buckets
+    // are ignored.
+    void resume(const std::vector<leaf_state>& journal_leaves);
+
+    std::optional<discovery_task> next_task();
+    // One page of the listing of an outstanding task. Common prefixes must
+    // be under the task prefix, end with '/', and ascend strictly across
+    // pages (else errc::malformed_response). objects: how many keys the page
+    // returned in Contents. last_page: the listing is complete.
+    std::error_code on_discovery_page(std::string_view prefix,
+                                      const std::vector<std::string>& common_prefixes, std::size_t objects,
+                                      bool last_page, diagnostics& diag);
+    // The task's listing failed for good: it goes back to the pending set to
+    // be listed again from the start; children already seen are not repeated.
+    std::error_code on_discovery_failed(std::string_view prefix);
+
+    std::optional<leaf> next_leaf();
+
+    bool done() const { return pending_.empty() && outstanding_.empty() && ready_.empty(); }
+    std::size_t pending_tasks() const { return pending_.size(); }
+    std::size_t outstanding_tasks() const { return outstanding_.size(); }
+    std::size_t ready_leaves() const { return ready_.size(); }
+    std::uint64_t leaves_dropped() const { return dropped_; }
+
+private:
+    struct bytes_less {
+        bool operator()(const std::string& a, const std::string& b) const { return key_less(a, b); }
+    };
+    struct node {
+        int depth = 0;
+        bool objects_seen = false;
+        bool replaying = false;  // relisting after a failure: skip children <= last_child
+        std::string last_child;
+    };
+    void add_leaf(std::string prefix, std::string delimiter);
+    bool leaf_available() const;
+
+    std::string bucket_;
+    fanout_options opt_;
+    std::map<std::string, node, bytes_less> pending_;
+    std::map<std::string, node, bytes_less> outstanding_;
+    std::map<std::string, leaf, bytes_less> ready_;
+    // Journal entries of this bucket: (prefix, delimiter) → (watermark, complete).
+    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> resume_;
+    std::uint64_t dropped_ = 0;
+};
+
+}  // namespace s3merge::engine

@@ -1,0 +1,84 @@
+// The resume journal: which listing leaves are finished and how far the
+// others got, plus the counters so far. Encoded as JSON (see
+// docs/engine-core.md for the format); decoded with simdjson. Decoding never
+// crashes on bad input: a corrupt, truncated, other-version or other-job
+// journal is errc::config_error with diag.detail saying what to do.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "s3merge/engine/counters.hpp"
+#include "s3merge/engine/key_map.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::engine {
+
+constexpr int journal_version = 1;
+// Larger journals are rejected before parsing (bounded memory).
+constexpr std::size_t max_journal_bytes = std::size_t{256} << 20;
+
+// What identifies a job. Options that do not change which keys end up
+// where (concurrency, overwrite, storage class) are not part of it.
+struct job_description {
+    std::string mode;  // "copy" or "move"
+    std::vector<location> sources;
+    location destination;
+};
+
+// Unambiguous (length-prefixed) serialisation with sources sorted by
+// (bucket, prefix); the job id is its hex SHA-256.
+std::string canonical_description(const job_description& job);
+std::string job_id(const job_description& job);
+
+// A listing leaf (see fanout.hpp) and its progress. Identity is
+// (bucket, prefix, delimiter): "/" marks a non-recursive leaf.
+struct leaf_state {
+    std::string bucket;
+    std::string prefix;
+    std::string delimiter;  // "" or "/"
+    std::string watermark;  // "" = nothing done yet; else resume with start-after
+    bool complete = false;
+    friend bool operator==(const leaf_state&, const leaf_state&) = default;
+};
+
+struct journal {
+    int version = journal_version;
+    std::string job_id;
+    int fanout_depth = 0;  // informational; leaves only match by identity
+    engine::counters totals;
+    std::vector<source_progress> sources;
+    std::vector<leaf_state> leaves;
+    friend bool operator==(const journal&, const journal&) = default;
+};
+
+// Compact JSON plus a trailing newline. Strings that are not valid UTF-8
+// (keys from non-AWS servers) are written as "<name>_hex" fields so every
+// byte round-trips.
+std::string encode_journal(const journal& j);
+
+// expected_job_id empty: accept any job id.
+std::error_code decode_journal(std::string_view text, std::string_view expected_job_id, journal& out,
+                               diagnostics& diag);
+
+// $XDG_STATE_HOME/s3merge/<job-id>.journal, else $HOME/.local/state/s3merge/...
+// (the XDG spec ignores a relative XDG_STATE_HOME). errc::config_error when
+// neither is usable. The environment values are parameters ("" = unset).
+std::error_code default_journal_path(std::string_view job_id, std::string_view xdg_state_home,
+                                     std::string_view home, std::string& out, diagnostics& diag);
+
+// ---- file I/O (journal_file.cpp, the only I/O in the engine core) --------
+
+// Writes data to a temporary file in the same directory, fsyncs it, renames
+// it over path and fsyncs the directory: after a crash the file holds either
+// the old or the new contents. Creates missing parent directories (0700).
+// ec: a system_category error.
+void write_file_atomically(const std::string& path, std::string_view data, std::error_code& ec);
+// Reads a whole file of at most max_bytes (std::errc::file_too_large beyond;
+// std::errc::no_such_file_or_directory when absent).
+std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::error_code& ec);
+
+}  // namespace s3merge::engine

@@ -1,0 +1,65 @@
+// The end-of-job report: counters in total and per source, retry and
+// throttle counts, objects deliberately not copied, and the failures.
+// Bounded: at most max_failures failures are kept in detail; the rest are
+// only counted (failures_omitted). Encoded as pretty-printed JSON; see
+// docs/engine-core.md for the format.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "s3merge/engine/counters.hpp"
+#include "s3merge/engine/key_map.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::engine {
+
+constexpr int report_version = 1;
+constexpr std::size_t default_max_failures = 10000;
+
+struct failure_record {
+    std::string operation;  // "CopyObject", "DeleteObjects", ...
+    std::string bucket;
+    std::string key;
+    std::string s3_code;  // may be empty (transport errors)
+    std::string message;
+    int attempts = 0;
+};
+
+// operation, bucket, key, s3_code and attempts from diag; message is diag's
+// message, else its detail (transport errors), else ec.message().
+failure_record make_failure(const diagnostics& diag, std::error_code ec);
+
+struct report {
+    // Header, filled by the engine (timestamps as ISO 8601; "" = omitted).
+    std::string job_id;
+    std::string mode;  // "copy" / "move"
+    location destination;
+    std::string started_at;
+    std::string finished_at;
+
+    counters totals;
+    std::vector<source_progress> sources;
+    std::uint64_t retries = 0;
+    std::uint64_t throttles = 0;
+    std::uint64_t glacier_skipped = 0;     // archived objects not copied
+    std::uint64_t noncurrent_skipped = 0;  // noncurrent versions not copied
+    std::vector<failure_record> failures;  // at most max_failures
+    std::uint64_t failures_omitted = 0;
+    std::size_t max_failures = default_max_failures;
+
+    // Adds delta to sources[source] and to totals.
+    void count(std::size_t source, const counters& delta);
+    // Counts one failure (failed += 1 for the source and the totals) and keeps
+    // its detail while there is room.
+    void add_failure(std::size_t source, failure_record f);
+};
+
+// Pretty JSON with a trailing newline. A key that is not valid UTF-8 is
+// written with U+FFFD replacements plus a "key_hex" field holding its bytes.
+std::string encode_report(const report& r);
+
+}  // namespace s3merge::engine

@@ -1,0 +1,85 @@
+// The transfer engine: many sources into one destination, pipelined and
+// bounded. Listers stream ListObjectsV2 pages (with prefix fan-out) through a
+// merge-join against the destination listing; copy workers run server-side
+// CopyObject (or a multipart copy) under one global in-flight budget that
+// adapts to throttling (AIMD); a move deletes a source key only after its copy
+// is verified, in DeleteObjects batches. A journal of per-leaf watermarks
+// makes a re-run resume. See docs/pipeline.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "s3merge/client/s3_client.hpp"
+#include "s3merge/engine/counters.hpp"
+#include "s3merge/engine/key_map.hpp"
+#include "s3merge/engine/report.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::engine {
+
+struct transfer_options {
+    bool move = false;
+    std::vector<location> sources;
+    location destination;
+
+    std::size_t concurrency = 256;   // requests in flight, all sources together
+    std::size_t min_concurrency = 8; // AIMD floor
+    std::size_t max_listers = 32;    // listing requests in flight
+    int fanout_depth = 4;            // levels of '/' discovered below each source prefix
+    int page_size = 1000;
+    bool overwrite = false;
+    bool glacier_fail = false;       // default: skip archived objects and count them
+    std::uint64_t multipart_threshold = 5ull << 30;
+    std::uint64_t part_size = 256ull << 20;
+    std::string storage_class;
+    std::string sse;
+    std::string sse_kms_key_id;
+
+    std::string journal_path;  // empty: no journal
+    std::chrono::milliseconds journal_interval{2000};
+    std::string report_path;   // empty: no report file
+
+    // Progress: called with a status line every progress_interval.
+    std::function<void(std::string_view line, bool final)> progress;
+    std::chrono::milliseconds progress_interval{5000};
+    // Diagnostics for humans (one line each): failures, resume notes.
+    std::function<void(std::string_view line)> log;
+};
+
+struct transfer_result {
+    report rep;
+    std::error_code fatal;  // the job could not run (bad bucket, overlap, journal)
+    diagnostics fatal_diag;
+    bool interrupted = false;
+    bool resumed = false;
+    std::uint64_t leaves_resumed = 0;   // leaves restarted after their watermark
+    std::uint64_t leaves_complete = 0;  // leaves the journal said were done
+    counters resumed_totals;            // what the interrupted run(s) had done
+};
+
+class transfer {
+public:
+    transfer(s3::client& client, transfer_options opts);
+    ~transfer();
+    transfer(const transfer&) = delete;
+    transfer& operator=(const transfer&) = delete;
+
+    boost::asio::awaitable<transfer_result> run();
+    // Stop listing, let in-flight requests finish, write the journal. Safe
+    // to call from a signal handler running on the same executor.
+    void request_stop();
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace s3merge::engine

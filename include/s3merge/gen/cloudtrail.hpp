@@ -1,0 +1,38 @@
+// Synthetic CloudTrail log objects, pure and deterministic: object i of a
+// (seed, account, region) series always has the same key and content. Keys
+// follow CloudTrail's layout:
+//   AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
+//     <account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<16 hex>.json.gz
+// Bodies are gzip'd JSON {"Records":[...]} with unique eventIDs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace s3merge::gen {
+
+struct cloudtrail_series {
+    std::string account = "123456789012";
+    std::string region = "us-east-1";
+    std::string prefix;             // prepended to every key ("" or ending in '/')
+    std::uint64_t seed = 1;
+    int start_year = 2024, start_month = 1, start_day = 1;
+    int files_per_day = 288;        // CloudTrail writes about one file per 5 minutes
+    int records_per_file = 4;
+};
+
+struct generated_object {
+    std::string key;
+    std::string body;  // gzip
+};
+
+// The i-th object of the series.
+generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i);
+
+// gzip (RFC 1952) of `data`, deterministic (mtime 0).
+std::string gzip(std::string_view data);
+// Inflates a gzip member; returns false on corrupt input or if the output
+// would exceed max_out.
+bool gunzip(std::string_view data, std::string& out, std::size_t max_out = 64u << 20);
+
+} // namespace s3merge::gen

@@ -1,0 +1,129 @@
+#include "s3merge/engine/fanout.hpp"
+
+namespace s3merge::engine {
+
+namespace {
+constexpr char delimiter = '/';
+}
+
+fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_options opt)
+    : bucket_(std::move(bucket)), opt_(opt) {
+    if (opt_.max_ready_leaves == 0) opt_.max_ready_leaves = 1;
+    if (opt_.max_depth <= 0) {
+        add_leaf(std::move(prefix), "");
+    } else {
+        pending_.emplace(std::move(prefix), node{});
+    }
+}
+
+void fanout_planner::resume(const std::vector<leaf_state>& journal_leaves) {
+    for (const auto& l : journal_leaves)
+        if (l.bucket == bucket_) resume_[{l.prefix, l.delimiter}] = {l.watermark, l.complete};
+    // A leaf known before resume() (max_depth 0) is re-evaluated.
+    std::map<std::string, leaf, bytes_less> known;
+    known.swap(ready_);
+    for (auto& [p, l] : known) add_leaf(std::move(l.prefix), std::move(l.delimiter));
+}
+
+void fanout_planner::add_leaf(std::string prefix, std::string delim) {
+    leaf l{bucket_, std::move(prefix), std::move(delim), {}};
+    auto it = resume_.find({l.prefix, l.delimiter});
+    if (it != resume_.end()) {
+        if (it->second.second) {
+            ++dropped_;
+            return;
+        }
+        l.start_after = it->second.first;
+    }
+    std::string key = l.prefix;
+    ready_.emplace(std::move(key), std::move(l));
+}
+
+bool fanout_planner::leaf_available() const {
+    if (ready_.empty()) return false;
+    if (!opt_.ordered_leaves) return true;
+    // Every leaf a pending or outstanding node can still produce starts with
+    // that node's prefix, so it is >= the prefix.
+    const std::string& smallest = ready_.begin()->first;
+    if (!pending_.empty() && !key_less(smallest, pending_.begin()->first)) return false;
+    if (!outstanding_.empty() && !key_less(smallest, outstanding_.begin()->first)) return false;
+    return true;
+}
+
+std::optional<discovery_task> fanout_planner::next_task() {
+    if (pending_.empty()) return std::nullopt;
+    // Back-pressure: let the caller drain leaves first (unless none can be
+    // taken, which would stall).
+    if (ready_.size() >= opt_.max_ready_leaves && leaf_available()) return std::nullopt;
+    // Smallest first: discovery proceeds depth-first in key order, which
+    // keeps the frontier small and lets ordered leaves flow early.
+    auto nh = pending_.extract(pending_.begin());
+    discovery_task t{nh.key(), nh.mapped().depth};
+    outstanding_.insert(std::move(nh));
+    return t;
+}
+
+std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
+                                                  const std::vector<std::string>& common_prefixes,
+                                                  std::size_t objects, bool last_page, diagnostics& diag) {
+    auto it = outstanding_.find(std::string(prefix));
+    if (it == outstanding_.end()) {
+        diag.operation = "fan-out";
+        diag.detail = "page for a discovery task that is not outstanding: '" + std::string(prefix) + "'";
+        return errc::invalid_argument;
+    }
+    node& n = it->second;
+    // Validate the page before changing anything.
+    std::string_view last = n.last_child;
+    bool replaying = n.replaying;
+    for (const auto& cp : common_prefixes) {
+        if (replaying && !last.empty() && !key_less(last, cp)) continue;
+        replaying = false;
+        bool ok = cp.size() > prefix.size() && cp.starts_with(prefix) && cp.back() == delimiter &&
+                  cp.find(delimiter, prefix.size()) == cp.size() - 1 && (last.empty() || key_less(last, cp));
+        if (!ok) {
+            diag.operation = "ListObjectsV2";
+            diag.bucket = bucket_;
+            diag.key = cp;
+            diag.detail = "unexpected common prefix under '" + std::string(prefix) + "' after '" +
+                          std::string(last) + "'";
+            return errc::malformed_response;
+        }
+        last = cp;
+    }
+    for (const auto& cp : common_prefixes) {
+        if (n.replaying && !n.last_child.empty() && !key_less(n.last_child, cp)) continue;
+        n.replaying = false;
+        n.last_child = cp;
+        if (n.depth + 1 < opt_.max_depth) {
+            pending_.emplace(cp, node{n.depth + 1, false, false, {}});
+        } else {
+            add_leaf(cp, "");
+        }
+    }
+    if (objects > 0) n.objects_seen = true;
+    if (last_page) {
+        bool direct = n.objects_seen;
+        std::string p = it->first;
+        outstanding_.erase(it);
+        if (direct) add_leaf(std::move(p), std::string(1, delimiter));
+    }
+    return {};
+}
+
+std::error_code fanout_planner::on_discovery_failed(std::string_view prefix) {
+    auto it = outstanding_.find(std::string(prefix));
+    if (it == outstanding_.end()) return errc::invalid_argument;
+    auto nh = outstanding_.extract(it);
+    nh.mapped().replaying = true;
+    pending_.insert(std::move(nh));
+    return {};
+}
+
+std::optional<leaf> fanout_planner::next_leaf() {
+    if (!leaf_available()) return std::nullopt;
+    auto nh = ready_.extract(ready_.begin());
+    return std::move(nh.mapped());
+}
+
+}  // namespace s3merge::engine

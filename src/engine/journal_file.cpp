@@ -1,0 +1,113 @@
+// The engine core's only I/O: durable, atomic replacement of a small file
+// (the journal) and a bounded read of it. POSIX.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+
+#include "s3merge/engine/journal.hpp"
+
+namespace s3merge::engine {
+
+namespace {
+
+std::error_code last_error() {
+    return {errno, std::system_category()};
+}
+
+bool write_all(int fd, std::string_view data, std::error_code& ec) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            ec = last_error();
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+bool fsync_path(const std::string& dir, std::error_code& ec) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        ec = last_error();
+        return false;
+    }
+    bool ok = ::fsync(fd) == 0;
+    if (!ok) ec = last_error();
+    ::close(fd);
+    return ok;
+}
+
+// mkdir -p with mode 0700: the journal names buckets and keys.
+bool make_dirs(const std::filesystem::path& dir, std::error_code& ec) {
+    std::filesystem::path partial;
+    for (const auto& part : dir) {
+        partial /= part;
+        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+            ec = last_error();
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view data, std::error_code& ec) {
+    ec.clear();
+    std::filesystem::path p(path);
+    std::string dir = p.has_parent_path() ? p.parent_path().string() : std::string(".");
+    if (p.has_parent_path() && !make_dirs(p.parent_path(), ec)) return;
+    // Unique within the process (pid) and across threads (counter).
+    static std::atomic<unsigned> counter{0};
+    std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        ec = last_error();
+        return;
+    }
+    bool ok = write_all(fd, data, ec);
+    if (ok && ::fsync(fd) != 0) ok = false, ec = last_error();
+    if (::close(fd) != 0 && ok) ok = false, ec = last_error();
+    if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false, ec = last_error();
+    if (!ok) {
+        ::unlink(tmp.c_str());
+        return;
+    }
+    fsync_path(dir, ec);
+}
+
+std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::error_code& ec) {
+    ec.clear();
+    std::string out;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ec = last_error();
+        return out;
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            ec = last_error();
+            break;
+        }
+        if (n == 0) break;
+        if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+            ec = std::make_error_code(std::errc::file_too_large);
+            break;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (ec) out.clear();
+    return out;
+}
+
+}  // namespace s3merge::engine

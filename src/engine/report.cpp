@@ -1,0 +1,98 @@
+#include "s3merge/engine/report.hpp"
+
+#include "engine/json_writer.hpp"
+
+namespace s3merge::engine {
+
+namespace {
+
+void write_counter_fields(json_writer& w, const counters& c) {
+    w.field_uint("listed", c.listed);
+    w.field_uint("copied", c.copied);
+    w.field_uint("skipped", c.skipped);
+    w.field_uint("deleted", c.deleted);
+    w.field_uint("failed", c.failed);
+    w.field_uint("bytes_copied", c.bytes_copied);
+}
+
+}  // namespace
+
+failure_record make_failure(const diagnostics& diag, std::error_code ec) {
+    failure_record f;
+    f.operation = diag.operation;
+    f.bucket = diag.bucket;
+    f.key = diag.key;
+    f.s3_code = diag.s3_code;
+    f.message = !diag.message.empty() ? diag.message : !diag.detail.empty() ? diag.detail : ec.message();
+    f.attempts = static_cast<int>(diag.attempts);
+    return f;
+}
+
+void report::count(std::size_t source, const counters& delta) {
+    if (source < sources.size()) sources[source].counters += delta;
+    totals += delta;
+}
+
+void report::add_failure(std::size_t source, failure_record f) {
+    counters one;
+    one.failed = 1;
+    count(source, one);
+    if (failures.size() < max_failures) {
+        failures.push_back(std::move(f));
+    } else {
+        ++failures_omitted;
+    }
+}
+
+std::string encode_report(const report& r) {
+    json_writer w(true);
+    w.begin_object();
+    w.key("version");
+    w.int_value(report_version);
+    w.field("job_id", r.job_id);
+    w.field("mode", r.mode);
+    w.field("destination", r.destination.uri());
+    if (!r.started_at.empty()) w.field("started_at", r.started_at);
+    if (!r.finished_at.empty()) w.field("finished_at", r.finished_at);
+    w.key("totals");
+    w.begin_object();
+    write_counter_fields(w, r.totals);
+    w.end_object();
+    w.key("sources");
+    w.begin_array();
+    for (const auto& s : r.sources) {
+        w.begin_object();
+        w.field("source", s.source.uri());
+        w.field("bucket", s.source.bucket);
+        w.field("prefix", s.source.prefix);
+        write_counter_fields(w, s.counters);
+        w.end_object();
+    }
+    w.end_array();
+    w.field_uint("retries", r.retries);
+    w.field_uint("throttles", r.throttles);
+    w.field_uint("glacier_skipped", r.glacier_skipped);
+    w.field_uint("noncurrent_skipped", r.noncurrent_skipped);
+    w.key("failures");
+    w.begin_array();
+    for (const auto& f : r.failures) {
+        w.begin_object();
+        w.field("operation", f.operation);
+        w.field("bucket", f.bucket);
+        w.field("key", f.key);
+        if (!is_valid_utf8(f.key)) w.field("key_hex", to_hex(f.key));
+        w.field("code", f.s3_code);
+        w.field("message", f.message);
+        w.key("attempts");
+        w.int_value(f.attempts);
+        w.end_object();
+    }
+    w.end_array();
+    w.field_uint("failures_omitted", r.failures_omitted);
+    w.end_object();
+    std::string out = w.take();
+    out += '\n';
+    return out;
+}
+
+}  // namespace s3merge::engine

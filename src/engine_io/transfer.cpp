@@ -1,0 +1,327 @@
+// Scheduling and listing of a transfer. See include/s3merge/engine_io/transfer.hpp.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "engine_io/transfer_impl.hpp"
+
+namespace s3merge::engine {
+
+bool is_archived(std::string_view sc) { return sc == "GLACIER" || sc == "DEEP_ARCHIVE"; }
+bool is_multipart_etag(std::string_view etag) { return etag.find('-') != std::string_view::npos; }
+
+namespace {
+aimd_params rate_params(const transfer_options& o) {
+    aimd_params p;
+    p.ceiling = static_cast<int>(o.concurrency);
+    p.floor = static_cast<int>(std::min(o.min_concurrency, o.concurrency));
+    p.initial = p.ceiling;  // start at the ceiling; throttling halves it
+    return p;
+}
+} // namespace
+
+transfer::impl::impl(s3::client& c, transfer_options o)
+    : client(c), opts(std::move(o)), ex(c.executor()), copy_slots(ex, opts.concurrency),
+      rate(rate_params(opts)), wake(ex), tick(ex) {
+    wake.expires_at(asio::steady_timer::time_point::max());
+    result.rep.started_at = utc_timestamp();
+    client.set_on_throttle([this] {
+        if (rate.on_throttle(std::chrono::steady_clock::now()))
+            copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
+    });
+}
+
+transfer::impl::~impl() { client.set_on_throttle(nullptr); }
+
+void transfer::impl::notify() { wake.cancel(); }
+
+transfer::transfer(s3::client& client, transfer_options opts)
+    : impl_(std::make_unique<impl>(client, std::move(opts))) {}
+transfer::~transfer() = default;
+
+asio::awaitable<transfer_result> transfer::run() { return impl_->run(); }
+
+void transfer::request_stop() {
+    impl_->stopping = true;
+    impl_->notify();
+}
+
+asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
+    if (opts.sources.empty()) {
+        diag.operation = "copy";
+        diag.detail = "no --source given";
+        co_return make_error_code(errc::invalid_argument);
+    }
+    for (const auto& s : opts.sources) {
+        if (auto ec = check_overlap(s, opts.destination, diag)) co_return ec;
+    }
+    // Learn each bucket's region; a missing bucket stops the job before any
+    // write.
+    std::vector<std::string> buckets;
+    for (const auto& s : opts.sources) buckets.push_back(s.bucket);
+    buckets.push_back(opts.destination.bucket);
+    for (const auto& b : buckets) {
+        s3::head_bucket_result hb;
+        auto ec = co_await client.head_bucket(b, hb, diag);
+        if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
+        if (ec == errc::wrong_region && !hb.region.empty()) {
+            ec = co_await client.head_bucket(b, hb, diag);
+        }
+        if (ec) {
+            if (ec == errc::not_found) ec = make_error_code(errc::no_such_bucket);
+            co_return ec;
+        }
+    }
+    for (std::size_t i = 0; i < opts.sources.size(); ++i) {
+        source_run sr;
+        sr.loc = opts.sources[i];
+        sr.map = key_map(sr.loc.prefix, opts.destination.prefix);
+        fanout_options fo;
+        fo.max_depth = opts.fanout_depth;
+        sr.planner = std::make_unique<fanout_planner>(sr.loc.bucket, sr.loc.prefix, fo);
+        sources.push_back(std::move(sr));
+    }
+    delete_batches.resize(sources.size());
+    result.rep.mode = opts.move ? "move" : "copy";
+    result.rep.destination = opts.destination;
+    for (const auto& s : opts.sources) result.rep.sources.push_back({s, {}});
+    if (auto ec = load_journal(diag)) co_return ec;
+    co_return std::error_code{};
+}
+
+asio::awaitable<transfer_result> transfer::impl::run() {
+    diagnostics diag;
+    if (auto ec = co_await prepare(diag)) {
+        result.fatal = ec;
+        result.fatal_diag = diag;
+        co_return result;
+    }
+    ticker_running = true;
+    asio::co_spawn(ex, ticker(), asio::detached);
+
+    // The scheduler: keep up to max_listers listing coroutines busy with
+    // leaves first (they produce work), then discovery tasks.
+    std::size_t next_source = 0;
+    for (;;) {
+        bool spawned = false;
+        while (!stopping && listers < opts.max_listers) {
+            bool found = false;
+            for (std::size_t n = 0; n < sources.size() && !found; ++n) {
+                auto i = (next_source + n) % sources.size();
+                if (sources[i].failed) continue;
+                auto& planner = *sources[i].planner;
+                if (auto l = planner.next_leaf()) {
+                    auto& lr = active_leaves.emplace_back();
+                    lr.source = i;
+                    lr.spec = *l;
+                    lr.wm = watermark_tracker(l->start_after);
+                    ++listers;
+                    asio::co_spawn(ex, list_leaf(lr), asio::detached);
+                    found = true;
+                } else if (auto t = planner.next_task()) {
+                    ++listers;
+                    asio::co_spawn(ex, discover(i, *t), asio::detached);
+                    found = true;
+                }
+                if (found) next_source = i + 1;
+            }
+            if (!found) break;
+            spawned = true;
+        }
+        bool planners_done = true;
+        for (auto& s : sources) planners_done = planners_done && s.finished();
+        if ((planners_done || stopping) && listers == 0) break;
+        if (!spawned || listers >= opts.max_listers || stopping) {
+            wake.expires_at(asio::steady_timer::time_point::max());
+            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+    // Listing is over: drain copies and deletes.
+    flush_all_deletes();
+    while (workers > 0) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (workers == 0) break;
+    }
+    flush_all_deletes();
+    while (workers > 0) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    result.interrupted = stopping;
+    done = true;
+    tick.cancel();
+    while (ticker_running) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    save_journal();
+    result.rep.retries = client.stats().retries;
+    result.rep.throttles = client.stats().throttles;
+    write_report();
+    if (opts.progress) opts.progress(status_line(), true);
+    co_return result;
+}
+
+asio::awaitable<void> transfer::impl::discover(std::size_t si, discovery_task task) {
+    auto& s = sources[si];
+    s3::list_objects_v2_params p;
+    p.prefix = task.prefix;
+    p.delimiter = "/";
+    p.max_keys = opts.page_size;
+    for (;;) {
+        s3::list_objects_v2_result page;
+        diagnostics diag;
+        auto ec = co_await client.list_objects_v2(s.loc.bucket, p, page, diag);
+        if (!ec) {
+            ec = s.planner->on_discovery_page(task.prefix, page.common_prefixes, page.objects.size(),
+                                              !page.is_truncated, diag);
+        }
+        if (ec) {
+            listing_failed(si, ec, diag);
+            s.failed = true;
+            break;
+        }
+        if (!page.is_truncated || stopping) break;
+        p.continuation_token = page.next_continuation_token;
+    }
+    --listers;
+    notify();
+}
+
+void transfer::impl::listing_failed(std::size_t si, std::error_code ec, const diagnostics& diag) {
+    failure_record f;
+    f.operation = diag.operation.empty() ? "ListObjectsV2" : diag.operation;
+    f.bucket = diag.bucket.empty() ? sources[si].loc.bucket : diag.bucket;
+    f.key = diag.key;
+    f.s3_code = diag.s3_code.empty() ? ec.message() : diag.s3_code;
+    f.message = diag.message.empty() ? diag.detail : diag.message;
+    f.attempts = static_cast<int>(diag.attempts);
+    result.rep.add_failure(si, f);  // counts it as failed
+    if (opts.log) opts.log("s3merge: listing failed: " + diag.to_string());
+}
+
+asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
+    auto& s = sources[lr.source];
+    merge_options mo;
+    mo.overwrite = opts.overwrite;
+    merge_join mj(s.map, mo);
+    s3::list_objects_v2_params sp;
+    sp.prefix = lr.spec.prefix;
+    sp.delimiter = lr.spec.delimiter;
+    sp.start_after = lr.spec.start_after;
+    sp.max_keys = opts.page_size;
+    s3::list_objects_v2_params dp = sp;
+    dp.prefix = s.map.to_dest(lr.spec.prefix);
+    dp.start_after = lr.spec.start_after.empty() ? std::string() : s.map.to_dest(lr.spec.start_after);
+    bool ok = true;
+    while (!stopping && !mj.finished()) {
+        diagnostics diag;
+        std::error_code ec;
+        if (mj.wants_source()) {
+            s3::list_objects_v2_result page;
+            ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
+            if (!ec) {
+                bool last = !page.is_truncated;
+                sp.continuation_token = page.next_continuation_token;
+                ec = mj.push_source(std::move(page.objects), diag);
+                if (last) mj.source_done();
+            }
+        } else if (mj.wants_dest()) {
+            s3::list_objects_v2_result page;
+            ec = co_await client.list_objects_v2(opts.destination.bucket, dp, page, diag);
+            if (!ec) {
+                bool last = !page.is_truncated;
+                dp.continuation_token = page.next_continuation_token;
+                ec = mj.push_dest(std::move(page.objects), diag);
+                if (last) mj.dest_done();
+            }
+        }
+        if (ec) {
+            listing_failed(lr.source, ec, diag);
+            ok = false;
+            break;
+        }
+        for (auto& d : mj.pop_decisions()) {
+            co_await handle_decision(lr, std::move(d));
+            if (stopping) break;
+        }
+    }
+    lr.listing_done = true;
+    lr.listing_failed = !ok || stopping;
+    --listers;
+    leaf_progress(lr);
+    notify();
+}
+
+asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) {
+    counters delta;
+    delta.listed = 1;
+    result.rep.count(lr.source, delta);
+    if (auto ec = lr.wm.listed(d.source.key); ec) {
+        // Listing order is checked by the merge-join already; a repeat here
+        // would be a bug: count it, do not act on the object.
+        diagnostics diag;
+        diag.operation = "ListObjectsV2";
+        diag.bucket = sources[lr.source].loc.bucket;
+        diag.key = d.source.key;
+        object_failed(lr, d.source.key, "ListObjectsV2", ec, diag);
+        co_return;
+    }
+    ++lr.pending;
+    if (is_archived(d.source.storage_class) && d.what != action::skip) {
+        if (opts.glacier_fail) {
+            diagnostics diag;
+            diag.operation = "CopyObject";
+            diag.bucket = sources[lr.source].loc.bucket;
+            diag.key = d.source.key;
+            diag.s3_code = "InvalidObjectState";
+            diag.message = "object is in " + d.source.storage_class + " and needs a restore before it can be copied";
+            object_failed(lr, d.source.key, "CopyObject", make_error_code(errc::invalid_object_state), diag);
+        } else {
+            ++result.rep.glacier_skipped;
+            object_done(lr, d.source.key);
+        }
+        co_return;
+    }
+    // A move deletes a skipped source only when the destination is known to
+    // be identical: same size and the same content ETag. A multipart ETag
+    // that differs says nothing about content: copy again, then verify.
+    bool skip = d.what == action::skip &&
+                !(opts.move && is_multipart_etag(d.source.etag) && d.reason != std::string_view("same size and etag"));
+    if (skip) {
+        counters sd;
+        sd.skipped = 1;
+        result.rep.count(lr.source, sd);
+        if (opts.move) {
+            confirmed(lr, d.source.key);
+        } else {
+            object_done(lr, d.source.key);
+        }
+        co_return;
+    }
+    co_await copy_slots.acquire();
+    ++workers;
+    asio::co_spawn(ex, copy_one(lr, std::move(d)), asio::detached);
+}
+
+void transfer::impl::leaf_progress(leaf_run& lr) {
+    if (!lr.listing_done || lr.pending > 0) return;
+    // The leaf is settled: record it for the journal and forget it.
+    leaf_state st;
+    st.bucket = lr.spec.bucket;
+    st.prefix = lr.spec.prefix;
+    st.delimiter = lr.spec.delimiter;
+    st.watermark = lr.journal_watermark();
+    st.complete = lr.complete();
+    if (st.complete || !st.watermark.empty()) finished_leaves.push_back(std::move(st));
+    for (auto it = active_leaves.begin(); it != active_leaves.end(); ++it) {
+        if (&*it == &lr) {
+            active_leaves.erase(it);
+            break;
+        }
+    }
+}
+} // namespace s3merge::engine

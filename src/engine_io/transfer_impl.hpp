@@ -1,0 +1,113 @@
+// Private: the state of one transfer run, shared by transfer.cpp (scheduling
+// and listing), transfer_copy.cpp (copies and deletes) and
+// transfer_status.cpp (journal, progress, report).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <list>
+#include <map>
+#include <optional>
+
+#include "s3merge/engine/aimd.hpp"
+#include "s3merge/engine/fanout.hpp"
+#include "s3merge/engine/journal.hpp"
+#include "s3merge/engine/merge_join.hpp"
+#include "s3merge/engine/watermark.hpp"
+#include "s3merge/engine_io/async_limiter.hpp"
+#include "s3merge/engine_io/transfer.hpp"
+
+namespace s3merge::engine {
+
+namespace asio = boost::asio;
+
+struct leaf_run {
+    std::size_t source = 0;  // index into opts.sources
+    leaf spec;
+    watermark_tracker wm;
+    std::optional<std::string> frozen;  // watermark at the first failure: never passed in the journal
+    std::size_t pending = 0;            // objects listed but not yet done
+    bool listing_done = false;
+    bool listing_failed = false;
+
+    std::string journal_watermark() const { return frozen ? *frozen : wm.watermark(); }
+    bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
+};
+
+struct source_run {
+    location loc;
+    key_map map;
+    std::unique_ptr<fanout_planner> planner;
+    // Listing this source failed after the client's retries: no more
+    // listing for it in this run (the others go on; a re-run resumes).
+    bool failed = false;
+    bool finished() const { return failed || planner->done(); }
+};
+
+// Keys confirmed at the destination, waiting for a DeleteObjects batch.
+struct delete_item {
+    leaf_run* leaf;
+    std::string key;
+};
+
+struct transfer::impl {
+    impl(s3::client& c, transfer_options o);
+    ~impl();
+
+    s3::client& client;
+    transfer_options opts;
+    asio::any_io_executor ex;
+    async_limiter copy_slots;
+    aimd rate;
+    transfer_result result;
+
+    std::vector<source_run> sources;
+    std::list<leaf_run> active_leaves;          // leaves being listed or with work in flight
+    std::vector<leaf_state> finished_leaves;    // for the journal
+    std::vector<std::vector<delete_item>> delete_batches;  // per source
+    std::size_t listers = 0;     // listing coroutines running
+    std::size_t workers = 0;     // copy / delete coroutines running
+    bool stopping = false;
+    bool done = false;
+    asio::steady_timer wake;     // cancelled whenever something finishes
+    asio::steady_timer tick;     // the ticker's timer
+    bool ticker_running = false;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::uint64_t copies_since_limit = 0;
+
+    // transfer.cpp
+    asio::awaitable<transfer_result> run();
+    asio::awaitable<std::error_code> prepare(diagnostics& diag);
+    asio::awaitable<void> discover(std::size_t source, discovery_task task);
+    asio::awaitable<void> list_leaf(leaf_run& lr);
+    asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
+    void notify();
+    void leaf_progress(leaf_run& lr);
+    void listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
+
+    // transfer_copy.cpp
+    asio::awaitable<void> copy_one(leaf_run& lr, decision d);
+    asio::awaitable<std::error_code> copy_single(const leaf_run& lr, const decision& d, diagnostics& diag);
+    asio::awaitable<std::error_code> copy_multipart(const leaf_run& lr, const decision& d, diagnostics& diag);
+    void object_done(leaf_run& lr, const std::string& key);
+    void object_failed(leaf_run& lr, const std::string& key, std::string_view op, std::error_code ec,
+                       const diagnostics& diag);
+    void confirmed(leaf_run& lr, const std::string& key);
+    asio::awaitable<void> flush_deletes(std::size_t source, std::vector<delete_item> batch);
+    void flush_all_deletes();
+
+    // transfer_status.cpp
+    journal make_journal() const;
+    void save_journal();
+    std::error_code load_journal(diagnostics& diag);
+    asio::awaitable<void> ticker();
+    std::string status_line() const;
+    void write_report();
+};
+
+bool is_archived(std::string_view storage_class);
+std::string utc_timestamp();  // "2024-01-02T03:04:05Z"
+bool is_multipart_etag(std::string_view etag);
+
+} // namespace s3merge::engine

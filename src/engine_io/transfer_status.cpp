@@ -1,0 +1,174 @@
+// Journal, progress and report of a transfer.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "engine_io/transfer_impl.hpp"
+
+namespace s3merge::engine {
+
+std::string utc_timestamp() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+namespace {
+job_description describe(const transfer_options& o) {
+    job_description j;
+    j.mode = o.move ? "move" : "copy";
+    j.sources = o.sources;
+    j.destination = o.destination;
+    return j;
+}
+
+std::string human_bytes(std::uint64_t b) {
+    char buf[32];
+    if (b >= (1ull << 30))
+        std::snprintf(buf, sizeof buf, "%.1f GiB", double(b) / double(1ull << 30));
+    else if (b >= (1ull << 20))
+        std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / double(1ull << 20));
+    else if (b >= 1024)
+        std::snprintf(buf, sizeof buf, "%.1f KiB", double(b) / 1024.0);
+    else
+        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+    return buf;
+}
+} // namespace
+
+journal transfer::impl::make_journal() const {
+    journal j;
+    j.job_id = job_id(describe(opts));
+    j.fanout_depth = opts.fanout_depth;
+    j.totals = result.rep.totals;
+    j.sources = result.rep.sources;
+    j.leaves = finished_leaves;
+    for (const auto& lr : active_leaves) {
+        leaf_state st;
+        st.bucket = lr.spec.bucket;
+        st.prefix = lr.spec.prefix;
+        st.delimiter = lr.spec.delimiter;
+        st.watermark = lr.journal_watermark();
+        st.complete = false;
+        // A leaf never started gains nothing from an entry.
+        if (!st.watermark.empty()) j.leaves.push_back(std::move(st));
+    }
+    return j;
+}
+
+void transfer::impl::save_journal() {
+    if (opts.journal_path.empty()) return;
+    bool clean_finish = done && !stopping && result.rep.totals.failed == 0;
+    std::error_code ec;
+    if (clean_finish) {
+        // Done: nothing to resume. A later run lists again and skips what is
+        // already at the destination.
+        std::filesystem::remove(opts.journal_path, ec);
+        return;
+    }
+    std::filesystem::create_directories(std::filesystem::path(opts.journal_path).parent_path(), ec);
+    write_file_atomically(opts.journal_path, encode_journal(make_journal()), ec);
+    if (ec && opts.log) opts.log("s3merge: cannot write the journal " + opts.journal_path + ": " + ec.message());
+}
+
+std::error_code transfer::impl::load_journal(diagnostics& diag) {
+    if (opts.journal_path.empty()) return {};
+    std::error_code ec;
+    if (!std::filesystem::exists(opts.journal_path, ec)) return {};
+    auto text = read_file_bounded(opts.journal_path, max_journal_bytes, ec);
+    if (ec) {
+        diag.operation = "journal";
+        diag.detail = "cannot read " + opts.journal_path + ": " + ec.message();
+        return make_error_code(errc::config_error);
+    }
+    journal j;
+    if (auto dec = decode_journal(text, job_id(describe(opts)), j, diag)) {
+        diag.operation = "journal";
+        diag.detail += " (" + opts.journal_path + "; delete it to start over)";
+        return dec;
+    }
+    result.resumed = true;
+    for (auto& s : sources) {
+        std::vector<leaf_state> mine;
+        for (const auto& l : j.leaves) {
+            if (l.bucket != s.loc.bucket) continue;
+            mine.push_back(l);
+            if (l.complete)
+                ++result.leaves_complete;
+            else
+                ++result.leaves_resumed;
+        }
+        s.planner->resume(mine);
+    }
+    // Keep the finished leaves: a later journal must still say they are done.
+    for (const auto& l : j.leaves)
+        if (l.complete) finished_leaves.push_back(l);
+    result.resumed_totals = j.totals;
+    if (opts.log) {
+        opts.log("s3merge: resuming from " + opts.journal_path + ": " + std::to_string(result.leaves_complete) +
+                 " listing leaves done, " + std::to_string(result.leaves_resumed) + " resumed after their watermark");
+    }
+    return {};
+}
+
+std::string transfer::impl::status_line() const {
+    const auto& t = result.rep.totals;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double rate_objs = secs > 0 ? double(t.copied + t.skipped) / secs : 0;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "listed %llu  copied %llu  skipped %llu  failed %llu  deleted %llu  %s  %.0f obj/s  in flight %zu/%zu",
+                  (unsigned long long)t.listed, (unsigned long long)t.copied, (unsigned long long)t.skipped,
+                  (unsigned long long)t.failed, (unsigned long long)t.deleted, human_bytes(t.bytes_copied).c_str(),
+                  rate_objs, copy_slots.in_use(), copy_slots.limit());
+    std::string line = buf;
+    bool listing_over = listers == 0;
+    for (const auto& s : sources) listing_over = listing_over && s.finished();
+    if (listing_over && rate_objs > 0 && !done) {
+        auto settled = t.copied + t.skipped + t.failed + result.rep.glacier_skipped;
+        auto left = t.listed > settled ? t.listed - settled : 0;
+        line += "  ETA " + std::to_string(static_cast<long long>(double(left) / rate_objs)) + " s";
+    }
+    return line;
+}
+
+asio::awaitable<void> transfer::impl::ticker() {
+    auto& t = tick;
+    auto last_journal = std::chrono::steady_clock::now();
+    auto last_progress = last_journal;
+    while (!done) {
+        t.expires_after(std::chrono::milliseconds(250));
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (done) break;
+        // Partial delete batches go out a quarter second after they start.
+        flush_all_deletes();
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_journal >= opts.journal_interval) {
+            save_journal();
+            last_journal = now;
+        }
+        if (opts.progress && now - last_progress >= opts.progress_interval) {
+            opts.progress(status_line(), false);
+            last_progress = now;
+        }
+    }
+    ticker_running = false;
+    notify();
+}
+
+void transfer::impl::write_report() {
+    result.rep.job_id = job_id(describe(opts));
+    result.rep.finished_at = utc_timestamp();
+    if (opts.report_path.empty()) return;
+    std::error_code ec;
+    write_file_atomically(opts.report_path, encode_report(result.rep), ec);
+    if (ec && opts.log) opts.log("s3merge: cannot write the report " + opts.report_path + ": " + ec.message());
+}
+
+} // namespace s3merge::engine

@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include "s3merge/engine/aimd.hpp"
+
+using namespace s3merge::engine;
+using namespace std::chrono_literals;
+
+namespace {
+const aimd::time_point t0{};
+}
+
+TEST_CASE("aimd: +1 per window of successes") {
+    aimd a(aimd_params{.initial = 4, .floor = 1, .ceiling = 8});
+    CHECK(a.limit() == 4);
+    for (int i = 0; i < 3; ++i) a.on_success();
+    CHECK(a.limit() == 4);
+    a.on_success();
+    CHECK(a.limit() == 5);  // 4 successes at limit 4
+    for (int i = 0; i < 5; ++i) a.on_success();
+    CHECK(a.limit() == 6);  // 5 more at limit 5
+    for (int i = 0; i < 6 + 7; ++i) a.on_success();
+    CHECK(a.limit() == 8);
+    for (int i = 0; i < 100; ++i) a.on_success();
+    CHECK(a.limit() == 8);  // ceiling
+}
+
+TEST_CASE("aimd: a burst of throttles in one cooldown window halves once") {
+    aimd a(aimd_params{.initial = 64, .floor = 2, .ceiling = 256, .decrease = 0.5, .cooldown = 1000ms});
+    CHECK(a.on_throttle(t0 + 10s));
+    CHECK(a.limit() == 32);
+    CHECK_FALSE(a.on_throttle(t0 + 10s + 1ms));
+    CHECK_FALSE(a.on_throttle(t0 + 10s + 999ms));
+    CHECK(a.limit() == 32);
+    CHECK(a.on_throttle(t0 + 11s));  // next window
+    CHECK(a.limit() == 16);
+    CHECK(a.on_throttle(t0 + 12s));
+    CHECK(a.on_throttle(t0 + 13s));
+    CHECK(a.on_throttle(t0 + 14s));
+    CHECK(a.limit() == 2);  // 16 → 8 → 4 → 2
+    CHECK(a.on_throttle(t0 + 15s));
+    CHECK(a.limit() == 2);  // floor
+    // Growth restarts from the reduced window: 2 successes → 3.
+    a.on_success();
+    CHECK(a.limit() == 2);
+    a.on_success();
+    CHECK(a.limit() == 3);
+}
+
+TEST_CASE("aimd: throttle resets partial progress; odd limits round down") {
+    aimd a(aimd_params{.initial = 7, .floor = 1, .ceiling = 100});
+    for (int i = 0; i < 6; ++i) a.on_success();  // one short of +1
+    CHECK(a.on_throttle(t0));
+    CHECK(a.limit() == 3);  // floor(7 * 0.5)
+    a.on_success();
+    a.on_success();
+    CHECK(a.limit() == 3);  // the 6 earlier successes were forgotten
+    a.on_success();
+    CHECK(a.limit() == 4);
+}
+
+TEST_CASE("aimd: parameters are sanitised") {
+    aimd a(aimd_params{.initial = 0, .floor = 0, .ceiling = -5, .decrease = 2.0});
+    CHECK(a.params().floor == 1);
+    CHECK(a.params().ceiling == 1);
+    CHECK(a.limit() == 1);
+    CHECK(a.params().decrease == 0.5);
+    aimd b(aimd_params{.initial = 5000, .floor = 1, .ceiling = 100});
+    CHECK(b.limit() == 100);
+    aimd c;  // defaults
+    CHECK(c.limit() == 32);
+    CHECK(c.on_throttle(t0));
+    CHECK(c.limit() == 16);
+}
+
+TEST_CASE("aimd: sawtooth under a steady throttle every 2 s") {
+    // Real values: 50 successes per 100 ms at limit L, throttled every 2 s.
+    aimd a(aimd_params{.initial = 10, .floor = 1, .ceiling = 1000});
+    int lowest = 1000, highest = 0;
+    for (int ms = 0; ms <= 20000; ms += 100) {
+        for (int i = 0; i < 50; ++i) a.on_success();
+        if (ms % 2000 == 0 && ms > 0) a.on_throttle(t0 + std::chrono::milliseconds(ms));
+        if (ms > 10000) lowest = std::min(lowest, a.limit()), highest = std::max(highest, a.limit());
+    }
+    // dL/dt = 500/L, so L^2 grows by ~1000 per second; halving every 2 s
+    // settles where Lmax^2 - (Lmax/2)^2 = 2000: Lmax ~ 52, Lmin ~ 26.
+    CHECK(lowest >= 24);
+    CHECK(lowest <= 28);
+    CHECK(highest >= 48);
+    CHECK(highest <= 56);
+    CHECK(highest > lowest);
+}

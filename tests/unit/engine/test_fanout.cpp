@@ -1,0 +1,319 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <ostream>  // doctest prints std::error_code with operator<<
+#include <random>
+
+#include "list_sim.hpp"
+#include "s3merge/engine/fanout.hpp"
+
+using namespace s3merge;
+using namespace s3merge::engine;
+using enginetest::key_set;
+using enginetest::list_all;
+using enginetest::list_objects;
+using enginetest::list_request;
+
+namespace {
+
+key_set cloudtrail_keys() {
+    key_set keys;
+    for (std::string acct : {"111111111111", "222222222222"})
+        for (std::string region : {"us-east-1", "eu-west-1"})
+            for (std::string date : {"2023/12/31", "2024/01/01", "2024/01/02"})
+                for (std::string n : {"a", "b"}) {
+                    std::string flat = date;
+                    flat.erase(std::remove(flat.begin(), flat.end(), '/'), flat.end());
+                    keys.insert("AWSLogs/" + acct + "/CloudTrail/" + region + "/" + date + "/" + acct +
+                                "_CloudTrail_" + region + "_" + flat + "T0000Z_" + n + ".json.gz");
+                }
+    for (const char* k :
+         {// Objects directly at intermediate levels, and folder markers.
+          "AWSLogs/", "AWSLogs/readme.txt", "AWSLogs/111111111111/CloudTrail/us-east-1/2024/summary",
+          "AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/01/", "AWSLogs/111111111111/CloudTrail/",
+          "AWSLogs/222222222222/CloudTrail-Digest/us-east-1/2024/01/01/digest.json.gz",
+          // Empty path segments.
+          "AWSLogs//double", "AWSLogs/111111111111//x//y", "a//", "//", "/leading", "a/b//",
+          // Unicode, sorted as bytes after ASCII.
+          "AWSLogs/\xC3\xA9t\xC3\xA9/\xC3\xBC.txt", "\xE6\x97\xA5\xE6\x9C\xAC/\xE3\x83\x87/1", "z",
+          "\xC3\xA9", "AWSLogs/\xF0\x9F\x98\x80",
+          // Near the prefixes without being under them.
+          "root.txt", "AWSLogs", "AWSLogs0", "AWSLogs0/x"})
+        keys.insert(k);
+    return keys;
+}
+
+std::vector<std::string> under(const key_set& keys, const std::string& prefix) {
+    std::vector<std::string> r;
+    for (const auto& k : keys)
+        if (k.starts_with(prefix)) r.push_back(k);
+    return r;
+}
+
+struct plan_result {
+    std::vector<leaf> leaves;  // in emission order
+    std::size_t discovery_pages = 0;
+};
+
+// Drives the planner like the engine will: at most `capacity` discovery
+// listings at once, pages fetched in a random order across them, and now
+// and then a listing that fails and is restarted.
+plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_options opt,
+                     std::size_t page_size, std::size_t capacity, std::mt19937& rng,
+                     const std::vector<leaf_state>* resume = nullptr) {
+    fanout_planner planner("bkt", prefix, opt);
+    if (resume) planner.resume(*resume);
+    plan_result res;
+    std::map<std::string, list_request> running;
+    diagnostics diag;
+    while (!planner.done()) {
+        // Taking leaves can unblock discovery (back-pressure), so poll both.
+        for (int pass = 0; pass < 2; ++pass) {
+            while (running.size() < capacity) {
+                auto t = planner.next_task();
+                if (!t) break;
+                REQUIRE(running.count(t->prefix) == 0);
+                running[t->prefix] = list_request{t->prefix, "/", "", "", page_size};
+            }
+            while (auto l = planner.next_leaf()) res.leaves.push_back(*l);
+        }
+        REQUIRE(planner.outstanding_tasks() == running.size());
+        if (running.empty()) {
+            REQUIRE(planner.done());  // nothing outstanding yet not done would be a stall
+            break;
+        }
+        auto it = std::next(running.begin(), static_cast<long>(rng() % running.size()));
+        if (rng() % 25 == 0) {
+            REQUIRE_FALSE(planner.on_discovery_failed(it->first));
+            running.erase(it);
+            continue;
+        }
+        auto page = list_objects(keys, it->second);
+        ++res.discovery_pages;
+        REQUIRE_FALSE(planner.on_discovery_page(it->first, page.common_prefixes, page.keys.size(),
+                                                !page.is_truncated, diag));
+        if (page.is_truncated) {
+            it->second.continuation_token = page.next_continuation_token;
+        } else {
+            running.erase(it);
+        }
+    }
+    return res;
+}
+
+// Lists every leaf and returns the keys, sorted, duplicates kept.
+std::vector<std::string> list_leaves(const key_set& keys, const std::vector<leaf>& leaves, std::size_t page) {
+    std::vector<std::string> got;
+    for (const auto& l : leaves) {
+        auto part = list_all(keys, list_request{l.prefix, l.delimiter, l.start_after, "", page});
+        got.insert(got.end(), part.begin(), part.end());
+    }
+    std::sort(got.begin(), got.end(), key_less);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("list simulator: delimiter, paging and start-after semantics") {
+    key_set keys{"a/1", "a/2", "a/b/1", "a/b/2", "a/c/1", "a/d", "b"};
+    auto p = list_objects(keys, {"a/", "/", "", "", 2});
+    CHECK(p.keys == std::vector<std::string>{"a/1", "a/2"});
+    CHECK(p.is_truncated);
+    p = list_objects(keys, {"a/", "/", "", p.next_continuation_token, 2});
+    CHECK(p.keys.empty());
+    CHECK(p.common_prefixes == std::vector<std::string>{"a/b/", "a/c/"});
+    p = list_objects(keys, {"a/", "/", "", p.next_continuation_token, 2});
+    CHECK(p.keys == std::vector<std::string>{"a/d"});
+    CHECK_FALSE(p.is_truncated);
+    CHECK(list_all(keys, {"a/", "", "a/b/1", "", 1}) == std::vector<std::string>{"a/b/2", "a/c/1", "a/d"});
+    CHECK(list_all(keys, {"a/", "/", "a/1", "", 1}) == std::vector<std::string>{"a/2", "a/d"});
+}
+
+TEST_CASE("fan-out: depth 1 from the bucket root, by hand") {
+    key_set keys{"top", "x/1", "x/y/2", "z/3"};
+    std::mt19937 rng(1);
+    auto res = run_plan(keys, "", fanout_options{.max_depth = 1, .ordered_leaves = true}, 1000, 4, rng);
+    std::vector<leaf> want{{"bkt", "", "/", ""}, {"bkt", "x/", "", ""}, {"bkt", "z/", "", ""}};
+    CHECK(res.leaves == want);
+    res = run_plan(keys, "x/", fanout_options{.max_depth = 0}, 1000, 4, rng);
+    CHECK(res.leaves == std::vector<leaf>{{"bkt", "x/", "", ""}});
+    CHECK(res.discovery_pages == 0);
+}
+
+TEST_CASE("fan-out: leaves cover every key exactly once, depths 0..8") {
+    const key_set keys = cloudtrail_keys();
+    std::mt19937 rng(2024);
+    for (std::string prefix :
+         {"", "AWSLogs/", "AWSLogs", "AWSLogs/111111111111/CloudTrail/", "AWSLogs/1", "absent/"}) {
+        const auto want = under(keys, prefix);
+        for (int depth = 0; depth <= 8; ++depth)
+            for (std::size_t page : {1, 2, 1000})
+                for (std::size_t capacity : {1, 3, 16})
+                    for (bool ordered : {false, true}) {
+                        CAPTURE(prefix);
+                        CAPTURE(depth);
+                        CAPTURE(page);
+                        CAPTURE(capacity);
+                        CAPTURE(ordered);
+                        fanout_options opt{
+                            .max_depth = depth, .ordered_leaves = ordered, .max_ready_leaves = 4};
+                        auto res = run_plan(keys, prefix, opt, page, capacity, rng);
+                        REQUIRE(list_leaves(keys, res.leaves, 3) == want);
+                        // No leaf twice; ordered mode emits in key order.
+                        auto sorted = res.leaves;
+                        auto by_prefix = [](const leaf& a, const leaf& b) {
+                            return key_less(a.prefix, b.prefix);
+                        };
+                        std::sort(sorted.begin(), sorted.end(), by_prefix);
+                        for (std::size_t i = 1; i < sorted.size(); ++i)
+                            REQUIRE(key_less(sorted[i - 1].prefix, sorted[i].prefix));
+                        if (ordered) CHECK(sorted == res.leaves);
+                        for (const auto& l : res.leaves) {
+                            REQUIRE(l.prefix.starts_with(prefix));
+                            REQUIRE(l.start_after.empty());
+                        }
+                    }
+    }
+}
+
+TEST_CASE("fan-out: CloudTrail at depth 7 yields one leaf per day") {
+    const key_set keys = cloudtrail_keys();
+    std::mt19937 rng(3);
+    auto res = run_plan(keys, "", fanout_options{.max_depth = 7, .ordered_leaves = true}, 1000, 8, rng);
+    std::map<std::string, std::string> leaves;
+    for (const auto& l : res.leaves) leaves[l.prefix] = l.delimiter;
+    CHECK(leaves.at("AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/01/") == "");
+    CHECK(leaves.at("AWSLogs/222222222222/CloudTrail/eu-west-1/2023/12/31/") == "");
+    CHECK(leaves.at("AWSLogs/111111111111/CloudTrail/us-east-1/2024/") == "/");  // "summary"
+    CHECK(leaves.at("AWSLogs/") == "/");                                         // marker + readme
+    CHECK(leaves.at("") == "/");                                                 // root.txt, z, ...
+    CHECK(leaves.count("AWSLogs/111111111111/CloudTrail/us-east-1/") == 0);      // no direct objects
+    std::size_t days = 0;
+    for (const auto& [p, d] : leaves)
+        if (p.find("/CloudTrail/") != std::string::npos && p.size() > 40 && d.empty() &&
+            std::count(p.begin(), p.end(), '/') == 7)
+            ++days;
+    CHECK(days == 2 * 2 * 3);
+}
+
+TEST_CASE("fan-out: resume drops complete leaves and starts the others after their watermark") {
+    const key_set keys = cloudtrail_keys();
+    std::mt19937 rng(77);
+    for (int depth : {0, 1, 3, 6}) {
+        for (int round = 0; round < 10; ++round) {
+            CAPTURE(depth);
+            fanout_options opt{.max_depth = depth};
+            auto first = run_plan(keys, "", opt, 2, 4, rng);
+            // Crash: each leaf is complete, part-done (watermark), or unknown.
+            std::vector<leaf_state> journal{{"other-bucket", "", "", "", true}};
+            std::vector<std::string> done;
+            std::size_t complete = 0;
+            for (const auto& l : first.leaves) {
+                auto ks = list_all(keys, list_request{l.prefix, l.delimiter, "", "", 1000});
+                switch (rng() % 3) {
+                    case 0:
+                        journal.push_back({"bkt", l.prefix, l.delimiter, ks.empty() ? "" : ks.back(), true});
+                        done.insert(done.end(), ks.begin(), ks.end());
+                        ++complete;
+                        break;
+                    case 1: {
+                        std::size_t n = ks.empty() ? 0 : rng() % ks.size();
+                        journal.push_back({"bkt", l.prefix, l.delimiter, n ? ks[n - 1] : "", false});
+                        done.insert(done.end(), ks.begin(), ks.begin() + static_cast<long>(n));
+                        break;
+                    }
+                    default:
+                        break;
+                }
+            }
+            auto second = run_plan(keys, "", opt, 2, 4, rng, &journal);
+            auto rest = list_leaves(keys, second.leaves, 5);
+            rest.insert(rest.end(), done.begin(), done.end());
+            std::sort(rest.begin(), rest.end(), key_less);
+            REQUIRE(rest == under(keys, ""));
+            CHECK(second.leaves.size() + complete == first.leaves.size());
+        }
+    }
+}
+
+TEST_CASE("fan-out: resume counts dropped leaves") {
+    fanout_planner p("bkt", "x/", fanout_options{.max_depth = 0});
+    p.resume({{"bkt", "x/", "", "x/k", true}});
+    CHECK(p.leaves_dropped() == 1);
+    CHECK(p.done());
+    fanout_planner q("bkt", "x/", fanout_options{.max_depth = 0});
+    q.resume({{"bkt", "x/", "", "x/k", false}, {"bkt", "x/", "/", "x/zzz", true}});
+    auto l = q.next_leaf();
+    REQUIRE(l);
+    CHECK(l->start_after == "x/k");
+    CHECK(q.done());
+}
+
+TEST_CASE("fan-out: malformed discovery pages and misuse") {
+    fanout_planner p("bkt", "a/", fanout_options{.max_depth = 2});
+    diagnostics diag;
+    CHECK(p.on_discovery_page("a/", {}, 0, true, diag) == errc::invalid_argument);  // not handed out
+    CHECK(p.on_discovery_failed("a/") == errc::invalid_argument);
+    auto t = p.next_task();
+    REQUIRE(t);
+    CHECK(t->prefix == "a/");
+    CHECK(t->depth == 0);
+    CHECK(p.on_discovery_page("a/", {"b/"}, 0, false, diag) == errc::malformed_response);  // not under a/
+    CHECK(diag.key == "b/");
+    CHECK(p.on_discovery_page("a/", {"a/x"}, 0, false, diag) == errc::malformed_response);     // no delimiter
+    CHECK(p.on_discovery_page("a/", {"a/x/y/"}, 0, false, diag) == errc::malformed_response);  // two
+    CHECK(p.on_discovery_page("a/", {"a/"}, 0, false, diag) == errc::malformed_response);  // the node itself
+    CHECK(p.on_discovery_page("a/", {"a/y/", "a/x/"}, 0, false, diag) == errc::malformed_response);
+    CHECK(p.pending_tasks() == 0);  // bad pages change nothing
+    REQUIRE_FALSE(p.on_discovery_page("a/", {"a/x/", "a/\xC3\xA9/"}, 1, false, diag));
+    CHECK(p.on_discovery_page("a/", {"a/z/"}, 0, false, diag) == errc::malformed_response);  // "z" < "é"
+    CHECK(p.on_discovery_page("a/", {"a/\xC3\xA9/"}, 0, false, diag) == errc::malformed_response);  // repeat
+    // After a failure the relisting repeats earlier children: they are skipped.
+    REQUIRE_FALSE(p.on_discovery_failed("a/"));
+    t = p.next_task();
+    REQUIRE(t);
+    CHECK(t->prefix == "a/");  // smallest first
+    REQUIRE_FALSE(p.on_discovery_page("a/", {"a/x/", "a/\xC3\xA9/", "a/\xC3\xBC/"}, 0, true, diag));
+    CHECK(p.pending_tasks() == 3);
+    CHECK(p.ready_leaves() == 1);  // a/ (non-recursive): objects were seen before the failure
+}
+
+TEST_CASE("fan-out: back-pressure on ready leaves, without stalling in ordered mode") {
+    fanout_planner p("bkt", "",
+                     fanout_options{.max_depth = 2, .ordered_leaves = false, .max_ready_leaves = 2});
+    diagnostics diag;
+    auto t = p.next_task();
+    REQUIRE(t);
+    REQUIRE_FALSE(p.on_discovery_page("", {"a/", "b/"}, 1, true, diag));  // depth 1 < 2: tasks
+    t = p.next_task();
+    REQUIRE(t);
+    CHECK(t->prefix == "a/");
+    REQUIRE_FALSE(p.on_discovery_page("a/", {"a/1/", "a/2/", "a/3/"}, 0, true, diag));
+    CHECK(p.ready_leaves() == 4);  // "", a/1/, a/2/, a/3/
+    CHECK_FALSE(p.next_task());    // drain leaves first
+    CHECK(p.next_leaf()->prefix == "");
+    CHECK(p.next_leaf()->prefix == "a/1/");
+    CHECK(p.next_leaf()->prefix == "a/2/");
+    CHECK(p.next_task()->prefix == "b/");  // below the cap again
+
+    // Ordered: the leaf after a pending node cannot go out, so discovery must
+    // continue even above the cap.
+    fanout_planner q("bkt", "",
+                     fanout_options{.max_depth = 2, .ordered_leaves = true, .max_ready_leaves = 1});
+    t = q.next_task();
+    REQUIRE_FALSE(q.on_discovery_page("", {"a/", "b/"}, 1, true, diag));
+    CHECK_FALSE(q.next_leaf() == std::nullopt);  // "" < "a/"
+    t = q.next_task();
+    REQUIRE(t);
+    CHECK(t->prefix == "a/");
+    t = q.next_task();
+    REQUIRE(t);
+    CHECK(t->prefix == "b/");
+    REQUIRE_FALSE(q.on_discovery_page("b/", {"b/1/"}, 0, true, diag));
+    CHECK_FALSE(q.next_leaf());  // b/1/ waits for a/
+    REQUIRE_FALSE(q.on_discovery_page("a/", {"a/1/"}, 0, true, diag));
+    CHECK(q.next_leaf()->prefix == "a/1/");
+    CHECK(q.next_leaf()->prefix == "b/1/");
+    CHECK(q.done());
+}

@@ -1,15 +1,125 @@
-// Multipart server-side copy of objects above --multipart-threshold.
+// Multipart server-side copy of objects above --multipart-threshold:
+// HeadObject + GetObjectTagging (a multipart copy does not carry metadata or
+// tags) -> CreateMultipartUpload -> parallel UploadPartCopy ->
+// CompleteMultipartUpload -> size check; AbortMultipartUpload on failure.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "engine_io/transfer_impl.hpp"
 
 namespace s3merge::engine {
 
+namespace {
+// Parts of one object in flight at once. They do not take global slots (the
+// object holds one), so a few large objects cannot deadlock the budget.
+constexpr std::size_t parts_in_flight = 8;
+} // namespace
+
 asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& lr, const decision& d,
                                                                 diagnostics& diag) {
-    diag.operation = "MultipartCopy";
-    diag.bucket = sources[lr.source].loc.bucket;
-    diag.key = d.source.key;
-    diag.detail = "multipart copy is not available in this build";
-    co_return make_error_code(errc::invalid_request);
+    const std::string src_bucket = sources[lr.source].loc.bucket;
+    const std::string dst_bucket = opts.destination.bucket;
+
+    s3::head_object_params hp;
+    hp.key = d.source.key;
+    s3::head_object_result head;
+    if (auto ec = co_await client.head_object(src_bucket, hp, head, diag)) co_return ec;
+    s3::get_object_tagging_params tp;
+    tp.key = d.source.key;
+    s3::get_object_tagging_result tags;
+    if (auto ec = co_await client.get_object_tagging(src_bucket, tp, tags, diag)) co_return ec;
+
+    auto parts = s3::plan_parts(head.size, opts.part_size);
+    if (parts.empty()) {
+        diag.detail = "object of " + std::to_string(head.size) + " bytes cannot be copied in parts";
+        co_return make_error_code(errc::invalid_request);
+    }
+
+    s3::create_multipart_upload_params cp;
+    cp.key = d.dest_key;
+    cp.content_type = head.content_type;
+    cp.metadata = head.metadata;
+    cp.storage_class = !opts.storage_class.empty()        ? opts.storage_class
+                       : head.storage_class == "STANDARD" ? std::string()
+                                                          : head.storage_class;
+    cp.tagging = s3::encode_tagging(tags.tags);
+    cp.sse = opts.sse;
+    cp.sse_kms_key_id = opts.sse_kms_key_id;
+    s3::create_multipart_upload_result created;
+    if (auto ec = co_await client.create_multipart_upload(dst_bucket, cp, created, diag)) co_return ec;
+
+    std::vector<s3::completed_part> done_parts(parts.size());
+    std::size_t next = 0, running = 0;
+    std::error_code first_error;
+    diagnostics error_diag;
+    asio::steady_timer part_wake(ex);
+    auto worker = [&]() -> asio::awaitable<void> {
+        while (next < parts.size() && !first_error) {
+            const auto& part = parts[next++];
+            s3::upload_part_copy_params up;
+            up.key = d.dest_key;
+            up.upload_id = created.upload_id;
+            up.part_number = part.part_number;
+            up.source_bucket = src_bucket;
+            up.source_key = d.source.key;
+            up.source_range = s3::byte_range{part.first, part.last};
+            up.source_if_match = head.etag;
+            s3::upload_part_copy_result pr;
+            diagnostics pd;
+            if (auto ec = co_await client.upload_part_copy(dst_bucket, up, pr, pd)) {
+                if (!first_error) {
+                    first_error = ec;
+                    error_diag = pd;
+                }
+                break;
+            }
+            done_parts[static_cast<std::size_t>(part.part_number - 1)] = {part.part_number, pr.etag};
+        }
+        --running;
+        part_wake.cancel();
+    };
+    for (std::size_t i = 0; i < std::min(parts_in_flight, parts.size()); ++i) {
+        ++running;
+        asio::co_spawn(ex, worker(), asio::detached);
+    }
+    while (running > 0) {
+        part_wake.expires_at(asio::steady_timer::time_point::max());
+        co_await part_wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+
+    std::error_code ec = first_error;
+    if (ec) {
+        diag = error_diag;
+    } else {
+        s3::complete_multipart_upload_params cmp;
+        cmp.key = d.dest_key;
+        cmp.upload_id = created.upload_id;
+        cmp.parts = std::move(done_parts);
+        s3::complete_multipart_upload_result cres;
+        ec = co_await client.complete_multipart_upload(dst_bucket, cmp, cres, diag);
+    }
+    if (ec) {
+        // Leave no billable fragments behind.
+        s3::abort_multipart_upload_params ap;
+        ap.key = d.dest_key;
+        ap.upload_id = created.upload_id;
+        diagnostics ad;
+        (void)co_await client.abort_multipart_upload(dst_bucket, ap, ad);
+        co_return ec;
+    }
+    s3::head_object_params dh;
+    dh.key = d.dest_key;
+    s3::head_object_result dst_head;
+    if (auto hec = co_await client.head_object(dst_bucket, dh, dst_head, diag)) co_return hec;
+    if (dst_head.size != head.size) {
+        diag.s3_code = "VerificationFailed";
+        diag.message = "the multipart copy has " + std::to_string(dst_head.size) + " bytes, the source " +
+                       std::to_string(head.size);
+        co_return make_error_code(errc::s3_error);
+    }
+    co_return std::error_code{};
 }
 
 } // namespace s3merge::engine

@@ -18,7 +18,9 @@
 #include "s3merge/http/client.hpp"
 #include "s3merge/retry.hpp"
 #include "s3merge/s3/endpoint.hpp"
+#include "s3merge/s3/multipart.hpp"
 #include "s3merge/s3/ops.hpp"
+#include "s3merge/s3/versions.hpp"
 #include "s3merge/sigv4.hpp"
 
 namespace s3merge::s3 {
@@ -84,19 +86,51 @@ public:
                                                           diagnostics& diag);
     boost::asio::awaitable<std::error_code> delete_bucket(std::string bucket, diagnostics& diag);
 
+    // Multipart copy, tagging, versions (s3_client_more.cpp).
+    boost::asio::awaitable<std::error_code> create_multipart_upload(
+        std::string bucket, create_multipart_upload_params p, create_multipart_upload_result& out,
+        diagnostics& diag);
+    boost::asio::awaitable<std::error_code> upload_part_copy(std::string bucket, upload_part_copy_params p,
+                                                             upload_part_copy_result& out, diagnostics& diag);
+    boost::asio::awaitable<std::error_code> complete_multipart_upload(
+        std::string bucket, complete_multipart_upload_params p, complete_multipart_upload_result& out,
+        diagnostics& diag);
+    boost::asio::awaitable<std::error_code> abort_multipart_upload(std::string bucket,
+                                                                   abort_multipart_upload_params p,
+                                                                   diagnostics& diag);
+    boost::asio::awaitable<std::error_code> list_multipart_uploads(std::string bucket,
+                                                                   list_multipart_uploads_params p,
+                                                                   list_multipart_uploads_result& out,
+                                                                   diagnostics& diag);
+    boost::asio::awaitable<std::error_code> get_object_tagging(std::string bucket,
+                                                               get_object_tagging_params p,
+                                                               get_object_tagging_result& out,
+                                                               diagnostics& diag);
+    boost::asio::awaitable<std::error_code> list_object_versions(std::string bucket,
+                                                                 list_object_versions_params p,
+                                                                 list_object_versions_result& out,
+                                                                 diagnostics& diag);
+    boost::asio::awaitable<std::error_code> get_bucket_versioning(std::string bucket,
+                                                                  get_bucket_versioning_result& out,
+                                                                  diagnostics& diag);
+    boost::asio::awaitable<std::error_code> put_bucket_versioning(std::string bucket,
+                                                                  put_bucket_versioning_params p,
+                                                                  diagnostics& diag);
+
     const client_stats& stats() const { return stats_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }
     void set_on_throttle(std::function<void()> f) { cfg_.on_throttle = std::move(f); }
     const client_config& config() const { return cfg_; }
 
-private:
     // Runs build -> execute -> parse, following one region redirect.
+    // (Public for the typed calls' translation units; see client/call.hpp.)
     template <class Build, class Parse>
     boost::asio::awaitable<std::error_code> call(std::string_view op, const std::string& bucket,
                                                  std::string_view key, Build build, Parse parse,
                                                  diagnostics& diag);
 
+private:
     boost::asio::any_io_executor ex_;
     client_config cfg_;
     std::unique_ptr<http::client> http_;

@@ -136,7 +136,7 @@ struct complete_multipart_upload_params {
     std::vector<completed_part> parts;  // any order; 1..max_part_count of them
 };
 struct complete_multipart_upload_result {
-    std::string etag;  // without quotes; never empty on success
+    std::string etag;  // without quotes; may be empty (Ceph RGW sends <ETag/>)
     std::string location;
     std::string bucket;
     std::string key;

@@ -128,17 +128,19 @@ rgw_admin() {
 # Every class stores its data in the STANDARD data pool: no extra pool, and
 # the class is only what the object records and listings report.
 setup_rgw_zone() {
-  local out=${log_dir}/rgw-setup.out dir=${state_dir}/rgw-zone py=/usr/bin/python3 zg_pid
+  local out=${log_dir}/rgw-setup.out dir=${state_dir}/rgw-zone py=/usr/bin/python3 zg_pid zg_rc=0 zone_rc=0
   [[ -x ${py} ]] || py=python3
   mkdir -p "${dir}"
   rgw_admin /dev/null user create --uid=s3merge --display-name="s3merge tests" \
     --access-key="${access_key}" --secret-key="${secret_key}" ||
     fail rgw-setup "radosgw-admin user create failed"
+  # Both halves run to the end before a failure is reported: no orphans.
   rgw_admin "${dir}/zonegroup.json" zonegroup get --rgw-zonegroup=default &
   zg_pid=$!
-  rgw_admin "${dir}/zone.json" zone get --rgw-zone=default ||
-    fail rgw-setup "radosgw-admin zone get failed"
-  wait "${zg_pid}" || fail rgw-setup "radosgw-admin zonegroup get failed"
+  rgw_admin "${dir}/zone.json" zone get --rgw-zone=default || zone_rc=$?
+  wait "${zg_pid}" || zg_rc=$?
+  [[ ${zg_rc} -eq 0 && ${zone_rc} -eq 0 ]] ||
+    fail rgw-setup "radosgw-admin zonegroup get (exit ${zg_rc}) or zone get (exit ${zone_rc}) failed"
   "${py}" - "${dir}" "${rgw_storage_classes[@]}" >>"${out}" 2>&1 <<'EOF' ||
 import json, sys
 d, classes = sys.argv[1], sys.argv[2:]
@@ -160,9 +162,10 @@ EOF
     fail rgw-setup "editing the zonegroup/zone JSON in ${dir} failed"
   rgw_admin /dev/null zonegroup set --rgw-zonegroup=default --infile="${dir}/zonegroup-new.json" &
   zg_pid=$!
-  rgw_admin /dev/null zone set --rgw-zone=default --infile="${dir}/zone-new.json" ||
-    fail rgw-setup "radosgw-admin zone set failed"
-  wait "${zg_pid}" || fail rgw-setup "radosgw-admin zonegroup set failed"
+  rgw_admin /dev/null zone set --rgw-zone=default --infile="${dir}/zone-new.json" || zone_rc=$?
+  wait "${zg_pid}" || zg_rc=$?
+  [[ ${zg_rc} -eq 0 && ${zone_rc} -eq 0 ]] ||
+    fail rgw-setup "radosgw-admin zonegroup set (exit ${zg_rc}) or zone set (exit ${zone_rc}) failed"
 }
 
 # Starts monitor, OSD and radosgw; radosgw is not serving yet on return.

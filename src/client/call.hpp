@@ -12,7 +12,8 @@ template <class Build, class Parse>
 asio::awaitable<std::error_code> client::call(std::string_view op, const std::string& bucket,
                                               std::string_view key, Build build, Parse parse,
                                               diagnostics& diag) {
-    for (int redirect = 0;; ++redirect) {
+    int redirects = 0;
+    for (int in_body_retries = 0;;) {
         diag.clear();
         diag.operation = std::string(op);
         diag.bucket = bucket;
@@ -26,12 +27,25 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         http_response resp;
         if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return ec;
         auto ec = parse(resp, diag);
-        if (ec == errc::wrong_region && redirect == 0) {
+        if (ec == errc::wrong_region && redirects++ == 0) {
             const std::string* r = resp.find_header("x-amz-bucket-region");
             if (r && !r->empty() && *r != t.region) {
                 set_bucket_region(bucket, *r);
                 continue;
             }
+        }
+        // CopyObject, UploadPartCopy and CompleteMultipartUpload can fail
+        // after "200 OK" was sent: the error is in the body. execute() only
+        // saw a 200, so the retry decision for those is made here.
+        if (ec && resp.status / 100 == 2 && ++in_body_retries < cfg_.retry.max_attempts &&
+            cfg_.retry.should_retry(ec, in_body_retries)) {
+            ++stats_.retries;
+            if (is_throttle(ec)) {
+                ++stats_.throttles;
+                if (cfg_.on_throttle) cfg_.on_throttle();
+            }
+            co_await backoff(ec, in_body_retries);
+            continue;
         }
         co_return ec;
     }

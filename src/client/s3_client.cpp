@@ -32,6 +32,13 @@ std::error_code client::target_for(std::string_view bucket, target& out, diagnos
     return resolve_target(cfg_.endpoint, bucket_region(bucket), bucket, out, diag);
 }
 
+asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    asio::steady_timer timer(ex_);
+    timer.expires_after(cfg_.retry.delay(ec, attempt, unit(rng_)));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 asio::awaitable<std::error_code> client::execute(const target& t, http_request req,
                                                  http_response& resp, diagnostics& diag) {
     http::origin o{t.tls(), t.host, t.port};
@@ -70,10 +77,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             if (cfg_.on_throttle) cfg_.on_throttle();
         }
         ++stats_.retries;
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        asio::steady_timer timer(ex_);
-        timer.expires_after(cfg_.retry.delay(ec, attempt, unit(rng_)));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await backoff(ec, attempt);
         diag.detail = saved_detail;
     }
 }

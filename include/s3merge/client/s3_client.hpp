@@ -131,6 +131,9 @@ public:
                                                  diagnostics& diag);
 
 private:
+    // Sleeps the policy's backoff for the attempt (full jitter).
+    boost::asio::awaitable<void> backoff(std::error_code ec, int attempt);
+
     boost::asio::any_io_executor ex_;
     client_config cfg_;
     std::unique_ptr<http::client> http_;

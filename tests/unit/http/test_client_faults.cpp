@@ -18,70 +18,16 @@
 #include <memory>
 #include <string>
 
+#include "fake_peer.hpp"
 #include "s3merge/http/client.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace s3merge;
 using namespace std::chrono_literals;
+using namespace s3merge::test;
 
 namespace {
-
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-// One behaviour per accepted connection: reads requests (headers only; the
-// tests send bodiless requests) and answers through `respond`.
-struct fake_peer {
-    using handler = std::function<asio::awaitable<bool>(tcp::socket&, int request_index, int connection_index)>;
-
-    fake_peer(asio::io_context& io, handler h) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond(std::move(h)) {
-        asio::co_spawn(io, accept_loop(), asio::detached);
-    }
-    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
-
-    asio::awaitable<void> accept_loop() {
-        for (;;) {
-            auto [ec, sock] = co_await acceptor.async_accept(tuple_awaitable);
-            if (ec) co_return;
-            int index = connections++;
-            ++open_now;
-            max_open = std::max(max_open, open_now);
-            asio::co_spawn(acceptor.get_executor(), serve(std::move(sock), index), asio::detached);
-        }
-    }
-    asio::awaitable<void> serve(tcp::socket sock, int conn_index) {
-        asio::streambuf buf;
-        for (;;) {
-            auto [ec, n] = co_await asio::async_read_until(sock, buf, "\r\n\r\n", tuple_awaitable);
-            if (ec) break;
-            buf.consume(n);
-            int index = requests++;
-            if (!co_await respond(sock, index, conn_index)) break;
-        }
-        --open_now;
-        boost::system::error_code ignored;
-        sock.close(ignored);
-    }
-
-    tcp::acceptor acceptor;
-    handler respond;
-    int connections = 0;
-    int requests = 0;
-    int open_now = 0;
-    int max_open = 0;
-};
-
-asio::awaitable<bool> write_all(tcp::socket& s, std::string data) {
-    auto [ec, n] = co_await asio::async_write(s, asio::buffer(data), tuple_awaitable);
-    (void)n;
-    co_return !ec;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    asio::steady_timer t(co_await asio::this_coro::executor);
-    t.expires_after(d);
-    co_await t.async_wait(tuple_awaitable);
-}
 
 const std::string ok_response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-amz-request-id: r1\r\n\r\nok";
 

@@ -1,0 +1,137 @@
+// The S3 client's retry, in-body error and region-redirect handling against
+// a loopback peer that answers exactly what each case needs.
+#include <doctest/doctest.h>
+
+#include "fake_peer.hpp"
+#include "s3merge/client/s3_client.hpp"
+
+using namespace s3merge;
+using namespace s3merge::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string reply(int status, const std::string& reason, const std::string& body,
+                  const std::string& extra_headers = "") {
+    return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nx-amz-request-id: req-" + std::to_string(status) + "\r\n" +
+           extra_headers + "\r\n" + body;
+}
+
+const std::string copy_ok = "<CopyObjectResult><ETag>\"0123456789abcdef0123456789abcdef\"</ETag>"
+                            "<LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>";
+
+s3::client_config config(std::uint16_t port) {
+    s3::client_config cfg;
+    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
+    cfg.creds = {"AKIDEXAMPLE", "secret", ""};
+    cfg.retry.max_attempts = 4;
+    cfg.retry.base = 1ms;
+    cfg.retry.throttle_base = 1ms;
+    return cfg;
+}
+
+struct copy_outcome {
+    std::error_code ec;
+    diagnostics diag;
+    s3::copy_object_result res;
+    s3::client_stats stats;
+    int throttle_callbacks = 0;
+};
+
+copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
+    copy_outcome out;
+    auto cfg = config(port);
+    cfg.on_throttle = [&] { ++out.throttle_callbacks; };
+    s3::client c(io.get_executor(), cfg);
+    REQUIRE_FALSE(c.init(out.diag));
+    bool finished = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        s3::copy_object_params p;
+        p.source_bucket = "src";
+        p.source_key = "a b/c.json";
+        p.key = "dst/c.json";
+        const std::string bucket = "dst-bucket";
+        out.ec = co_await c.copy_object(bucket, p, out.res, out.diag);
+        out.stats = c.stats();
+        finished = true;
+        io.stop();
+    }, asio::detached);
+    io.run_for(10s);
+    REQUIRE(finished);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a CopyObject 200 whose body is an error is retried, then succeeds") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int i, int) {
+        if (i == 0)
+            return write_all(s, reply(200, "OK", "<Error><Code>InternalError</Code><Message>try again</Message>"
+                                                 "<RequestId>r0</RequestId></Error>"));
+        return write_all(s, reply(200, "OK", copy_ok));
+    });
+    auto out = run_copy(io, peer.port());
+    CHECK_FALSE(out.ec);
+    CHECK(out.res.etag == "0123456789abcdef0123456789abcdef");
+    CHECK(peer.requests == 2);
+    CHECK(out.stats.retries == 1);
+}
+
+TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not retried") {
+    {
+        asio::io_context io;
+        fake_peer peer(io, [](tcp::socket& s, int i, int) {
+            if (i < 2) return write_all(s, reply(503, "Slow Down", "<Error><Code>SlowDown</Code></Error>"));
+            return write_all(s, reply(200, "OK", copy_ok));
+        });
+        auto out = run_copy(io, peer.port());
+        CHECK_FALSE(out.ec);
+        CHECK(peer.requests == 3);
+        CHECK(out.stats.throttles == 2);
+        CHECK(out.throttle_callbacks == 2);
+        CHECK(out.diag.attempts == 3);
+    }
+    {
+        asio::io_context io;
+        fake_peer peer(io, [](tcp::socket& s, int, int) {
+            return write_all(s, reply(403, "Forbidden", "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"));
+        });
+        auto out = run_copy(io, peer.port());
+        CHECK(out.ec == errc::access_denied);
+        CHECK(peer.requests == 1);
+        CHECK(out.diag.s3_code == "AccessDenied");
+        CHECK(out.diag.bucket == "dst-bucket");
+        CHECK(out.diag.key == "dst/c.json");
+        CHECK(out.diag.operation == "CopyObject");
+    }
+}
+
+TEST_CASE("persistent 500s stop after max_attempts with the server's error") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) {
+        return write_all(s, reply(500, "Internal Server Error", "<Error><Code>InternalError</Code></Error>"));
+    });
+    auto out = run_copy(io, peer.port());
+    CHECK(out.ec == errc::server_error);
+    CHECK(peer.requests == 4);
+    CHECK(out.diag.http_status == 500);
+    CHECK(out.diag.attempts == 4);
+}
+
+TEST_CASE("a PermanentRedirect with x-amz-bucket-region is followed once, signed for that region") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int i, int) {
+        if (i == 0)
+            return write_all(s, reply(301, "Moved Permanently",
+                                      "<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>",
+                                      "x-amz-bucket-region: eu-west-3\r\n"));
+        return write_all(s, reply(200, "OK", copy_ok));
+    });
+    auto out = run_copy(io, peer.port());
+    CHECK_FALSE(out.ec);
+    CHECK(peer.requests == 2);
+    CHECK(peer.last_request.find("/eu-west-3/s3/aws4_request") != std::string::npos);
+    CHECK(peer.last_request.find("x-amz-copy-source: /src/a%20b/c.json") != std::string::npos);
+}

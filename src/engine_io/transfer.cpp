@@ -75,7 +75,14 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         }
     }
     for (std::size_t i = 0; i < opts.sources.size(); ++i) {
+        // Versioned sources: only current versions are copied; the others are
+        // counted for the report by a ListObjectVersions pass.
+        s3::get_bucket_versioning_result vr;
+        diagnostics vd;
+        const std::string bucket = opts.sources[i].bucket;
+        bool versioned = !co_await client.get_bucket_versioning(bucket, vr, vd) && !vr.status.empty();
         source_run sr;
+        sr.versioned = versioned;
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, opts.destination.prefix);
         fanout_options fo;
@@ -100,6 +107,11 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     }
     ticker_running = true;
     asio::co_spawn(ex, ticker(), asio::detached);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (!sources[i].versioned) continue;
+        ++workers;
+        asio::co_spawn(ex, count_noncurrent(i), asio::detached);
+    }
 
     // The scheduler: keep up to max_listers listing coroutines busy with
     // leaves first (they produce work), then discovery tasks.
@@ -188,6 +200,31 @@ asio::awaitable<void> transfer::impl::discover(std::size_t si, discovery_task ta
         p.continuation_token = page.next_continuation_token;
     }
     --listers;
+    notify();
+}
+
+asio::awaitable<void> transfer::impl::count_noncurrent(std::size_t si) {
+    s3::list_object_versions_params p;
+    p.prefix = sources[si].loc.prefix;
+    p.max_keys = opts.page_size;
+    while (!stopping) {
+        s3::list_object_versions_result page;
+        diagnostics diag;
+        if (auto ec = co_await client.list_object_versions(sources[si].loc.bucket, p, page, diag)) {
+            if (opts.log) opts.log("s3merge: cannot count noncurrent versions: " + diag.to_string());
+            break;
+        }
+        for (const auto& v : page.versions)
+            if (!v.is_latest) ++result.rep.noncurrent_skipped;
+        for (const auto& m : page.delete_markers) {
+            (void)m;
+            ++result.rep.noncurrent_skipped;  // delete markers are not copied either
+        }
+        if (!page.is_truncated) break;
+        p.key_marker = page.next_key_marker;
+        p.version_id_marker = page.next_version_id_marker;
+    }
+    --workers;
     notify();
 }
 

@@ -42,6 +42,7 @@ struct source_run {
     // Listing this source failed after the client's retries: no more
     // listing for it in this run (the others go on; a re-run resumes).
     bool failed = false;
+    bool versioned = false;  // versioning Enabled or Suspended
     bool finished() const { return failed || planner->done(); }
 };
 
@@ -84,6 +85,7 @@ struct transfer::impl {
     asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
     void notify();
     void leaf_progress(leaf_run& lr);
+    asio::awaitable<void> count_noncurrent(std::size_t source);
     void listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
 
     // transfer_copy.cpp

@@ -159,6 +159,51 @@ class Engine(unittest.TestCase):
         self.assertEqual(r["totals"]["failed"], 0)
         self.assertFalse(os.path.exists(journal), "a finished job leaves no journal")
 
+    def test_2b_ctrl_c_writes_the_journal_and_exits_130(self):
+        dest = self.new_bucket("sigint")
+        journal = os.path.join(self.tmp.name, "sigint.journal")
+        some = self.sources[:4]
+        expected = {}
+        for b in some:
+            expected.update(self.oracle.list_all(b))
+        cmd = [S3MERGE, "copy", *self.sources_args(some), "--dest", "s3://" + dest, "--journal", journal,
+               "--no-progress", "--concurrency", "16", "--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("interrupted", err)
+        self.assertIn("re-run the same command to resume", out)
+        self.assertTrue(os.path.exists(journal))
+        partial = len(self.oracle.list_all(dest))
+        self.assertLess(partial, len(expected))
+        p = self.s3merge("copy", *self.sources_args(some), "--dest", "s3://" + dest, "--journal", journal,
+                         "--no-progress", check=0)
+        self.assertIn("resuming from", p.stderr)
+        self.assert_complete(dest, expected)
+
+    def test_2c_versioned_source_copies_current_versions_and_counts_the_rest(self):
+        src = self.new_bucket("versioned")
+        body = b"<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" \
+               b"<Status>Enabled</Status></VersioningConfiguration>"
+        status, _, resp = self.oracle.request("PUT", "/" + src, [("versioning", "")], [], body)
+        self.assertEqual(status, 200, resp)
+        self.oracle.put(src, "a.json", b"old")
+        self.oracle.put(src, "a.json", b"newer")          # a noncurrent version of a.json
+        self.oracle.put(src, "gone.json", b"gone")
+        self.oracle.delete(src, "gone.json")              # a delete marker + a noncurrent version
+        dest = self.new_bucket("versioned-dst")
+        rep = os.path.join(self.tmp.name, "versioned.json")
+        self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dest, "--report", rep,
+                     "--no-progress", check=0)
+        r = self.report(rep)
+        self.assertEqual(r["totals"]["copied"], 1)
+        self.assertEqual(r["noncurrent_skipped"], 3)
+        got = self.oracle.list_all(dest)
+        self.assertEqual(list(got), ["a.json"])
+        self.assertEqual(got["a.json"][0], len(b"newer"))
+
     def test_3_move_deletes_sources_only_after_copy(self):
         # Copy-then-delete into a fresh bucket.
         movers = self.sources[12:14]

@@ -166,14 +166,19 @@ def cmd_table(results, listing, machine):
         print(f"plain HTTP through a proxy adding {lst[0]['delay_ms']} ms per request "
               f"(measured: {lst[0]['probe_direct_ms']} ms direct, {lst[0]['probe_proxy_ms']} ms via proxy per GET)")
         print()
-        seq = next((float(r["median_s"]) for r in lst if r["variant"] == "sequential"), None)
-        head = ["variant", "flags", "runs (s)", "median s", "keys listed", "speed-up ×sequential"]
+        seq = next((r for r in lst if r["variant"] == "sequential"), None)
+        head = ["variant", "flags", "requests", f"runs +{lst[0]['delay_ms']} ms (s)", "median s",
+                "speed-up ×sequential", "runs direct (s)", "median s", "speed-up ×sequential"]
         rows = []
         for r in lst:
-            m = float(r["median_s"])
-            rows.append([r["variant"], r["flags"], r["runs"], fmt(m, 3), r["listed"],
-                         fmt(seq / m, 2) if seq and m > 0 else "-"])
-        print_table(head, rows, "llllrr")
+            m, md = float(r["median_s"]), float(r["median_direct_s"])
+            rows.append([
+                r["variant"], r["flags"], r["requests"], r["runs"], fmt(m, 3),
+                fmt(float(seq["median_s"]) / m, 2) if seq and m > 0 else "-",
+                r["runs_direct"], fmt(md, 3),
+                fmt(float(seq["median_direct_s"]) / md, 2) if seq and md > 0 else "-",
+            ])
+        print_table(head, rows, "llrlrrlrr")
         print()
 
 

@@ -2,7 +2,7 @@
 """A TCP proxy that adds a fixed latency to every request (benchmarks only).
 
     latency_proxy.py serve --upstream HOST:PORT [--listen HOST:PORT]
-                           [--delay-ms MS] [--port-file FILE]
+                           [--delay-ms MS] [--port-file FILE] [--stats-file FILE]
     latency_proxy.py probe URL [--count N]
 
 serve: every chunk read from a client is held for --delay-ms before it is
@@ -12,8 +12,9 @@ HTTP request without a body (GET/HEAD of a listing) is one chunk, so each
 request pays the delay once, on keep-alive connections too. Chunks of one
 connection keep their order. The port actually bound (--listen port 0 picks
 a free one) is written to --port-file once the proxy accepts connections.
-SIGTERM/SIGINT stop it; on exit it prints how many connections and chunks it
-forwarded.
+SIGUSR1 writes "<n> <connections> <chunks>" to --stats-file (n counts the
+SIGUSR1s). SIGTERM/SIGINT stop it; on exit it prints how many connections
+and chunks it forwarded.
 
 probe: median wall time in ms of --count unsigned GET requests to URL on one
 keep-alive connection (any HTTP status counts), to check the added latency.
@@ -35,6 +36,15 @@ BUFFER = 64 * 1024
 class Stats:
     connections = 0
     chunks = 0
+    dumps = 0
+
+    def dump(self, path):
+        # "<dump number> <connections> <chunks>": the number tells a reader
+        # which SIGUSR1 this answers.
+        self.dumps += 1
+        with open(path + ".tmp", "w") as f:
+            f.write(f"{self.dumps} {self.connections} {self.chunks}\n")
+        os.replace(path + ".tmp", path)
 
 
 async def pump(reader, writer, delay, stats=None):
@@ -102,6 +112,8 @@ async def serve(args):
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if args.stats_file:
+        loop.add_signal_handler(signal.SIGUSR1, stats.dump, args.stats_file)
     async with server:
         await stop.wait()
     print(f"latency_proxy: {stats.connections} connections, {stats.chunks} requests (chunks) delayed", file=sys.stderr)
@@ -128,6 +140,7 @@ def main():
     s.add_argument("--listen", default="127.0.0.1:0")
     s.add_argument("--delay-ms", type=float, default=20.0)
     s.add_argument("--port-file")
+    s.add_argument("--stats-file")
     q = sub.add_parser("probe")
     q.add_argument("url")
     q.add_argument("--count", type=int, default=9)

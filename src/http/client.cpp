@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -154,6 +155,32 @@ struct client::impl {
     std::map<std::string, std::unique_ptr<host_pool>> pools;
     std::map<std::string, dns_entry> dns;
     client_stats stats;
+    bool tls_ready = false;
+
+    // Loading a CA store parses every certificate in it (~100 ms of CPU for
+    // a system bundle): done on the first TLS connection, not for plain HTTP.
+    std::error_code prepare_tls(diagnostics& diag) {
+        if (tls_ready) return {};
+        beast::error_code ec;
+        ssl_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+        if (!opts.ca_bundle.empty()) {
+            ssl_ctx.load_verify_file(opts.ca_bundle, ec);
+            if (ec) {
+                diag.detail = "cannot load CA bundle " + opts.ca_bundle + ": " + ec.message();
+                return make_error_code(errc::tls_error);
+            }
+        } else {
+            ssl_ctx.set_default_verify_paths(ec);
+            if (ec) {
+                diag.detail = "cannot load the system CA store: " + ec.message();
+                return make_error_code(errc::tls_error);
+            }
+        }
+        tls_ready = true;
+        return {};
+    }
 
     host_pool& pool_for(const origin& o) {
         auto& p = pools[origin_key(o)];
@@ -186,6 +213,7 @@ struct client::impl {
         tcp::resolver::results_type endpoints;
         if (auto ec = co_await resolve(o, endpoints, diag)) co_return ec;
         if (o.tls) {
+            if (auto ec = prepare_tls(diag)) co_return ec;
             c.secure.emplace(executor, ssl_ctx);
         } else {
             c.plain.emplace(executor);
@@ -398,21 +426,14 @@ client::client(asio::any_io_executor ex, client_options opts)
 client::~client() = default;
 
 std::error_code client::init(diagnostics& diag) {
-    beast::error_code ec;
-    auto& ctx = impl_->ssl_ctx;
-    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
-    if (!impl_->opts.ca_bundle.empty()) {
-        ctx.load_verify_file(impl_->opts.ca_bundle, ec);
-        if (ec) {
-            diag.detail = "cannot load CA bundle " + impl_->opts.ca_bundle + ": " + ec.message();
-            return make_error_code(errc::tls_error);
-        }
-    } else {
-        ctx.set_default_verify_paths(ec);
-        if (ec) {
-            diag.detail = "cannot load the system CA store: " + ec.message();
+    // The CA bundle is loaded on the first TLS connection; a missing or
+    // unreadable file is reported now.
+    const auto& path = impl_->opts.ca_bundle;
+    if (!path.empty()) {
+        if (FILE* f = std::fopen(path.c_str(), "rb")) {
+            std::fclose(f);
+        } else {
+            diag.detail = "cannot load CA bundle " + path + ": cannot open the file";
             return make_error_code(errc::tls_error);
         }
     }

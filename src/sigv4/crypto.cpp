@@ -1,34 +1,84 @@
 // Thin wrappers over OpenSSL libcrypto (EVP). No SSL/TLS here.
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "s3merge/sigv4.hpp"
 
 namespace s3merge::crypto {
 
 namespace {
+
+// OpenSSL 3 looks an algorithm up by name on every EVP_sha256()-style
+// implicit fetch (a lock and a hash lookup each time). Fetch once, and reuse
+// one digest context per thread: signing runs per request.
+const EVP_MD* fetched(const char* name) {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+    if (!md) throw std::runtime_error(std::string("OpenSSL has no ") + name);
+    return md;
+}
+const EVP_MD* sha256_md() {
+    static const EVP_MD* md = fetched("SHA2-256");
+    return md;
+}
+const EVP_MD* md5_md() {
+    static const EVP_MD* md = fetched("MD5");
+    return md;
+}
+
+struct ctx_holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~ctx_holder() { EVP_MD_CTX_free(ctx); }
+};
+
+// Digest of the concatenation a || b into out (EVP_MAX_MD_SIZE bytes).
+unsigned digest_into(const EVP_MD* md, std::string_view a, std::string_view b, unsigned char* out) {
+    thread_local ctx_holder holder;
+    unsigned int len = 0;
+    if (!holder.ctx || EVP_DigestInit_ex2(holder.ctx, md, nullptr) != 1 ||
+        EVP_DigestUpdate(holder.ctx, a.data(), a.size()) != 1 ||
+        (!b.empty() && EVP_DigestUpdate(holder.ctx, b.data(), b.size()) != 1) ||
+        EVP_DigestFinal_ex(holder.ctx, out, &len) != 1)
+        throw std::bad_alloc();  // only allocation failures can get here
+    return len;
+}
+
 std::string digest(const EVP_MD* md, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    // EVP_Digest only fails on allocation failure; treat that as fatal.
-    if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1)
-        throw std::bad_alloc();
+    unsigned len = digest_into(md, data, {}, out);
     return std::string(reinterpret_cast<const char*>(out), len);
 }
+
 } // namespace
 
-std::string sha256_raw(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string sha256_raw(std::string_view data) { return digest(sha256_md(), data); }
 
-std::string sha256_hex(std::string_view data) { return hex(sha256_raw(data)); }
+std::string sha256_hex(std::string_view data) {
+    if (data.empty()) return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    return hex(sha256_raw(data));
+}
 
+// HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
+    constexpr std::size_t block = 64;
+    unsigned char k[block] = {};
+    if (key.size() > block) {
+        digest_into(sha256_md(), key, {}, k);
+    } else {
+        std::memcpy(k, key.data(), key.size());
+    }
+    char ipad[block], opad[block];
+    for (std::size_t i = 0; i < block; ++i) {
+        ipad[i] = static_cast<char>(k[i] ^ 0x36);
+        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    }
+    unsigned char inner[EVP_MAX_MD_SIZE];
+    unsigned inner_len = digest_into(sha256_md(), std::string_view(ipad, block), data, inner);
     unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-        throw std::bad_alloc();
+    unsigned len = digest_into(sha256_md(), std::string_view(opad, block),
+                               std::string_view(reinterpret_cast<const char*>(inner), inner_len), out);
     return std::string(reinterpret_cast<const char*>(out), len);
 }
 
@@ -73,7 +123,7 @@ std::string base64(std::string_view raw) {
     return out;
 }
 
-std::string md5_base64(std::string_view data) { return base64(digest(EVP_md5(), data)); }
-std::string md5_hex(std::string_view data) { return hex(digest(EVP_md5(), data)); }
+std::string md5_base64(std::string_view data) { return base64(digest(md5_md(), data)); }
+std::string md5_hex(std::string_view data) { return hex(digest(md5_md(), data)); }
 
 } // namespace s3merge::crypto

@@ -16,17 +16,24 @@ int hex_value(char c) {
 } // namespace
 
 std::string uri_encode(std::string_view s, bool encode_slash) {
+    // Runs several times per request (canonical URI, request target, copy
+    // source): size the output once, then fill it.
     static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size() + s.size() / 2);
+    std::size_t escaped = 0;
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        escaped += !(unreserved(c) || (c == '/' && !encode_slash));
+    }
+    std::string out(s.size() + 2 * escaped, '\0');
+    char* o = out.data();
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         if (unreserved(c) || (c == '/' && !encode_slash)) {
-            out += ch;
+            *o++ = ch;
         } else {
-            out += '%';
-            out += digits[c >> 4];
-            out += digits[c & 0xf];
+            *o++ = '%';
+            *o++ = digits[c >> 4];
+            *o++ = digits[c & 0xf];
         }
     }
     return out;

@@ -1,0 +1,26 @@
+#include <doctest/doctest.h>
+
+#include "s3merge/sigv4.hpp"
+
+using namespace s3merge;
+
+TEST_CASE("HMAC-SHA256: RFC 4231 test cases 1, 2 and 6 (key longer than a block)") {
+    CHECK(crypto::hex(crypto::hmac_sha256_raw(std::string(20, '\x0b'), "Hi There")) ==
+          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    CHECK(crypto::hex(crypto::hmac_sha256_raw("Jefe", "what do ya want for nothing?")) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    CHECK(crypto::hex(crypto::hmac_sha256_raw(std::string(131, '\xaa'),
+                                              "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST_CASE("SHA-256, MD5 and base64 known answers") {
+    CHECK(crypto::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(crypto::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(crypto::md5_hex("") == "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK(crypto::md5_base64("") == "1B2M2Y8AsgTpgAmY7PhCfg==");
+    CHECK(crypto::base64("f") == "Zg==");
+    CHECK(crypto::base64("fo") == "Zm8=");
+    CHECK(crypto::base64("foo") == "Zm9v");
+    CHECK(crypto::base64("foobar") == "Zm9vYmFy");
+}

@@ -21,7 +21,7 @@ std::vector<option_spec> common_options() {
         {"ca-bundle", true, false, "FILE", "PEM file of CAs to trust for TLS (else AWS_CA_BUNDLE, else system)"},
         {"addressing-style", true, false, "auto|path|virtual", "bucket in the path or in the host name (default auto)"},
         {"no-verify-ssl", false, false, "", "do not verify TLS certificates (unsafe; for testing only)"},
-        {"max-attempts", true, false, "N", "attempts per request, including the first (default 5)"},
+        {"max-attempts", true, false, "N", "attempts per request, including the first (default 10)"},
         {"debug", false, false, "", "print each canonical request and string to sign (no secrets)"},
         {"help", false, false, "", "show this help"},
     };
@@ -82,7 +82,7 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     }
     cfg.http.ca_bundle = args.value("ca-bundle", rc.ca_bundle);
     cfg.http.verify_peer = !args.flag("no-verify-ssl");
-    cfg.retry.max_attempts = 5;
+    cfg.retry.max_attempts = 10;
     if (args.has("max-attempts")) {
         try {
             cfg.retry.max_attempts = std::stoi(args.value("max-attempts"));

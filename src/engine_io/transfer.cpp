@@ -13,6 +13,8 @@ bool is_archived(std::string_view sc) { return sc == "GLACIER" || sc == "DEEP_AR
 bool is_multipart_etag(std::string_view etag) { return etag.find('-') != std::string_view::npos; }
 
 namespace {
+constexpr std::size_t max_leaf_window = 20000;
+
 aimd_params rate_params(const transfer_options& o) {
     aimd_params p;
     p.ceiling = static_cast<int>(o.concurrency);
@@ -255,6 +257,11 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     dp.start_after = lr.spec.start_after.empty() ? std::string() : s.map.to_dest(lr.spec.start_after);
     bool ok = true;
     while (!stopping && !mj.finished()) {
+        // Bound the leaf's watermark window (keys listed, not yet done): a
+        // slow object must not let listing run ahead without limit.
+        while (lr.wm.window() > max_leaf_window && !stopping) {
+            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
         diagnostics diag;
         std::error_code ec;
         if (mj.wants_source()) {

@@ -4,18 +4,9 @@
 
 namespace s3merge::s3 {
 
-namespace {
-http_request bucket_request(const target& t, const char* method) {
-    http_request req;
-    req.method = method;
-    req.host = t.host_header;
-    req.path = t.object_path({});
-    return req;
-}
-}  // namespace
 
 http_request build_head_bucket(const target& t) {
-    return bucket_request(t, "HEAD");
+    return detail::request_for(t, {}, "HEAD");
 }
 
 std::error_code parse_head_bucket(const http_response& resp, head_bucket_result& out, diagnostics& diag) {
@@ -27,7 +18,7 @@ std::error_code parse_head_bucket(const http_response& resp, head_bucket_result&
 }
 
 http_request build_create_bucket(const target& t, const create_bucket_params& p) {
-    http_request req = bucket_request(t, "PUT");
+    http_request req = detail::request_for(t, {}, "PUT");
     if (!p.location_constraint.empty()) {
         pugi::xml_document doc;
         pugi::xml_node root = detail::start_document(doc, "CreateBucketConfiguration");
@@ -45,7 +36,7 @@ std::error_code parse_create_bucket(const http_response& resp, diagnostics& diag
 }
 
 http_request build_delete_bucket(const target& t) {
-    return bucket_request(t, "DELETE");
+    return detail::request_for(t, {}, "DELETE");
 }
 
 std::error_code parse_delete_bucket(const http_response& resp, diagnostics& diag) {

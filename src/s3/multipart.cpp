@@ -17,13 +17,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-http_request base_request(const target& t, const char* method, std::string_view key) {
-    http_request req;
-    req.method = method;
-    req.host = t.host_header;
-    req.path = t.object_path(key);
-    return req;
-}
 
 void set_if(http_request& req, std::string_view name, const std::string& value) {
     if (!value.empty()) req.set_header(name, value);
@@ -63,7 +56,7 @@ bool valid_part_number(int n) {
 // ---- CreateMultipartUpload --------------------------------------------------
 
 http_request build_create_multipart_upload(const target& t, const create_multipart_upload_params& p) {
-    http_request req = base_request(t, "POST", p.key);
+    http_request req = detail::request_for(t, p.key, "POST");
     req.query.push_back({"uploads", ""});
     set_if(req, "Content-Type", p.content_type);
     set_if(req, "Content-Encoding", p.content_encoding);
@@ -112,7 +105,7 @@ http_request build_upload_part_copy(const target& t, const upload_part_copy_para
                          " after its last byte " + std::to_string(p.source_range->last));
     if (ec) return {};
 
-    http_request req = base_request(t, "PUT", p.key);
+    http_request req = detail::request_for(t, p.key, "PUT");
     req.query.push_back({"partNumber", std::to_string(p.part_number)});
     req.query.push_back({"uploadId", p.upload_id});
     req.set_header("x-amz-copy-source",
@@ -185,7 +178,7 @@ http_request build_complete_multipart_upload(const target& t, const complete_mul
         // they are, as in the AWS example (<ETag>"a54357…"</ETag>).
         node.append_child("ETag").append_child(pugi::node_pcdata).set_value(quote_etag(part->etag).c_str());
     }
-    http_request req = base_request(t, "POST", p.key);
+    http_request req = detail::request_for(t, p.key, "POST");
     req.query.push_back({"uploadId", p.upload_id});
     req.body = detail::serialize(doc);
     req.set_header("Content-Type", "application/xml");
@@ -222,7 +215,7 @@ http_request build_abort_multipart_upload(const target& t, const abort_multipart
                                           std::error_code& ec, diagnostics& diag) {
     ec = validate_upload("AbortMultipartUpload", p.key, p.upload_id, diag);
     if (ec) return {};
-    http_request req = base_request(t, "DELETE", p.key);
+    http_request req = detail::request_for(t, p.key, "DELETE");
     req.query.push_back({"uploadId", p.upload_id});
     return req;
 }

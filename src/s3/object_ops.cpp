@@ -7,13 +7,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-http_request base_request(const target& t, const char* method, std::string_view key) {
-    http_request req;
-    req.method = method;
-    req.host = t.host_header;
-    req.path = t.object_path(key);
-    return req;
-}
 
 void add_metadata(http_request& req, const std::vector<http_header>& metadata) {
     for (const http_header& h : metadata) req.set_header(detail::meta_header_name(h.name), h.value);
@@ -36,7 +29,7 @@ std::string lower(std::string_view s) {
 // ---- HeadObject -------------------------------------------------------------
 
 http_request build_head_object(const target& t, const head_object_params& p) {
-    http_request req = base_request(t, "HEAD", p.key);
+    http_request req = detail::request_for(t, p.key, "HEAD");
     if (!p.version_id.empty()) req.query.push_back({"versionId", p.version_id});
     return req;
 }
@@ -68,7 +61,7 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
 // ---- CopyObject -------------------------------------------------------------
 
 http_request build_copy_object(const target& t, const copy_object_params& p) {
-    http_request req = base_request(t, "PUT", p.key);
+    http_request req = detail::request_for(t, p.key, "PUT");
     // The header value is a URL path, so it is percent-encoded here (the
     // signer only encodes the request path and query): the bucket fully, the
     // key with its '/' kept, every other byte outside A-Za-z0-9-._~ as %XX
@@ -115,7 +108,7 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
 // ---- PutObject --------------------------------------------------------------
 
 http_request build_put_object(const target& t, put_object_params p) {
-    http_request req = base_request(t, "PUT", p.key);
+    http_request req = detail::request_for(t, p.key, "PUT");
     if (!p.content_type.empty()) req.set_header("Content-Type", p.content_type);
     if (!p.content_encoding.empty()) req.set_header("Content-Encoding", p.content_encoding);
     add_metadata(req, p.metadata);

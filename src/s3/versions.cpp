@@ -9,13 +9,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-http_request bucket_request(const target& t, const char* method) {
-    http_request req;
-    req.method = method;
-    req.host = t.host_header;
-    req.path = t.object_path({});
-    return req;
-}
 
 // Reads the fields <Version> and <DeleteMarker> share. Returns why the entry
 // is unusable, or "".
@@ -100,7 +93,7 @@ std::error_code parse_page(const http_response& resp, list_object_versions_resul
 // ---- ListObjectVersions -----------------------------------------------------
 
 http_request build_list_object_versions(const target& t, const list_object_versions_params& p) {
-    http_request req = bucket_request(t, "GET");
+    http_request req = detail::request_for(t, {}, "GET");
     req.query.push_back({"versions", ""});
     // Only non-empty parameters, as for ListObjectsV2.
     if (!p.prefix.empty()) req.query.push_back({"prefix", p.prefix});
@@ -124,7 +117,7 @@ std::error_code parse_list_object_versions(const http_response& resp, list_objec
 // ---- GetBucketVersioning / PutBucketVersioning ------------------------------
 
 http_request build_get_bucket_versioning(const target& t) {
-    http_request req = bucket_request(t, "GET");
+    http_request req = detail::request_for(t, {}, "GET");
     req.query.push_back({"versioning", ""});
     return req;
 }
@@ -153,7 +146,7 @@ http_request build_put_bucket_versioning(const target& t, const put_bucket_versi
     pugi::xml_document doc;
     pugi::xml_node root = detail::start_document(doc, "VersioningConfiguration");
     root.append_child("Status").append_child(pugi::node_pcdata).set_value(p.status.c_str());
-    http_request req = bucket_request(t, "PUT");
+    http_request req = detail::request_for(t, {}, "PUT");
     req.query.push_back({"versioning", ""});
     req.body = detail::serialize(doc);
     req.set_header("Content-Type", "application/xml");

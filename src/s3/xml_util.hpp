@@ -12,8 +12,18 @@
 
 #include "s3merge/error.hpp"
 #include "s3merge/http_message.hpp"
+#include "s3merge/s3/endpoint.hpp"
 
 namespace s3merge::s3::detail {
+
+// An unsigned request for a key of the target's bucket ("" = the bucket).
+inline http_request request_for(const target& t, std::string_view key, const char* method) {
+    http_request req;
+    req.method = method;
+    req.host = t.host_header;
+    req.path = t.object_path(key);
+    return req;
+}
 
 inline constexpr const char* s3_xmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 

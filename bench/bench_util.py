@@ -156,13 +156,15 @@ def cmd_table(results, listing, machine):
         ])
     print_table(head, rows, "llrrrrrrrrrrl")
     print()
+    print("client CPU: user+sys of the tool's processes (GNU time); peak RSS: the sum of each process's peak;")
+    print("server CPU: RGW + OSD + monitor + nginx during the run (/proc); ×s3merge: the tool's figure / s3merge's.")
     print("HTTP requests seen by the nginx front, per tool: " +
           "; ".join(f"{r['tool']} {r['request_detail']}" for r in res))
     print()
 
     lst = read_tsv(listing)
     if lst:
-        print(f"Listing fan-out: s3merge copy of the already-copied data (every object skipped: listing only),")
+        print("Listing fan-out: s3merge copy of the already-copied data (every object skipped: listing only),")
         print(f"plain HTTP through a proxy adding {lst[0]['delay_ms']} ms per request "
               f"(measured: {lst[0]['probe_direct_ms']} ms direct, {lst[0]['probe_proxy_ms']} ms via proxy per GET)")
         print()
@@ -178,8 +180,10 @@ def cmd_table(results, listing, machine):
                 r["runs_direct"], fmt(md, 3),
                 fmt(float(seq["median_direct_s"]) / md, 2) if seq and md > 0 else "-",
             ])
-        print_table(head, rows, "llrlrrlrr")
+        print_table(head, rows, "llllrrlrr")
         print()
+        print("requests: HTTP requests of one run through the proxy (ListObjectsV2 of sources and destination,")
+        print("HeadBucket per bucket, GetBucketVersioning per source); direct: the same runs straight to RGW.")
 
 
 def main():

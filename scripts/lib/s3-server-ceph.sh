@@ -54,8 +54,12 @@ mon data avail crit = 0
 
 [mon]
 mon data = ${state_dir}/mon/\$id
-# Without this each of the ~7 pools radosgw creates waits a 1 s paxos round.
-paxos propose interval = 0.1
+# Without these each of the ~7 pools radosgw creates waits a 1 s paxos round
+# (~12 s start); 0.01/0.01 rather than 0.1/0.05 saves ~0.5 s more, spread over
+# the ~20 monitor commands of a start (osd new, pool create, application
+# enable, ...). One monitor, so nothing to wait for but itself.
+paxos propose interval = 0.01
+paxos min wait = 0.01
 
 [osd]
 osd data = ${state_dir}/osd/\$id

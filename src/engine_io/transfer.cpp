@@ -59,32 +59,50 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     for (const auto& s : opts.sources) {
         if (auto ec = check_overlap(s, opts.destination, diag)) co_return ec;
     }
-    // Learn each bucket's region; a missing bucket stops the job before any
-    // write.
+    // Learn each bucket's region and whether a source is versioned, all
+    // buckets at once; a missing bucket stops the job before any write.
     std::vector<std::string> buckets;
     for (const auto& s : opts.sources) buckets.push_back(s.bucket);
     buckets.push_back(opts.destination.bucket);
-    for (const auto& b : buckets) {
-        s3::head_bucket_result hb;
-        auto ec = co_await client.head_bucket(b, hb, diag);
-        if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
-        if (ec == errc::wrong_region && !hb.region.empty()) {
-            ec = co_await client.head_bucket(b, hb, diag);
-        }
-        if (ec) {
-            if (ec == errc::not_found) ec = make_error_code(errc::no_such_bucket);
-            co_return ec;
+    struct probe {
+        std::error_code ec;
+        diagnostics diag;
+        bool versioned = false;
+        bool done = false;
+    };
+    std::vector<probe> probes(buckets.size());
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        bool is_source = i + 1 < buckets.size();
+        asio::co_spawn(ex, [this, &probes, &buckets, i, is_source]() -> asio::awaitable<void> {
+            auto& pr = probes[i];
+            const std::string& b = buckets[i];
+            s3::head_bucket_result hb;
+            pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+            if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
+            if (pr.ec == errc::wrong_region && !hb.region.empty()) pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+            if (!pr.ec && is_source) {
+                // Versioned sources: only current versions are copied; the
+                // others are counted for the report by a ListObjectVersions pass.
+                s3::get_bucket_versioning_result vr;
+                diagnostics vd;
+                pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
+            }
+            pr.done = true;
+            notify();
+        }, asio::detached);
+    }
+    for (auto& pr : probes) {
+        while (!pr.done) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    for (auto& pr : probes) {
+        if (pr.ec) {
+            diag = pr.diag;
+            co_return pr.ec == errc::not_found ? make_error_code(errc::no_such_bucket) : pr.ec;
         }
     }
     for (std::size_t i = 0; i < opts.sources.size(); ++i) {
-        // Versioned sources: only current versions are copied; the others are
-        // counted for the report by a ListObjectVersions pass.
-        s3::get_bucket_versioning_result vr;
-        diagnostics vd;
-        const std::string bucket = opts.sources[i].bucket;
-        bool versioned = !co_await client.get_bucket_versioning(bucket, vr, vd) && !vr.status.empty();
         source_run sr;
-        sr.versioned = versioned;
+        sr.versioned = probes[i].versioned;
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, opts.destination.prefix);
         fanout_options fo;
@@ -242,6 +260,13 @@ void transfer::impl::listing_failed(std::size_t si, std::error_code ec, const di
     if (opts.log) opts.log("s3merge: listing failed: " + diag.to_string());
 }
 
+asio::awaitable<void> transfer::impl::fetch_page(std::string bucket, s3::list_objects_v2_params p,
+                                                 std::shared_ptr<page_fetch> out) {
+    out->ec = co_await client.list_objects_v2(bucket, p, out->page, out->diag);
+    out->done = true;
+    notify();
+}
+
 asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     auto& s = sources[lr.source];
     merge_options mo;
@@ -255,6 +280,10 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     s3::list_objects_v2_params dp = sp;
     dp.prefix = s.map.to_dest(lr.spec.prefix);
     dp.start_after = lr.spec.start_after.empty() ? std::string() : s.map.to_dest(lr.spec.start_after);
+    // The destination listing starts just before the first source key: with
+    // many sources into one destination, each reads only its own part.
+    std::string first_source_key;
+    bool have_first = false, positioned = lr.spec.delimiter.size() > 0;
     bool ok = true;
     while (!stopping && !mj.finished()) {
         // Bound the leaf's watermark window (keys listed, not yet done): a
@@ -262,25 +291,51 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
         while (lr.wm.window() > max_leaf_window && !stopping) {
             co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+        bool want_src = mj.wants_source();
+        bool want_dst = mj.wants_dest() && (positioned || have_first || !want_src);
+        if (want_dst && !positioned) {
+            positioned = true;
+            if (have_first) {
+                auto from = s.map.to_dest(first_source_key);
+                if (!from.empty()) from.pop_back();  // keys > from include every key >= the first
+                if (compare_keys(from, dp.start_after) > 0) dp.start_after = std::move(from);
+            }
+        }
         diagnostics diag;
         std::error_code ec;
-        if (mj.wants_source()) {
+        // Both sides wanted: the destination page is fetched concurrently.
+        std::shared_ptr<page_fetch> dst;
+        if (want_src && want_dst) {
+            dst = std::make_shared<page_fetch>();
+            asio::co_spawn(ex, fetch_page(opts.destination.bucket, dp, dst), asio::detached);
+        }
+        if (want_src) {
             s3::list_objects_v2_result page;
             ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
             if (!ec) {
                 bool last = !page.is_truncated;
                 sp.continuation_token = page.next_continuation_token;
+                if (!have_first && !page.objects.empty()) {
+                    first_source_key = page.objects.front().key;
+                    have_first = true;
+                }
                 ec = mj.push_source(std::move(page.objects), diag);
                 if (last) mj.source_done();
             }
-        } else if (mj.wants_dest()) {
-            s3::list_objects_v2_result page;
-            ec = co_await client.list_objects_v2(opts.destination.bucket, dp, page, diag);
+        } else if (want_dst) {
+            dst = std::make_shared<page_fetch>();
+            co_await fetch_page(opts.destination.bucket, dp, dst);
+        }
+        if (dst) {
+            while (!dst->done) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (!ec && dst->ec) {
+                ec = dst->ec;
+                diag = dst->diag;
+            }
             if (!ec) {
-                bool last = !page.is_truncated;
-                dp.continuation_token = page.next_continuation_token;
-                ec = mj.push_dest(std::move(page.objects), diag);
-                if (last) mj.dest_done();
+                dp.continuation_token = dst->page.next_continuation_token;
+                ec = mj.push_dest(std::move(dst->page.objects), diag);
+                if (!dst->page.is_truncated) mj.dest_done();
             }
         }
         if (ec) {

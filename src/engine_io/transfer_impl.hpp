@@ -52,6 +52,14 @@ struct delete_item {
     std::string key;
 };
 
+// One listing page fetched by a concurrent coroutine.
+struct page_fetch {
+    s3::list_objects_v2_result page;
+    std::error_code ec;
+    diagnostics diag;
+    bool done = false;
+};
+
 struct transfer::impl {
     impl(s3::client& c, transfer_options o);
     ~impl();
@@ -82,6 +90,8 @@ struct transfer::impl {
     asio::awaitable<std::error_code> prepare(diagnostics& diag);
     asio::awaitable<void> discover(std::size_t source, discovery_task task);
     asio::awaitable<void> list_leaf(leaf_run& lr);
+    asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
+                                     std::shared_ptr<page_fetch> out);
     asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
     void notify();
     void leaf_progress(leaf_run& lr);

@@ -133,7 +133,7 @@ class Engine(unittest.TestCase):
         dest = self.new_bucket("kill")
         journal = os.path.join(self.tmp.name, "kill.journal")
         cmd = [S3MERGE, "copy", *self.sources_args(self.sources), "--dest", "s3://" + dest, "--journal", journal,
-               "--no-progress", "--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
+               "--no-progress", "--concurrency", "32", "--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Kill once a good part is copied but well before the end.
         deadline = time.time() + 120
@@ -167,9 +167,9 @@ class Engine(unittest.TestCase):
         for b in some:
             expected.update(self.oracle.list_all(b))
         cmd = [S3MERGE, "copy", *self.sources_args(some), "--dest", "s3://" + dest, "--journal", journal,
-               "--no-progress", "--concurrency", "16", "--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
+               "--no-progress", "--concurrency", "4", "--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.0)
+        time.sleep(1.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
         self.assertEqual(proc.returncode, 130, err)
@@ -263,7 +263,8 @@ class Engine(unittest.TestCase):
                          "--glacier", "fail", "--no-progress", check=1)
         r = self.report(rep)
         self.assertEqual(r["totals"]["failed"], 2)
-        self.assertEqual({f["s3_code"] for f in r["failures"]}, {"InvalidObjectState"})
+        self.assertEqual({f["code"] for f in r["failures"]}, {"InvalidObjectState"})
+        self.assertEqual({f["attempts"] for f in r["failures"]}, {0})  # decided from the listing: no request
         self.assertIn("InvalidObjectState", p.stderr)
 
     def test_6_multipart_copy_with_small_threshold(self):

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """An in-memory S3 stand-in for the listing benchmark: answers HeadBucket,
-GetBucketVersioning and ListObjectsV2 (prefix, delimiter, start-after,
-continuation-token, max-keys) over a synthetic CloudTrail key set, after a
-fixed delay per request. Every bucket holds the same keys, so copying one
+GetBucketVersioning, ListObjectsV2 (prefix, delimiter, start-after,
+continuation-token, max-keys) over a synthetic CloudTrail key set, and
+CopyObject into the bucket "empty" (answered, not stored), after a fixed
+delay per request. Every bucket holds the same keys, so copying one
 into another skips everything: what is timed is listing alone, with the
 server's own cost near zero and the latency fixed. No signature checks: it
 is a latency model, not an S3 server.
@@ -37,6 +38,7 @@ class Server:
             ks = make_keys(i, per_bucket)
             self.keys["src-%d" % i] = ks
         self.keys["dst"] = sorted(k for ks in self.keys.values() for k in ks)
+        self.keys["empty"] = []  # a destination for copy runs: CopyObject answers at once
         self.requests = 0
 
     def list(self, bucket, q):
@@ -95,6 +97,9 @@ class Server:
                     status, body = (200 if bucket in self.keys else 404), ""
                 elif "versioning" in q:
                     status, body = 200, "<VersioningConfiguration/>"
+                elif method == "PUT" and b"x-amz-copy-source" in head.lower():
+                    status, body = 200, ("<CopyObjectResult><ETag>\"0123456789abcdef0123456789abcdef\"</ETag>"
+                                         "<LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>")
                 elif q.get("list-type") == "2":
                     status, body = self.list(bucket, q)
                 else:

@@ -15,15 +15,7 @@ namespace {
 int prepare(std::string_view name, const char* usage, const char* description,
             const std::vector<std::string>& argv, std::vector<option_spec> spec, std::size_t npos,
             parsed_args& args, s3::client_config& cfg) {
-    std::string err;
-    if (!parse_args(argv, spec, args, err)) {
-        print_usage_error(name, err);
-        return exit_usage;
-    }
-    if (args.flag("help")) {
-        std::fputs(format_help(usage, description, spec).c_str(), stdout);
-        return exit_ok;
-    }
+    if (int rc = parse_command(name, usage, description, argv, spec, args); rc >= 0) return rc;
     if (args.positional.size() != npos) {
         print_usage_error(name, std::string("wrong number of arguments; usage: ") + usage);
         return exit_usage;

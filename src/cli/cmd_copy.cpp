@@ -74,16 +74,8 @@ bool parse_count(const std::string& text, std::size_t lo, std::size_t hi, std::s
 int run_transfer(bool move, const std::vector<std::string>& argv) {
     const char* name = move ? "move" : "copy";
     parsed_args args;
-    std::string err;
     auto spec = specs();
-    if (!parse_args(argv, spec, args, err)) {
-        print_usage_error(name, err);
-        return exit_usage;
-    }
-    if (args.flag("help")) {
-        std::fputs(format_help(move ? move_usage : copy_usage, description, spec).c_str(), stdout);
-        return exit_ok;
-    }
+    if (int rc = parse_command(name, move ? move_usage : copy_usage, description, argv, spec, args); rc >= 0) return rc;
     if (!args.positional.empty()) {
         print_usage_error(name, "unexpected argument '" + args.positional[0] + "' (sources are given with --source)");
         return exit_usage;

@@ -28,16 +28,8 @@ constexpr std::uint64_t max_single_copy = 5ull << 30;
 
 int cmd_cp(const std::vector<std::string>& argv) {
     parsed_args args;
-    std::string err;
     auto spec = specs();
-    if (!parse_args(argv, spec, args, err)) {
-        print_usage_error("cp", err);
-        return exit_usage;
-    }
-    if (args.flag("help")) {
-        std::fputs(format_help(usage, description, spec).c_str(), stdout);
-        return exit_ok;
-    }
+    if (int rc = parse_command("cp", usage, description, argv, spec, args); rc >= 0) return rc;
     if (args.positional.size() != 2) {
         print_usage_error("cp", "expected a source s3://BUCKET/KEY and a destination s3://BUCKET[/KEY]");
         return exit_usage;

@@ -47,16 +47,8 @@ bool to_number(const std::string& s, std::uint64_t lo, std::uint64_t hi, std::ui
 
 int cmd_generate(const std::vector<std::string>& argv) {
     parsed_args args;
-    std::string err;
     auto spec = specs();
-    if (!parse_args(argv, spec, args, err)) {
-        print_usage_error("generate", err);
-        return exit_usage;
-    }
-    if (args.flag("help")) {
-        std::fputs(format_help(usage, description, spec).c_str(), stdout);
-        return exit_ok;
-    }
+    if (int rc = parse_command("generate", usage, description, argv, spec, args); rc >= 0) return rc;
     std::string bucket;
     gen::cloudtrail_series series;
     diagnostics d;

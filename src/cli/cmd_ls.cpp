@@ -25,16 +25,8 @@ std::vector<option_spec> specs() {
 
 int cmd_ls(const std::vector<std::string>& argv) {
     parsed_args args;
-    std::string err;
     auto spec = specs();
-    if (!parse_args(argv, spec, args, err)) {
-        print_usage_error("ls", err);
-        return exit_usage;
-    }
-    if (args.flag("help")) {
-        std::fputs(format_help(usage, description, spec).c_str(), stdout);
-        return exit_ok;
-    }
+    if (int rc = parse_command("ls", usage, description, argv, spec, args); rc >= 0) return rc;
     if (args.positional.size() != 1) {
         print_usage_error("ls", "expected one s3://BUCKET[/PREFIX] argument");
         return exit_usage;

@@ -61,6 +61,21 @@ void print_usage_error(std::string_view command, std::string_view message) {
                  command.data());
 }
 
+int parse_command(std::string_view name, std::string_view usage, std::string_view description,
+                  const std::vector<std::string>& argv, const std::vector<option_spec>& spec,
+                  parsed_args& args) {
+    std::string err;
+    if (!parse_args(argv, spec, args, err)) {
+        print_usage_error(name, err);
+        return exit_usage;
+    }
+    if (args.flag("help")) {
+        std::fputs(format_help(usage, description, spec).c_str(), stdout);
+        return exit_ok;
+    }
+    return -1;
+}
+
 int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     auto inputs = aws::load_inputs(args.value("profile"), args.value("region"));
     aws::resolved_config rc;

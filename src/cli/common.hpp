@@ -29,6 +29,12 @@ enum exit_code : int {
 
 std::vector<option_spec> common_options();
 
+// Parses a command's arguments and handles --help. Returns -1 when the
+// command should go on, else the exit code to return (usage error printed).
+int parse_command(std::string_view name, std::string_view usage, std::string_view description,
+                  const std::vector<std::string>& argv, const std::vector<option_spec>& spec,
+                  parsed_args& args);
+
 // Fills cfg from flags, environment and profile. On error prints one line
 // and returns the exit code (else exit_ok).
 int make_client_config(const parsed_args& args, s3::client_config& cfg);

@@ -1,5 +1,4 @@
 #include "s3merge/client/s3_client.hpp"
-#include "s3merge/redact.hpp"
 #include "client/call.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -46,20 +45,22 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     sp.region = t.region;
     sp.service = "s3";
     for (int attempt = 1;; ++attempt) {
-        http_request signed_req = req;  // re-signed per attempt: fresh date
+        // Re-signed in place per attempt with a fresh date: the signer
+        // replaces its own headers. Its debug output already hides the
+        // session token.
         sp.now = std::chrono::system_clock::now();
         sigv4::signing_debug dbg;
-        signer_.sign(signed_req, cfg_.creds, sp, cfg_.debug ? &dbg : nullptr);
+        signer_.sign(req, cfg_.creds, sp, cfg_.debug ? &dbg : nullptr);
         if (cfg_.debug) {
-            cfg_.debug("--- canonical request (" + std::string(signed_req.method) + " " + t.host_header +
-                       ") ---\n" + redact_canonical_request(dbg.canonical_request) +
+            cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header +
+                       ") ---\n" + dbg.canonical_request +
                        "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
         ++stats_.requests;
         diag.attempts = static_cast<unsigned>(attempt);
         resp = http_response{};
         std::string saved_detail = diag.detail;
-        auto ec = co_await http_->send(o, signed_req, resp, diag);
+        auto ec = co_await http_->send(o, req, resp, diag);
         if (!ec && (resp.status >= 500 || resp.status == 429)) {
             // Classify server-side failures so the policy can decide; the
             // typed parser re-reads the body for the final error.

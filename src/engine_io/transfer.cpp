@@ -29,6 +29,7 @@ transfer::impl::impl(s3::client& c, transfer_options o)
       rate(rate_params(opts)), wake(ex), tick(ex) {
     wake.expires_at(asio::steady_timer::time_point::max());
     result.rep.started_at = utc_timestamp();
+    job = job_id(describe(opts));
     client.set_on_throttle([this] {
         if (rate.on_throttle(std::chrono::steady_clock::now()))
             copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
@@ -38,6 +39,12 @@ transfer::impl::impl(s3::client& c, transfer_options o)
 transfer::impl::~impl() { client.set_on_throttle(nullptr); }
 
 void transfer::impl::notify() { wake.cancel(); }
+
+asio::awaitable<void> transfer::impl::wait_for_change() {
+    // `wake` never expires (armed once at construction): a wait ends only
+    // when notify() cancels it, which wakes every waiter at once.
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 transfer::transfer(s3::client& client, transfer_options opts)
     : impl_(std::make_unique<impl>(client, std::move(opts))) {}
@@ -92,7 +99,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         }, asio::detached);
     }
     for (auto& pr : probes) {
-        while (!pr.done) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        while (!pr.done) co_await wait_for_change();
     }
     for (auto& pr : probes) {
         if (pr.ec) {
@@ -165,30 +172,19 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         bool planners_done = true;
         for (auto& s : sources) planners_done = planners_done && s.finished();
         if ((planners_done || stopping) && listers == 0) break;
-        if (!spawned || listers >= opts.max_listers || stopping) {
-            wake.expires_at(asio::steady_timer::time_point::max());
-            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
+        if (!spawned || listers >= opts.max_listers || stopping) co_await wait_for_change();
     }
-    // Listing is over: drain copies and deletes.
-    flush_all_deletes();
-    while (workers > 0) {
-        wake.expires_at(asio::steady_timer::time_point::max());
-        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Listing is over: drain copies and deletes (copies finishing now still
+    // fill delete batches, so flush until nothing runs).
+    for (;;) {
+        flush_all_deletes();
         if (workers == 0) break;
-    }
-    flush_all_deletes();
-    while (workers > 0) {
-        wake.expires_at(asio::steady_timer::time_point::max());
-        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await wait_for_change();
     }
     result.interrupted = stopping;
     done = true;
     tick.cancel();
-    while (ticker_running) {
-        wake.expires_at(asio::steady_timer::time_point::max());
-        co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    while (ticker_running) co_await wait_for_change();
     save_journal();
     result.rep.retries = client.stats().retries;
     result.rep.throttles = client.stats().throttles;
@@ -283,13 +279,13 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     // The destination listing starts just before the first source key: with
     // many sources into one destination, each reads only its own part.
     std::string first_source_key;
-    bool have_first = false, positioned = lr.spec.delimiter.size() > 0;
+    bool have_first = false, positioned = false;
     bool ok = true;
     while (!stopping && !mj.finished()) {
         // Bound the leaf's watermark window (keys listed, not yet done): a
         // slow object must not let listing run ahead without limit.
         while (lr.wm.window() > max_leaf_window && !stopping) {
-            co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await wait_for_change();
         }
         bool want_src = mj.wants_source();
         bool want_dst = mj.wants_dest() && (positioned || have_first || !want_src);
@@ -327,7 +323,7 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             co_await fetch_page(opts.destination.bucket, dp, dst);
         }
         if (dst) {
-            while (!dst->done) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+            while (!dst->done) co_await wait_for_change();
             if (!ec && dst->ec) {
                 ec = dst->ec;
                 diag = dst->diag;

@@ -70,7 +70,7 @@ struct transfer::impl {
     async_limiter copy_slots;
     aimd rate;
     transfer_result result;
-
+    std::string job;  // job id: SHA-256 of mode, sources and destination
     std::vector<source_run> sources;
     std::list<leaf_run> active_leaves;          // leaves being listed or with work in flight
     std::vector<leaf_state> finished_leaves;    // for the journal
@@ -94,6 +94,7 @@ struct transfer::impl {
                                      std::shared_ptr<page_fetch> out);
     asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
     void notify();
+    asio::awaitable<void> wait_for_change();  // until the next notify()
     void leaf_progress(leaf_run& lr);
     asio::awaitable<void> count_noncurrent(std::size_t source);
     void listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
@@ -120,6 +121,7 @@ struct transfer::impl {
 
 bool is_archived(std::string_view storage_class);
 std::string utc_timestamp();  // "2024-01-02T03:04:05Z"
+job_description describe(const transfer_options& o);
 bool is_multipart_etag(std::string_view etag);
 
 } // namespace s3merge::engine

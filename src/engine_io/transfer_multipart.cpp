@@ -55,6 +55,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
     std::error_code first_error;
     diagnostics error_diag;
     asio::steady_timer part_wake(ex);
+    part_wake.expires_at(asio::steady_timer::time_point::max());  // a wait ends only by cancel()
     auto worker = [&]() -> asio::awaitable<void> {
         while (next < parts.size() && !first_error) {
             const auto& part = parts[next++];
@@ -84,10 +85,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
         ++running;
         asio::co_spawn(ex, worker(), asio::detached);
     }
-    while (running > 0) {
-        part_wake.expires_at(asio::steady_timer::time_point::max());
-        co_await part_wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    while (running > 0) co_await part_wake.async_wait(asio::as_tuple(asio::use_awaitable));
 
     std::error_code ec = first_error;
     if (ec) {

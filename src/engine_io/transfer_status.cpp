@@ -19,7 +19,6 @@ std::string utc_timestamp() {
     return buf;
 }
 
-namespace {
 job_description describe(const transfer_options& o) {
     job_description j;
     j.mode = o.move ? "move" : "copy";
@@ -27,6 +26,8 @@ job_description describe(const transfer_options& o) {
     j.destination = o.destination;
     return j;
 }
+
+namespace {
 
 std::string human_bytes(std::uint64_t b) {
     char buf[32];
@@ -44,7 +45,7 @@ std::string human_bytes(std::uint64_t b) {
 
 journal transfer::impl::make_journal() const {
     journal j;
-    j.job_id = job_id(describe(opts));
+    j.job_id = job;
     j.fanout_depth = opts.fanout_depth;
     j.totals = result.rep.totals;
     j.sources = result.rep.sources;
@@ -88,7 +89,7 @@ std::error_code transfer::impl::load_journal(diagnostics& diag) {
         return make_error_code(errc::config_error);
     }
     journal j;
-    if (auto dec = decode_journal(text, job_id(describe(opts)), j, diag)) {
+    if (auto dec = decode_journal(text, job, j, diag)) {
         diag.operation = "journal";
         diag.detail += " (" + opts.journal_path + "; delete it to start over)";
         return dec;
@@ -163,7 +164,7 @@ asio::awaitable<void> transfer::impl::ticker() {
 }
 
 void transfer::impl::write_report() {
-    result.rep.job_id = job_id(describe(opts));
+    result.rep.job_id = job;
     result.rep.finished_at = utc_timestamp();
     if (opts.report_path.empty()) return;
     std::error_code ec;

@@ -39,11 +39,13 @@ asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {
 }
 
 asio::awaitable<std::error_code> client::execute(const target& t, http_request req,
-                                                 http_response& resp, diagnostics& diag) {
+                                                 http_response& resp, diagnostics& diag,
+                                                 std::string_view service) {
     http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
-    sp.service = "s3";
+    sp.service = std::string(service);
+    sp.add_content_sha256_header = service == "s3";
     for (int attempt = 1;; ++attempt) {
         // Re-signed in place per attempt with a fresh date: the signer
         // replaces its own headers. Its debug output already hides the

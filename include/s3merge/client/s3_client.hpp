@@ -58,11 +58,13 @@ public:
     void set_bucket_region(std::string_view bucket, std::string region);
     std::string bucket_region(std::string_view bucket) const;
 
-    // Signs and sends `req` to `t`, retrying retryable errors per the policy.
-    // Returns the transport error, or {} with the response in `resp` (which
-    // may be any HTTP status: the typed calls below check it).
+    // Signs (for `service`: "s3", or "sts"/"ec2" for the Query APIs) and
+    // sends `req` to `t`, retrying retryable errors per the policy. Returns
+    // the transport error, or {} with the response in `resp` (which may be
+    // any HTTP status: the typed calls below check it).
     boost::asio::awaitable<std::error_code> execute(const target& t, http_request req,
-                                                    http_response& resp, diagnostics& diag);
+                                                    http_response& resp, diagnostics& diag,
+                                                    std::string_view service = "s3");
 
     // Typed operations. diag gets operation, bucket, key and region.
     boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket,

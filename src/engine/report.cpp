@@ -60,12 +60,24 @@ std::string encode_report(const report& r) {
     w.end_object();
     w.key("sources");
     w.begin_array();
-    for (const auto& s : r.sources) {
+    for (std::size_t i = 0; i < r.sources.size(); ++i) {
+        const auto& s = r.sources[i];
         w.begin_object();
         w.field("source", s.source.uri());
         w.field("bucket", s.source.bucket);
         w.field("prefix", s.source.prefix);
         write_counter_fields(w, s.counters);
+        if (i < r.details.size()) {
+            const auto& d = r.details[i];
+            w.field_uint("bytes_listed", d.bytes_listed);
+            w.field_uint("to_copy", d.to_copy);
+            w.field_uint("bytes_to_copy", d.bytes_to_copy);
+            w.field_uint("missing", d.missing);
+            w.field_uint("different", d.different);
+            w.field_uint("archived", d.archived);
+            w.field_uint("noncurrent_versions", d.noncurrent_versions);
+            w.field_uint("delete_markers", d.delete_markers);
+        }
         w.end_object();
     }
     w.end_array();

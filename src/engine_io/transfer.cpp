@@ -63,8 +63,14 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         diag.detail = "no --source given";
         co_return make_error_code(errc::invalid_argument);
     }
-    for (const auto& s : opts.sources) {
-        if (auto ec = check_overlap(s, opts.destination, diag)) co_return ec;
+    if (!opts.dest_prefixes.empty() && opts.dest_prefixes.size() != opts.sources.size()) {
+        diag.operation = "copy";
+        diag.detail = "one destination prefix per source is needed";
+        co_return make_error_code(errc::invalid_argument);
+    }
+    for (std::size_t i = 0; i < opts.sources.size(); ++i) {
+        location dest{opts.destination.bucket, dest_prefix(i)};
+        if (auto ec = check_overlap(opts.sources[i], dest, diag)) co_return ec;
     }
     // Learn each bucket's region and whether a source is versioned, all
     // buckets at once; a missing bucket stops the job before any write.
@@ -111,16 +117,17 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         source_run sr;
         sr.versioned = probes[i].versioned;
         sr.loc = opts.sources[i];
-        sr.map = key_map(sr.loc.prefix, opts.destination.prefix);
+        sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         fanout_options fo;
         fo.max_depth = opts.fanout_depth;
         sr.planner = std::make_unique<fanout_planner>(sr.loc.bucket, sr.loc.prefix, fo);
         sources.push_back(std::move(sr));
     }
     delete_batches.resize(sources.size());
-    result.rep.mode = opts.move ? "move" : "copy";
+    result.rep.mode = mode_name(opts);
     result.rep.destination = opts.destination;
     for (const auto& s : opts.sources) result.rep.sources.push_back({s, {}});
+    result.rep.details.resize(opts.sources.size());
     if (auto ec = load_journal(diag)) co_return ec;
     co_return std::error_code{};
 }
@@ -230,12 +237,15 @@ asio::awaitable<void> transfer::impl::count_noncurrent(std::size_t si) {
             if (opts.log) opts.log("s3merge: cannot count noncurrent versions: " + diag.to_string());
             break;
         }
-        for (const auto& v : page.versions)
-            if (!v.is_latest) ++result.rep.noncurrent_skipped;
-        for (const auto& m : page.delete_markers) {
-            (void)m;
-            ++result.rep.noncurrent_skipped;  // delete markers are not copied either
+        auto& det = result.rep.details[si];
+        for (const auto& v : page.versions) {
+            if (v.is_latest) continue;
+            ++result.rep.noncurrent_skipped;
+            ++det.noncurrent_versions;
         }
+        // Delete markers are not copied either.
+        result.rep.noncurrent_skipped += page.delete_markers.size();
+        det.delete_markers += page.delete_markers.size();
         if (!page.is_truncated) break;
         p.key_marker = page.next_key_marker;
         p.version_id_marker = page.next_version_id_marker;
@@ -351,10 +361,53 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     notify();
 }
 
+const std::string& transfer::impl::dest_prefix(std::size_t source) const {
+    return opts.dest_prefixes.empty() ? opts.destination.prefix : opts.dest_prefixes[source];
+}
+
+void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
+    auto& det = result.rep.details[lr.source];
+    if (d.what == action::skip) {
+        counters sd;
+        sd.skipped = 1;
+        result.rep.count(lr.source, sd);
+        object_done(lr, d.source.key);
+        return;
+    }
+    bool missing = d.reason == std::string_view("missing");
+    bool archived = is_archived(d.source.storage_class);
+    if (archived) {
+        ++det.archived;
+        if (!opts.verify) ++result.rep.glacier_skipped;
+    } else {
+        ++det.to_copy;
+        det.bytes_to_copy += d.source.size;
+    }
+    ++(missing ? det.missing : det.different);
+    if (!opts.verify) {
+        object_done(lr, d.source.key);
+        return;
+    }
+    diagnostics diag;
+    diag.operation = "Verify";
+    diag.bucket = sources[lr.source].loc.bucket;
+    diag.key = d.source.key;
+    if (missing) {
+        diag.s3_code = "Missing";
+        diag.message = "not at s3://" + opts.destination.bucket + "/" + d.dest_key;
+    } else {
+        diag.s3_code = d.reason == std::string_view("size differs") ? "SizeDiffers" : "ETagDiffers";
+        diag.message = std::string(d.reason) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
+    }
+    if (archived) diag.message += " (the source is in " + d.source.storage_class + ": restore it to copy it)";
+    object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
+}
+
 asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) {
     counters delta;
     delta.listed = 1;
     result.rep.count(lr.source, delta);
+    result.rep.details[lr.source].bytes_listed += d.source.size;
     if (auto ec = lr.wm.listed(d.source.key); ec) {
         // Listing order is checked by the merge-join already; a repeat here
         // would be a bug: count it, do not act on the object.
@@ -366,6 +419,10 @@ asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) 
         co_return;
     }
     ++lr.pending;
+    if (opts.dry_run || opts.verify) {
+        dry_run_decision(lr, d);
+        co_return;
+    }
     if (is_archived(d.source.storage_class) && d.what != action::skip) {
         if (opts.glacier_fail) {
             diagnostics diag;

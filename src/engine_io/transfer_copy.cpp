@@ -70,7 +70,13 @@ void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::st
     f.message = diag.message.empty() ? diag.detail : diag.message;
     f.attempts = static_cast<int>(diag.attempts);
     result.rep.add_failure(lr.source, std::move(f));  // counts it as failed
-    if (opts.log) {
+    // One line per failure for the first ones; the report has them all.
+    auto failed = result.rep.totals.failed;
+    if (opts.log && failed == max_logged_failures + 1) {
+        opts.log("s3merge: more failures follow; they are not logged one by one" +
+                 std::string(opts.report_path.empty() ? " (--report FILE.json lists them)" : " (see the report)"));
+    }
+    if (opts.log && failed <= max_logged_failures) {
         auto line = "s3merge: failed: " + diag.to_string();
         auto hint = hint_for(ec, diag);
         if (!hint.empty()) line += " — " + hint;

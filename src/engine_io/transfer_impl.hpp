@@ -93,6 +93,8 @@ struct transfer::impl {
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);
     asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
+    void dry_run_decision(leaf_run& lr, const decision& d);  // plan / verify
+    const std::string& dest_prefix(std::size_t source) const;
     void notify();
     asio::awaitable<void> wait_for_change();  // until the next notify()
     void leaf_progress(leaf_run& lr);
@@ -119,9 +121,11 @@ struct transfer::impl {
     void write_report();
 };
 
+constexpr std::uint64_t max_logged_failures = 100;
 bool is_archived(std::string_view storage_class);
 std::string utc_timestamp();  // "2024-01-02T03:04:05Z"
 job_description describe(const transfer_options& o);
+const char* mode_name(const transfer_options& o);  // "copy" | "move" | "plan" | "verify"
 bool is_multipart_etag(std::string_view etag);
 
 } // namespace s3merge::engine

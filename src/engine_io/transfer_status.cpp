@@ -19,13 +19,22 @@ std::string utc_timestamp() {
     return buf;
 }
 
+const char* mode_name(const transfer_options& o) {
+    return o.verify ? "verify" : o.dry_run ? "plan" : o.move ? "move" : "copy";
+}
+
 job_description describe(const transfer_options& o) {
     job_description j;
-    j.mode = o.move ? "move" : "copy";
+    j.mode = mode_name(o);
+    // Per-source destination prefixes are part of the job (kept out of the
+    // id when unused, so plain jobs keep their journal names).
+    for (const auto& p : o.dest_prefixes) j.mode += "\n" + std::to_string(p.size()) + ":" + p;
     j.sources = o.sources;
     j.destination = o.destination;
     return j;
 }
+
+std::string transfer_job_id(const transfer_options& o) { return job_id(describe(o)); }
 
 namespace {
 
@@ -64,7 +73,7 @@ journal transfer::impl::make_journal() const {
 }
 
 void transfer::impl::save_journal() {
-    if (opts.journal_path.empty()) return;
+    if (opts.journal_path.empty() || opts.dry_run || opts.verify) return;
     bool clean_finish = done && !stopping && result.rep.totals.failed == 0;
     std::error_code ec;
     if (clean_finish) {
@@ -79,7 +88,7 @@ void transfer::impl::save_journal() {
 }
 
 std::error_code transfer::impl::load_journal(diagnostics& diag) {
-    if (opts.journal_path.empty()) return {};
+    if (opts.journal_path.empty() || opts.dry_run || opts.verify) return {};
     std::error_code ec;
     if (!std::filesystem::exists(opts.journal_path, ec)) return {};
     auto text = read_file_bounded(opts.journal_path, max_journal_bytes, ec);
@@ -129,6 +138,15 @@ std::string transfer::impl::status_line() const {
                   (unsigned long long)t.failed, (unsigned long long)t.deleted, human_bytes(t.bytes_copied).c_str(),
                   rate_objs, copy_slots.in_use(), copy_slots.limit());
     std::string line = buf;
+    if (opts.dry_run || opts.verify) {
+        std::uint64_t to_copy = 0, bytes = 0;
+        for (const auto& d : result.rep.details) to_copy += d.to_copy + d.archived, bytes += d.bytes_to_copy;
+        std::snprintf(buf, sizeof buf, "listed %llu  identical %llu  %s %llu (%s)  %.0f obj/s",
+                      (unsigned long long)t.listed, (unsigned long long)t.skipped,
+                      opts.verify ? "differ" : "to copy", (unsigned long long)to_copy, human_bytes(bytes).c_str(),
+                      secs > 0 ? double(t.listed) / secs : 0.0);
+        return buf;
+    }
     bool listing_over = listers == 0;
     for (const auto& s : sources) listing_over = listing_over && s.finished();
     if (listing_over && rate_objs > 0 && !done) {

@@ -33,16 +33,31 @@ struct failure_record {
 // message, else its detail (transport errors), else ec.message().
 failure_record make_failure(const diagnostics& diag, std::error_code ec);
 
+// What a dry run (plan / verify) or the listing learnt about one source,
+// beyond the progress counters. Not journaled.
+struct source_details {
+    std::uint64_t bytes_listed = 0;   // current objects listed
+    std::uint64_t to_copy = 0;        // dry run: missing or different at the destination
+    std::uint64_t bytes_to_copy = 0;
+    std::uint64_t missing = 0;        // of to_copy: no such key at the destination
+    std::uint64_t different = 0;      // of to_copy: size or ETag differs
+    std::uint64_t archived = 0;       // GLACIER / DEEP_ARCHIVE, not copied
+    std::uint64_t noncurrent_versions = 0;
+    std::uint64_t delete_markers = 0;
+    friend bool operator==(const source_details&, const source_details&) = default;
+};
+
 struct report {
     // Header, filled by the engine (timestamps as ISO 8601; "" = omitted).
     std::string job_id;
-    std::string mode;  // "copy" / "move"
+    std::string mode;  // "copy" / "move" / "plan" / "verify"
     location destination;
     std::string started_at;
     std::string finished_at;
 
     counters totals;
     std::vector<source_progress> sources;
+    std::vector<source_details> details;  // parallel to sources (may be shorter)
     std::uint64_t retries = 0;
     std::uint64_t throttles = 0;
     std::uint64_t glacier_skipped = 0;     // archived objects not copied

@@ -26,8 +26,17 @@ namespace s3merge::engine {
 
 struct transfer_options {
     bool move = false;
+    // Dry runs list and compare only: nothing is written, no journal.
+    //   plan:   objects to copy are counted (report details), not copied;
+    //   verify: every source object not identical at the destination is a
+    //           failure ("Missing", "SizeDiffers", "ETagDiffers").
+    bool dry_run = false;
+    bool verify = false;  // implies dry_run
     std::vector<location> sources;
     location destination;
+    // Per source (parallel to sources), the destination prefix its keys go
+    // under; empty: destination.prefix for every source.
+    std::vector<std::string> dest_prefixes;
 
     std::size_t concurrency = 256;   // requests in flight, all sources together
     std::size_t min_concurrency = 8; // AIMD floor
@@ -63,6 +72,10 @@ struct transfer_result {
     std::uint64_t leaves_complete = 0;  // leaves the journal said were done
     counters resumed_totals;            // what the interrupted run(s) had done
 };
+
+// The job id (names the default journal): SHA-256 of the mode, the
+// sources, the destination and any per-source destination prefixes.
+std::string transfer_job_id(const transfer_options& o);
 
 class transfer {
 public:

@@ -138,3 +138,30 @@ TEST_CASE("make_failure takes what S3 said from diagnostics") {
     CHECK(make_failure(d, s3merge::errc::timeout).message ==
           std::error_code(s3merge::errc::timeout).message());
 }
+
+TEST_CASE("report writes per-source details of a dry run next to the counters") {
+    report r;
+    r.mode = "plan";
+    r.destination = {"dst", "AWSLogs/1/CloudTrail/"};
+    r.sources = {{{"a", "p/"}, {}}, {{"b", "p/"}, {}}};
+    r.details.resize(1);  // details may be shorter than sources
+    r.details[0] = {.bytes_listed = 1000, .to_copy = 3, .bytes_to_copy = 600, .missing = 2, .different = 2,
+                    .archived = 1, .noncurrent_versions = 7, .delete_markers = 4};
+    std::string text = encode_report(r);
+    simdjson::dom::parser p;
+    simdjson::padded_string ps(text);
+    simdjson::dom::element doc;
+    REQUIRE(p.parse(ps).get(doc) == simdjson::SUCCESS);
+    CHECK(s(doc, "/mode") == "plan");
+    CHECK(u(doc, "/sources/0/bytes_listed") == 1000);
+    CHECK(u(doc, "/sources/0/to_copy") == 3);
+    CHECK(u(doc, "/sources/0/bytes_to_copy") == 600);
+    CHECK(u(doc, "/sources/0/missing") == 2);
+    CHECK(u(doc, "/sources/0/different") == 2);
+    CHECK(u(doc, "/sources/0/archived") == 1);
+    CHECK(u(doc, "/sources/0/noncurrent_versions") == 7);
+    CHECK(u(doc, "/sources/0/delete_markers") == 4);
+    simdjson::dom::element second;
+    REQUIRE(doc.at_pointer("/sources/1").get(second) == simdjson::SUCCESS);
+    CHECK(second.at_pointer("/to_copy").error() == simdjson::NO_SUCH_FIELD);
+}

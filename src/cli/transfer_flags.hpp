@@ -1,0 +1,36 @@
+// The engine's command-line options, shared by `copy`/`move` and
+// `cloudtrail copy|move|plan|verify`: the option table, parsing into
+// transfer_options, the progress/log sinks, and running a transfer with
+// SIGINT/SIGTERM turned into a clean stop (journal written, exit 130).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "cli/common.hpp"
+#include "s3merge/engine_io/transfer.hpp"
+
+namespace s3merge::cli {
+
+// Listing/rate options (every engine run) and the copy options (copy, move).
+std::vector<option_spec> listing_option_specs();
+std::vector<option_spec> copy_option_specs();
+
+// Fills `o` from the parsed flags (only those present in args). Returns -1
+// to go on, else the exit code (usage error printed, naming the command).
+int apply_listing_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o,
+                          std::size_t& per_host);
+int apply_copy_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
+// --journal / --no-journal: the default path is named by the job's id.
+int apply_journal_option(const parsed_args& args, engine::transfer_options& o);
+// A live status line on a TTY (unless --no-progress), else a log line every
+// few seconds; failures and notes go to stderr.
+void set_progress_sinks(const parsed_args& args, engine::transfer_options& o);
+
+// Runs one transfer; SIGINT/SIGTERM call request_stop().
+boost::asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& client,
+                                                                          engine::transfer_options o);
+
+} // namespace s3merge::cli

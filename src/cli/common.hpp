@@ -60,5 +60,6 @@ int cmd_put(const std::vector<std::string>& args);
 int cmd_copy(const std::vector<std::string>& args);
 int cmd_move(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
+int cmd_cloudtrail(const std::vector<std::string>& args);
 
 } // namespace s3merge::cli

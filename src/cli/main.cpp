@@ -16,6 +16,7 @@ struct command {
 };
 
 const command commands[] = {
+    {"cloudtrail", s3merge::cli::cmd_cloudtrail, "per-region CloudTrail buckets into the all-region bucket: plan|copy|move|verify|drop-sources"},
     {"copy", s3merge::cli::cmd_copy, "copy every object of sources into a destination, pipelined, resumable"},
     {"move", s3merge::cli::cmd_move, "as copy, then delete each source object once its copy is verified"},
     {"generate", s3merge::cli::cmd_generate, "write synthetic CloudTrail log objects (tests, demos, benchmarks)"},
@@ -29,7 +30,7 @@ const command commands[] = {
 void print_main_help() {
     std::printf("usage: s3merge COMMAND [ARGS] [--help]\n\n"
                 "Move and copy S3 objects between buckets with server-side copies.\n\ncommands:\n");
-    for (const auto& c : commands) std::printf("  %-9s %s\n", c.name, c.summary);
+    for (const auto& c : commands) std::printf("  %-11s %s\n", c.name, c.summary);
     std::printf("\nexit codes:\n"
                 "  0    success\n"
                 "  1    an S3 operation failed\n"

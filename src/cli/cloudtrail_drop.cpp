@@ -1,0 +1,190 @@
+// s3merge cloudtrail drop-sources — the safe `aws s3 rb --force`: each
+// source bucket is verified whole against the destination first; a bucket
+// with anything missing or different keeps everything. Verified buckets lose
+// every version, delete marker and unfinished upload, then the bucket
+// itself. Anything written after the verification started is kept (the
+// server's clock, from its Date header, is the guard).
+#include <boost/asio/co_spawn.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+#include "cli/cloudtrail_job.hpp"
+#include "cli/common.hpp"
+#include "cli/table.hpp"
+#include "cli/transfer_flags.hpp"
+#include "s3merge/engine/drop_plan.hpp"
+#include "s3merge/engine_io/bucket_drop.hpp"
+
+namespace s3merge::cli::cloudtrail_cmd {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool confirm(const job& j, const std::vector<std::string>& buckets) {
+    std::printf("drop-sources verifies each of these %zu buckets against s3://%s, then deletes every object "
+                "version, delete marker and unfinished upload in it, and the bucket:\n",
+                buckets.size(), j.dest_bucket.c_str());
+    for (const auto& b : buckets) std::printf("  s3://%s\n", b.c_str());
+    std::printf("Type the account id (%s) to go on: ", j.account.c_str());
+    std::fflush(stdout);
+    std::string line;
+    if (!std::getline(std::cin, line)) return false;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    while (!line.empty() && line.front() == ' ') line.erase(line.begin());
+    return line == j.account;
+}
+
+// The server's clock now, from the Date header of a HeadBucket answer.
+asio::awaitable<std::error_code> server_time(s3::client& client, const std::string& bucket,
+                                             engine::sys_time& out, diagnostics& diag) {
+    diag.operation = "HeadBucket";
+    diag.bucket = bucket;
+    s3::target t;
+    if (auto ec = client.target_for(bucket, t, diag)) co_return ec;
+    auto req = s3::build_head_bucket(t);
+    http_response resp;
+    if (auto ec = co_await client.execute(t, std::move(req), resp, diag)) co_return ec;
+    const std::string* date = resp.find_header("date");
+    if (!date || !engine::parse_http_date(*date, out)) {
+        diag.detail = "the server sent no readable Date header; drop-sources needs the server's clock to "
+                      "keep objects written after the verification";
+        co_return make_error_code(errc::malformed_response);
+    }
+    co_return std::error_code{};
+}
+
+} // namespace
+
+asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, job& j, engine::transfer_options o) {
+    auto buckets = found_buckets(j);
+    for (const auto& r : j.rows)
+        if (r.state != bucket_state::found && r.state != bucket_state::error)
+            std::printf("%s: s3://%s: %s, skipped\n", r.region.c_str(), r.bucket.c_str(), to_string(r.state));
+    if (!args.flag("yes")) {
+        if (!isatty(STDIN_FILENO)) {
+            print_usage_error("cloudtrail drop-sources",
+                              "it deletes buckets: pass --yes, or run it on a terminal to confirm by typing the account id");
+            co_return exit_usage;
+        }
+        if (!confirm(j, buckets)) {
+            std::printf("not confirmed: nothing was deleted\n");
+            co_return exit_failed;
+        }
+    }
+
+    engine::sys_time guard;
+    {
+        diagnostics d;
+        if (auto ec = co_await server_time(client, j.dest_bucket, guard, d)) {
+            print_error(ec, d);
+            co_return exit_code_for(ec);
+        }
+    }
+
+    // 1. Verify every source bucket whole (not only the migrated prefix):
+    // anything outside it is missing at the destination and keeps the bucket.
+    std::printf("== verifying %zu source buckets against s3://%s\n", buckets.size(), j.dest_bucket.c_str());
+    std::fflush(stdout);
+    o.verify = true;
+    add_sources(j, o, true);
+    auto res = co_await run_transfer_with_signals(client, o);
+    if (res.fatal) {
+        print_error(res.fatal, res.fatal_diag);
+        co_return exit_code_for(res.fatal);
+    }
+    if (res.interrupted) {
+        std::printf("interrupted during verification: nothing was deleted\n");
+        co_return exit_interrupted;
+    }
+
+    // 2. Drop the verified buckets, a few at a time.
+    struct outcome {
+        bool verified = false;
+        engine::drop_result drop;
+        bool attempted = false;
+    };
+    std::vector<outcome> out(j.rows.size());
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        if (j.rows[i].state != bucket_state::found) continue;
+        out[i].verified = row_counters(j.rows[i], res.rep).failed == 0;
+    }
+    std::printf("== deleting the verified buckets\n");
+    std::fflush(stdout);
+    std::function<asio::awaitable<void>(std::size_t)> drop = [&](std::size_t i) -> asio::awaitable<void> {
+        if (!out[i].verified) co_return;
+        engine::drop_options d;
+        d.bucket = j.rows[i].bucket;
+        d.guard = guard;
+        d.log = o.log;
+        out[i].attempted = true;
+        out[i].drop = co_await engine::drop_bucket(client, d);
+    };
+    co_await parallel_for(j.rows.size(), 4, drop);
+
+    // 3. Report.
+    std::printf("cloudtrail drop-sources: account %s, destination s3://%s\n", j.account.c_str(), j.dest_bucket.c_str());
+    text_table t;
+    t.header = {"REGION", "SOURCE BUCKET", "STATE", "OBJECTS", "VERIFIED", "VERSIONS", "DELETE MARKERS", "UPLOADS", "RESULT"};
+    t.right_align = {false, false, false, true, false, true, true, true, false};
+    std::size_t dropped = 0, kept = 0;
+    std::vector<std::string> reasons;
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        const auto& r = j.rows[i];
+        auto row = row_head(r);
+        if (r.state == bucket_state::found) {
+            auto c = row_counters(r, res.rep);
+            const auto& dr = out[i].drop;
+            row.push_back(group_digits(c.listed));
+            row.push_back(out[i].verified ? "yes" : "NO");
+            row.push_back(group_digits(dr.versions_deleted));
+            row.push_back(group_digits(dr.delete_markers_deleted));
+            row.push_back(group_digits(dr.uploads_aborted));
+            if (out[i].attempted && dr.bucket_deleted) {
+                row.push_back("bucket deleted");
+                ++dropped;
+            } else {
+                row.push_back("kept");
+                ++kept;
+                if (!out[i].verified) {
+                    std::string line = "kept s3://" + r.bucket + ": " + group_digits(c.failed) +
+                                       " objects are not identical at s3://" + j.dest_bucket;
+                    std::size_t shown = 0;
+                    for (const auto& f : res.rep.failures) {
+                        if (f.bucket != r.bucket) continue;
+                        if (shown++ == 10) {
+                            line += "\n    ...";
+                            break;
+                        }
+                        line += "\n    " + f.s3_code + ": " + f.key;
+                    }
+                    line += "\n  nothing in this bucket was deleted — copy what is missing first (s3merge cloudtrail "
+                            "move; --include-digests for CloudTrail-Digest/), or remove it yourself, then re-run";
+                    reasons.push_back(line);
+                } else {
+                    std::string line = "kept s3://" + r.bucket + ": " + dr.diag.to_string();
+                    reasons.push_back(line);
+                }
+            }
+        } else if (r.state == bucket_state::error) {
+            row.push_back("");
+            row.push_back("");
+            row.push_back("");
+            row.push_back("");
+            row.push_back("");
+            row.push_back("not checked");
+            reasons.push_back("not checked s3://" + r.bucket + ": " + r.error);
+            ++kept;
+        }
+        t.rows.push_back(std::move(row));
+    }
+    std::fputs(t.render().c_str(), stdout);
+    for (const auto& line : reasons) std::printf("%s\n", line.c_str());
+    std::printf("drop-sources: %zu buckets deleted, %zu kept\n", dropped, kept);
+    if (dropped) print_hints(j);
+    co_return kept == 0 ? exit_ok : exit_failed;
+}
+
+} // namespace s3merge::cli::cloudtrail_cmd

@@ -1,0 +1,74 @@
+// Private to `s3merge cloudtrail`: the resolved job (account, regions,
+// bucket names, prefixes), the per-region probe results, and the steps
+// shared by its subcommands (cmd_cloudtrail.cpp, cloudtrail_drop.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "cli/args.hpp"
+#include "s3merge/client/s3_client.hpp"
+#include "s3merge/engine/report.hpp"
+#include "s3merge/engine_io/transfer.hpp"
+
+namespace s3merge::cli::cloudtrail_cmd {
+
+enum class bucket_state { found, no_bucket, not_opted_in, error };
+const char* to_string(bucket_state s);
+
+struct region_row {
+    std::string region;
+    std::string bucket;
+    bool opt_in = false;          // the account has not opted in to this region
+    bucket_state state = bucket_state::found;
+    std::string bucket_region;    // where HeadBucket found it
+    std::string error;            // one line, for state::error
+    std::vector<std::size_t> sources;  // indexes into the engine's sources (logs, digests)
+};
+
+struct job {
+    std::string command;   // "plan", "copy", ...
+    std::string account;
+    std::string dest_bucket;
+    std::vector<std::string> prefixes;  // logs prefix, then the digest prefix with --include-digests
+    std::vector<region_row> rows;
+    std::string dest_region;
+    bool athena_ddl = false;
+};
+
+// The option table of `s3merge cloudtrail SUBCOMMAND`.
+std::vector<option_spec> option_specs(std::string_view sub);
+
+// Steps 1-3 (validation, account and regions, names): usage errors are
+// printed; returns -1 to go on, else the exit code. Nothing is written.
+boost::asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, job& j);
+// HeadBucket on the destination and on every source bucket (bounded
+// concurrency). Returns -1 to go on, else the exit code (message printed):
+// a missing destination or no source bucket at all is an error.
+boost::asio::awaitable<int> probe_buckets(s3::client& client, job& j);
+// One engine source per found region and prefix (fills row.sources).
+void add_sources(job& j, engine::transfer_options& o, bool whole_bucket);
+
+// Sums the report's counters/details over a region's sources.
+engine::counters row_counters(const region_row& r, const engine::report& rep);
+engine::source_details row_details(const region_row& r, const engine::report& rep);
+
+// The region table's first columns: REGION, SOURCE BUCKET, STATE.
+std::vector<std::string> row_head(const region_row& r);
+
+std::vector<std::string> found_buckets(const job& j);
+void print_hints(const job& j);
+void print_athena_ddl(const job& j);
+
+// drop-sources (cloudtrail_drop.cpp).
+boost::asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, job& j,
+                                         engine::transfer_options o);
+
+// Runs fn(0..n-1) with at most `limit` running at once; returns when all
+// have finished.
+boost::asio::awaitable<void> parallel_for(std::size_t n, std::size_t limit,
+                                          std::function<boost::asio::awaitable<void>(std::size_t)> fn);
+
+} // namespace s3merge::cli::cloudtrail_cmd

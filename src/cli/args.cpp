@@ -40,7 +40,7 @@ bool parse_args(const std::vector<std::string>& args, const std::vector<option_s
                     out.flags["help"] = true;
                     continue;
                 }
-                error = "unknown option '" + a + "' (options are spelled --name; see --help)";
+                error = "unknown option '" + a + "' (options are spelled --name)";
                 return false;
             }
             out.positional.push_back(a);
@@ -56,7 +56,7 @@ bool parse_args(const std::vector<std::string>& args, const std::vector<option_s
         }
         auto it = std::find_if(spec.begin(), spec.end(), [&](const option_spec& s) { return s.name == name; });
         if (it == spec.end()) {
-            error = "unknown option '--" + name + "' (see --help)";
+            error = "unknown option '--" + name + "'";
             return false;
         }
         if (!it->takes_value) {

@@ -81,3 +81,52 @@ class Oracle:
         status, _, body = self.request("PUT", "/" + bucket)
         if status != 200:
             raise RuntimeError("CreateBucket %s: HTTP %d %s" % (bucket, status, body[:200]))
+
+    def bucket_exists(self, bucket):
+        status, _, _ = self.request("HEAD", "/" + bucket)
+        if status not in (200, 404):
+            raise RuntimeError("HeadBucket %s: HTTP %d" % (bucket, status))
+        return status == 200
+
+    def enable_versioning(self, bucket):
+        body = (b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                b"<Status>Enabled</Status></VersioningConfiguration>")
+        status, _, resp = self.request("PUT", "/" + bucket, [("versioning", "")], [], body)
+        if status != 200:
+            raise RuntimeError("PutBucketVersioning %s: HTTP %d %s" % (bucket, status, resp[:200]))
+
+    def list_versions(self, bucket):
+        """(versions, delete markers): lists of (key, version id, is latest)."""
+        versions, markers, km, vm = [], [], None, None
+        while True:
+            q = [("versions", "")]
+            if km:
+                q += [("key-marker", km), ("version-id-marker", vm)]
+            status, _, body = self.request("GET", "/" + bucket, q)
+            if status != 200:
+                raise RuntimeError("ListObjectVersions %s: HTTP %d %s" % (bucket, status, body[:200]))
+            root = ET.fromstring(body)
+            for tag, out in (("Version", versions), ("DeleteMarker", markers)):
+                for v in root.findall(NS + tag):
+                    out.append((v.find(NS + "Key").text, v.find(NS + "VersionId").text,
+                                v.find(NS + "IsLatest").text == "true"))
+            if root.find(NS + "IsTruncated").text != "true":
+                return versions, markers
+            km = root.find(NS + "NextKeyMarker").text
+            vm = root.find(NS + "NextVersionIdMarker").text
+
+    def start_multipart_upload(self, bucket, key):
+        status, _, body = self.request("POST", "/%s/%s" % (bucket, key), [("uploads", "")])
+        if status != 200:
+            raise RuntimeError("CreateMultipartUpload %s/%s: HTTP %d %s" % (bucket, key, status, body[:200]))
+        return ET.fromstring(body).find(NS + "UploadId").text
+
+    def list_uploads(self, bucket):
+        status, _, body = self.request("GET", "/" + bucket, [("uploads", "")])
+        if status != 200:
+            raise RuntimeError("ListMultipartUploads %s: HTTP %d %s" % (bucket, status, body[:200]))
+        return [u.find(NS + "Key").text for u in ET.fromstring(body).findall(NS + "Upload")]
+
+    def snapshot(self, buckets):
+        """Every bucket's existence and full listing, to compare before/after."""
+        return {b: (self.list_all(b) if self.bucket_exists(b) else None) for b in buckets}

@@ -118,7 +118,6 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
         engine::drop_options d;
         d.bucket = j.rows[i].bucket;
         d.guard = guard;
-        d.log = o.log;
         out[i].attempted = true;
         out[i].drop = co_await engine::drop_bucket(client, d);
     };

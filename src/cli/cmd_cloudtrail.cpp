@@ -442,7 +442,10 @@ asio::awaitable<int> run_verify(s3::client& client, job& j, engine::transfer_opt
         std::printf("  %s s3://%s/%s: %s\n", f.s3_code.c_str(), f.bucket.c_str(), f.key.c_str(), f.message.c_str());
     }
     int rc = finish_code(j, res);
-    if (rc == exit_ok) {
+    if (rc == exit_ok && listed == 0) {
+        std::printf("verify: complete: no source objects left to compare (after a move the sources are empty; "
+                    "drop-sources verifies each bucket whole before deleting it)\n");
+    } else if (rc == exit_ok) {
         std::printf("verify: complete: all %s source objects are at s3://%s with the same size and ETag\n",
                     group_digits(listed).c_str(), j.dest_bucket.c_str());
     } else if (rc != exit_interrupted) {

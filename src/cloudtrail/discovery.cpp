@@ -1,0 +1,72 @@
+// STS and EC2 Query API calls through s3::client::execute(): resolve the
+// service target (pure) -> build (pure) -> execute (signs for the service,
+// retries 5xx/429) -> parse (pure), plus the retry of 4xx throttling that
+// execute() does not see.
+#include "s3merge/cloudtrail/discovery.hpp"
+
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace s3merge::cloudtrail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+template <class Build, class Parse>
+asio::awaitable<std::error_code> query_call(s3::client& c, std::string_view service, std::string_view op,
+                                            const std::string& endpoint_url, Build build, Parse parse,
+                                            diagnostics& diag) {
+    const s3::client_config& cfg = c.config();
+    std::mt19937_64 rng(std::random_device{}());
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    unsigned attempts = 0;
+    for (int round = 1;; ++round) {
+        diag.clear();
+        diag.operation = std::string(op);
+        diag.region = cfg.region.empty() ? std::string("us-east-1") : cfg.region;
+        s3::target t;
+        if (auto ec = resolve_query_target(service, endpoint_url, cfg.region, t, diag)) co_return ec;
+        http_request req = build(t);
+        http_response resp;
+        std::error_code ec = co_await c.execute(t, std::move(req), resp, diag, service);
+        attempts += diag.attempts;
+        diag.attempts = attempts;
+        if (ec) co_return ec;
+        ec = parse(resp, diag);
+        // execute() already retried 5xx and 429 answers. STS reports
+        // throttling as "400 Throttling" and a stale signature as 4xx: those
+        // are retried here, within the same attempt budget.
+        const bool seen_by_execute = resp.status >= 500 || resp.status == 429;
+        if (!ec || seen_by_execute || !cfg.retry.should_retry(ec, static_cast<int>(attempts))) co_return ec;
+        if (is_throttle(ec) && cfg.on_throttle) cfg.on_throttle();
+        asio::steady_timer timer(c.executor());
+        timer.expires_after(cfg.retry.delay(ec, round, unit(rng)));
+        co_await timer.async_wait(tuple_awaitable);
+    }
+}
+
+}  // namespace
+
+asio::awaitable<std::error_code> get_caller_identity(s3::client& c, std::string endpoint_url,
+                                                     caller_identity& out, diagnostics& diag) {
+    auto build = [](const s3::target& t) { return build_get_caller_identity(t); };
+    auto parse = [&out](const http_response& r, diagnostics& d) {
+        return parse_get_caller_identity(r, out, d);
+    };
+    co_return co_await query_call(c, "sts", "GetCallerIdentity", endpoint_url, build, parse, diag);
+}
+
+asio::awaitable<std::error_code> describe_regions(s3::client& c, std::string endpoint_url, bool all_regions,
+                                                  std::vector<region_info>& out, diagnostics& diag) {
+    auto build = [all_regions](const s3::target& t) { return build_describe_regions(t, all_regions); };
+    auto parse = [&out](const http_response& r, diagnostics& d) { return parse_describe_regions(r, out, d); };
+    co_return co_await query_call(c, "ec2", "DescribeRegions", endpoint_url, build, parse, diag);
+}
+
+}  // namespace s3merge::cloudtrail

@@ -550,41 +550,16 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     if (int rc = make_client_config(args, cfg)) return rc;
     cfg.http.max_connections_per_host = per_host;
 
-    asio::io_context io(1);
-    int rc = exit_failed;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        s3::client client(io.get_executor(), cfg);
-        diagnostics diag;
-        if (auto ec = client.init(diag)) {
-            print_error(ec, diag);
-            rc = exit_code_for(ec);
-            co_return;
-        }
+    return run_with_client(cfg, [&](s3::client& client) -> asio::awaitable<int> {
         job j;
         j.command = sub;
-        if (int r = co_await resolve_job(client, args, j); r >= 0) {
-            rc = r;
-            co_return;
-        }
-        if (int r = co_await probe_buckets(client, j); r >= 0) {
-            rc = r;
-            co_return;
-        }
-        if (sub == "plan") rc = co_await run_plan(client, args, j, o);
-        else if (sub == "verify") rc = co_await run_verify(client, j, o);
-        else if (sub == "copy" || sub == "move") rc = co_await run_copy(client, args, j, o, sub == "move");
-        else rc = co_await drop_sources(client, args, j, o);
-    }, [&](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
-        }
-        rc = exit_failed;
+        if (int r = co_await resolve_job(client, args, j); r >= 0) co_return r;
+        if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
+        if (sub == "plan") co_return co_await run_plan(client, args, j, o);
+        if (sub == "verify") co_return co_await run_verify(client, j, o);
+        if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");
+        co_return co_await drop_sources(client, args, j, o);
     });
-    io.run();
-    return rc;
 }
 
 } // namespace s3merge::cli

@@ -1,5 +1,4 @@
 // s3merge copy / move: the transfer engine from the command line.
-#include <boost/asio/co_spawn.hpp>
 
 #include <cstdio>
 
@@ -73,21 +72,11 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
 
     // SIGINT/SIGTERM stop the engine cleanly (journal written, exit 130)
     // instead of stopping the event loop.
-    asio::io_context io(1);
-    int rc = exit_failed;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        s3::client client(io.get_executor(), cfg);
-        diagnostics diag;
-        if (auto ec = client.init(diag)) {
-            print_error(ec, diag);
-            rc = exit_code_for(ec);
-            co_return;
-        }
+    return run_with_client(cfg, [&](s3::client& client) -> asio::awaitable<int> {
         auto res = co_await run_transfer_with_signals(client, o);
         if (res.fatal) {
             print_error(res.fatal, res.fatal_diag);
-            rc = exit_code_for(res.fatal);
-            co_return;
+            co_return exit_code_for(res.fatal);
         }
         const auto& tot = res.rep.totals;
         std::printf("%s: listed %llu, copied %llu (%llu bytes), skipped %llu, deleted %llu, failed %llu, "
@@ -98,27 +87,16 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
                     (unsigned long long)res.rep.glacier_skipped);
         if (res.interrupted) {
             std::printf("interrupted: re-run the same command to resume (journal %s)\n", o.journal_path.c_str());
-            rc = exit_interrupted;
-        } else if (tot.failed > 0) {
+            co_return exit_interrupted;
+        }
+        if (tot.failed > 0) {
             std::printf("%llu objects failed%s; re-run the same command to retry them\n",
                         (unsigned long long)tot.failed,
                         o.report_path.empty() ? "" : (" (details in " + o.report_path + ")").c_str());
-            rc = exit_failed;
-        } else {
-            rc = exit_ok;
+            co_return exit_failed;
         }
-    }, [&](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
-            }
-            rc = exit_failed;
-        }
+        co_return exit_ok;
     });
-    io.run();
-    return rc;
 }
 
 } // namespace

@@ -117,6 +117,31 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     return exit_ok;
 }
 
+int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<int>(s3::client&)> body) {
+    asio::io_context io(1);
+    int rc = exit_failed;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        s3::client client(io.get_executor(), cfg);
+        diagnostics diag;
+        if (auto ec = client.init(diag)) {
+            print_error(ec, diag);
+            rc = exit_code_for(ec);
+            co_return;
+        }
+        rc = co_await body(client);
+    }, [&](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
+        }
+        rc = exit_failed;
+    });
+    io.run();
+    return rc;
+}
+
 int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
     asio::io_context io(1);
     int rc = exit_failed;

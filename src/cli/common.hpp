@@ -50,6 +50,12 @@ void print_usage_error(std::string_view command, std::string_view message);
 // code; SIGINT/SIGTERM stop it with exit_interrupted.
 int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> body);
 
+// Runs body(client) on a fresh io_context with a client built from cfg: an
+// init error is printed and mapped to its exit code, an exception becomes
+// an internal error (exit 1). Signals are left to body (the engine stops
+// cleanly on SIGINT/SIGTERM, see transfer_flags.hpp).
+int run_with_client(const s3::client_config& cfg, std::function<boost::asio::awaitable<int>(s3::client&)> body);
+
 using command_fn = int (*)(const std::vector<std::string>& args);
 
 int cmd_ls(const std::vector<std::string>& args);

@@ -35,21 +35,6 @@ std::string text_table::render() const {
     return out;
 }
 
-std::string human_bytes(std::uint64_t b) {
-    char buf[32];
-    if (b >= (1ull << 40))
-        std::snprintf(buf, sizeof buf, "%.1f TiB", double(b) / double(1ull << 40));
-    else if (b >= (1ull << 30))
-        std::snprintf(buf, sizeof buf, "%.1f GiB", double(b) / double(1ull << 30));
-    else if (b >= (1ull << 20))
-        std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / double(1ull << 20));
-    else if (b >= 1024)
-        std::snprintf(buf, sizeof buf, "%.1f KiB", double(b) / 1024.0);
-    else
-        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-    return buf;
-}
-
 std::string group_digits(std::uint64_t n) {
     std::string digits = std::to_string(n);
     std::string out;

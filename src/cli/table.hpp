@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "s3merge/engine/report.hpp"
+
 namespace s3merge::cli {
 
 // Columns are padded to their widest cell; numeric columns (right_align)
@@ -16,7 +18,7 @@ struct text_table {
     std::string render() const;     // one line per row, trailing '\n', no trailing spaces
 };
 
-std::string human_bytes(std::uint64_t bytes);      // "0 B", "1.5 KiB", "3.2 GiB"
+using engine::human_bytes;                         // "0 B", "1.5 KiB", "3.2 GiB"
 std::string group_digits(std::uint64_t n);         // 1234567 -> "1,234,567"
 std::string format_usd(double usd);                // "$0.0050", "$12.35"
 

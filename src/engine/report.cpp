@@ -1,5 +1,7 @@
 #include "s3merge/engine/report.hpp"
 
+#include <cstdio>
+
 #include "engine/json_writer.hpp"
 
 namespace s3merge::engine {
@@ -16,6 +18,21 @@ void write_counter_fields(json_writer& w, const counters& c) {
 }
 
 }  // namespace
+
+std::string human_bytes(std::uint64_t b) {
+    char buf[32];
+    if (b >= (1ull << 40))
+        std::snprintf(buf, sizeof buf, "%.1f TiB", double(b) / double(1ull << 40));
+    else if (b >= (1ull << 30))
+        std::snprintf(buf, sizeof buf, "%.1f GiB", double(b) / double(1ull << 30));
+    else if (b >= (1ull << 20))
+        std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / double(1ull << 20));
+    else if (b >= 1024)
+        std::snprintf(buf, sizeof buf, "%.1f KiB", double(b) / 1024.0);
+    else
+        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+    return buf;
+}
 
 failure_record make_failure(const diagnostics& diag, std::error_code ec) {
     failure_record f;

@@ -36,21 +36,6 @@ job_description describe(const transfer_options& o) {
 
 std::string transfer_job_id(const transfer_options& o) { return job_id(describe(o)); }
 
-namespace {
-
-std::string human_bytes(std::uint64_t b) {
-    char buf[32];
-    if (b >= (1ull << 30))
-        std::snprintf(buf, sizeof buf, "%.1f GiB", double(b) / double(1ull << 30));
-    else if (b >= (1ull << 20))
-        std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / double(1ull << 20));
-    else if (b >= 1024)
-        std::snprintf(buf, sizeof buf, "%.1f KiB", double(b) / 1024.0);
-    else
-        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-    return buf;
-}
-} // namespace
 
 journal transfer::impl::make_journal() const {
     journal j;

@@ -16,6 +16,7 @@
 #include <ostream>  // doctest prints std::error_code with operator<<
 #include <random>
 
+#include "server_env.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine_io/bucket_drop.hpp"
 #include "s3merge/sigv4.hpp"
@@ -25,56 +26,15 @@ using namespace s3merge;
 
 namespace {
 
-std::string env(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-}
+using test::env;
+using test::have_server;
+using test::unique_bucket;
 
-// Fails the test (not skip) when the server environment is missing.
-bool have_server() {
-    bool ok = !env("S3MERGE_TEST_ENDPOINT").empty() && !env("AWS_ACCESS_KEY_ID").empty();
-    if (!ok)
-        FAIL(
-            "no S3 test server: run `scripts/s3-server start && eval \"$(scripts/s3-server env)\"` "
-            "or scripts/run-tests");
-    return ok;
-}
+s3::client_config config() { return test::config_for(false); }
 
-s3::client_config config() {
-    s3::client_config cfg;
-    cfg.endpoint.endpoint_url = env("S3MERGE_TEST_ENDPOINT");
-    cfg.region = "us-east-1";
-    cfg.creds.access_key_id = env("AWS_ACCESS_KEY_ID");
-    cfg.creds.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
-    cfg.retry.max_attempts = 3;
-    return cfg;
-}
-
-std::string unique_bucket(std::string_view stem) {
-    static std::mt19937_64 rng(std::random_device{}());
-    std::string s(stem);
-    s += '-';
-    for (int i = 0; i < 10; ++i) s += "0123456789abcdefghijklmnopqrstuvwxyz"[rng() % 36];
-    return s;
-}
-
-// Runs coroutines to completion on a fresh io_context and client.
 template <class F>
 void run_async(F f) {
-    asio::io_context io;
-    s3::client c(io.get_executor(), config());
-    diagnostics d;
-    REQUIRE_MESSAGE(!c.init(d), d.detail);
-    bool done = false;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            co_await f(c);
-            done = true;
-        },
-        asio::detached);
-    io.run();
-    REQUIRE(done);
+    test::run_async(config(), f);
 }
 
 struct listing {

@@ -19,6 +19,7 @@
 #include <random>
 #include <set>
 
+#include "server_env.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/sigv4.hpp"
 
@@ -27,55 +28,11 @@ using namespace s3merge;
 
 namespace {
 
-std::string env(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-}
-
-// Fails the test (not skip) when the server environment is missing.
-bool have_server() {
-    bool ok = !env("S3MERGE_TEST_ENDPOINT").empty() && !env("AWS_ACCESS_KEY_ID").empty();
-    if (!ok)
-        FAIL("no S3 test server: run `scripts/s3-server start && eval \"$(scripts/s3-server env)\"` "
-             "or scripts/run-tests");
-    return ok;
-}
-
-s3::client_config config_for(bool tls) {
-    s3::client_config cfg;
-    cfg.endpoint.endpoint_url = tls ? env("S3MERGE_TEST_ENDPOINT_HTTPS") : env("S3MERGE_TEST_ENDPOINT");
-    cfg.region = "us-east-1";
-    cfg.creds.access_key_id = env("AWS_ACCESS_KEY_ID");
-    cfg.creds.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
-    cfg.http.ca_bundle = tls ? env("S3MERGE_TEST_CA") : "";
-    cfg.retry.max_attempts = 3;
-    return cfg;
-}
-
-std::string unique_bucket(std::string_view stem) {
-    static std::mt19937_64 rng(std::random_device{}());
-    static const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::string s(stem);
-    s += '-';
-    for (int i = 0; i < 10; ++i) s += digits[rng() % 36];
-    return s;
-}
-
-// Runs a coroutine to completion on a fresh io_context.
-template <class F>
-void run_async(const s3::client_config& cfg, F f) {
-    asio::io_context io;
-    s3::client c(io.get_executor(), cfg);
-    diagnostics d;
-    REQUIRE_MESSAGE(!c.init(d), d.detail);
-    bool done = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        co_await f(c);
-        done = true;
-    }, asio::detached);
-    io.run();
-    REQUIRE(done);
-}
+using test::config_for;
+using test::env;
+using test::have_server;
+using test::run_async;
+using test::unique_bucket;
 
 std::vector<std::string> awkward_keys() {
     return {

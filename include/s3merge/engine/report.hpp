@@ -73,6 +73,9 @@ struct report {
     void add_failure(std::size_t source, failure_record f);
 };
 
+// "0 B", "1023 B", "1.5 KiB", "3.2 GiB", "1.0 TiB": for status lines and tables.
+std::string human_bytes(std::uint64_t bytes);
+
 // Pretty JSON with a trailing newline. A key that is not valid UTF-8 is
 // written with U+FFFD replacements plus a "key_hex" field holding its bytes.
 std::string encode_report(const report& r);

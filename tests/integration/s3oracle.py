@@ -2,6 +2,7 @@
 the reference SigV4 signer in tests/unit/sigv4/reference_sigv4.py. It shares
 no code with s3merge, so a listing it makes checks s3merge's results
 independently."""
+import base64
 import datetime
 import hashlib
 import http.client
@@ -77,8 +78,9 @@ class Oracle:
         if status not in (200, 204):
             raise RuntimeError("DeleteObject %s/%s: HTTP %d" % (bucket, key, status))
 
-    def create_bucket(self, bucket):
-        status, _, body = self.request("PUT", "/" + bucket)
+    def create_bucket(self, bucket, object_lock=False):
+        headers = [("x-amz-bucket-object-lock-enabled", "true")] if object_lock else []
+        status, _, body = self.request("PUT", "/" + bucket, (), headers)
         if status != 200:
             raise RuntimeError("CreateBucket %s: HTTP %d %s" % (bucket, status, body[:200]))
 
@@ -130,3 +132,12 @@ class Oracle:
     def snapshot(self, buckets):
         """Every bucket's existence and full listing, to compare before/after."""
         return {b: (self.list_all(b) if self.bucket_exists(b) else None) for b in buckets}
+
+    def set_legal_hold(self, bucket, key, on):
+        body = ('<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>%s</Status></LegalHold>'
+                % ("ON" if on else "OFF")).encode()
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        status, _, resp = self.request("PUT", "/%s/%s" % (bucket, key), [("legal-hold", "")],
+                                       [("Content-MD5", md5)], body)
+        if status != 200:
+            raise RuntimeError("PutObjectLegalHold %s/%s: HTTP %d %s" % (bucket, key, status, resp[:200]))

@@ -9,6 +9,7 @@ Fails, never skips, when the server environment is missing.
 """
 import json
 import os
+import pty
 import random
 import subprocess
 import sys
@@ -207,6 +208,48 @@ class CloudTrail(unittest.TestCase):
         p = self.ct("drop-sources", acct, ["us-west-2"], check=2)
         self.assertIn("--yes", p.stderr)
         self.assertEqual(len(self.oracle.list_all(b)), 5)
+
+    def test_drop_sources_asks_for_the_account_id_on_a_terminal(self):
+        acct = new_account()
+        self.oracle.create_bucket(dest_bucket(acct))
+        b = self.seed(acct, "eu-west-2", 6)
+        self.ct("copy", acct, ["eu-west-2"], check=0)
+        for typed, code in ((acct[::-1], 1), (acct, 0)):
+            master, slave = pty.openpty()
+            try:
+                os.write(master, (typed + "\n").encode())
+                p = self.ct("drop-sources", acct, ["eu-west-2"], stdin=slave, check=code)
+            finally:
+                os.close(master)
+                os.close(slave)
+            self.assertIn("Type the account id (%s)" % acct, p.stdout)
+            if code:
+                self.assertIn("not confirmed: nothing was deleted", p.stdout)
+                self.assertEqual(len(self.oracle.list_all(b)), 6)
+        self.assertFalse(self.oracle.bucket_exists(b))
+
+    def test_drop_sources_reports_object_lock_per_bucket_and_goes_on(self):
+        acct = new_account()
+        self.oracle.create_bucket(dest_bucket(acct))
+        free = self.seed(acct, "us-east-2", 10)
+        locked = src_bucket("ap-southeast-1", acct)
+        self.oracle.create_bucket(locked, object_lock=True)
+        self.run_s3merge("generate", "--dest", "s3://" + locked, "--count", "10", "--log-region", "ap-southeast-1",
+                         "--account", acct, "--concurrency", "4", check=0)
+        held = sorted(self.oracle.list_all(locked))[3]
+        self.oracle.set_legal_hold(locked, held, True)
+        regions = ["us-east-2", "ap-southeast-1"]
+        self.ct("copy", acct, regions, check=0)
+        p = self.ct("drop-sources", acct, regions, "--yes", check=1)
+        self.assertIn("kept s3://" + locked, p.stdout)
+        self.assertIn("Object Lock", p.stdout)
+        self.assertFalse(self.oracle.bucket_exists(free))
+        self.assertTrue(self.oracle.bucket_exists(locked))
+        self.assertIn(held, self.oracle.list_all(locked))
+        self.oracle.set_legal_hold(locked, held, False)
+        p = self.ct("drop-sources", acct, regions, "--yes", check=0)
+        self.assertFalse(self.oracle.bucket_exists(locked))
+        self.assertEqual(len(self.oracle.list_all(dest_bucket(acct))), 20)
 
     # ---- bad input: clear error, nothing written ---------------------------
 

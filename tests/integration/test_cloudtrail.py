@@ -201,6 +201,21 @@ class CloudTrail(unittest.TestCase):
         self.assertFalse(self.oracle.bucket_exists(src_bucket("us-east-1", acct)))
         self.assertIn("1 buckets deleted, 1 kept", p.stdout)
 
+    def test_drop_sources_keeps_a_bucket_with_objects_outside_the_prefix(self):
+        acct = new_account()
+        self.oracle.create_bucket(dest_bucket(acct))
+        b = self.seed(acct, "us-west-1", 5)
+        digest = "AWSLogs/%s/CloudTrail-Digest/us-west-1/2024/01/01/d.json.gz" % acct
+        self.oracle.put(b, digest, b"digest")
+        self.ct("move", acct, ["us-west-1"], check=0)  # moves the logs only
+        p = self.ct("drop-sources", acct, ["us-west-1"], "--yes", check=1)
+        self.assertIn("Missing: " + digest, p.stdout)
+        self.assertEqual(list(self.oracle.list_all(b)), [digest])
+        self.ct("move", acct, ["us-west-1"], "--include-digests", check=0)
+        self.ct("drop-sources", acct, ["us-west-1"], "--yes", check=0)
+        self.assertFalse(self.oracle.bucket_exists(b))
+        self.assertIn(digest, self.oracle.list_all(dest_bucket(acct)))
+
     def test_drop_sources_needs_yes_or_a_typed_account(self):
         acct = new_account()
         self.oracle.create_bucket(dest_bucket(acct))

@@ -8,9 +8,11 @@ into another skips everything: what is timed is listing alone, with the
 server's own cost near zero and the latency fixed. No signature checks: it
 is a latency model, not an S3 server.
 
-Usage: fake_s3_listing.py PORT DELAY_MS BUCKET_COUNT OBJECTS_PER_BUCKET
+Usage: fake_s3_listing.py PORT DELAY_MS BUCKET_COUNT OBJECTS_PER_BUCKET [CERT.pem KEY.pem]
+With a certificate and key it serves HTTPS (TLS keep-alive connections).
 """
 import asyncio
+import ssl
 import bisect
 import sys
 import urllib.parse
@@ -116,8 +118,12 @@ class Server:
 
 async def main():
     port, delay, buckets, per = (int(a) for a in sys.argv[1:5])
+    tls = None
+    if len(sys.argv) > 6:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(sys.argv[5], sys.argv[6])
     srv = Server(delay, buckets, per)
-    server = await asyncio.start_server(srv.handle, "127.0.0.1", port)
+    server = await asyncio.start_server(srv.handle, "127.0.0.1", port, ssl=tls)
     print("ready", flush=True)
     async with server:
         await server.serve_forever()

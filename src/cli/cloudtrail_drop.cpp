@@ -4,7 +4,10 @@
 // every version, delete marker and unfinished upload, then the bucket
 // itself. Anything written after the verification started is kept (the
 // server's clock, from its Date header, is the guard).
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -37,9 +40,9 @@ bool confirm(const job& j, const std::vector<std::string>& buckets) {
     return line == j.account;
 }
 
-// The server's clock now, from the Date header of a HeadBucket answer.
-asio::awaitable<std::error_code> server_time(s3::client& client, const std::string& bucket,
-                                             engine::sys_time& out, diagnostics& diag) {
+// The server's clock from the Date header of a HeadBucket answer.
+asio::awaitable<std::error_code> read_server_date(s3::client& client, const std::string& bucket,
+                                                  engine::sys_time& out, diagnostics& diag) {
     diag.operation = "HeadBucket";
     diag.bucket = bucket;
     s3::target t;
@@ -52,6 +55,31 @@ asio::awaitable<std::error_code> server_time(s3::client& client, const std::stri
         diag.detail = "the server sent no readable Date header; drop-sources needs the server's clock to "
                       "keep objects written after the verification";
         co_return make_error_code(errc::malformed_response);
+    }
+    co_return std::error_code{};
+}
+
+// The guard: a server time that has passed before the verification starts.
+// The Date header counts whole seconds, so anything written earlier in the
+// current second would be kept needlessly; waiting for the server's clock to
+// tick (polling every 50 ms, up to ~1.5 s) makes the guard the start of a
+// second that has just begun. Safe either way: an object written at or
+// after the guard is never deleted.
+asio::awaitable<std::error_code> server_guard_time(s3::client& client, const std::string& bucket,
+                                                   engine::sys_time& out, diagnostics& diag) {
+    engine::sys_time first;
+    if (auto ec = co_await read_server_date(client, bucket, first, diag)) co_return ec;
+    out = first;
+    asio::steady_timer timer(client.executor());
+    for (int i = 0; i < 30; ++i) {
+        timer.expires_after(std::chrono::milliseconds(50));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        engine::sys_time now;
+        if (auto ec = co_await read_server_date(client, bucket, now, diag)) co_return ec;
+        if (now > first) {
+            out = now;
+            break;
+        }
     }
     co_return std::error_code{};
 }
@@ -78,7 +106,7 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
     engine::sys_time guard;
     {
         diagnostics d;
-        if (auto ec = co_await server_time(client, j.dest_bucket, guard, d)) {
+        if (auto ec = co_await server_guard_time(client, j.dest_bucket, guard, d)) {
             print_error(ec, d);
             co_return exit_code_for(ec);
         }

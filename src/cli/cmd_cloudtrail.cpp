@@ -337,6 +337,8 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
         print_error(res.fatal, res.fatal_diag);
         co_return exit_code_for(res.fatal);
     }
+    // The listing requests a copy or move makes too (the version listings
+    // below are the plan's own).
     std::uint64_t list_requests = client.stats().requests - before;
     // What drop-sources would delete: every version, marker and upload.
     std::vector<engine::drop_result> drops(j.rows.size());
@@ -348,7 +350,6 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
         drops[i] = co_await engine::drop_bucket(client, d);
     };
     co_await parallel_for(j.rows.size(), 4, count);
-    list_requests = client.stats().requests - before;
     (void)args;
 
     print_header(j, "plan");
@@ -400,6 +401,15 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
                 "%s unfinished multipart uploads — after verifying each bucket against the destination\n",
                 group_digits(buckets).c_str(), group_digits(versions).c_str(), human_bytes(version_bytes).c_str(),
                 group_digits(markers).c_str(), group_digits(uploads).c_str());
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        const auto& dr = drops[i];
+        if (j.rows[i].state != bucket_state::found || !dr.ec) continue;
+        if (dr.ec == errc::bucket_not_empty)
+            std::printf("note: s3://%s: %s\n", j.rows[i].bucket.c_str(), dr.diag.to_string().c_str());
+        else
+            std::printf("note: could not count what drop-sources would delete in s3://%s: %s\n",
+                        j.rows[i].bucket.c_str(), dr.diag.to_string().c_str());
+    }
     std::printf("nothing was written (plan is a dry run)\n");
     if (j.athena_ddl) print_athena_ddl(j);
     co_return finish_code(j, res);
@@ -511,7 +521,8 @@ const char* description =
     "  verify        every source object at the destination with the same size and ETag? exit 0 if so\n"
     "  drop-sources  verify each source bucket, then delete all its versions, uploads and the bucket\n"
     "A region without a source bucket is reported and skipped. The account comes from STS and the\n"
-    "regions from EC2 unless --account / --regions are given.";
+    "regions from EC2 unless --account / --regions are given. Each subcommand lists its own options:\n"
+    "s3merge cloudtrail SUBCOMMAND --help.";
 
 } // namespace
 

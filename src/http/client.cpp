@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -24,7 +25,7 @@
 #include <unordered_map>
 
 #include "s3merge/http/pool_state.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/http/wire.hpp"
 
 namespace s3merge::http {
 
@@ -40,6 +41,44 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // S3 closes idle keep-alive connections after ~20 s; do not reuse one that
 // sat idle longer than this.
 constexpr auto max_idle_age = std::chrono::seconds(15);
+
+// Parses a response straight into an http_response: no intermediate
+// header container, the body appended in place.
+class response_sink : public bhttp::basic_parser<false> {
+public:
+    explicit response_sink(http_response& r) : resp_(r) {
+        resp_.status = 0;
+        resp_.headers.clear();
+        resp_.body.clear();
+    }
+
+private:
+    void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+    void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
+        resp_.status = static_cast<unsigned>(code);
+        resp_.headers.reserve(12);
+    }
+    void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                       beast::error_code&) override {
+        resp_.headers.push_back({std::string(name), std::string(value)});
+    }
+    void on_header_impl(beast::error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+        if (length) resp_.body.reserve(static_cast<std::size_t>(*length));
+    }
+    std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+        resp_.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+        resp_.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_finish_impl(beast::error_code&) override {}
+
+    http_response& resp_;
+};
 
 struct connection {
     std::uint64_t id = 0;
@@ -334,12 +373,12 @@ struct client::impl {
 
     template <class Stream>
     asio::awaitable<beast::error_code> exchange_on(Stream& stream, connection& c,
-                                                   bhttp::request<bhttp::string_body>& breq,
-                                                   bhttp::response_parser<bhttp::string_body>& parser,
+                                                   const std::string& wire,
+                                                   response_sink& parser,
                                                    clock::time_point deadline, bool& wrote) {
         auto& low = c.lowest();
         low.expires_after(step(opts.idle_read_timeout, deadline));
-        auto [wec, wn] = co_await bhttp::async_write(stream, breq, use_tuple);
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
         (void)wn;
         if (wec) co_return wec;
         wrote = true;
@@ -358,21 +397,11 @@ struct client::impl {
                                           http_response& resp, diagnostics& diag) {
         ++stats.requests;
         auto deadline = clock::now() + opts.request_timeout;
-        bhttp::request<bhttp::string_body> breq;
-        auto verb = bhttp::string_to_verb(req.method);
-        if (verb == bhttp::verb::unknown) {
-            diag.detail = "unknown HTTP method " + req.method;
-            co_return make_error_code(errc::invalid_argument);
-        }
-        breq.method(verb);
-        breq.target(sigv4::request_target(req));
-        breq.version(11);
-        for (const auto& h : req.headers) breq.insert(h.name, h.value);
-        if (!req.find_header("host")) breq.set(bhttp::field::host, req.host);
-        breq.set(bhttp::field::user_agent, opts.user_agent);
-        breq.body() = req.body;
-        if (verb == bhttp::verb::put || verb == bhttp::verb::post || !req.body.empty())
-            breq.content_length(req.body.size());
+        // The whole request in one buffer: one write, no per-field allocations.
+        std::string wire;
+        wire.reserve(512 + req.body.size());
+        if (auto ec = serialize_request(req, opts.user_agent, wire, diag)) co_return ec;
+        const bool head = req.method == "HEAD";
 
         auto& pool = pool_for(o);
         for (int attempt = 0;; ++attempt) {
@@ -380,16 +409,16 @@ struct client::impl {
             bool reused = false;
             if (auto ec = co_await acquire(pool, o, c, reused, deadline, diag)) co_return ec;
 
-            bhttp::response_parser<bhttp::string_body> parser;
+            response_sink parser(resp);
             parser.body_limit(opts.max_body_bytes);
             parser.header_limit(64 * 1024);
-            if (verb == bhttp::verb::head) parser.skip(true);
+            if (head) parser.skip(true);
             bool wrote = false;
             beast::error_code ec;
             if (c->secure)
-                ec = co_await exchange_on(*c->secure, *c, breq, parser, deadline, wrote);
+                ec = co_await exchange_on(*c->secure, *c, wire, parser, deadline, wrote);
             else
-                ec = co_await exchange_on(*c->plain, *c, breq, parser, deadline, wrote);
+                ec = co_await exchange_on(*c->plain, *c, wire, parser, deadline, wrote);
 
             if (ec) {
                 SSL* ssl = c->secure ? c->secure->native_handle() : nullptr;
@@ -406,13 +435,7 @@ struct client::impl {
                 }
                 co_return mapped;
             }
-            auto& res = parser.get();
-            resp.status = res.result_int();
-            resp.headers.clear();
-            for (const auto& f : res)
-                resp.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-            resp.body = std::move(res.body());
-            bool keep = res.keep_alive();
+            bool keep = parser.keep_alive();
             c->buffer.clear();
             release(pool, std::move(c), keep);
             co_return std::error_code{};

@@ -89,6 +89,11 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
 
 namespace crypto {
 std::string sha256_hex(std::string_view data);
+// Allocation-free forms for the signing hot path: 32-byte digests into `out`,
+// lower-case hex appended to a string.
+void sha256_into(std::string_view data, unsigned char (&out)[32]);
+void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]);
+void append_hex(std::string& out, const unsigned char* raw, std::size_t n);
 std::string sha256_raw(std::string_view data);
 std::string hmac_sha256_raw(std::string_view key, std::string_view data);
 std::string hex(std::string_view raw);

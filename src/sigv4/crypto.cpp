@@ -60,12 +60,19 @@ std::string sha256_hex(std::string_view data) {
     return hex(sha256_raw(data));
 }
 
+void sha256_into(std::string_view data, unsigned char (&out)[32]) {
+    unsigned char full[EVP_MAX_MD_SIZE];
+    digest_into(sha256_md(), data, {}, full);
+    std::memcpy(out, full, 32);
+}
+
 // HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
-std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
+void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
     constexpr std::size_t block = 64;
-    unsigned char k[block] = {};
+    unsigned char k[EVP_MAX_MD_SIZE > block ? EVP_MAX_MD_SIZE : block] = {};
     if (key.size() > block) {
         digest_into(sha256_md(), key, {}, k);
+        std::memset(k + 32, 0, block - 32);
     } else {
         std::memcpy(k, key.data(), key.size());
     }
@@ -76,10 +83,24 @@ std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
     }
     unsigned char inner[EVP_MAX_MD_SIZE];
     unsigned inner_len = digest_into(sha256_md(), std::string_view(ipad, block), data, inner);
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned len = digest_into(sha256_md(), std::string_view(opad, block),
-                               std::string_view(reinterpret_cast<const char*>(inner), inner_len), out);
-    return std::string(reinterpret_cast<const char*>(out), len);
+    unsigned char full[EVP_MAX_MD_SIZE];
+    digest_into(sha256_md(), std::string_view(opad, block),
+                std::string_view(reinterpret_cast<const char*>(inner), inner_len), full);
+    std::memcpy(out, full, 32);
+}
+
+std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
+    unsigned char out[32];
+    hmac_sha256_into(key, data, out);
+    return std::string(reinterpret_cast<const char*>(out), 32);
+}
+
+void append_hex(std::string& out, const unsigned char* raw, std::size_t n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[raw[i] >> 4];
+        out += digits[raw[i] & 0xf];
+    }
 }
 
 std::string hex(std::string_view raw) {

@@ -30,15 +30,23 @@ constexpr std::size_t sha256_len = 32;
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = ascii_lower(c);
-    return out;
+void append_lower(std::string& out, std::string_view s) {
+    for (char c : s) out += ascii_lower(c);
 }
 
-// One request header seen through its canonical (lower-case) name.
+// Compares as the lower-case forms would (no lower-case copies are made).
+int compare_lower(std::string_view a, std::string_view b) {
+    std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        auto x = static_cast<unsigned char>(ascii_lower(a[i])), y = static_cast<unsigned char>(ascii_lower(b[i]));
+        if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
+// One request header; its canonical name is the lower-case form of `name`.
 struct header_ref {
-    std::string name;
+    std::string_view name;
     const std::string* value;
 };
 
@@ -48,27 +56,41 @@ struct header_ref {
 std::vector<header_ref> sorted_headers(const http_request& req) {
     std::vector<header_ref> out;
     out.reserve(req.headers.size());
-    for (const auto& h : req.headers) out.push_back({lower(h.name), &h.value});
+    for (const auto& h : req.headers) out.push_back({h.name, &h.value});
     std::stable_sort(out.begin(), out.end(),
-                     [](const header_ref& a, const header_ref& b) { return a.name < b.name; });
+                     [](const header_ref& a, const header_ref& b) { return compare_lower(a.name, b.name) < 0; });
     return out;
 }
 
 std::string signed_headers_of(const std::vector<header_ref>& headers) {
     std::string out;
+    std::size_t total = 0;
+    for (const auto& h : headers) total += h.name.size() + 1;
+    out.reserve(total);
     for (std::size_t i = 0; i < headers.size(); ++i) {
-        if (i > 0 && headers[i].name == headers[i - 1].name) continue;
+        if (i > 0 && compare_lower(headers[i].name, headers[i - 1].name) == 0) continue;
         if (!out.empty()) out += ';';
-        out += headers[i].name;
+        append_lower(out, headers[i].name);
     }
     return out;
 }
 
-// Is `name` one of the ';'-separated names in `list`?
+// canonical_header_value, appended.
+void append_canonical_value(std::string& out, std::string_view v) {
+    auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == ' ' && i > 0 && v[i - 1] == ' ') continue;
+        out += v[i];
+    }
+}
+
+// Is `name` (compared in lower case) one of the ';'-separated names in `list`?
 bool listed(std::string_view list, std::string_view name) {
     while (!list.empty()) {
         auto semi = list.find(';');
-        if (list.substr(0, semi) == name) return true;
+        if (compare_lower(list.substr(0, semi), name) == 0) return true;
         if (semi == std::string_view::npos) break;
         list.remove_prefix(semi + 1);
     }
@@ -77,10 +99,10 @@ bool listed(std::string_view list, std::string_view name) {
 
 // Header values that are credentials in their own right. They are signed like
 // any other header but never copied into signing_debug.
-bool is_secret_header(std::string_view lower_name) {
-    return lower_name == "x-amz-security-token" ||
-           lower_name == "x-amz-server-side-encryption-customer-key" ||
-           lower_name == "x-amz-copy-source-server-side-encryption-customer-key";
+bool is_secret_header(std::string_view name) {
+    return compare_lower(name, "x-amz-security-token") == 0 ||
+           compare_lower(name, "x-amz-server-side-encryption-customer-key") == 0 ||
+           compare_lower(name, "x-amz-copy-source-server-side-encryption-customer-key") == 0;
 }
 
 constexpr std::string_view redacted = "<redacted>";
@@ -102,16 +124,16 @@ std::string build_canonical_request(const http_request& req,
     for (std::size_t i = 0; i < headers.size();) {
         const auto& name = headers[i].name;
         std::size_t end = i;
-        while (end < headers.size() && headers[end].name == name) ++end;
+        while (end < headers.size() && compare_lower(headers[end].name, name) == 0) ++end;
         if (listed(signed_headers, name)) {
-            out += name;
+            append_lower(out, name);
             out += ':';
             for (std::size_t j = i; j < end; ++j) {
                 if (j > i) out += ',';
                 if (redact && is_secret_header(name))
                     out += redacted;
                 else
-                    out += canonical_header_value(*headers[j].value);
+                    append_canonical_value(out, *headers[j].value);
             }
             out += '\n';
         }
@@ -134,7 +156,9 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
     out += '\n';
     out += scope;
     out += '\n';
-    out += crypto::sha256_hex(canonical_request);
+    unsigned char digest[sha256_len];
+    crypto::sha256_into(canonical_request, digest);
+    crypto::append_hex(out, digest, sha256_len);
     return out;
 }
 
@@ -226,15 +250,9 @@ std::string canonical_header_value(std::string_view v) {
     // Trim the optional whitespace HTTP allows around a field value (SP and
     // HTAB), then collapse runs of spaces inside. Any other byte, including a
     // tab or a line break inside the value, is kept as it is.
-    auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
-    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
     std::string out;
     out.reserve(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == ' ' && i > 0 && v[i - 1] == ' ') continue;
-        out += v[i];
-    }
+    append_canonical_value(out, v);
     return out;
 }
 
@@ -274,6 +292,7 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     // Authorization is never part of what is signed, and the date is always
     // the caller's `now`.
     remove_headers(req, "Authorization");
+    req.headers.reserve(req.headers.size() + 5);  // Host, date, hash, token, Authorization
     if (!req.host.empty() && !req.find_header("Host")) req.headers.push_back({"Host", req.host});
     const auto date = amz_date(params.now);
     req.set_header("X-Amz-Date", date);
@@ -300,10 +319,17 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     // value holds the derived key and a SHA-256 of the secret, so a secret
     // rotated under the same access key id (possible on S3-compatible
     // servers) derives a fresh key instead of signing with a stale one.
-    const auto secret_check = crypto::sha256_raw(creds.secret_access_key);
-    key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
-    auto it = cache_.find(cache_key);
+    unsigned char secret_digest[sha256_len];
+    crypto::sha256_into(creds.secret_access_key, secret_digest);
+    const std::string_view secret_check(reinterpret_cast<const char*>(secret_digest), sha256_len);
+    // A few entries at most (one per day, region and service): a scan
+    // compares views, with no key to allocate.
+    auto it = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
+        return std::get<0>(e.first) == date8 && std::get<1>(e.first) == params.region &&
+               std::get<2>(e.first) == params.service && std::get<3>(e.first) == creds.access_key_id;
+    });
     if (it == cache_.end() || std::string_view(it->second).substr(sha256_len) != secret_check) {
+        key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
         auto value = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
         value += secret_check;
         if (it != cache_.end()) {
@@ -318,11 +344,12 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
         }
     }
     const std::string_view signing_key = std::string_view(it->second).substr(0, sha256_len);
-    const auto signature = crypto::hex(crypto::hmac_sha256_raw(signing_key, sts));
+    unsigned char signature[sha256_len];
+    crypto::hmac_sha256_into(signing_key, sts, signature);
 
     std::string auth;
     auth.reserve(algorithm.size() + creds.access_key_id.size() + scope.size() +
-                 signed_list.size() + signature.size() + 48);
+                 signed_list.size() + 2 * sha256_len + 48);
     auth += algorithm;
     auth += " Credential=";
     auth += creds.access_key_id;
@@ -331,7 +358,7 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     auth += ", SignedHeaders=";
     auth += signed_list;
     auth += ", Signature=";
-    auth += signature;
+    crypto::append_hex(auth, signature, sha256_len);
 
     if (debug) {
         // The canonical request shown is the one hashed, except that values

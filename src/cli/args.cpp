@@ -1,6 +1,7 @@
 #include "cli/args.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace s3merge::cli {
 
@@ -108,6 +109,14 @@ std::string format_help(std::string_view usage, std::string_view description,
         out += '\n';
     }
     return out;
+}
+
+bool parse_uint(const std::string& text, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || (end && *end) || v < lo || v > hi) return false;
+    out = v;
+    return true;
 }
 
 } // namespace s3merge::cli

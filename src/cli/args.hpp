@@ -3,6 +3,7 @@
 // the option and the command.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +34,11 @@ struct parsed_args {
 // Returns false and sets `error` to a one-line message on bad input.
 bool parse_args(const std::vector<std::string>& args, const std::vector<option_spec>& spec,
                 parsed_args& out, std::string& error);
+
+// A whole decimal number from lo to hi (strtoull rules: the entire text
+// must be consumed). False on an empty text, trailing characters or a value
+// out of range.
+bool parse_uint(const std::string& text, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out);
 
 // Help text for a command: usage line, description, options table.
 std::string format_help(std::string_view usage, std::string_view description,

@@ -263,13 +263,8 @@ engine::counters row_counters(const region_row& r, const engine::report& rep) {
 
 engine::source_details row_details(const region_row& r, const engine::report& rep) {
     engine::source_details s;
-    for (auto i : r.sources) {
-        if (i >= rep.details.size()) continue;
-        const auto& d = rep.details[i];
-        s.bytes_listed += d.bytes_listed, s.to_copy += d.to_copy, s.bytes_to_copy += d.bytes_to_copy;
-        s.missing += d.missing, s.different += d.different, s.archived += d.archived;
-        s.noncurrent_versions += d.noncurrent_versions, s.delete_markers += d.delete_markers;
-    }
+    for (auto i : r.sources)
+        if (i < rep.details.size()) s += rep.details[i];
     return s;
 }
 
@@ -328,7 +323,7 @@ int finish_code(const job& j, const engine::transfer_result& res) {
     return res.rep.totals.failed > 0 || errors ? exit_failed : exit_ok;
 }
 
-asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& j, engine::transfer_options o) {
+asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_options o) {
     o.dry_run = true;
     add_sources(j, o, false);
     auto before = client.stats().requests;
@@ -350,7 +345,6 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
         drops[i] = co_await engine::drop_bucket(client, d);
     };
     co_await parallel_for(j.rows.size(), 4, count);
-    (void)args;
 
     print_header(j, "plan");
     text_table t;
@@ -367,9 +361,7 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
             auto c = row_counters(r, res.rep);
             auto d = row_details(r, res.rep);
             tc += c;
-            td.bytes_listed += d.bytes_listed, td.to_copy += d.to_copy, td.bytes_to_copy += d.bytes_to_copy;
-            td.archived += d.archived, td.noncurrent_versions += d.noncurrent_versions;
-            td.delete_markers += d.delete_markers;
+            td += d;
             for (auto s : {group_digits(c.listed), human_bytes(d.bytes_listed), group_digits(d.to_copy),
                            human_bytes(d.bytes_to_copy), group_digits(c.skipped), group_digits(d.archived),
                            group_digits(d.noncurrent_versions + d.delete_markers)})
@@ -566,7 +558,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         j.command = sub;
         if (int r = co_await resolve_job(client, args, j); r >= 0) co_return r;
         if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
-        if (sub == "plan") co_return co_await run_plan(client, args, j, o);
+        if (sub == "plan") co_return co_await run_plan(client, j, o);
         if (sub == "verify") co_return co_await run_verify(client, j, o);
         if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");
         co_return co_await drop_sources(client, args, j, o);

@@ -36,13 +36,6 @@ std::vector<option_spec> specs() {
     return s;
 }
 
-bool to_number(const std::string& s, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out) {
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (s.empty() || *end || v < lo || v > hi) return false;
-    out = v;
-    return true;
-}
 } // namespace
 
 int cmd_generate(const std::vector<std::string>& argv) {
@@ -58,19 +51,19 @@ int cmd_generate(const std::vector<std::string>& argv) {
     }
     if (!series.prefix.empty() && series.prefix.back() != '/') series.prefix += '/';
     std::uint64_t count = 0, per_day = 288, seed = 1, concurrency = 64;
-    if (!to_number(args.value("count"), 1, 100'000'000, count)) {
+    if (!parse_uint(args.value("count"), 1, 100'000'000, count)) {
         print_usage_error("generate", "--count must be a number from 1 to 100000000");
         return exit_usage;
     }
-    if (args.has("files-per-day") && !to_number(args.value("files-per-day"), 1, 100000, per_day)) {
+    if (args.has("files-per-day") && !parse_uint(args.value("files-per-day"), 1, 100000, per_day)) {
         print_usage_error("generate", "--files-per-day must be a number from 1 to 100000");
         return exit_usage;
     }
-    if (args.has("seed") && !to_number(args.value("seed"), 0, ~0ull, seed)) {
+    if (args.has("seed") && !parse_uint(args.value("seed"), 0, ~0ull, seed)) {
         print_usage_error("generate", "--seed must be a number");
         return exit_usage;
     }
-    if (args.has("concurrency") && !to_number(args.value("concurrency"), 1, 4096, concurrency)) {
+    if (args.has("concurrency") && !parse_uint(args.value("concurrency"), 1, 4096, concurrency)) {
         print_usage_error("generate", "--concurrency must be a number from 1 to 4096");
         return exit_usage;
     }

@@ -29,14 +29,6 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
     return true;
 }
 
-bool parse_count(const std::string& text, std::size_t lo, std::size_t hi, std::size_t& out) {
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || (end && *end) || v < lo || v > hi) return false;
-    out = v;
-    return true;
-}
-
 } // namespace
 
 std::vector<option_spec> listing_option_specs() {
@@ -66,9 +58,9 @@ std::vector<option_spec> copy_option_specs() {
 
 int apply_listing_options(std::string_view name, const parsed_args& args, engine::transfer_options& o,
                           std::size_t& per_host) {
-    std::size_t n = 0;
+    std::uint64_t n = 0;
     if (args.has("concurrency")) {
-        if (!parse_count(args.value("concurrency"), 1, 10000, n)) {
+        if (!parse_uint(args.value("concurrency"), 1, 10000, n)) {
             print_usage_error(name, "--concurrency must be a number from 1 to 10000");
             return exit_usage;
         }
@@ -76,19 +68,19 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
     }
     per_host = std::min<std::size_t>(o.concurrency, 128);
     if (args.has("max-connections-per-host") &&
-        !parse_count(args.value("max-connections-per-host"), 1, 10000, per_host)) {
+        !parse_uint(args.value("max-connections-per-host"), 1, 10000, per_host)) {
         print_usage_error(name, "--max-connections-per-host must be a number from 1 to 10000");
         return exit_usage;
     }
     if (args.has("listers")) {
-        if (!parse_count(args.value("listers"), 1, 1000, n)) {
+        if (!parse_uint(args.value("listers"), 1, 1000, n)) {
             print_usage_error(name, "--listers must be a number from 1 to 1000");
             return exit_usage;
         }
         o.max_listers = n;
     }
     if (args.has("fanout-depth")) {
-        if (!parse_count(args.value("fanout-depth"), 0, 16, n)) {
+        if (!parse_uint(args.value("fanout-depth"), 0, 16, n)) {
             print_usage_error(name, "--fanout-depth must be a number from 0 to 16");
             return exit_usage;
         }

@@ -39,12 +39,7 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         // saw a 200, so the retry decision for those is made here.
         if (ec && resp.status / 100 == 2 && ++in_body_retries < cfg_.retry.max_attempts &&
             cfg_.retry.should_retry(ec, in_body_retries)) {
-            ++stats_.retries;
-            if (is_throttle(ec)) {
-                ++stats_.throttles;
-                if (cfg_.on_throttle) cfg_.on_throttle();
-            }
-            co_await backoff(ec, in_body_retries);
+            co_await before_retry(ec, in_body_retries);
             continue;
         }
         co_return ec;

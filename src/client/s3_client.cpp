@@ -38,6 +38,15 @@ asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+asio::awaitable<void> client::before_retry(std::error_code ec, int attempt) {
+    ++stats_.retries;
+    if (is_throttle(ec)) {
+        ++stats_.throttles;
+        if (cfg_.on_throttle) cfg_.on_throttle();
+    }
+    co_await backoff(ec, attempt);
+}
+
 asio::awaitable<std::error_code> client::execute(const target& t, http_request req,
                                                  http_response& resp, diagnostics& diag,
                                                  std::string_view service) {
@@ -75,12 +84,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             // A 5xx that ran out of attempts is still a response to parse.
             co_return resp.status ? std::error_code{} : ec;
         }
-        if (is_throttle(ec)) {
-            ++stats_.throttles;
-            if (cfg_.on_throttle) cfg_.on_throttle();
-        }
-        ++stats_.retries;
-        co_await backoff(ec, attempt);
+        co_await before_retry(ec, attempt);
         diag.detail = saved_detail;
     }
 }

@@ -4,27 +4,17 @@
 // execute() does not see.
 #include "s3merge/cloudtrail/discovery.hpp"
 
-#include <random>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 namespace s3merge::cloudtrail {
 
 namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
 template <class Build, class Parse>
 asio::awaitable<std::error_code> query_call(s3::client& c, std::string_view service, std::string_view op,
                                             const std::string& endpoint_url, Build build, Parse parse,
                                             diagnostics& diag) {
     const s3::client_config& cfg = c.config();
-    std::mt19937_64 rng(std::random_device{}());
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
     unsigned attempts = 0;
     for (int round = 1;; ++round) {
         diag.clear();
@@ -44,10 +34,7 @@ asio::awaitable<std::error_code> query_call(s3::client& c, std::string_view serv
         // are retried here, within the same attempt budget.
         const bool seen_by_execute = resp.status >= 500 || resp.status == 429;
         if (!ec || seen_by_execute || !cfg.retry.should_retry(ec, static_cast<int>(attempts))) co_return ec;
-        if (is_throttle(ec) && cfg.on_throttle) cfg.on_throttle();
-        asio::steady_timer timer(c.executor());
-        timer.expires_after(cfg.retry.delay(ec, round, unit(rng)));
-        co_await timer.async_wait(tuple_awaitable);
+        co_await c.before_retry(ec, round);
     }
 }
 

@@ -27,6 +27,7 @@ aimd_params rate_params(const transfer_options& o) {
 transfer::impl::impl(s3::client& c, transfer_options o)
     : client(c), opts(std::move(o)), ex(c.executor()), copy_slots(ex, opts.concurrency),
       rate(rate_params(opts)), wake(ex), tick(ex) {
+    if (opts.verify) opts.dry_run = true;  // verify is a dry run that reports differences
     wake.expires_at(asio::steady_timer::time_point::max());
     result.rep.started_at = utc_timestamp();
     job = job_id(describe(opts));
@@ -419,7 +420,7 @@ asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) 
         co_return;
     }
     ++lr.pending;
-    if (opts.dry_run || opts.verify) {
+    if (opts.dry_run) {
         dry_run_decision(lr, d);
         co_return;
     }

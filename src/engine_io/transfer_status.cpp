@@ -58,7 +58,7 @@ journal transfer::impl::make_journal() const {
 }
 
 void transfer::impl::save_journal() {
-    if (opts.journal_path.empty() || opts.dry_run || opts.verify) return;
+    if (opts.journal_path.empty() || opts.dry_run) return;
     bool clean_finish = done && !stopping && result.rep.totals.failed == 0;
     std::error_code ec;
     if (clean_finish) {
@@ -73,7 +73,7 @@ void transfer::impl::save_journal() {
 }
 
 std::error_code transfer::impl::load_journal(diagnostics& diag) {
-    if (opts.journal_path.empty() || opts.dry_run || opts.verify) return {};
+    if (opts.journal_path.empty() || opts.dry_run) return {};
     std::error_code ec;
     if (!std::filesystem::exists(opts.journal_path, ec)) return {};
     auto text = read_file_bounded(opts.journal_path, max_journal_bytes, ec);
@@ -117,21 +117,22 @@ std::string transfer::impl::status_line() const {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     double rate_objs = secs > 0 ? double(t.copied + t.skipped) / secs : 0;
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "listed %llu  copied %llu  skipped %llu  failed %llu  deleted %llu  %s  %.0f obj/s  in flight %zu/%zu",
-                  (unsigned long long)t.listed, (unsigned long long)t.copied, (unsigned long long)t.skipped,
-                  (unsigned long long)t.failed, (unsigned long long)t.deleted, human_bytes(t.bytes_copied).c_str(),
-                  rate_objs, copy_slots.in_use(), copy_slots.limit());
-    std::string line = buf;
-    if (opts.dry_run || opts.verify) {
-        std::uint64_t to_copy = 0, bytes = 0;
-        for (const auto& d : result.rep.details) to_copy += d.to_copy + d.archived, bytes += d.bytes_to_copy;
+    if (opts.dry_run) {
+        source_details all;
+        for (const auto& d : result.rep.details) all += d;
+        std::uint64_t to_copy = all.to_copy + all.archived, bytes = all.bytes_to_copy;
         std::snprintf(buf, sizeof buf, "listed %llu  identical %llu  %s %llu (%s)  %.0f obj/s",
                       (unsigned long long)t.listed, (unsigned long long)t.skipped,
                       opts.verify ? "differ" : "to copy", (unsigned long long)to_copy, human_bytes(bytes).c_str(),
                       secs > 0 ? double(t.listed) / secs : 0.0);
         return buf;
     }
+    std::snprintf(buf, sizeof buf,
+                  "listed %llu  copied %llu  skipped %llu  failed %llu  deleted %llu  %s  %.0f obj/s  in flight %zu/%zu",
+                  (unsigned long long)t.listed, (unsigned long long)t.copied, (unsigned long long)t.skipped,
+                  (unsigned long long)t.failed, (unsigned long long)t.deleted, human_bytes(t.bytes_copied).c_str(),
+                  rate_objs, copy_slots.in_use(), copy_slots.limit());
+    std::string line = buf;
     bool listing_over = listers == 0;
     for (const auto& s : sources) listing_over = listing_over && s.finished();
     if (listing_over && rate_objs > 0 && !done) {

@@ -28,17 +28,6 @@ bool safe_value(std::string_view v) {
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 void header_line(std::string& out, std::string_view name, std::string_view value) {
     out += name;
     out += ": ";
@@ -54,16 +43,12 @@ std::error_code serialize_request(const http_request& req, std::string_view user
         diag.detail = "invalid HTTP method '" + req.method + "'";
         return make_error_code(errc::invalid_argument);
     }
-    bool has_host = false, has_agent = false, has_length = false;
     for (const auto& h : req.headers) {
         if (!is_token(h.name) || !safe_value(h.value)) {
             diag.detail = "header '" + h.name + "' cannot be sent: its name must be a token and its value "
                           "must not contain CR, LF or NUL";
             return make_error_code(errc::invalid_argument);
         }
-        has_host = has_host || iequals(h.name, "host");
-        has_agent = has_agent || iequals(h.name, "user-agent");
-        has_length = has_length || iequals(h.name, "content-length");
     }
     if (!safe_value(req.host) || !safe_value(user_agent)) {
         diag.detail = "the Host or User-Agent value contains CR, LF or NUL";
@@ -75,9 +60,9 @@ std::error_code serialize_request(const http_request& req, std::string_view user
     out += sigv4::request_target(req);
     out += " HTTP/1.1\r\n";
     for (const auto& h : req.headers) header_line(out, h.name, h.value);
-    if (!has_host) header_line(out, "Host", req.host);
-    if (!has_agent && !user_agent.empty()) header_line(out, "User-Agent", user_agent);
-    if (!has_length && (req.method == "PUT" || req.method == "POST" || !req.body.empty()))
+    if (!req.find_header("host")) header_line(out, "Host", req.host);
+    if (!req.find_header("user-agent") && !user_agent.empty()) header_line(out, "User-Agent", user_agent);
+    if (!req.find_header("content-length") && (req.method == "PUT" || req.method == "POST" || !req.body.empty()))
         header_line(out, "Content-Length", std::to_string(req.body.size()));
     out += "\r\n";
     out += req.body;

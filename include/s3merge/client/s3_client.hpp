@@ -119,6 +119,11 @@ public:
                                                                   put_bucket_versioning_params p,
                                                                   diagnostics& diag);
 
+    // Before retrying an error found in a parsed answer (or by execute()):
+    // counts the retry, reports a throttle (on_throttle), and sleeps the
+    // policy's backoff for the attempt (full jitter).
+    boost::asio::awaitable<void> before_retry(std::error_code ec, int attempt);
+
     const client_stats& stats() const { return stats_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }

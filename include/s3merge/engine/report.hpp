@@ -44,6 +44,13 @@ struct source_details {
     std::uint64_t archived = 0;       // GLACIER / DEEP_ARCHIVE, not copied
     std::uint64_t noncurrent_versions = 0;
     std::uint64_t delete_markers = 0;
+
+    source_details& operator+=(const source_details& o) {
+        bytes_listed += o.bytes_listed, to_copy += o.to_copy, bytes_to_copy += o.bytes_to_copy;
+        missing += o.missing, different += o.different, archived += o.archived;
+        noncurrent_versions += o.noncurrent_versions, delete_markers += o.delete_markers;
+        return *this;
+    }
     friend bool operator==(const source_details&, const source_details&) = default;
 };
 

@@ -56,3 +56,20 @@ TEST_CASE("format_help aligns options") {
     CHECK(h.find("  --endpoint-url URL  endpoint\n") != std::string::npos);
     CHECK(h.find("  --recursive         recurse\n") != std::string::npos);
 }
+
+TEST_CASE("parse_uint takes a whole number in range") {
+    std::uint64_t v = 7;
+    CHECK(parse_uint("256", 1, 10000, v));
+    CHECK(v == 256);
+    CHECK(parse_uint("0", 0, 16, v));
+    CHECK(v == 0);
+    CHECK(parse_uint("18446744073709551615", 0, ~0ull, v));
+    CHECK(v == ~0ull);
+    v = 7;
+    CHECK_FALSE(parse_uint("", 0, 10, v));
+    CHECK_FALSE(parse_uint("12x", 0, 100, v));
+    CHECK_FALSE(parse_uint("0", 1, 10, v));
+    CHECK_FALSE(parse_uint("11", 1, 10, v));
+    CHECK_FALSE(parse_uint("-1", 0, 10, v));
+    CHECK(v == 7);  // untouched on failure
+}

@@ -1,7 +1,9 @@
-// s3merge cp: one server-side copy, verified against the source's HEAD.
+// s3merge cp: one server-side copy, verified against the source's HEAD
+// (engine::verified_copy, as the engine does).
 #include <cstdio>
 
 #include "cli/common.hpp"
+#include "s3merge/engine_io/verified_copy.hpp"
 
 namespace s3merge::cli {
 
@@ -89,29 +91,9 @@ int cmd_cp(const std::vector<std::string>& argv) {
         p.sse = sse;
         p.sse_kms_key_id = args.value("sse-kms-key-id");
         s3::copy_object_result res;
-        if (auto ec = co_await client.copy_object(dst_bucket, p, res, diag)) {
+        if (auto ec = co_await engine::verified_copy(client, dst_bucket, p, head.size, head.etag, res, diag)) {
             print_error(ec, diag);
             co_return exit_code_for(ec);
-        }
-        // A single-part ETag is the MD5 of the content and survives a copy.
-        // A multipart ETag ("…-N") does not, nor does one under SSE-KMS: then
-        // the copy is checked by its size with a HEAD on the destination.
-        if (res.etag != head.etag) {
-            s3::head_object_result dst_head;
-            s3::head_object_params dst_head_params{dst_key, {}};
-            if (auto ec = co_await client.head_object(dst_bucket, dst_head_params, dst_head, diag)) {
-                print_error(ec, diag);
-                co_return exit_code_for(ec);
-            }
-            if (dst_head.size != head.size) {
-                std::fprintf(stderr,
-                             "s3merge: error: copy of s3://%s/%s to s3://%s/%s has %llu bytes, the "
-                             "source %llu — the destination object is not a faithful copy\n",
-                             src_bucket.c_str(), src_key.c_str(), dst_bucket.c_str(), dst_key.c_str(),
-                             static_cast<unsigned long long>(dst_head.size),
-                             static_cast<unsigned long long>(head.size));
-                co_return exit_failed;
-            }
         }
         std::printf("copied s3://%s/%s -> s3://%s/%s (%llu bytes, ETag %s)\n", src_bucket.c_str(),
                     src_key.c_str(), dst_bucket.c_str(), dst_key.c_str(),

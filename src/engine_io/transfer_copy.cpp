@@ -3,35 +3,46 @@
 #include <boost/asio/detached.hpp>
 
 #include "engine_io/transfer_impl.hpp"
+#include "s3merge/engine_io/verified_copy.hpp"
 
 namespace s3merge::engine {
 
+asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket, std::string key,
+                                              std::uint64_t expected, std::string_view what, diagnostics& diag) {
+    s3::head_object_params hp;
+    hp.key = std::move(key);
+    s3::head_object_result head;
+    if (auto ec = co_await c.head_object(bucket, hp, head, diag)) co_return ec;
+    if (head.size != expected) {
+        diag.s3_code = "VerificationFailed";
+        diag.message = std::string(what) + " has " + std::to_string(head.size) + " bytes, the source " +
+                       std::to_string(expected);
+        co_return make_error_code(errc::s3_error);
+    }
+    co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket, s3::copy_object_params p,
+                                               std::uint64_t src_size, std::string src_etag,
+                                               s3::copy_object_result& res, diagnostics& diag) {
+    if (auto ec = co_await c.copy_object(dst_bucket, p, res, diag)) co_return ec;
+    // A single-part ETag is the MD5 of the content and survives a copy; a
+    // multipart one ("...-N") does not, nor does one under SSE-KMS.
+    if (!is_multipart_etag(src_etag) && res.etag == src_etag) co_return std::error_code{};
+    co_return co_await confirm_size(c, dst_bucket, p.key, src_size, "the destination", diag);
+}
+
 asio::awaitable<std::error_code> transfer::impl::copy_single(const leaf_run& lr, const decision& d,
                                                              diagnostics& diag) {
-    const auto& src = sources[lr.source].loc;
     s3::copy_object_params p;
-    p.source_bucket = src.bucket;
+    p.source_bucket = sources[lr.source].loc.bucket;
     p.source_key = d.source.key;
     p.key = d.dest_key;
     p.storage_class = opts.storage_class;
     p.sse = opts.sse;
     p.sse_kms_key_id = opts.sse_kms_key_id;
     s3::copy_object_result res;
-    if (auto ec = co_await client.copy_object(opts.destination.bucket, p, res, diag)) co_return ec;
-    // Verified when the copy's ETag is the listed single-part (MD5) ETag;
-    // otherwise (multipart source, SSE-KMS) by the destination's size.
-    if (!is_multipart_etag(d.source.etag) && res.etag == d.source.etag) co_return std::error_code{};
-    s3::head_object_params hp;
-    hp.key = d.dest_key;
-    s3::head_object_result head;
-    if (auto ec = co_await client.head_object(opts.destination.bucket, hp, head, diag)) co_return ec;
-    if (head.size != d.source.size) {
-        diag.s3_code = "VerificationFailed";
-        diag.message = "the destination has " + std::to_string(head.size) + " bytes, the source " +
-                       std::to_string(d.source.size);
-        co_return make_error_code(errc::s3_error);
-    }
-    co_return std::error_code{};
+    co_return co_await verified_copy(client, opts.destination.bucket, p, d.source.size, d.source.etag, res, diag);
 }
 
 asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "engine_io/transfer_impl.hpp"
+#include "s3merge/engine_io/verified_copy.hpp"
 
 namespace s3merge::engine {
 
@@ -107,17 +108,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
         (void)co_await client.abort_multipart_upload(dst_bucket, ap, ad);
         co_return ec;
     }
-    s3::head_object_params dh;
-    dh.key = d.dest_key;
-    s3::head_object_result dst_head;
-    if (auto hec = co_await client.head_object(dst_bucket, dh, dst_head, diag)) co_return hec;
-    if (dst_head.size != head.size) {
-        diag.s3_code = "VerificationFailed";
-        diag.message = "the multipart copy has " + std::to_string(dst_head.size) + " bytes, the source " +
-                       std::to_string(head.size);
-        co_return make_error_code(errc::s3_error);
-    }
-    co_return std::error_code{};
+    co_return co_await confirm_size(client, dst_bucket, d.dest_key, head.size, "the multipart copy", diag);
 }
 
 } // namespace s3merge::engine

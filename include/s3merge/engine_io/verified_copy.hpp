@@ -1,0 +1,30 @@
+// A server-side copy confirmed at the destination, shared by the engine and
+// `s3merge cp`: a source is never trusted to have arrived until this says so.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "s3merge/client/s3_client.hpp"
+
+namespace s3merge::engine {
+
+// HEAD on bucket/key; a size other than `expected` is errc::s3_error with
+// diag.s3_code "VerificationFailed" and a message "<what> has N bytes, the
+// source M".
+boost::asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket, std::string key,
+                                                     std::uint64_t expected, std::string_view what,
+                                                     diagnostics& diag);
+
+// CopyObject of p into dst_bucket, confirmed: by the copy's ETag when the
+// source's (src_etag) is a single-part MD5 ETag and equal, otherwise (a
+// multipart source, SSE-KMS) by the destination's size (confirm_size).
+boost::asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket,
+                                                      s3::copy_object_params p, std::uint64_t src_size,
+                                                      std::string src_etag, s3::copy_object_result& res,
+                                                      diagnostics& diag);
+
+} // namespace s3merge::engine

@@ -18,15 +18,47 @@ const char* description =
     "are listed and copied at once under one budget of requests in flight. Objects already at the\n"
     "destination with the same size and ETag are skipped. 'move' deletes a source object only after\n"
     "its copy is verified, in DeleteObjects batches. Interrupted runs resume from the journal.\n"
+    "--dry-run lists both sides and says what would be copied (and, for move, deleted) without\n"
+    "writing anything; --verify lists both sides and fails for every source object that is missing\n"
+    "or different at the destination (a check after a copy).\n"
     "Exit 0 only if nothing failed; 130 when interrupted (the journal is written).";
 
 std::vector<option_spec> specs() {
     auto s = common_options();
     s.push_back({"source", true, true, "S3URI", "a source s3://BUCKET[/PREFIX] (repeatable)"});
     s.push_back({"dest", true, false, "S3URI", "the destination s3://BUCKET[/PREFIX]"});
+    s.push_back({"dry-run", false, false, "", "list and compare only: say what would be copied, write nothing"});
+    s.push_back({"verify", false, false, "", "list and compare only: fail for each object missing or different at the destination"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
     for (auto& o : copy_option_specs()) s.push_back(std::move(o));
     return s;
+}
+
+// What a dry run or a verification found, in one or two lines.
+void print_dry_run_summary(const char* name, const engine::transfer_options& o, const engine::report& rep) {
+    engine::source_details all;
+    for (const auto& d : rep.details) all += d;
+    const auto& tot = rep.totals;
+    auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    if (o.verify) {
+        std::printf("%s --verify: listed %llu (%s), identical at the destination %llu, missing %llu, different %llu, "
+                    "archived %llu\n",
+                    name, u(tot.listed), engine::human_bytes(all.bytes_listed).c_str(), u(tot.skipped),
+                    u(all.missing), u(all.different), u(all.archived));
+        if (tot.failed > 0)
+            std::printf("%llu objects are not at the destination as they are at the source%s\n", u(tot.failed),
+                        o.report_path.empty() ? "; --report FILE.json lists them"
+                                              : (" (details in " + o.report_path + ")").c_str());
+        return;
+    }
+    std::printf("%s --dry-run: listed %llu (%s), already at the destination %llu, missing %llu, different %llu; "
+                "would copy %llu (%s), archived (not copied) %llu; nothing was written\n",
+                name, u(tot.listed), engine::human_bytes(all.bytes_listed).c_str(), u(tot.skipped), u(all.missing),
+                u(all.different), u(all.to_copy), engine::human_bytes(all.bytes_to_copy).c_str(), u(all.archived));
+    if (o.move)
+        std::printf("move would then delete the %llu source objects whose copies it verifies "
+                    "(archived objects stay)\n",
+                    u(tot.listed - all.archived));
 }
 
 int run_transfer(bool move, const std::vector<std::string>& argv) {
@@ -40,6 +72,12 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
     }
     engine::transfer_options o;
     o.move = move;
+    o.dry_run = args.has("dry-run");
+    o.verify = args.has("verify");
+    if (o.dry_run && o.verify) {
+        print_usage_error(name, "--dry-run and --verify cannot be combined (--verify is a dry run that fails on differences)");
+        return exit_usage;
+    }
     if (args.all("source").empty() || !args.has("dest")) {
         print_usage_error(name, "needs at least one --source s3://BUCKET[/PREFIX] and a --dest s3://BUCKET[/PREFIX]");
         return exit_usage;
@@ -79,6 +117,11 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             co_return exit_code_for(res.fatal);
         }
         const auto& tot = res.rep.totals;
+        if (o.dry_run || o.verify) {
+            print_dry_run_summary(name, o, res.rep);
+            if (res.interrupted) co_return exit_interrupted;
+            co_return tot.failed > 0 ? exit_failed : exit_ok;
+        }
         std::printf("%s: listed %llu, copied %llu (%llu bytes), skipped %llu, deleted %llu, failed %llu, "
                     "archived (not copied) %llu\n",
                     move ? "move" : "copy", (unsigned long long)tot.listed, (unsigned long long)tot.copied,

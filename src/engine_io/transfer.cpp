@@ -287,9 +287,13 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     s3::list_objects_v2_params dp = sp;
     dp.prefix = s.map.to_dest(lr.spec.prefix);
     dp.start_after = lr.spec.start_after.empty() ? std::string() : s.map.to_dest(lr.spec.start_after);
-    // The destination listing starts just before the first source key: with
-    // many sources into one destination, each reads only its own part.
+    // The first destination page is fetched together with the first source
+    // page, from the leaf's start: one round trip per page pair. When that
+    // page ends before the first source key (many sources into one
+    // destination prefix), the listing jumps to just before that key instead
+    // of paging through other sources' keys.
     std::string first_source_key;
+    std::string dest_last;  // the last destination key listed so far
     bool have_first = false, positioned = false;
     bool ok = true;
     while (!stopping && !mj.finished()) {
@@ -299,13 +303,15 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             co_await wait_for_change();
         }
         bool want_src = mj.wants_source();
-        bool want_dst = mj.wants_dest() && (positioned || have_first || !want_src);
-        if (want_dst && !positioned) {
+        bool want_dst = mj.wants_dest();
+        if (want_dst && !positioned && have_first) {
             positioned = true;
-            if (have_first) {
-                auto from = s.map.to_dest(first_source_key);
-                if (!from.empty()) from.pop_back();  // keys > from include every key >= the first
-                if (compare_keys(from, dp.start_after) > 0) dp.start_after = std::move(from);
+            auto from = s.map.to_dest(first_source_key);
+            if (!from.empty()) from.pop_back();  // keys > from include every key >= the first
+            if (compare_keys(from, dp.start_after) > 0 &&
+                (dp.continuation_token.empty() || compare_keys(from, dest_last) > 0)) {
+                dp.start_after = std::move(from);
+                dp.continuation_token.clear();
             }
         }
         diagnostics diag;
@@ -341,6 +347,7 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             }
             if (!ec) {
                 dp.continuation_token = dst->page.next_continuation_token;
+                if (!dst->page.objects.empty()) dest_last = dst->page.objects.back().key;
                 ec = mj.push_dest(std::move(dst->page.objects), diag);
                 if (!dst->page.is_truncated) mj.dest_done();
             }
@@ -350,8 +357,13 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             ok = false;
             break;
         }
+        // Most decisions settle at once (skips, dry runs); only a copy waits
+        // for a slot and gets its own coroutine.
         for (auto& d : mj.pop_decisions()) {
-            co_await handle_decision(lr, std::move(d));
+            if (settle_decision(lr, d)) continue;
+            co_await copy_slots.acquire();
+            ++workers;
+            asio::co_spawn(ex, copy_one(lr, std::move(d)), asio::detached);
             if (stopping) break;
         }
     }
@@ -404,7 +416,7 @@ void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
     object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
 }
 
-asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) {
+bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
     counters delta;
     delta.listed = 1;
     result.rep.count(lr.source, delta);
@@ -417,12 +429,12 @@ asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) 
         diag.bucket = sources[lr.source].loc.bucket;
         diag.key = d.source.key;
         object_failed(lr, d.source.key, "ListObjectsV2", ec, diag);
-        co_return;
+        return true;
     }
     ++lr.pending;
     if (opts.dry_run) {
         dry_run_decision(lr, d);
-        co_return;
+        return true;
     }
     if (is_archived(d.source.storage_class) && d.what != action::skip) {
         if (opts.glacier_fail) {
@@ -437,7 +449,7 @@ asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) 
             ++result.rep.glacier_skipped;
             object_done(lr, d.source.key);
         }
-        co_return;
+        return true;
     }
     // A move deletes a skipped source only when the destination is known to
     // be identical: same size and the same content ETag. A multipart ETag
@@ -453,11 +465,9 @@ asio::awaitable<void> transfer::impl::handle_decision(leaf_run& lr, decision d) 
         } else {
             object_done(lr, d.source.key);
         }
-        co_return;
+        return true;
     }
-    co_await copy_slots.acquire();
-    ++workers;
-    asio::co_spawn(ex, copy_one(lr, std::move(d)), asio::detached);
+    return false;
 }
 
 void transfer::impl::leaf_progress(leaf_run& lr) {

@@ -92,7 +92,9 @@ struct transfer::impl {
     asio::awaitable<void> list_leaf(leaf_run& lr);
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);
-    asio::awaitable<void> handle_decision(leaf_run& lr, decision d);
+    // Counts a listed object and settles it when no copy is needed (skip,
+    // dry run, archived, listing error); false: it needs a copy.
+    bool settle_decision(leaf_run& lr, const decision& d);
     void dry_run_decision(leaf_run& lr, const decision& d);  // plan / verify
     const std::string& dest_prefix(std::size_t source) const;
     void notify();

@@ -35,27 +35,47 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
     const bool url = iequals(detail::child_text(root, "EncodingType"), "url");
     auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : s; };
 
+    // One pass over each <Contents>, text taken straight from the node when
+    // it is a single text child (the usual case): a listing page holds up to
+    // 1,000 entries and this runs for every one of them, on both sides.
     std::string problem;
-    detail::for_each_child(root, "Contents", [&](const pugi::xml_node& c) {
-        if (!problem.empty()) return;
+    std::string size;
+    for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+        if (c.type() != pugi::node_element || detail::local_name(c) != "Contents") continue;
         object_entry e;
-        bool has_key = false, has_size = false;
-        e.key = decode(detail::child_text(c, "Key", &has_key));
-        std::string size = detail::child_text(c, "Size", &has_size);
+        bool has_key = false, has_size = false, has_etag = false;
+        size.clear();
+        for (pugi::xml_node f = c.first_child(); f; f = f.next_sibling()) {
+            if (f.type() != pugi::node_element) continue;
+            std::string_view name = detail::local_name(f);
+            if (name == "Key") {
+                detail::text_into(f, e.key);
+                has_key = true;
+            } else if (name == "Size") {
+                detail::text_into(f, size);
+                has_size = true;
+            } else if (name == "ETag") {
+                detail::text_into(f, e.etag);
+                has_etag = true;
+            } else if (name == "LastModified") {
+                detail::text_into(f, e.last_modified);
+            } else if (name == "StorageClass") {
+                detail::text_into(f, e.storage_class);
+            }
+        }
         if (!has_key) {
             problem = "a <Contents> entry has no <Key>";
-            return;
+            break;
         }
+        if (url) e.key = detail::url_decode_plus(e.key);
         if (!has_size || !detail::parse_u64(size, e.size)) {
             problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
-            return;
+            break;
         }
-        e.etag = detail::strip_etag_quotes(detail::child_text(c, "ETag"));
-        e.last_modified = detail::child_text(c, "LastModified");
-        e.storage_class = detail::child_text(c, "StorageClass");
+        if (has_etag) detail::strip_etag_quotes_in_place(e.etag);
         if (e.storage_class.empty()) e.storage_class = "STANDARD";
         out.objects.push_back(std::move(e));
-    });
+    }
     detail::for_each_child(root, "CommonPrefixes", [&](const pugi::xml_node& c) {
         bool has_prefix = false;
         std::string prefix = detail::child_text(c, "Prefix", &has_prefix);

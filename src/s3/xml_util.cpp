@@ -80,6 +80,17 @@ std::string text_of(const pugi::xml_node& element) {
     return out;
 }
 
+void text_into(const pugi::xml_node& element, std::string& out) {
+    pugi::xml_node t = element.first_child();
+    if (!t) {
+        out.clear();
+    } else if (!t.next_sibling() && (t.type() == pugi::node_pcdata || t.type() == pugi::node_cdata)) {
+        out.assign(t.value());
+    } else {
+        out = text_of(element);
+    }
+}
+
 std::string child_text(const pugi::xml_node& parent, std::string_view name, bool* present) {
     pugi::xml_node c = child(parent, name);
     if (present) *present = static_cast<bool>(c);
@@ -137,6 +148,13 @@ bool parse_bool(std::string_view s, bool& out) {
         return true;
     }
     return false;
+}
+
+void strip_etag_quotes_in_place(std::string& etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+        etag.pop_back();
+        etag.erase(0, 1);
+    }
 }
 
 std::string strip_etag_quotes(std::string_view etag) {

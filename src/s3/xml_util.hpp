@@ -40,6 +40,9 @@ std::string_view local_name(const pugi::xml_node& n);
 pugi::xml_node child(const pugi::xml_node& parent, std::string_view name);
 // Concatenated character data (PCDATA and CDATA) of an element.
 std::string text_of(const pugi::xml_node& element);
+// out = text_of(element), without a temporary when the element holds one
+// text node (the usual case).
+void text_into(const pugi::xml_node& element, std::string& out);
 // text_of(child(parent, name)); `present` (if given) tells whether it exists.
 std::string child_text(const pugi::xml_node& parent, std::string_view name, bool* present = nullptr);
 
@@ -75,6 +78,7 @@ bool parse_bool(std::string_view s, bool& out);
 
 // `"abc"` -> `abc`. pugixml has already turned `&quot;` into '"'.
 std::string strip_etag_quotes(std::string_view etag);
+void strip_etag_quotes_in_place(std::string& etag);
 
 // Form-style percent-decoding, as botocore's unquote_str (= Python's
 // urllib.parse.unquote_plus) applies to ListObjectsV2 with

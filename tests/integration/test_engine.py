@@ -129,6 +129,51 @@ class Engine(unittest.TestCase):
         self.assertEqual(r["totals"]["listed"], n)
         type(self).complete_dest = dest
 
+    def test_1b_dry_run_and_verify_write_nothing_and_name_differences(self):
+        pair = self.sources[10:12]
+        expected = {}
+        for b in pair:
+            expected.update(self.oracle.list_all(b))
+        dest = self.new_bucket("dry")
+        self.s3merge("copy", *self.sources_args(pair), "--dest", "s3://" + dest, "--no-progress", check=0)
+        keys = sorted(expected)
+        gone, changed = keys[3], keys[-2]
+        self.oracle.delete(dest, gone)
+        self.oracle.put(dest, changed, b"other content")
+        before = {b: self.oracle.list_all(b) for b in pair + [dest]}
+        rep = os.path.join(self.tmp.name, "dry.json")
+        p = self.s3merge("move", *self.sources_args(pair), "--dest", "s3://" + dest, "--dry-run", "--report", rep,
+                         "--no-progress", check=0)
+        n = len(expected)
+        self.assertIn("listed %d" % n, p.stdout)
+        self.assertIn("already at the destination %d, missing 1, different 1; would copy 2" % (n - 2), p.stdout)
+        self.assertIn("nothing was written", p.stdout)
+        self.assertIn("would then delete the %d source objects" % n, p.stdout)
+        after = {b: self.oracle.list_all(b) for b in pair + [dest]}
+        self.assertEqual(after, before)  # sources and destination untouched
+        r = self.report(rep)
+        self.assertEqual(r["mode"], "plan")
+        self.assertEqual((r["totals"]["listed"], r["totals"]["skipped"], r["totals"]["copied"],
+                          r["totals"]["deleted"]), (n, n - 2, 0, 0))
+        # --verify fails for exactly the two objects, naming them.
+        rep = os.path.join(self.tmp.name, "verify.json")
+        p = self.s3merge("copy", *self.sources_args(pair), "--dest", "s3://" + dest, "--verify", "--report", rep,
+                         "--no-progress", check=1)
+        self.assertIn("missing 1, different 1", p.stdout)
+        r = self.report(rep)
+        self.assertEqual(r["totals"]["failed"], 2)
+        codes = sorted((f["key"], f["code"]) for f in r["failures"])
+        self.assertEqual(codes, sorted([(gone, "Missing"), (changed, "SizeDiffers")]))
+        # A copy mends both; --verify then passes.
+        self.s3merge("copy", *self.sources_args(pair), "--dest", "s3://" + dest, "--no-progress", check=0)
+        p = self.s3merge("copy", *self.sources_args(pair), "--dest", "s3://" + dest, "--verify", "--no-progress",
+                         check=0)
+        self.assertIn("identical at the destination %d, missing 0, different 0" % n, p.stdout)
+        self.assert_complete(dest, expected)
+        p = self.s3merge("copy", *self.sources_args(pair), "--dest", "s3://" + dest, "--verify", "--dry-run",
+                         check=2)
+        self.assertIn("cannot be combined", p.stderr)
+
     def test_2_sigkill_then_resume_does_not_start_over(self):
         dest = self.new_bucket("kill")
         journal = os.path.join(self.tmp.name, "kill.journal")

@@ -40,7 +40,7 @@ struct transfer_options {
 
     std::size_t concurrency = 256;   // requests in flight, all sources together
     std::size_t min_concurrency = 8; // AIMD floor
-    std::size_t max_listers = 32;    // listing requests in flight
+    std::size_t max_listers = 64;    // leaves (or discovery tasks) listed at once
     int fanout_depth = 4;            // levels of '/' discovered below each source prefix
     int page_size = 1000;
     bool overwrite = false;

@@ -195,6 +195,63 @@ TEST_CASE("a body over the limit is refused") {
     CHECK(r[0].ec == errc::body_too_large);
 }
 
+// A body of this size or more is received straight into the response (large
+// reads, no second copy); these bodies must arrive byte for byte whatever
+// the pieces the server sends them in.
+std::string patterned_body(std::size_t n, int seed) {
+    std::string b(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<char>('a' + (i * 7 + static_cast<std::size_t>(seed)) % 26);
+    return b;
+}
+
+TEST_CASE("large bodies arrive whole, in any pieces, and the connection is reused") {
+    asio::io_context io;
+    // Request i gets a body of sizes[i] bytes, sent in pieces of pieces[i]
+    // bytes with a pause between them (the header alone first, or with part
+    // of the body, or everything in one write).
+    const std::vector<std::size_t> sizes = {300000, 16384, 16383, 70000, 1, 250001};
+    const std::vector<std::size_t> pieces = {4096, 100, 16383, 0, 0, 65536};
+    fake_peer peer(io, [&](tcp::socket& s, int i, int) -> asio::awaitable<bool> {
+        std::string body = patterned_body(sizes[static_cast<std::size_t>(i)], i);
+        std::string all = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::size_t step = pieces[static_cast<std::size_t>(i)];
+        if (step == 0) co_return co_await write_all(s, all);
+        for (std::size_t off = 0; off < all.size(); off += step) {
+            if (!co_await write_all(s, all.substr(off, step))) co_return false;
+            co_await sleep_for(1ms);
+        }
+        co_return true;
+    });
+    http::client c(io.get_executor(), http::client_options{});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), static_cast<int>(sizes.size()), true);
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE_FALSE(r[i].ec);
+        CHECK(r[i].resp.status == 200);
+        CHECK(r[i].resp.body.size() == sizes[i]);
+        CHECK(r[i].resp.body == patterned_body(sizes[i], static_cast<int>(i)));
+    }
+    CHECK(peer.connections == 1);  // each body was read to its end: keep-alive held
+}
+
+TEST_CASE("a large body cut short by the server is an error, not a short body") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + std::string(1000, 'x'));
+        co_await sleep_for(20ms);
+        co_await write_all(s, std::string(40000, 'y'));
+        co_return false;  // closes the connection 59,000 bytes early
+    });
+    http::client c(io.get_executor(), http::client_options{});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    CHECK(r[0].ec);
+    CHECK(r[0].diag.detail.find("reading response from") != std::string::npos);
+}
+
 TEST_CASE("HEAD responses with a Content-Length carry no body and do not hang") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) {

@@ -6,7 +6,9 @@ CopyObject into the bucket "empty" (answered, not stored), after a fixed
 delay per request. Every bucket holds the same keys, so copying one
 into another skips everything: what is timed is listing alone, with the
 server's own cost near zero and the latency fixed. No signature checks: it
-is a latency model, not an S3 server.
+is a latency model, not an S3 server. Rendered listing pages are kept, so
+from the second run on a page costs the stand-in a lookup. GET /__requests
+answers the number of S3 requests served so far (not delayed, not counted).
 
 Usage: fake_s3_listing.py PORT DELAY_MS BUCKET_COUNT OBJECTS_PER_BUCKET [CERT.pem KEY.pem]
 With a certificate and key it serves HTTPS (TLS keep-alive connections).
@@ -94,6 +96,11 @@ class Server:
                 head = await reader.readuntil(b"\r\n\r\n")
                 line = head.split(b"\r\n", 1)[0].decode()
                 method, target, _ = line.split(" ", 2)
+                if target == "/__requests":  # the benchmark's counter, not S3: no delay, not counted
+                    data = b"%d" % self.requests
+                    writer.write(b"HTTP/1.1 200 X\r\nContent-Length: %d\r\n\r\n%s" % (len(data), data))
+                    await writer.drain()
+                    continue
                 self.requests += 1
                 await asyncio.sleep(self.delay)
                 u = urllib.parse.urlsplit(target)

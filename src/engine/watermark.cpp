@@ -11,7 +11,7 @@ std::error_code watermark_tracker::listed(std::string_view key) {
     const std::string& floor = last_listed_.empty() ? watermark_ : last_listed_;
     if (key.empty() || (!floor.empty() && compare_keys(floor, key) >= 0)) return errc::invalid_argument;
     window_.push_back(slot{std::string(key), false});
-    last_listed_ = std::string(key);
+    last_listed_.assign(key);  // reuses its capacity: no allocation per key
     return {};
 }
 

@@ -214,11 +214,15 @@ TEST_CASE("merge-join: random data against the brute-force model") {
             for (int l = 1 + static_cast<int>(rng() % 3); l > 0; --l) k += alphabet[rng() % 6];
             keys[k] = static_cast<int>(rng() % 4);  // 0 src only, 1 dest only, 2 both same, 3 both differ
         }
-        key_map m("s/", "d/");
+        // Different prefixes (keys mapped), the same prefix and none (keys
+        // taken as they are).
+        const std::pair<std::string, std::string> prefixes[] = {{"s/", "d/"}, {"p/", "p/"}, {"", ""}};
+        const auto& [sp, dp] = prefixes[round % 3];
+        key_map m(sp, dp);
         std::vector<object_entry> src, dst;
         for (auto& [k, kind] : keys) {
-            if (kind != 1) src.push_back(obj("s/" + k, 5, "e1"));
-            if (kind != 0) dst.push_back(obj("d/" + k, 5, kind == 3 ? "e2" : "e1"));
+            if (kind != 1) src.push_back(obj(sp + k, 5, "e1"));
+            if (kind != 0) dst.push_back(obj(dp + k, 5, kind == 3 ? "e2" : "e1"));
         }
         const auto want = model(src, dst, m, false);
         for (std::size_t ps : {1, 2, 3, 7, 100})

@@ -82,6 +82,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         std::error_code ec;
         diagnostics diag;
         bool versioned = false;
+        bool dest_empty = false;
         bool done = false;
     };
     std::vector<probe> probes(buckets.size());
@@ -100,6 +101,17 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
                 s3::get_bucket_versioning_result vr;
                 diagnostics vd;
                 pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
+                // One key of the destination range tells whether there is
+                // anything to compare with (not needed with --overwrite).
+                if (!opts.overwrite) {
+                    s3::list_objects_v2_params lp;
+                    lp.prefix = dest_prefix(i);
+                    lp.max_keys = 1;
+                    s3::list_objects_v2_result lr;
+                    diagnostics ld;
+                    auto lec = co_await client.list_objects_v2(opts.destination.bucket, lp, lr, ld);
+                    pr.dest_empty = !lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated;
+                }
             }
             pr.done = true;
             notify();
@@ -117,6 +129,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     for (std::size_t i = 0; i < opts.sources.size(); ++i) {
         source_run sr;
         sr.versioned = probes[i].versioned;
+        sr.dest_empty = probes[i].dest_empty;
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         fanout_options fo;
@@ -279,6 +292,7 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     merge_options mo;
     mo.overwrite = opts.overwrite;
     merge_join mj(s.map, mo);
+    if (s.dest_empty) mj.dest_done();
     s3::list_objects_v2_params sp;
     sp.prefix = lr.spec.prefix;
     sp.delimiter = lr.spec.delimiter;

@@ -43,6 +43,10 @@ struct source_run {
     // listing for it in this run (the others go on; a re-run resumes).
     bool failed = false;
     bool versioned = false;  // versioning Enabled or Suspended
+    // The destination range of this source held no object when the run
+    // started: its leaves list the source side alone (a first copy into a
+    // fresh bucket or prefix needs half the listing requests).
+    bool dest_empty = false;
     bool finished() const { return failed || planner->done(); }
 };
 

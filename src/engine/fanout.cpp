@@ -1,5 +1,7 @@
 #include "s3merge/engine/fanout.hpp"
 
+#include <utility>
+
 namespace s3merge::engine {
 
 namespace {
@@ -58,9 +60,27 @@ std::optional<discovery_task> fanout_planner::next_task() {
     // Smallest first: discovery proceeds depth-first in key order, which
     // keeps the frontier small and lets ordered leaves flow early.
     auto nh = pending_.extract(pending_.begin());
-    discovery_task t{nh.key(), nh.mapped().depth};
+    discovery_task t{nh.key(), nh.mapped().depth, {}, false};
+    if (!opt_.direct_leaves) {
+        auto it = resume_.find({t.prefix, std::string(1, delimiter)});
+        if (it != resume_.end()) {
+            t.objects_after = it->second.first;
+            t.objects_done = it->second.second;
+        }
+    }
     outstanding_.insert(std::move(nh));
     return t;
+}
+
+void fanout_planner::add_child(std::string prefix, int depth, int free_levels) {
+    if (depth < opt_.max_depth) {
+        node child;
+        child.depth = depth;
+        child.free_levels = free_levels;
+        pending_.emplace(std::move(prefix), std::move(child));
+    } else {
+        add_leaf(std::move(prefix), "");
+    }
 }
 
 std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
@@ -91,19 +111,26 @@ std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
         }
         last = cp;
     }
+    const bool may_be_free = n.free_levels < opt_.max_free_levels;
     for (const auto& cp : common_prefixes) {
         if (n.replaying && !n.last_child.empty() && !key_less(n.last_child, cp)) continue;
         n.replaying = false;
         n.last_child = cp;
-        if (n.depth + 1 < opt_.max_depth) {
-            pending_.emplace(cp, node{n.depth + 1, false, false, {}});
-        } else {
-            add_leaf(cp, "");
+        ++n.children;
+        if (n.children == 1 && may_be_free && !n.objects_seen && objects == 0) {
+            n.held = cp;  // a free level if nothing else turns up
+            continue;
         }
+        if (!n.held.empty()) add_child(std::exchange(n.held, {}), n.depth + 1, n.free_levels);
+        add_child(cp, n.depth + 1, n.free_levels);
     }
-    if (objects > 0) n.objects_seen = true;
+    if (objects > 0) {
+        n.objects_seen = true;
+        if (!n.held.empty()) add_child(std::exchange(n.held, {}), n.depth + 1, n.free_levels);
+    }
     if (last_page) {
-        bool direct = n.objects_seen;
+        if (!n.held.empty()) add_child(std::exchange(n.held, {}), n.depth, n.free_levels + 1);
+        bool direct = n.objects_seen && opt_.direct_leaves;
         std::string p = it->first;
         outstanding_.erase(it);
         if (direct) add_leaf(std::move(p), std::string(1, delimiter));

@@ -5,7 +5,11 @@
 // max_depth is listed (all pages) with delimiter '/' — a discovery task.
 // Each common prefix it returns is a child node at depth d+1: a further
 // discovery task if d+1 < max_depth, else a recursive leaf (prefix, "")
-// that covers every key under it. Objects returned directly by a discovery
+// that covers every key under it. With max_free_levels, a node whose whole
+// listing is one common prefix and no object does not count: its child stays
+// at depth d (so "" reaches the same leaves of CloudTrail keys as
+// "AWSLogs/<account>/CloudTrail/" does). That depends only on the listing,
+// so a resumed run makes the same leaves. Objects returned directly by a discovery
 // listing (no '/' after the node prefix) make the node's own non-recursive
 // leaf (prefix, "/"), listed with delimiter '/' so its children are not
 // counted twice. max_depth 0 gives the single leaf (start prefix, "").
@@ -43,12 +47,25 @@ struct fanout_options {
     int max_depth = 3;
     bool ordered_leaves = false;
     std::size_t max_ready_leaves = 10000;
+    // false: the caller takes each node's own objects (no '/' after the node
+    // prefix) from the discovery listing itself, which then is the node's
+    // leaf: no (prefix, "/") leaf is made, nothing is listed twice, and a
+    // discovery task carries the journal state of those objects.
+    bool direct_leaves = true;
+    // A node whose whole listing is one common prefix and no object does not
+    // fan out: its child keeps the node's depth. At most this many such
+    // levels along a path (0: every level counts).
+    int max_free_levels = 0;
 };
 
 // ListObjectsV2 under prefix with delimiter "/", every page.
 struct discovery_task {
     std::string prefix;
     int depth = 0;
+    // direct_leaves == false: the journal state of the node's own objects:
+    // those <= objects_after are done; objects_done: all of them are.
+    std::string objects_after;
+    bool objects_done = false;
 };
 
 struct leaf {
@@ -93,11 +110,15 @@ private:
     };
     struct node {
         int depth = 0;
+        int free_levels = 0;  // levels above that did not count (single child, no object)
         bool objects_seen = false;
         bool replaying = false;  // relisting after a failure: skip children <= last_child
+        std::size_t children = 0;
         std::string last_child;
+        std::string held;  // the first child, held until the node is known not to be a free level
     };
     void add_leaf(std::string prefix, std::string delimiter);
+    void add_child(std::string prefix, int depth, int free_levels);
     bool leaf_available() const;
 
     std::string bucket_;

@@ -54,6 +54,11 @@ std::vector<std::string> under(const key_set& keys, const std::string& prefix) {
 struct plan_result {
     std::vector<leaf> leaves;  // in emission order
     std::size_t discovery_pages = 0;
+    // direct_leaves == false: the nodes' own objects taken from discovery
+    // pages (as the engine does: after the journal's watermark, once each).
+    std::vector<std::string> direct;
+    std::map<std::string, std::vector<std::string>> direct_by_node;
+    std::vector<std::string> tasks;  // prefixes of the discovery tasks handed out
 };
 
 // Drives the planner like the engine will: at most `capacity` discovery
@@ -66,6 +71,8 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
     if (resume) planner.resume(*resume);
     plan_result res;
     std::map<std::string, list_request> running;
+    std::map<std::string, discovery_task> task_of;
+    std::map<std::string, std::string> last_direct;  // per node: the last own object taken
     diagnostics diag;
     while (!planner.done()) {
         // Taking leaves can unblock discovery (back-pressure), so poll both.
@@ -75,6 +82,14 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
                 if (!t) break;
                 REQUIRE(running.count(t->prefix) == 0);
                 running[t->prefix] = list_request{t->prefix, "/", "", "", page_size};
+                res.tasks.push_back(t->prefix);
+                if (!opt.direct_leaves) {
+                    task_of[t->prefix] = *t;
+                    if (!last_direct.count(t->prefix)) last_direct[t->prefix] = t->objects_after;
+                } else {
+                    REQUIRE(t->objects_after.empty());
+                    REQUIRE_FALSE(t->objects_done);
+                }
             }
             while (auto l = planner.next_leaf()) res.leaves.push_back(*l);
         }
@@ -91,6 +106,15 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
         }
         auto page = list_objects(keys, it->second);
         ++res.discovery_pages;
+        if (!opt.direct_leaves && !task_of[it->first].objects_done) {
+            auto& last = last_direct[it->first];
+            for (const auto& k : page.keys) {
+                if (!last.empty() && !key_less(last, k)) continue;  // done before, or seen before a relisting
+                res.direct.push_back(k);
+                res.direct_by_node[it->first].push_back(k);
+                last = k;
+            }
+        }
         REQUIRE_FALSE(planner.on_discovery_page(it->first, page.common_prefixes, page.keys.size(),
                                                 !page.is_truncated, diag));
         if (page.is_truncated) {
@@ -174,6 +198,122 @@ TEST_CASE("fan-out: leaves cover every key exactly once, depths 0..8") {
                             REQUIRE(l.start_after.empty());
                         }
                     }
+    }
+}
+
+TEST_CASE("fan-out: free single-child levels and direct objects in discovery cover every key once") {
+    const key_set keys = cloudtrail_keys();
+    std::mt19937 rng(99);
+    for (std::string prefix : {"", "AWSLogs/", "AWSLogs/111111111111/CloudTrail/", "AWSLogs/1"}) {
+        const auto want = under(keys, prefix);
+        for (int depth = 0; depth <= 7; ++depth)
+            for (int free_levels : {0, 1, 8})
+                for (bool direct_leaves : {true, false})
+                    for (std::size_t page : {1, 2, 1000}) {
+                        CAPTURE(prefix);
+                        CAPTURE(depth);
+                        CAPTURE(free_levels);
+                        CAPTURE(direct_leaves);
+                        CAPTURE(page);
+                        fanout_options opt{.max_depth = depth,
+                                           .max_ready_leaves = 4,
+                                           .direct_leaves = direct_leaves,
+                                           .max_free_levels = free_levels};
+                        auto res = run_plan(keys, prefix, opt, page, 3, rng);
+                        auto got = list_leaves(keys, res.leaves, 3);
+                        got.insert(got.end(), res.direct.begin(), res.direct.end());
+                        std::sort(got.begin(), got.end(), key_less);
+                        REQUIRE(got == want);
+                        if (!direct_leaves)
+                            for (const auto& l : res.leaves) REQUIRE(l.delimiter.empty());
+                        // The same leaves and tasks whatever the page order,
+                        // page size and failures: a resumed run must match.
+                        auto again = run_plan(keys, prefix, opt, page == 1 ? 1000 : 1, 7, rng);
+                        auto a = res.leaves, b = again.leaves;
+                        auto by_prefix = [](const leaf& x, const leaf& y) { return key_less(x.prefix, y.prefix); };
+                        std::sort(a.begin(), a.end(), by_prefix);
+                        std::sort(b.begin(), b.end(), by_prefix);
+                        REQUIRE(a == b);
+                        auto ta = res.tasks, tb = again.tasks;
+                        std::sort(ta.begin(), ta.end(), key_less);
+                        std::sort(tb.begin(), tb.end(), key_less);
+                        ta.erase(std::unique(ta.begin(), ta.end()), ta.end());  // relisted after a failure
+                        tb.erase(std::unique(tb.begin(), tb.end()), tb.end());
+                        REQUIRE(ta == tb);
+                    }
+    }
+}
+
+TEST_CASE("fan-out: free levels take a per-region bucket's root to per-day leaves") {
+    key_set keys;
+    for (std::string day : {"2024/01/01", "2024/01/02", "2024/02/01"})
+        for (std::string n : {"a", "b"})
+            keys.insert("AWSLogs/111111111111/CloudTrail/us-east-1/" + day + "/111111111111_CloudTrail_" + n +
+                        ".json.gz");
+    std::mt19937 rng(5);
+    // Counted levels: months (1), days (2); "", AWSLogs/, the account,
+    // CloudTrail/, the region and the only year are free, and so is the
+    // only day of February, which is then a node whose own objects make a
+    // non-recursive leaf.
+    auto res = run_plan(keys, "", fanout_options{.max_depth = 2, .max_free_levels = 8}, 1000, 4, rng);
+    std::map<std::string, std::string> leaves;
+    for (const auto& l : res.leaves) leaves[l.prefix] = l.delimiter;
+    const std::string base = "AWSLogs/111111111111/CloudTrail/us-east-1/";
+    CHECK(leaves == std::map<std::string, std::string>{
+                        {base + "2024/01/01/", ""}, {base + "2024/01/02/", ""}, {base + "2024/02/01/", "/"}});
+    // Without free levels, depth 2 stops at the account.
+    res = run_plan(keys, "", fanout_options{.max_depth = 2}, 1000, 4, rng);
+    REQUIRE(res.leaves.size() == 1);
+    CHECK(res.leaves[0].prefix == "AWSLogs/111111111111/");
+    // A limit on free levels: only "" and AWSLogs/ are free.
+    res = run_plan(keys, "", fanout_options{.max_depth = 2, .max_free_levels = 2}, 1000, 4, rng);
+    REQUIRE(res.leaves.size() == 1);
+    CHECK(res.leaves[0].prefix == "AWSLogs/111111111111/CloudTrail/us-east-1/");
+    // An object next to the only child makes the level count: the account
+    // is at depth 1, the months at depth 2.
+    keys.insert("AWSLogs/readme.txt");
+    res = run_plan(keys, "", fanout_options{.max_depth = 2, .max_free_levels = 8}, 1, 4, rng);
+    std::map<std::string, std::string> got;
+    for (const auto& l : res.leaves) got[l.prefix] = l.delimiter;
+    CHECK(got == std::map<std::string, std::string>{
+                     {"AWSLogs/", "/"}, {base + "2024/01/", ""}, {base + "2024/02/", ""}});
+}
+
+TEST_CASE("fan-out: direct objects in discovery resume after the journal's watermark") {
+    const key_set keys = cloudtrail_keys();
+    std::mt19937 rng(31);
+    for (int depth : {1, 3, 6}) {
+        for (int round = 0; round < 10; ++round) {
+            CAPTURE(depth);
+            fanout_options opt{.max_depth = depth, .direct_leaves = false, .max_free_levels = 8};
+            auto first = run_plan(keys, "", opt, 2, 4, rng);
+            std::vector<leaf_state> journal;
+            std::vector<std::string> done;
+            auto record = [&](const std::string& prefix, const std::string& delim, const std::vector<std::string>& ks) {
+                switch (rng() % 3) {
+                    case 0:
+                        journal.push_back({"bkt", prefix, delim, ks.empty() ? "" : ks.back(), true});
+                        done.insert(done.end(), ks.begin(), ks.end());
+                        break;
+                    case 1: {
+                        std::size_t n = ks.empty() ? 0 : rng() % ks.size();
+                        journal.push_back({"bkt", prefix, delim, n ? ks[n - 1] : "", false});
+                        done.insert(done.end(), ks.begin(), ks.begin() + static_cast<long>(n));
+                        break;
+                    }
+                    default:
+                        break;
+                }
+            };
+            for (const auto& l : first.leaves) record(l.prefix, l.delimiter, list_all(keys, {l.prefix, "", "", "", 1000}));
+            for (const auto& [node, ks] : first.direct_by_node) record(node, "/", ks);
+            auto second = run_plan(keys, "", opt, 2, 4, rng, &journal);
+            auto rest = list_leaves(keys, second.leaves, 5);
+            rest.insert(rest.end(), second.direct.begin(), second.direct.end());
+            rest.insert(rest.end(), done.begin(), done.end());
+            std::sort(rest.begin(), rest.end(), key_less);
+            REQUIRE(rest == under(keys, ""));
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 #include "engine_io/transfer_impl.hpp"
 
 namespace s3merge::engine {
@@ -14,6 +16,7 @@ bool is_multipart_etag(std::string_view etag) { return etag.find('-') != std::st
 
 namespace {
 constexpr std::size_t max_leaf_window = 20000;
+constexpr int max_free_levels = 8;
 
 aimd_params rate_params(const transfer_options& o) {
     aimd_params p;
@@ -134,6 +137,10 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         fanout_options fo;
         fo.max_depth = opts.fanout_depth;
+        // A node's own objects are copied from its discovery listing (listed
+        // once), and levels that do not branch are not counted.
+        fo.direct_leaves = false;
+        fo.max_free_levels = max_free_levels;
         sr.planner = std::make_unique<fanout_planner>(sr.loc.bucket, sr.loc.prefix, fo);
         sources.push_back(std::move(sr));
     }
@@ -181,8 +188,16 @@ asio::awaitable<transfer_result> transfer::impl::run() {
                     asio::co_spawn(ex, list_leaf(lr), asio::detached);
                     found = true;
                 } else if (auto t = planner.next_task()) {
+                    // A node: listed with '/', its sub-prefixes go to the
+                    // planner and its own objects through a leaf run.
+                    auto& lr = active_leaves.emplace_back();
+                    lr.source = i;
+                    lr.spec = leaf{sources[i].loc.bucket, t->prefix, "/", t->objects_after};
+                    lr.node = true;
+                    lr.objects_done = t->objects_done;
+                    lr.wm = watermark_tracker(t->objects_after);
                     ++listers;
-                    asio::co_spawn(ex, discover(i, *t), asio::detached);
+                    asio::co_spawn(ex, list_leaf(lr), asio::detached);
                     found = true;
                 }
                 if (found) next_source = i + 1;
@@ -212,32 +227,6 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     write_report();
     if (opts.progress) opts.progress(status_line(), true);
     co_return result;
-}
-
-asio::awaitable<void> transfer::impl::discover(std::size_t si, discovery_task task) {
-    auto& s = sources[si];
-    s3::list_objects_v2_params p;
-    p.prefix = task.prefix;
-    p.delimiter = "/";
-    p.max_keys = opts.page_size;
-    for (;;) {
-        s3::list_objects_v2_result page;
-        diagnostics diag;
-        auto ec = co_await client.list_objects_v2(s.loc.bucket, p, page, diag);
-        if (!ec) {
-            ec = s.planner->on_discovery_page(task.prefix, page.common_prefixes, page.objects.size(),
-                                              !page.is_truncated, diag);
-        }
-        if (ec) {
-            listing_failed(si, ec, diag);
-            s.failed = true;
-            break;
-        }
-        if (!page.is_truncated || stopping) break;
-        p.continuation_token = page.next_continuation_token;
-    }
-    --listers;
-    notify();
 }
 
 asio::awaitable<void> transfer::impl::count_noncurrent(std::size_t si) {
@@ -292,11 +281,13 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     merge_options mo;
     mo.overwrite = opts.overwrite;
     merge_join mj(s.map, mo);
-    if (s.dest_empty) mj.dest_done();
+    if (s.dest_empty || lr.objects_done) mj.dest_done();
     s3::list_objects_v2_params sp;
     sp.prefix = lr.spec.prefix;
     sp.delimiter = lr.spec.delimiter;
-    sp.start_after = lr.spec.start_after;
+    // A node is listed from its start (its sub-prefixes are all needed);
+    // its own objects up to the journal's watermark are dropped below.
+    if (!lr.node) sp.start_after = lr.spec.start_after;
     sp.max_keys = opts.page_size;
     s3::list_objects_v2_params dp = sp;
     dp.prefix = s.map.to_dest(lr.spec.prefix);
@@ -317,6 +308,9 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             co_await wait_for_change();
         }
         bool want_src = mj.wants_source();
+        // The first destination page is asked for together with the first
+        // source page, also for a node (which may hold only sub-prefixes: then
+        // the destination page is a short list of them, discarded).
         bool want_dst = mj.wants_dest();
         if (want_dst && !positioned && have_first) {
             positioned = true;
@@ -339,6 +333,12 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
         if (want_src) {
             s3::list_objects_v2_result page;
             ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
+            if (!ec && lr.node) {
+                ec = s.planner->on_discovery_page(lr.spec.prefix, page.common_prefixes, page.objects.size(),
+                                                  !page.is_truncated, diag);
+                notify();  // new tasks or leaves for the scheduler
+                drop_done_objects(lr, page.objects);
+            }
             if (!ec) {
                 bool last = !page.is_truncated;
                 sp.continuation_token = page.next_continuation_token;
@@ -368,6 +368,7 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
         }
         if (ec) {
             listing_failed(lr.source, ec, diag);
+            if (lr.node) s.failed = true;  // its sub-prefixes are unknown: no more listing of this source
             ok = false;
             break;
         }
@@ -386,6 +387,18 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     --listers;
     leaf_progress(lr);
     notify();
+}
+
+void transfer::impl::drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects) {
+    if (lr.objects_done) {
+        objects.clear();
+        return;
+    }
+    const std::string& after = lr.spec.start_after;
+    if (after.empty()) return;
+    auto first = std::find_if(objects.begin(), objects.end(),
+                              [&](const s3::object_entry& o) { return compare_keys(o.key, after) > 0; });
+    objects.erase(objects.begin(), first);
 }
 
 const std::string& transfer::impl::dest_prefix(std::size_t source) const {

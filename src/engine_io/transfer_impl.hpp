@@ -30,6 +30,11 @@ struct leaf_run {
     std::size_t pending = 0;            // objects listed but not yet done
     bool listing_done = false;
     bool listing_failed = false;
+    // A discovery node: listed with '/'; its sub-prefixes go to the planner,
+    // its own objects are this run's. spec.start_after is then the journal's
+    // watermark of those objects (the listing itself starts at the node).
+    bool node = false;
+    bool objects_done = false;  // the journal says every own object is done
 
     std::string journal_watermark() const { return frozen ? *frozen : wm.watermark(); }
     bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
@@ -92,7 +97,9 @@ struct transfer::impl {
     // transfer.cpp
     asio::awaitable<transfer_result> run();
     asio::awaitable<std::error_code> prepare(diagnostics& diag);
-    asio::awaitable<void> discover(std::size_t source, discovery_task task);
+    // A node's own objects at or below the journal's watermark (all, when
+    // complete) are not listed again.
+    static void drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects);
     asio::awaitable<void> list_leaf(leaf_run& lr);
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);

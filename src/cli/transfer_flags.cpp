@@ -36,7 +36,7 @@ std::vector<option_spec> listing_option_specs() {
         {"concurrency", true, false, "N", "requests in flight, all sources together (default 256)"},
         {"max-connections-per-host", true, false, "N", "connection pool size per host (default 128)"},
         {"listers", true, false, "N", "leaves listed at once (default 64; each lists its source and destination side together)"},
-        {"fanout-depth", true, false, "N", "levels of '/' below each source prefix listed in parallel (default 4)"},
+        {"fanout-depth", true, false, "N", "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix and no object is not counted)"},
         {"report", true, false, "FILE.json", "write a JSON report of the run"},
         {"no-progress", false, false, "", "log a status line every few seconds instead of a live line"},
     };

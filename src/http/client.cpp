@@ -77,10 +77,6 @@ private:
     }
     void on_finish_impl(beast::error_code&) override {}
 
-public:
-    std::string& body() { return resp_.body; }
-
-private:
     http_response& resp_;
 };
 
@@ -392,52 +388,23 @@ struct client::impl {
             auto [rec, rn] = co_await bhttp::async_read_some(stream, c.buffer, parser, use_tuple);
             (void)rn;
             if (rec) co_return rec;
-            if (parser.is_header_done() && !parser.is_done()) {
-                auto [bec, direct] = co_await read_body_direct(stream, c, parser, deadline);
-                if (bec) co_return bec;
-                if (direct) break;
-            }
+            if (parser.is_header_done() && !parser.is_done()) grow_for_body(c, parser);
         }
         low.expires_never();
         co_return beast::error_code{};
     }
 
-    // A large body of known length (a listing page) is received straight into
-    // the response body: large reads instead of the connection buffer's small
-    // ones, and no second copy. Returns true when the body was read whole.
-    template <class Stream>
-    asio::awaitable<std::tuple<beast::error_code, bool>> read_body_direct(Stream& stream, connection& c,
-                                                                         response_sink& parser,
-                                                                         clock::time_point deadline) {
-        constexpr std::uint64_t min_direct = 16 * 1024;
-        if (parser.chunked() || !parser.content_length()) co_return std::tuple{beast::error_code{}, false};
-        // Body bytes already in the connection buffer go through the parser.
-        if (c.buffer.size() > 0) {
-            beast::error_code pec;
-            auto used = parser.put(c.buffer.data(), pec);
-            c.buffer.consume(used);
-            if (pec && pec != bhttp::error::need_more) co_return std::tuple{pec, false};
-            if (parser.is_done()) co_return std::tuple{beast::error_code{}, true};
-        }
+    // A large body of known length (a listing page, ~250 KB) is read in
+    // large pieces: the connection buffer, small for the usual short
+    // responses, grows for it (and keeps that size for the connection's
+    // later responses). Its reads are bounded by the free space in it.
+    static void grow_for_body(connection& c, response_sink& parser) {
+        constexpr std::uint64_t large_body = 16 * 1024;
+        constexpr std::size_t max_read = 64 * 1024;
         auto left = parser.content_length_remaining();
-        if (!left || *left < min_direct || c.buffer.size() > 0) co_return std::tuple{beast::error_code{}, false};
-        // The parser checked the length against body_limit already.
-        auto& body = parser.body();
-        std::size_t have = body.size();
-        body.resize(have + static_cast<std::size_t>(*left));
-        auto& low = c.lowest();
-        std::size_t got = 0;
-        while (got < *left) {
-            low.expires_after(step(opts.idle_read_timeout, deadline));
-            auto buf = asio::buffer(body.data() + have + got, static_cast<std::size_t>(*left) - got);
-            auto [rec, rn] = co_await stream.async_read_some(buf, use_tuple);
-            got += rn;
-            if (rec) {
-                body.resize(have + got);
-                co_return std::tuple{rec, false};
-            }
-        }
-        co_return std::tuple{beast::error_code{}, true};
+        if (!left || *left < large_body) return;
+        std::size_t want = c.buffer.size() + std::min<std::size_t>(static_cast<std::size_t>(*left), max_read);
+        if (c.buffer.capacity() < want) c.buffer.reserve(want);
     }
 
     asio::awaitable<std::error_code> send(const origin& o, const http_request& req,

@@ -25,11 +25,14 @@ asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket,
 asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket, s3::copy_object_params p,
                                                std::uint64_t src_size, std::string src_etag,
                                                s3::copy_object_result& res, diagnostics& diag) {
-    if (auto ec = co_await c.copy_object(dst_bucket, p, res, diag)) co_return ec;
+    // The parameters move into the call; only the destination key is needed
+    // afterwards.
+    std::string key = p.key;
+    if (auto ec = co_await c.copy_object(dst_bucket, std::move(p), res, diag)) co_return ec;
     // A single-part ETag is the MD5 of the content and survives a copy; a
     // multipart one ("...-N") does not, nor does one under SSE-KMS.
     if (!is_multipart_etag(src_etag) && res.etag == src_etag) co_return std::error_code{};
-    co_return co_await confirm_size(c, dst_bucket, p.key, src_size, "the destination", diag);
+    co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination", diag);
 }
 
 asio::awaitable<std::error_code> transfer::impl::copy_single(const leaf_run& lr, const decision& d,
@@ -42,7 +45,8 @@ asio::awaitable<std::error_code> transfer::impl::copy_single(const leaf_run& lr,
     p.sse = opts.sse;
     p.sse_kms_key_id = opts.sse_kms_key_id;
     s3::copy_object_result res;
-    co_return co_await verified_copy(client, opts.destination.bucket, p, d.source.size, d.source.etag, res, diag);
+    co_return co_await verified_copy(client, opts.destination.bucket, std::move(p), d.source.size, d.source.etag, res,
+                                     diag);
 }
 
 asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {

@@ -25,6 +25,8 @@ namespace sigv4 {
 // RFC 3986 percent-encoding: unreserved A-Z a-z 0-9 - . _ ~ kept, every other
 // byte as %XX (upper-case hex). When encode_slash is false, '/' is kept.
 std::string uri_encode(std::string_view s, bool encode_slash = true);
+// The same, appended to `out`.
+void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash = true);
 // Decodes %XX sequences (and only those; '+' stays '+'). Invalid sequences
 // are kept verbatim.
 std::string uri_decode(std::string_view s);
@@ -32,6 +34,7 @@ std::string uri_decode(std::string_view s);
 // S3 canonical URI: each path segment encoded once, '/' kept, no
 // normalisation of "//", "." or "..". An empty path becomes "/".
 std::string canonical_uri(std::string_view raw_path);
+void append_canonical_uri(std::string& out, std::string_view raw_path);
 // Canonical query string: names and values encoded, sorted by encoded name
 // then encoded value, joined with '&'.
 std::string canonical_query(const http_request& req);

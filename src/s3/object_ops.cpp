@@ -1,4 +1,5 @@
 // Single-object operations: HeadObject, CopyObject, PutObject.
+#include "s3/copy_source.hpp"
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
@@ -67,10 +68,7 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     // key with its '/' kept, every other byte outside A-Za-z0-9-._~ as %XX
     // (so '+', '%', ' ', '?', '#', '&' and UTF-8 all survive). botocore does
     // the same with percent_encode(bucket/key, safe="-._~/").
-    std::string source = "/" + sigv4::uri_encode(p.source_bucket) + "/" +
-                         sigv4::uri_encode(p.source_key, /*encode_slash=*/false);
-    if (!p.source_version_id.empty()) source += "?versionId=" + sigv4::uri_encode(p.source_version_id);
-    req.set_header("x-amz-copy-source", std::move(source));
+    req.set_header("x-amz-copy-source", detail::copy_source_header(p.source_bucket, p.source_key, p.source_version_id));
     req.set_header("x-amz-metadata-directive", p.replace_metadata ? "REPLACE" : "COPY");
     if (p.replace_metadata) {
         add_metadata(req, p.metadata);

@@ -22,6 +22,9 @@ inline http_request request_for(const target& t, std::string_view key, const cha
     req.method = method;
     req.host = t.host_header;
     req.path = t.object_path(key);
+    // Room for the operation's headers and the five the signer adds (Host,
+    // X-Amz-Date, x-amz-content-sha256, a session token, Authorization).
+    req.headers.reserve(12);
     return req;
 }
 

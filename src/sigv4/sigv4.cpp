@@ -53,13 +53,32 @@ struct header_ref {
 // Headers sorted by lower-case name. The sort is stable so that repeated
 // headers keep the order in which they appear on the request, as the test
 // suite (get-header-value-order) requires.
-std::vector<header_ref> sorted_headers(const http_request& req) {
-    std::vector<header_ref> out;
+void sort_headers_into(const http_request& req, std::vector<header_ref>& out) {
+    out.clear();
     out.reserve(req.headers.size());
     for (const auto& h : req.headers) out.push_back({h.name, &h.value});
-    std::stable_sort(out.begin(), out.end(),
-                     [](const header_ref& a, const header_ref& b) { return compare_lower(a.name, b.name) < 0; });
+    // Insertion sort: stable, and quick for the dozen or so headers of a
+    // request, most of which arrive in order already.
+    for (std::size_t i = 1; i < out.size(); ++i) {
+        header_ref h = out[i];
+        std::size_t j = i;
+        for (; j > 0 && compare_lower(h.name, out[j - 1].name) < 0; --j) out[j] = out[j - 1];
+        out[j] = h;
+    }
+}
+
+std::vector<header_ref> sorted_headers(const http_request& req) {
+    std::vector<header_ref> out;
+    sort_headers_into(req, out);
     return out;
+}
+
+void append_signed_headers(std::string& out, const std::vector<header_ref>& headers) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        if (i > 0 && compare_lower(headers[i].name, headers[i - 1].name) == 0) continue;
+        if (i > 0) out += ';';
+        append_lower(out, headers[i].name);
+    }
 }
 
 std::string signed_headers_of(const std::vector<header_ref>& headers) {
@@ -67,11 +86,7 @@ std::string signed_headers_of(const std::vector<header_ref>& headers) {
     std::size_t total = 0;
     for (const auto& h : headers) total += h.name.size() + 1;
     out.reserve(total);
-    for (std::size_t i = 0; i < headers.size(); ++i) {
-        if (i > 0 && compare_lower(headers[i].name, headers[i - 1].name) == 0) continue;
-        if (!out.empty()) out += ';';
-        append_lower(out, headers[i].name);
-    }
+    append_signed_headers(out, headers);
     return out;
 }
 
@@ -107,19 +122,18 @@ bool is_secret_header(std::string_view name) {
 
 constexpr std::string_view redacted = "<redacted>";
 
-// The canonical request. When `redact` is set, secret header values are
-// replaced by "<redacted>" (for signing_debug only; never hashed).
-std::string build_canonical_request(const http_request& req,
-                                    const std::vector<header_ref>& headers,
-                                    std::string_view signed_headers, std::string_view payload_hash,
-                                    bool redact) {
-    std::string out;
+// The canonical request, into `out` (cleared first). When `redact` is set,
+// secret header values are replaced by "<redacted>" (for signing_debug only;
+// never hashed).
+void canonical_request_into(std::string& out, const http_request& req, const std::vector<header_ref>& headers,
+                            std::string_view signed_headers, std::string_view payload_hash, bool redact) {
+    out.clear();
     out.reserve(256 + req.path.size() * 3 + signed_headers.size() * 2);
     out += req.method;
     out += '\n';
-    out += canonical_uri(req.path);
+    append_canonical_uri(out, req.path);
     out += '\n';
-    out += canonical_query(req);
+    if (!req.query.empty()) out += canonical_query(req);
     out += '\n';
     for (std::size_t i = 0; i < headers.size();) {
         const auto& name = headers[i].name;
@@ -143,12 +157,19 @@ std::string build_canonical_request(const http_request& req,
     out += signed_headers;
     out += '\n';
     out += payload_hash;
+}
+
+std::string build_canonical_request(const http_request& req, const std::vector<header_ref>& headers,
+                                    std::string_view signed_headers, std::string_view payload_hash,
+                                    bool redact) {
+    std::string out;
+    canonical_request_into(out, req, headers, signed_headers, payload_hash, redact);
     return out;
 }
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope,
-                           std::string_view canonical_request) {
-    std::string out;
+void string_to_sign_into(std::string& out, std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request) {
+    out.clear();
     out.reserve(algorithm.size() + amz_date.size() + scope.size() + 2 * sha256_len + 3);
     out += algorithm;
     out += '\n';
@@ -159,20 +180,50 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
     unsigned char digest[sha256_len];
     crypto::sha256_into(canonical_request, digest);
     crypto::append_hex(out, digest, sha256_len);
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+    std::string out;
+    string_to_sign_into(out, amz_date, scope, canonical_request);
     return out;
 }
 
-// "20150830/us-east-1/service/aws4_request"
-std::string credential_scope(std::string_view date8, const signing_params& params) {
-    std::string out;
-    out.reserve(date8.size() + params.region.size() + params.service.size() + 16);
+// "20150830/us-east-1/service/aws4_request", appended.
+void append_credential_scope(std::string& out, std::string_view date8, const signing_params& params) {
     out += date8;
     out += '/';
     out += params.region;
     out += '/';
     out += params.service;
     out += "/aws4_request";
+}
+
+std::string credential_scope(std::string_view date8, const signing_params& params) {
+    std::string out;
+    out.reserve(date8.size() + params.region.size() + params.service.size() + 16);
+    append_credential_scope(out, date8, params);
     return out;
+}
+
+// "20150830T123600Z" into buf (16 characters, no terminator).
+void format_amz_date(std::chrono::system_clock::time_point t, char (&buf)[16]) {
+    using namespace std::chrono;
+    const auto secs = floor<seconds>(t);
+    const auto day = floor<days>(secs);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{secs - day};
+    auto put = [&buf](std::size_t at, unsigned v, std::size_t width) {
+        for (std::size_t i = width; i-- > 0; v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, static_cast<unsigned>(int(ymd.year())), 4);
+    put(4, unsigned(ymd.month()), 2);
+    put(6, unsigned(ymd.day()), 2);
+    buf[8] = 'T';
+    put(9, static_cast<unsigned>(hms.hours().count()), 2);
+    put(11, static_cast<unsigned>(hms.minutes().count()), 2);
+    put(13, static_cast<unsigned>(hms.seconds().count()), 2);
+    buf[15] = 'Z';
 }
 
 std::string derive_signing_key(std::string_view secret, std::string_view date8,
@@ -201,13 +252,18 @@ void remove_headers(http_request& req, std::string_view name) {
 // ---------------------------------------------------------------------------
 // Pure canonicalisation
 
-std::string canonical_uri(std::string_view raw_path) {
-    if (raw_path.empty()) return "/";
+void append_canonical_uri(std::string& out, std::string_view raw_path) {
     // uri_encode with encode_slash=false encodes each segment once and keeps
     // every '/', so "//" and a trailing '/' survive: S3 object keys are opaque
     // byte strings and the service signs the path exactly as sent.
-    if (raw_path.front() != '/') return '/' + uri_encode(raw_path, false);
-    return uri_encode(raw_path, false);
+    if (raw_path.empty() || raw_path.front() != '/') out += '/';
+    append_uri_encoded(out, raw_path, false);
+}
+
+std::string canonical_uri(std::string_view raw_path) {
+    std::string out;
+    append_canonical_uri(out, raw_path);
+    return out;
 }
 
 std::string canonical_query(const http_request& req) {
@@ -238,7 +294,9 @@ std::string canonical_query(const http_request& req) {
 }
 
 std::string request_target(const http_request& req) {
-    auto target = canonical_uri(req.path);
+    std::string target;
+    target.reserve(req.path.size() + 16);
+    append_canonical_uri(target, req.path);
     if (!req.query.empty()) {
         target += '?';
         target += canonical_query(req);
@@ -260,16 +318,9 @@ std::string canonical_header_value(std::string_view v) {
 // signer
 
 std::string signer::amz_date(std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    const auto secs = floor<seconds>(t);
-    const auto day = floor<days>(secs);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{secs - day};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", int(ymd.year()),
-                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                  int(hms.minutes().count()), int(hms.seconds().count()));
-    return buf;
+    char buf[16];
+    format_amz_date(t, buf);
+    return std::string(buf, sizeof buf);
 }
 
 std::string signer::payload_hash(const http_request& req) {
@@ -294,8 +345,10 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     remove_headers(req, "Authorization");
     req.headers.reserve(req.headers.size() + 5);  // Host, date, hash, token, Authorization
     if (!req.host.empty() && !req.find_header("Host")) req.headers.push_back({"Host", req.host});
-    const auto date = amz_date(params.now);
-    req.set_header("X-Amz-Date", date);
+    char date_buf[16];
+    format_amz_date(params.now, date_buf);
+    const std::string_view date(date_buf, sizeof date_buf);
+    req.set_header("X-Amz-Date", std::string(date));
 
     // A caller that already set x-amz-content-sha256 (a precomputed hash, a
     // streaming mode) decides the payload hash; otherwise it is computed here.
@@ -308,12 +361,19 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     }
     if (!creds.session_token.empty()) req.set_header("X-Amz-Security-Token", creds.session_token);
 
-    const auto headers = sorted_headers(req);
-    const auto signed_list = signed_headers_of(headers);
-    const auto creq = build_canonical_request(req, headers, signed_list, payload, false);
-    const std::string_view date8 = std::string_view(date).substr(0, 8);
-    const auto scope = credential_scope(date8, params);
-    const auto sts = string_to_sign(date, scope, creq);
+    // Scratch buffers, reused from one request to the next (their capacity
+    // stays). Per thread: a signer is used from one thread at a time, but
+    // there may be several signers.
+    thread_local std::vector<header_ref> headers;
+    thread_local std::string signed_list, creq, scope, sts;
+    sort_headers_into(req, headers);
+    signed_list.clear();
+    append_signed_headers(signed_list, headers);
+    canonical_request_into(creq, req, headers, signed_list, payload, false);
+    const std::string_view date8 = date.substr(0, 8);
+    scope.clear();
+    append_credential_scope(scope, date8, params);
+    string_to_sign_into(sts, date, scope, creq);
 
     // Signing key cache. The key is the access key id, never the secret; the
     // value holds the derived key and a SHA-256 of the secret, so a secret

@@ -1,12 +1,23 @@
+#include <cstring>
+
 #include "s3merge/sigv4.hpp"
 
 namespace s3merge::sigv4 {
 
 namespace {
-bool unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
+// Bytes kept as they are: RFC 3986 "unreserved" (A-Z a-z 0-9 - . _ ~).
+struct unreserved_table {
+    bool keep[256] = {};
+    constexpr unreserved_table() {
+        for (int c = 'A'; c <= 'Z'; ++c) keep[c] = true;
+        for (int c = 'a'; c <= 'z'; ++c) keep[c] = true;
+        for (int c = '0'; c <= '9'; ++c) keep[c] = true;
+        keep[static_cast<unsigned char>('-')] = keep[static_cast<unsigned char>('.')] = true;
+        keep[static_cast<unsigned char>('_')] = keep[static_cast<unsigned char>('~')] = true;
+    }
+};
+constexpr unreserved_table unreserved{};
+
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -15,20 +26,23 @@ int hex_value(char c) {
 }
 } // namespace
 
-std::string uri_encode(std::string_view s, bool encode_slash) {
+void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash) {
     // Runs several times per request (canonical URI, request target, copy
     // source): size the output once, then fill it.
     static constexpr char digits[] = "0123456789ABCDEF";
+    auto kept = [encode_slash](unsigned char c) { return unreserved.keep[c] || (c == '/' && !encode_slash); };
     std::size_t escaped = 0;
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        escaped += !(unreserved(c) || (c == '/' && !encode_slash));
+    for (char ch : s) escaped += !kept(static_cast<unsigned char>(ch));
+    const std::size_t start = out.size();
+    out.resize(start + s.size() + 2 * escaped);
+    char* o = out.data() + start;
+    if (escaped == 0) {
+        std::memcpy(o, s.data(), s.size());
+        return;
     }
-    std::string out(s.size() + 2 * escaped, '\0');
-    char* o = out.data();
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
-        if (unreserved(c) || (c == '/' && !encode_slash)) {
+        if (kept(c)) {
             *o++ = ch;
         } else {
             *o++ = '%';
@@ -36,6 +50,11 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
             *o++ = digits[c & 0xf];
         }
     }
+}
+
+std::string uri_encode(std::string_view s, bool encode_slash) {
+    std::string out;
+    append_uri_encoded(out, s, encode_slash);
     return out;
 }
 

@@ -176,3 +176,30 @@ TEST_CASE("canonical_request: repeated headers keep request order among many hea
               "x-other-3:o,o,o,o,o,o,o,o\nx-other-4:o,o,o,o,o,o,o,o\n\n"
               "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4\nUNSIGNED-PAYLOAD");
 }
+
+TEST_CASE("append_uri_encoded and append_canonical_uri: append what uri_encode and canonical_uri return") {
+    std::string all;
+    for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+    for (std::string_view s : {std::string_view(""), std::string_view("plain-._~AZaz09"), std::string_view("a/b c+%2F"),
+                               std::string_view(all)}) {
+        for (bool slash : {true, false}) {
+            std::string out = "prefix";
+            append_uri_encoded(out, s, slash);
+            CHECK(out == "prefix" + uri_encode(s, slash));
+        }
+        std::string out = "x";
+        append_canonical_uri(out, s);
+        CHECK(out == "x" + canonical_uri(s));
+    }
+    // Every byte outside the unreserved set is escaped, with upper-case hex.
+    std::string encoded = uri_encode(all);
+    CHECK(encoded.size() == 66 + 3 * (256 - 66));
+    CHECK(encoded.find("%2F") != std::string::npos);
+    CHECK(encoded.find("%FF") != std::string::npos);
+    CHECK(uri_encode(all, false).find("%2F") == std::string::npos);
+}
+
+TEST_CASE("signer::amz_date: four-digit years and single-digit fields are zero-padded") {
+    CHECK(signer::amz_date(utc(1999, 1, 2, 3, 4, 5)) == "19990102T030405Z");
+    CHECK(signer::amz_date(utc(2100, 12, 31, 23, 0, 9)) == "21001231T230009Z");
+}

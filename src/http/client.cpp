@@ -417,8 +417,7 @@ struct client::impl {
         ++stats.requests;
         auto deadline = clock::now() + opts.request_timeout;
         // The whole request in one buffer: one write, no per-field allocations.
-        std::string wire;
-        wire.reserve(512 + req.body.size());
+        std::string wire;  // sized once by serialize_request
         if (auto ec = serialize_request(req, opts.user_agent, wire, diag)) co_return ec;
         const bool head = req.method == "HEAD";
 

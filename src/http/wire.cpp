@@ -55,6 +55,10 @@ std::error_code serialize_request(const http_request& req, std::string_view user
         return make_error_code(errc::invalid_argument);
     }
     out.clear();
+    std::size_t size = req.method.size() + req.path.size() * 3 + req.host.size() + user_agent.size() + req.body.size() + 96;
+    for (const auto& q : req.query) size += (q.name.size() + q.value.size()) * 3 + 2;
+    for (const auto& h : req.headers) size += h.name.size() + h.value.size() + 4;
+    out.reserve(size);
     out += req.method;
     out += ' ';
     out += sigv4::request_target(req);

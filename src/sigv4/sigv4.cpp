@@ -352,12 +352,18 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
 
     // A caller that already set x-amz-content-sha256 (a precomputed hash, a
     // streaming mode) decides the payload hash; otherwise it is computed here.
-    std::string payload;
+    // `payload` may view a header value: the reserve above keeps req.headers
+    // from reallocating until Authorization is appended at the end.
+    std::string computed;
+    std::string_view payload;
     if (const auto* given = req.find_header("x-amz-content-sha256")) {
         payload = *given;
+    } else if (params.add_content_sha256_header) {
+        req.headers.push_back({"x-amz-content-sha256", payload_hash(req)});
+        payload = req.headers.back().value;
     } else {
-        payload = payload_hash(req);
-        if (params.add_content_sha256_header) req.headers.push_back({"x-amz-content-sha256", payload});
+        computed = payload_hash(req);
+        payload = computed;
     }
     if (!creds.session_token.empty()) req.set_header("X-Amz-Security-Token", creds.session_token);
 

@@ -319,26 +319,37 @@ struct client::impl {
         }
     }
 
-    // Gets a connection for `o`: an idle one, a new one, or waits for one.
-    asio::awaitable<std::error_code> acquire(host_pool& p, const origin& o, connection_ptr& out,
-                                             bool& reused, clock::time_point deadline,
+    // Takes idle connection `id` out of the pool. Returns false, with `out`
+    // closed and reset, when it sat idle too long to trust; its slot is then
+    // the caller's to open a new connection in.
+    bool take_idle(host_pool& p, std::uint64_t id, connection_ptr& out) {
+        auto it = p.idle.find(id);
+        out = std::move(it->second);
+        p.idle.erase(it);
+        if (clock::now() - out->last_used < max_idle_age) {
+            ++stats.connections_reused;
+            return true;
+        }
+        out->close();
+        out.reset();
+        return false;
+    }
+
+    // Gets a connection for `o` after the pool's decision `r`: an idle one,
+    // a new one, or waits for one. (send takes a fresh idle connection
+    // itself, without this coroutine.)
+    asio::awaitable<std::error_code> acquire(host_pool& p, pool_state::acquire_result r, const origin& o,
+                                             connection_ptr& out, bool& reused, clock::time_point deadline,
                                              diagnostics& diag) {
-        auto r = p.state.acquire();
         std::uint64_t new_id = 0;
         switch (r.what) {
         case pool_state::decision::reuse_idle: {
-            auto it = p.idle.find(r.id);
-            out = std::move(it->second);
-            p.idle.erase(it);
-            if (clock::now() - out->last_used < max_idle_age) {
+            if (take_idle(p, r.id, out)) {
                 reused = true;
-                ++stats.connections_reused;
                 co_return std::error_code{};
             }
             // Too old to trust: replace it in the same slot.
-            out->close();
-            new_id = out->id;
-            out.reset();
+            new_id = r.id;
             break;
         }
         case pool_state::decision::open_new:
@@ -425,7 +436,18 @@ struct client::impl {
         for (int attempt = 0;; ++attempt) {
             connection_ptr c;
             bool reused = false;
-            if (auto ec = co_await acquire(pool, o, c, reused, deadline, diag)) co_return ec;
+            // The usual case, a fresh idle connection, is settled here without
+            // the acquire coroutine. One idle too long is replaced in its slot.
+            auto r = pool.state.acquire();
+            if (r.what == pool_state::decision::reuse_idle) {
+                if (take_idle(pool, r.id, c))
+                    reused = true;
+                else
+                    r.what = pool_state::decision::open_new;
+            }
+            if (!c) {
+                if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) co_return ec;
+            }
 
             response_sink parser(resp);
             parser.body_limit(opts.max_body_bytes);

@@ -17,6 +17,8 @@ bool is_multipart_etag(std::string_view etag) { return etag.find('-') != std::st
 namespace {
 constexpr std::size_t max_leaf_window = 20000;
 constexpr int max_free_levels = 8;
+// Listers waiting for a copy slot before no more leaves are started.
+constexpr std::size_t max_listers_waiting = 4;
 
 aimd_params rate_params(const transfer_options& o) {
     aimd_params p;
@@ -173,7 +175,9 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     std::size_t next_source = 0;
     for (;;) {
         bool spawned = false;
-        while (!stopping && listers < opts.max_listers) {
+        // Copies are the bottleneck when listers queue for copy slots: then
+        // no more leaves start (each would hold a page of decisions).
+        while (!stopping && listers < opts.max_listers && waiting_for_slot < max_listers_waiting) {
             bool found = false;
             for (std::size_t n = 0; n < sources.size() && !found; ++n) {
                 auto i = (next_source + n) % sources.size();
@@ -208,7 +212,8 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         bool planners_done = true;
         for (auto& s : sources) planners_done = planners_done && s.finished();
         if ((planners_done || stopping) && listers == 0) break;
-        if (!spawned || listers >= opts.max_listers || stopping) co_await wait_for_change();
+        if (!spawned || listers >= opts.max_listers || waiting_for_slot >= max_listers_waiting || stopping)
+            co_await wait_for_change();
     }
     // Listing is over: drain copies and deletes (copies finishing now still
     // fill delete batches, so flush until nothing runs).
@@ -376,7 +381,9 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
         // for a slot and gets its own coroutine.
         for (auto& d : mj.pop_decisions()) {
             if (settle_decision(lr, d)) continue;
+            ++waiting_for_slot;
             co_await copy_slots.acquire();
+            --waiting_for_slot;
             ++workers;
             asio::co_spawn(ex, copy_one(lr, std::move(d)), asio::detached);
             if (stopping) break;

@@ -85,6 +85,7 @@ struct transfer::impl {
     std::vector<leaf_state> finished_leaves;    // for the journal
     std::vector<std::vector<delete_item>> delete_batches;  // per source
     std::size_t listers = 0;     // listing coroutines running
+    std::size_t waiting_for_slot = 0;  // of them, waiting for a copy slot
     std::size_t workers = 0;     // copy / delete coroutines running
     bool stopping = false;
     bool done = false;

@@ -412,8 +412,8 @@ struct client::impl {
 
     // A large body of known length (a listing page, ~250 KB) is read in
     // large pieces: the connection buffer, small for the usual short
-    // responses, grows for it (and keeps that size for the connection's
-    // later responses). Its reads are bounded by the free space in it.
+    // responses, grows for it (and is shrunk again once the response is
+    // read). Its reads are bounded by the free space in it.
     static void grow_for_body(connection& c, response_sink& parser) {
         constexpr std::uint64_t large_body = 16 * 1024;
         constexpr std::size_t max_read = 64 * 1024;
@@ -477,6 +477,10 @@ struct client::impl {
             }
             bool keep = parser.keep_alive();
             c->buffer.clear();
+            // A buffer grown for a listing page goes back to nothing: pooled
+            // connections mostly carry short responses, and 128 of them
+            // holding 64 KiB each would be 8 MiB for nothing.
+            if (c->buffer.capacity() > 16 * 1024) c->buffer.shrink_to_fit();
             release(pool, std::move(c), keep);
             co_return std::error_code{};
         }

@@ -335,23 +335,15 @@ struct client::impl {
         return false;
     }
 
-    // Gets a connection for `o` after the pool's decision `r`: an idle one,
-    // a new one, or waits for one. (send takes a fresh idle connection
-    // itself, without this coroutine.)
+    // Gets a connection for `o` after the pool's decision `r` when no fresh
+    // idle one was taken (send takes those itself, without this coroutine):
+    // a new one, or waits for one.
     asio::awaitable<std::error_code> acquire(host_pool& p, pool_state::acquire_result r, const origin& o,
                                              connection_ptr& out, bool& reused, clock::time_point deadline,
                                              diagnostics& diag) {
         std::uint64_t new_id = 0;
         switch (r.what) {
-        case pool_state::decision::reuse_idle: {
-            if (take_idle(p, r.id, out)) {
-                reused = true;
-                co_return std::error_code{};
-            }
-            // Too old to trust: replace it in the same slot.
-            new_id = r.id;
-            break;
-        }
+        case pool_state::decision::reuse_idle:  // it sat idle too long: a new one in its slot
         case pool_state::decision::open_new:
             new_id = r.id;
             break;
@@ -439,14 +431,10 @@ struct client::impl {
             // The usual case, a fresh idle connection, is settled here without
             // the acquire coroutine. One idle too long is replaced in its slot.
             auto r = pool.state.acquire();
-            if (r.what == pool_state::decision::reuse_idle) {
-                if (take_idle(pool, r.id, c))
-                    reused = true;
-                else
-                    r.what = pool_state::decision::open_new;
-            }
-            if (!c) {
-                if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) co_return ec;
+            if (r.what == pool_state::decision::reuse_idle && take_idle(pool, r.id, c)) {
+                reused = true;
+            } else if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) {
+                co_return ec;
             }
 
             response_sink parser(resp);

@@ -40,8 +40,8 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
     // 1,000 entries and this runs for every one of them, on both sides.
     std::string problem;
     std::string size;
-    for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
-        if (c.type() != pugi::node_element || detail::local_name(c) != "Contents") continue;
+    detail::for_each_child(root, "Contents", [&](const pugi::xml_node& c) {
+        if (!problem.empty()) return;
         object_entry e;
         bool has_key = false, has_size = false, has_etag = false;
         size.clear();
@@ -65,17 +65,17 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
         }
         if (!has_key) {
             problem = "a <Contents> entry has no <Key>";
-            break;
+            return;
         }
-        if (url) e.key = detail::url_decode_plus(e.key);
+        e.key = decode(std::move(e.key));
         if (!has_size || !detail::parse_u64(size, e.size)) {
             problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
-            break;
+            return;
         }
         if (has_etag) detail::strip_etag_quotes_in_place(e.etag);
         if (e.storage_class.empty()) e.storage_class = "STANDARD";
         out.objects.push_back(std::move(e));
-    }
+    });
     detail::for_each_child(root, "CommonPrefixes", [&](const pugi::xml_node& c) {
         bool has_prefix = false;
         std::string prefix = detail::child_text(c, "Prefix", &has_prefix);

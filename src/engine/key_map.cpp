@@ -38,6 +38,13 @@ std::string key_map::to_dest(std::string_view source_key) const {
     return out;
 }
 
+bool key_map::move_to_source(std::string&& dest_key, std::string& out) const {
+    if (src_ != dst_) return to_source(std::string_view(dest_key), out);
+    if (!dest_key.starts_with(dst_)) return false;
+    out = std::move(dest_key);
+    return true;
+}
+
 bool key_map::to_source(std::string_view dest_key, std::string& out) const {
     if (!dest_key.starts_with(dst_)) return false;
     out.clear();

@@ -93,18 +93,10 @@ std::error_code merge_join::push_dest(std::vector<s3::object_entry> page, diagno
     std::vector<dest_entry> mapped;
     mapped.reserve(page.size());
     const std::string* prev = any_dst_ ? &last_dst_ : nullptr;
-    // The same prefix on both sides (a bucket into a bucket, CloudTrail's
-    // prefix into the same prefix): the key is taken as it is, not rebuilt.
-    const bool same_prefix = map_.source_prefix() == map_.dest_prefix();
     for (auto& o : page) {
         dest_entry e;
         // Keys outside the destination prefix cannot match any source key.
-        if (same_prefix) {
-            if (!o.key.starts_with(map_.dest_prefix())) continue;
-            e.key = std::move(o.key);
-        } else if (!map_.to_source(o.key, e.key)) {
-            continue;
-        }
+        if (!map_.move_to_source(std::move(o.key), e.key)) continue;
         if (prev && compare_keys(*prev, e.key) >= 0) return out_of_order("destination", *prev, e.key, diag);
         e.size = o.size;
         e.etag = std::move(o.etag);

@@ -70,6 +70,9 @@ public:
     // Maps a destination key back into source key space; false when the key
     // is not under dest_prefix().
     bool to_source(std::string_view dest_key, std::string& out) const;
+    // The same, taking the key: with the same prefix on both sides (a bucket
+    // into a bucket, a prefix into the same prefix) it is moved, not rebuilt.
+    bool move_to_source(std::string&& dest_key, std::string& out) const;
 
 private:
     std::string src_;

@@ -77,6 +77,16 @@ TEST_CASE("key_map maps both ways and preserves order") {
     REQUIRE(m.to_source("archive/2024/a/b.gz", back));
     CHECK(back == "logs/a/b.gz");
     CHECK_FALSE(m.to_source("archive/2023/x", back));
+    // Taking the key: mapped as above, or moved when both prefixes are equal.
+    REQUIRE(m.move_to_source(std::string("archive/2024/a/b.gz"), back));
+    CHECK(back == "logs/a/b.gz");
+    CHECK_FALSE(m.move_to_source(std::string("archive/2023/x"), back));
+    key_map same("p/", "p/");
+    REQUIRE(same.move_to_source(std::string("p/k/1"), back));
+    CHECK(back == "p/k/1");
+    CHECK_FALSE(same.move_to_source(std::string("q/k"), back));
+    REQUIRE(key_map().move_to_source(std::string("any"), back));
+    CHECK(back == "any");
     CHECK(key_map("", "p/").to_dest("k") == "p/k");
     CHECK(key_map("p/", "").to_dest("p/k") == "k");
     CHECK(key_map("p/", "q/").to_dest("elsewhere") == "q/elsewhere");  // broken precondition: no throw

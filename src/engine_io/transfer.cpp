@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "engine_io/transfer_impl.hpp"
 
@@ -87,13 +88,16 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         std::error_code ec;
         diagnostics diag;
         bool versioned = false;
-        bool dest_empty = false;
         bool done = false;
     };
     std::vector<probe> probes(buckets.size());
+    // Destination prefixes (one per source, often all the same) whose range
+    // holds no object: their sources' leaves need not list the destination.
+    std::set<std::string> empty_dest_prefixes;
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         bool is_source = i + 1 < buckets.size();
-        asio::co_spawn(ex, [this, &probes, &buckets, i, is_source]() -> asio::awaitable<void> {
+        asio::co_spawn(ex, [this, &probes, &buckets, &empty_dest_prefixes, i,
+                            is_source]() -> asio::awaitable<void> {
             auto& pr = probes[i];
             const std::string& b = buckets[i];
             s3::head_bucket_result hb;
@@ -106,16 +110,21 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
                 s3::get_bucket_versioning_result vr;
                 diagnostics vd;
                 pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
-                // One key of the destination range tells whether there is
-                // anything to compare with (not needed with --overwrite).
-                if (!opts.overwrite) {
+            }
+            if (!pr.ec && !is_source && !opts.overwrite) {
+                // One key of each destination range, once its region is
+                // known, tells whether there is anything to compare with.
+                std::set<std::string> ranges;
+                for (std::size_t j = 0; j < opts.sources.size(); ++j) ranges.insert(dest_prefix(j));
+                for (const auto& range : ranges) {
                     s3::list_objects_v2_params lp;
-                    lp.prefix = dest_prefix(i);
+                    lp.prefix = range;
                     lp.max_keys = 1;
                     s3::list_objects_v2_result lr;
                     diagnostics ld;
-                    auto lec = co_await client.list_objects_v2(opts.destination.bucket, lp, lr, ld);
-                    pr.dest_empty = !lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated;
+                    auto lec = co_await client.list_objects_v2(b, lp, lr, ld);
+                    if (!lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated)
+                        empty_dest_prefixes.insert(range);
                 }
             }
             pr.done = true;
@@ -134,7 +143,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     for (std::size_t i = 0; i < opts.sources.size(); ++i) {
         source_run sr;
         sr.versioned = probes[i].versioned;
-        sr.dest_empty = probes[i].dest_empty;
+        sr.dest_empty = empty_dest_prefixes.count(dest_prefix(i)) > 0;
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         fanout_options fo;
@@ -175,33 +184,20 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     std::size_t next_source = 0;
     for (;;) {
         bool spawned = false;
-        // Copies are the bottleneck when listers queue for copy slots: then
-        // no more leaves start (each would hold a page of decisions).
-        while (!stopping && listers < opts.max_listers && waiting_for_slot < max_listers_waiting) {
+        while (!stopping && room_for_lister()) {
             bool found = false;
             for (std::size_t n = 0; n < sources.size() && !found; ++n) {
                 auto i = (next_source + n) % sources.size();
                 if (sources[i].failed) continue;
                 auto& planner = *sources[i].planner;
                 if (auto l = planner.next_leaf()) {
-                    auto& lr = active_leaves.emplace_back();
-                    lr.source = i;
-                    lr.spec = *l;
-                    lr.wm = watermark_tracker(l->start_after);
-                    ++listers;
-                    asio::co_spawn(ex, list_leaf(lr), asio::detached);
+                    start_lister(i, std::move(*l), false, false);
                     found = true;
                 } else if (auto t = planner.next_task()) {
                     // A node: listed with '/', its sub-prefixes go to the
                     // planner and its own objects through a leaf run.
-                    auto& lr = active_leaves.emplace_back();
-                    lr.source = i;
-                    lr.spec = leaf{sources[i].loc.bucket, t->prefix, "/", t->objects_after};
-                    lr.node = true;
-                    lr.objects_done = t->objects_done;
-                    lr.wm = watermark_tracker(t->objects_after);
-                    ++listers;
-                    asio::co_spawn(ex, list_leaf(lr), asio::detached);
+                    start_lister(i, leaf{sources[i].loc.bucket, t->prefix, "/", t->objects_after}, true,
+                                 t->objects_done);
                     found = true;
                 }
                 if (found) next_source = i + 1;
@@ -212,8 +208,7 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         bool planners_done = true;
         for (auto& s : sources) planners_done = planners_done && s.finished();
         if ((planners_done || stopping) && listers == 0) break;
-        if (!spawned || listers >= opts.max_listers || waiting_for_slot >= max_listers_waiting || stopping)
-            co_await wait_for_change();
+        if (!spawned || !room_for_lister() || stopping) co_await wait_for_change();
     }
     // Listing is over: drain copies and deletes (copies finishing now still
     // fill delete batches, so flush until nothing runs).
@@ -394,6 +389,23 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     --listers;
     leaf_progress(lr);
     notify();
+}
+
+bool transfer::impl::room_for_lister() const {
+    // Copies are the bottleneck when listers queue for copy slots: then no
+    // more leaves start (each would hold a page of decisions).
+    return listers < opts.max_listers && waiting_for_slot < max_listers_waiting;
+}
+
+void transfer::impl::start_lister(std::size_t source, leaf spec, bool node, bool objects_done) {
+    auto& lr = active_leaves.emplace_back();
+    lr.source = source;
+    lr.wm = watermark_tracker(spec.start_after);
+    lr.spec = std::move(spec);
+    lr.node = node;
+    lr.objects_done = objects_done;
+    ++listers;
+    asio::co_spawn(ex, list_leaf(lr), asio::detached);
 }
 
 void transfer::impl::drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects) {

@@ -98,6 +98,9 @@ struct transfer::impl {
     // transfer.cpp
     asio::awaitable<transfer_result> run();
     asio::awaitable<std::error_code> prepare(diagnostics& diag);
+    bool room_for_lister() const;
+    // A leaf run for a leaf or (node) a discovery node, and its listing coroutine.
+    void start_lister(std::size_t source, leaf spec, bool node, bool objects_done);
     // A node's own objects at or below the journal's watermark (all, when
     // complete) are not listed again.
     static void drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects);

@@ -1,28 +1,46 @@
 // The HTTP/1.1 client: the only translation unit (with asio_impl.cpp) that
-// includes Beast and Asio SSL. See include/s3merge/http/client.hpp.
+// includes Beast's parser, Asio sockets and OpenSSL's TLS. See
+// include/s3merge/http/client.hpp.
+//
+// The transport is lean on purpose, since it runs once per copied object:
+// a connection is a non-blocking Asio socket; TLS is OpenSSL working on
+// that socket directly (no memory-BIO engine in between), and the reactor is
+// used only to wait for readiness (async_wait) when a read or write would
+// block. A request is serialized into the connection's own reused buffer and
+// written with one send; the response is read into the connection's buffer
+// and fed to Beast's parser. Timeouts do not arm a timer per operation: one
+// sweep timer per client, running only while requests are in flight, cancels
+// the wait of any connection past its deadline.
 #include "s3merge/http/client.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "s3merge/http/pool_state.hpp"
 #include "s3merge/http/wire.hpp"
@@ -41,6 +59,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // S3 closes idle keep-alive connections after ~20 s; do not reuse one that
 // sat idle longer than this.
 constexpr auto max_idle_age = std::chrono::seconds(15);
+constexpr std::size_t not_watched = std::numeric_limits<std::size_t>::max();
 
 // Parses a response straight into an http_response: no intermediate
 // header container, the body appended in place.
@@ -80,21 +99,169 @@ private:
     http_response& resp_;
 };
 
-struct connection {
-    std::uint64_t id = 0;
-    std::optional<beast::tcp_stream> plain;
-    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;
-    clock::time_point last_used = clock::now();
+// --- TLS over the connection's own buffers --------------------------------
+// OpenSSL reads ciphertext from `rx` (what the socket delivered) and writes
+// it to `tx` (what goes out with the next send): the socket I/O stays with
+// Asio's reactor, without a memory-BIO engine and its composed operations
+// in between.
+struct tls_buffers {
+    std::unique_ptr<char[]> rx;       // ciphertext received, not yet taken by OpenSSL
+    std::size_t rx_begin = 0, rx_end = 0;
+    std::string tx;                   // ciphertext to send
+    static constexpr std::size_t rx_capacity = 17 * 1024;  // one full TLS record
+};
 
-    beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+int bio_write(BIO* b, const char* data, size_t n, size_t* written) {
+    auto* t = static_cast<tls_buffers*>(BIO_get_data(b));
+    t->tx.append(data, n);
+    *written = n;
+    return 1;
+}
+
+int bio_read(BIO* b, char* data, size_t n, size_t* got) {
+    BIO_clear_retry_flags(b);
+    auto* t = static_cast<tls_buffers*>(BIO_get_data(b));
+    std::size_t have = t->rx_end - t->rx_begin;
+    if (have == 0) {
+        BIO_set_retry_read(b);
+        return 0;
+    }
+    std::size_t take = n < have ? n : have;
+    std::memcpy(data, t->rx.get() + t->rx_begin, take);
+    t->rx_begin += take;
+    if (t->rx_begin == t->rx_end) t->rx_begin = t->rx_end = 0;
+    *got = take;
+    return 1;
+}
+
+long bio_ctrl(BIO*, int cmd, long, void*) {
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+int bio_create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+const BIO_METHOD* buffers_bio_method() {
+    static const BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "s3merge buffers");
+        if (!m) return static_cast<BIO_METHOD*>(nullptr);
+        BIO_meth_set_write_ex(m, bio_write);
+        BIO_meth_set_read_ex(m, bio_read);
+        BIO_meth_set_ctrl(m, bio_ctrl);
+        BIO_meth_set_create(m, bio_create);
+        return m;
+    }();
+    return method;
+}
+
+bool is_ip_literal(const std::string& host) {
+    beast::error_code ec;
+    asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+struct connection {
+    explicit connection(const asio::any_io_executor& ex) : sock(ex) {}
+    ~connection() {
+        if (ssl) SSL_free(ssl);
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    std::uint64_t id = 0;
+    tcp::socket sock;
+    SSL* ssl = nullptr;          // TLS over `tls`, or none
+    std::unique_ptr<tls_buffers> tls;
+    beast::flat_buffer buffer;   // response bytes (plaintext) not yet parsed
+    std::string wire;            // the request being sent (capacity reused)
+    std::size_t written = 0;     // bytes of `wire` sent
+    clock::time_point last_used = clock::now();
+    // Watched by the sweeper while in flight: past `deadline`, its wait is
+    // cancelled and `timed_out` set.
+    clock::time_point deadline = clock::time_point::max();
+    std::size_t watch_slot = not_watched;
+    bool timed_out = false;
+
     void close() {
         beast::error_code ignored;
-        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-        lowest().socket().close(ignored);
+        sock.shutdown(tcp::socket::shutdown_both, ignored);
+        sock.close(ignored);
     }
 };
 using connection_ptr = std::unique_ptr<connection>;
+
+// What an I/O step needs before it can go on.
+enum class io_want { nothing, read, write };
+
+// After an SSL_* call failed (r <= 0): whether to wait, or the error.
+beast::error_code ssl_failure(SSL* ssl, int r, io_want& want) {
+    int saved_errno = errno;
+    switch (SSL_get_error(ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        want = io_want::read;
+        return {};
+    case SSL_ERROR_WANT_WRITE:
+        want = io_want::write;
+        return {};
+    case SSL_ERROR_ZERO_RETURN:
+        return asio::error::eof;  // the peer's close_notify
+    case SSL_ERROR_SYSCALL: {
+        unsigned long err = ERR_get_error();
+        if (err) return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
+        if (saved_errno) return beast::error_code(saved_errno, asio::error::get_system_category());
+        return asio::ssl::error::stream_truncated;
+    }
+    default: {
+        unsigned long err = ERR_get_error();
+        if (ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return asio::ssl::error::stream_truncated;
+        if (!err) return asio::ssl::error::stream_truncated;
+        return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
+    }
+    }
+}
+
+// Sends what is pending (`tx` under TLS, else the rest of `wire`) without
+// blocking; want = write when the socket is full.
+beast::error_code try_send(connection& c, io_want& want) {
+    want = io_want::nothing;
+    std::string& out = c.tls ? c.tls->tx : c.wire;
+    while (c.written < out.size()) {
+        beast::error_code ec;
+        std::size_t done = c.sock.write_some(asio::buffer(out.data() + c.written, out.size() - c.written), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            want = io_want::write;
+            return {};
+        }
+        if (ec) return ec;
+        c.written += done;
+    }
+    if (c.tls) {
+        c.tls->tx.clear();
+        c.written = 0;
+    }
+    return {};
+}
+
+// Hands the request to OpenSSL, which encrypts it into `tx`.
+beast::error_code tls_encrypt_request(connection& c) {
+    std::size_t at = 0;
+    while (at < c.wire.size()) {
+        ERR_clear_error();
+        std::size_t done = 0;
+        int r = SSL_write_ex(c.ssl, c.wire.data() + at, c.wire.size() - at, &done);
+        if (r <= 0) {
+            io_want want = io_want::nothing;
+            auto ec = ssl_failure(c.ssl, r, want);
+            // The BIO never refuses a write; a want here means a
+            // renegotiation, which is not supported.
+            return ec ? ec : beast::error_code(asio::ssl::error::stream_truncated);
+        }
+        at += done;
+    }
+    return {};
+}
 
 struct waiter {
     explicit waiter(asio::any_io_executor ex) : timer(ex) {}
@@ -106,7 +273,9 @@ struct waiter {
 struct host_pool {
     explicit host_pool(std::size_t max) : state(max) {}
     pool_state state;
-    std::unordered_map<std::uint64_t, connection_ptr> idle;
+    // Idle connections, in the order pool_state hands them out (LIFO): the
+    // one asked for is almost always the last.
+    std::vector<connection_ptr> idle;
     std::unordered_map<std::uint64_t, std::shared_ptr<waiter>> waiters;
     std::uint64_t next_slot_id = 1ull << 40;  // ids for slot-opened connections
 };
@@ -116,12 +285,6 @@ struct dns_entry {
     clock::time_point expires;
 };
 
-bool is_ip_literal(const std::string& host) {
-    beast::error_code ec;
-    asio::ip::make_address(host, ec);
-    return !ec;
-}
-
 std::string origin_key(const origin& o) {
     return (o.tls ? "https://" : "http://") + o.host + ":" + std::to_string(o.port);
 }
@@ -129,10 +292,6 @@ std::string origin_key(const origin& o) {
 std::chrono::milliseconds remaining(clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
-}
-
-std::chrono::milliseconds step(std::chrono::milliseconds step_timeout, clock::time_point deadline) {
-    return std::min(step_timeout, remaining(deadline));
 }
 
 bool is_closed_error(const beast::error_code& ec) {
@@ -184,46 +343,164 @@ std::error_code map_error(const beast::error_code& ec, std::string_view during, 
 
 struct client::impl {
     impl(asio::any_io_executor ex, client_options o)
-        : executor(std::move(ex)), opts(std::move(o)), ssl_ctx(asio::ssl::context::tls_client),
-          resolver(executor) {}
+        : executor(std::move(ex)), opts(std::move(o)), resolver(executor), sweep_timer(executor) {
+        // Timeouts are checked this often: a tenth of the shortest one,
+        // within 5 ms and 500 ms.
+        auto shortest = std::min({opts.connect_timeout, opts.idle_read_timeout, opts.request_timeout});
+        sweep_every = std::clamp(shortest / 10, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
+    }
+    ~impl() {
+        if (ssl_ctx) SSL_CTX_free(ssl_ctx);
+    }
 
     asio::any_io_executor executor;
     client_options opts;
-    asio::ssl::context ssl_ctx;
+    SSL_CTX* ssl_ctx = nullptr;
     tcp::resolver resolver;
-    std::map<std::string, std::unique_ptr<host_pool>> pools;
+    std::map<std::string, std::unique_ptr<host_pool>, std::less<>> pools;
+    // The last origin asked for and its pool: a job mostly talks to one.
+    origin last_origin;
+    host_pool* last_pool = nullptr;
     std::map<std::string, dns_entry> dns;
     client_stats stats;
-    bool tls_ready = false;
 
+    // Connections in flight, for the sweeper.
+    std::vector<connection*> watched;
+    asio::steady_timer sweep_timer;
+    std::chrono::milliseconds sweep_every{500};
+    bool sweeping = false;
+    // Sweep callbacks hold this weakly: a client gone is a sweep skipped.
+    std::shared_ptr<impl*> self = std::make_shared<impl*>(this);
+
+    // --- timeouts -------------------------------------------------------
+    void watch(connection& c, clock::time_point deadline) {
+        c.deadline = deadline;
+        if (c.watch_slot == not_watched) {
+            c.watch_slot = watched.size();
+            watched.push_back(&c);
+        }
+        if (!sweeping) {
+            sweeping = true;
+            sweep_timer.expires_after(sweep_every);
+            sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {
+                if (auto s = w.lock()) (*s)->sweep();
+            });
+        }
+    }
+
+    void unwatch(connection& c) {
+        if (c.watch_slot == not_watched) return;
+        auto* last = watched.back();
+        watched[c.watch_slot] = last;
+        last->watch_slot = c.watch_slot;
+        watched.pop_back();
+        c.watch_slot = not_watched;
+        // Nothing in flight: the timer must not keep the event loop busy.
+        if (watched.empty() && sweeping) sweep_timer.cancel();
+    }
+
+    void sweep() {
+        sweeping = false;
+        auto now = clock::now();
+        for (auto* c : watched) {
+            if (!c->timed_out && now >= c->deadline) {
+                c->timed_out = true;
+                beast::error_code ignored;
+                c->sock.cancel(ignored);
+            }
+        }
+        if (!watched.empty()) {
+            sweeping = true;
+            sweep_timer.expires_after(sweep_every);
+            sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {
+                if (auto s = w.lock()) (*s)->sweep();
+            });
+        }
+    }
+
+    clock::time_point step_deadline(std::chrono::milliseconds step, clock::time_point deadline) const {
+        auto t = clock::now() + step;
+        return t < deadline ? t : deadline;
+    }
+
+    // --- TLS ------------------------------------------------------------
     // Loading a CA store parses every certificate in it (~100 ms of CPU for
     // a system bundle): done on the first TLS connection, not for plain HTTP.
     std::error_code prepare_tls(diagnostics& diag) {
-        if (tls_ready) return {};
-        beast::error_code ec;
-        ssl_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                            asio::ssl::context::no_tlsv1_1);
-        if (!opts.ca_bundle.empty()) {
-            ssl_ctx.load_verify_file(opts.ca_bundle, ec);
-            if (ec) {
-                diag.detail = "cannot load CA bundle " + opts.ca_bundle + ": " + ec.message();
-                return make_error_code(errc::tls_error);
-            }
-        } else {
-            ssl_ctx.set_default_verify_paths(ec);
-            if (ec) {
-                diag.detail = "cannot load the system CA store: " + ec.message();
-                return make_error_code(errc::tls_error);
-            }
+        if (ssl_ctx) return {};
+        SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+        if (!ctx || !buffers_bio_method()) {
+            if (ctx) SSL_CTX_free(ctx);
+            diag.detail = "cannot set up TLS: " + last_ssl_error();
+            return make_error_code(errc::tls_error);
         }
-        tls_ready = true;
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        // Pooled connections keep their record buffers (OpenSSL's default):
+        // freeing them after every exchange costs two ~17 KiB allocations.
+        SSL_CTX_clear_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+        int ok = opts.ca_bundle.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                                        : SSL_CTX_load_verify_locations(ctx, opts.ca_bundle.c_str(), nullptr);
+        if (ok != 1) {
+            diag.detail = (opts.ca_bundle.empty() ? std::string("cannot load the system CA store")
+                                                  : "cannot load CA bundle " + opts.ca_bundle) +
+                          ": " + last_ssl_error();
+            SSL_CTX_free(ctx);
+            return make_error_code(errc::tls_error);
+        }
+        ssl_ctx = ctx;
         return {};
     }
 
+    static std::string last_ssl_error() {
+        unsigned long e = ERR_get_error();
+        ERR_clear_error();
+        if (!e) return "unknown error";
+        char buf[256];
+        ERR_error_string_n(e, buf, sizeof buf);
+        return buf;
+    }
+
+    // TLS on c's (connected, non-blocking) socket, peer and host name
+    // verified unless turned off.
+    std::error_code start_tls(const origin& o, connection& c, diagnostics& diag) {
+        c.ssl = SSL_new(ssl_ctx);
+        BIO* bio = c.ssl ? BIO_new(buffers_bio_method()) : nullptr;
+        if (!bio) {
+            diag.detail = "TLS " + o.host + ": " + last_ssl_error();
+            return make_error_code(errc::tls_error);
+        }
+        c.tls = std::make_unique<tls_buffers>();
+        c.tls->rx = std::make_unique<char[]>(tls_buffers::rx_capacity);
+        BIO_set_data(bio, c.tls.get());
+        SSL_set_bio(c.ssl, bio, bio);
+        const bool ip = is_ip_literal(o.host);
+        if (!ip && !SSL_set_tlsext_host_name(c.ssl, o.host.c_str())) {
+            diag.detail = "TLS " + o.host + ": cannot set SNI";
+            return make_error_code(errc::tls_error);
+        }
+        if (opts.verify_peer) {
+            SSL_set_verify(c.ssl, SSL_VERIFY_PEER, nullptr);
+            int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c.ssl), o.host.c_str())
+                         : SSL_set1_host(c.ssl, o.host.c_str());
+            if (set != 1) {
+                diag.detail = "TLS " + o.host + ": cannot set the name to verify";
+                return make_error_code(errc::tls_error);
+            }
+        } else {
+            SSL_set_verify(c.ssl, SSL_VERIFY_NONE, nullptr);
+        }
+        SSL_set_connect_state(c.ssl);
+        return {};
+    }
+
+    // --- connections ----------------------------------------------------
     host_pool& pool_for(const origin& o) {
+        if (last_pool && last_origin.port == o.port && last_origin.tls == o.tls && last_origin.host == o.host)
+            return *last_pool;
         auto& p = pools[origin_key(o)];
         if (!p) p = std::make_unique<host_pool>(opts.max_connections_per_host);
+        last_origin = o;
+        last_pool = p.get();
         return *p;
     }
 
@@ -253,39 +530,59 @@ struct client::impl {
         if (auto ec = co_await resolve(o, endpoints, diag)) co_return ec;
         if (o.tls) {
             if (auto ec = prepare_tls(diag)) co_return ec;
-            c.secure.emplace(executor, ssl_ctx);
-            // Asio asks OpenSSL to free a connection's record buffers whenever
-            // they are empty, that is after every request and every response:
-            // two ~17 KiB allocations per exchange, each of which makes glibc
-            // consolidate its fast bins. A pooled connection keeps them.
-            SSL_clear_mode(c.secure->native_handle(), SSL_MODE_RELEASE_BUFFERS);
-        } else {
-            c.plain.emplace(executor);
         }
-        auto& low = c.lowest();
-        low.expires_after(step(opts.connect_timeout, deadline));
-        auto [ec, ep] = co_await low.async_connect(endpoints, use_tuple);
-        if (ec) co_return map_error(ec, "connect", o, diag);
-        low.socket().set_option(tcp::no_delay(true));
+        // Each address in turn, within the connect timeout.
+        watch(c, step_deadline(opts.connect_timeout, deadline));
+        beast::error_code cec = asio::error::host_not_found;
+        for (const auto& entry : endpoints) {
+            beast::error_code ignored;
+            if (c.sock.is_open()) c.sock.close(ignored);
+            c.sock.open(entry.endpoint().protocol(), cec);
+            if (cec) continue;
+            auto [ec] = co_await c.sock.async_connect(entry.endpoint(), use_tuple);
+            cec = c.timed_out ? beast::error_code(asio::error::timed_out) : ec;
+            if (!cec || c.timed_out) break;
+        }
+        if (cec) {
+            unwatch(c);
+            co_return map_error(cec, "connect", o, diag);
+        }
+        c.sock.set_option(tcp::no_delay(true));
+        c.sock.non_blocking(true);
         ++stats.connections_opened;
         if (o.tls) {
-            SSL* ssl = c.secure->native_handle();
-            if (!is_ip_literal(o.host)) {
-                if (!SSL_set_tlsext_host_name(ssl, o.host.c_str())) {
-                    diag.detail = "TLS " + o.host + ": cannot set SNI";
-                    co_return make_error_code(errc::tls_error);
+            if (auto ec = start_tls(o, c, diag)) {
+                unwatch(c);
+                co_return ec;
+            }
+            // Handshake messages go out from `tx` and come in through `rx`.
+            for (;;) {
+                ERR_clear_error();
+                int r = SSL_do_handshake(c.ssl);
+                io_want want = io_want::nothing;
+                beast::error_code hec = r == 1 ? beast::error_code{} : ssl_failure(c.ssl, r, want);
+                while (!hec && c.written < c.tls->tx.size()) {
+                    io_want w = io_want::nothing;
+                    hec = try_send(c, w);
+                    if (hec || w == io_want::nothing) break;
+                    auto [wec] = co_await c.sock.async_wait(tcp::socket::wait_write, use_tuple);
+                    hec = c.timed_out ? beast::error_code(asio::error::timed_out) : wec;
+                }
+                if (!hec && r == 1) break;
+                if (!hec && want == io_want::read) {
+                    auto [rec, n] = co_await c.sock.async_read_some(
+                        asio::buffer(c.tls->rx.get() + c.tls->rx_end, tls_buffers::rx_capacity - c.tls->rx_end),
+                        use_tuple);
+                    hec = c.timed_out ? beast::error_code(asio::error::timed_out) : rec;
+                    c.tls->rx_end += n;
+                }
+                if (hec) {
+                    unwatch(c);
+                    co_return map_error(hec, "TLS handshake with", o, diag, c.ssl);
                 }
             }
-            if (opts.verify_peer) {
-                c.secure->set_verify_mode(asio::ssl::verify_peer);
-                c.secure->set_verify_callback(asio::ssl::host_name_verification(o.host));
-            } else {
-                c.secure->set_verify_mode(asio::ssl::verify_none);
-            }
-            low.expires_after(step(opts.connect_timeout, deadline));
-            auto [hec] = co_await c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
-            if (hec) co_return map_error(hec, "TLS handshake with", o, diag, ssl);
         }
+        unwatch(c);
         co_return std::error_code{};
     }
 
@@ -303,13 +600,14 @@ struct client::impl {
     }
 
     void release(host_pool& p, connection_ptr c, bool healthy) {
+        unwatch(*c);
         if (healthy) {
             c->last_used = clock::now();
             auto id = c->id;
             if (auto w = p.state.release_idle(id)) {
                 wake(p, w, std::move(c));
             } else {
-                p.idle[id] = std::move(c);
+                p.idle.push_back(std::move(c));
             }
         } else {
             c->close();
@@ -323,9 +621,12 @@ struct client::impl {
     // closed and reset, when it sat idle too long to trust; its slot is then
     // the caller's to open a new connection in.
     bool take_idle(host_pool& p, std::uint64_t id, connection_ptr& out) {
-        auto it = p.idle.find(id);
-        out = std::move(it->second);
-        p.idle.erase(it);
+        for (auto i = p.idle.size(); i-- > 0;) {
+            if (p.idle[i]->id != id) continue;
+            out = std::move(p.idle[i]);
+            p.idle.erase(p.idle.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
         if (clock::now() - out->last_used < max_idle_age) {
             ++stats.connections_reused;
             return true;
@@ -369,7 +670,7 @@ struct client::impl {
             break;
         }
         }
-        out = std::make_unique<connection>();
+        out = std::make_unique<connection>(executor);
         out->id = new_id;
         reused = false;
         if (auto ec = co_await open(o, *out, deadline, diag)) {
@@ -379,49 +680,22 @@ struct client::impl {
         co_return std::error_code{};
     }
 
-    template <class Stream>
-    asio::awaitable<beast::error_code> exchange_on(Stream& stream, connection& c,
-                                                   const std::string& wire,
-                                                   response_sink& parser,
-                                                   clock::time_point deadline, bool& wrote) {
-        auto& low = c.lowest();
-        low.expires_after(step(opts.idle_read_timeout, deadline));
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
-        (void)wn;
-        if (wec) co_return wec;
-        wrote = true;
-        while (!parser.is_done()) {
-            // The idle timer restarts on every chunk, the deadline does not.
-            low.expires_after(step(opts.idle_read_timeout, deadline));
-            auto [rec, rn] = co_await bhttp::async_read_some(stream, c.buffer, parser, use_tuple);
-            (void)rn;
-            if (rec) co_return rec;
-            if (parser.is_header_done() && !parser.is_done()) grow_for_body(c, parser);
-        }
-        low.expires_never();
-        co_return beast::error_code{};
-    }
-
-    // A large body of known length (a listing page, ~250 KB) is read in
-    // large pieces: the connection buffer, small for the usual short
-    // responses, grows for it (and is shrunk again once the response is
-    // read). Its reads are bounded by the free space in it.
-    static void grow_for_body(connection& c, response_sink& parser) {
-        constexpr std::uint64_t large_body = 16 * 1024;
-        constexpr std::size_t max_read = 64 * 1024;
+    // The read size for the next piece of a response: small for the usual
+    // short answers; a large body of known length (a listing page, ~250 KB)
+    // is read in 64 KiB pieces.
+    static std::size_t read_size(const response_sink& parser) {
+        constexpr std::size_t small = 4 * 1024;
+        constexpr std::size_t large = 64 * 1024;
+        if (!parser.is_header_done()) return small;
         auto left = parser.content_length_remaining();
-        if (!left || *left < large_body) return;
-        std::size_t want = c.buffer.size() + std::min<std::size_t>(static_cast<std::size_t>(*left), max_read);
-        if (c.buffer.capacity() < want) c.buffer.reserve(want);
+        if (!left) return small;
+        return *left > large ? large : std::max<std::size_t>(small, static_cast<std::size_t>(*left));
     }
 
     asio::awaitable<std::error_code> send(const origin& o, const http_request& req,
                                           http_response& resp, diagnostics& diag) {
         ++stats.requests;
-        auto deadline = clock::now() + opts.request_timeout;
-        // The whole request in one buffer: one write, no per-field allocations.
-        std::string wire;  // sized once by serialize_request
-        if (auto ec = serialize_request(req, opts.user_agent, wire, diag)) co_return ec;
+        const auto deadline = clock::now() + opts.request_timeout;
         const bool head = req.method == "HEAD";
 
         auto& pool = pool_for(o);
@@ -436,23 +710,106 @@ struct client::impl {
             } else if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) {
                 co_return ec;
             }
+            // The whole request in the connection's buffer: one write.
+            if (auto ec = serialize_request(req, opts.user_agent, c->wire, diag)) {
+                release(pool, std::move(c), true);
+                co_return ec;
+            }
+            c->written = 0;
+            c->timed_out = false;
+            if (c->tls) c->tls->tx.clear();
 
             response_sink parser(resp);
             parser.body_limit(opts.max_body_bytes);
             parser.header_limit(64 * 1024);
             if (head) parser.skip(true);
+            parser.eager(true);
+
+            // Write, then read and parse until the response is whole. A step
+            // that would block waits for the socket, watched by the sweeper
+            // (the idle timeout restarts with every step, the deadline not).
             bool wrote = false;
+            bool got_bytes = false;
             beast::error_code ec;
-            if (c->secure)
-                ec = co_await exchange_on(*c->secure, *c, wire, parser, deadline, wrote);
-            else
-                ec = co_await exchange_on(*c->plain, *c, wire, parser, deadline, wrote);
+            if (c->ssl) ec = tls_encrypt_request(*c);
+            for (;;) {
+                io_want want = io_want::nothing;
+                if (!ec) ec = try_send(*c, want);
+                if (ec || want == io_want::nothing) break;
+                watch(*c, step_deadline(opts.idle_read_timeout, deadline));
+                auto [wec] = co_await c->sock.async_wait(tcp::socket::wait_write, use_tuple);
+                ec = c->timed_out ? beast::error_code(asio::error::timed_out) : wec;
+            }
+            if (!ec) {
+                wrote = true;
+                for (;;) {
+                    // Under TLS, first what OpenSSL can decrypt from what has
+                    // arrived or holds already; then the socket.
+                    bool need_socket = true;
+                    if (c->ssl && (c->tls->rx_end > c->tls->rx_begin || SSL_pending(c->ssl) > 0)) {
+                        auto space = c->buffer.prepare(read_size(parser));
+                        ERR_clear_error();
+                        std::size_t got = 0;
+                        int r = SSL_read_ex(c->ssl, space.data(), space.size(), &got);
+                        if (r == 1) {
+                            c->buffer.commit(got);
+                            got_bytes = true;
+                            need_socket = false;
+                        } else {
+                            io_want want = io_want::nothing;
+                            ec = ssl_failure(c->ssl, r, want);
+                            if (!ec && want == io_want::write) ec = asio::ssl::error::stream_truncated;
+                            if (ec) break;
+                        }
+                    }
+                    if (need_socket) {
+                        if (c->ssl && !c->tls->tx.empty()) {
+                            // OpenSSL had something to say (a key update).
+                            io_want want = io_want::nothing;
+                            ec = try_send(*c, want);
+                            if (!ec && want != io_want::nothing) ec = asio::error::no_buffer_space;
+                            if (ec) break;
+                        }
+                        watch(*c, step_deadline(opts.idle_read_timeout, deadline));
+                        asio::mutable_buffer into =
+                            c->ssl ? asio::mutable_buffer(c->tls->rx.get() + c->tls->rx_end,
+                                                          tls_buffers::rx_capacity - c->tls->rx_end)
+                                   : c->buffer.prepare(read_size(parser));
+                        auto [rec, n] = co_await c->sock.async_read_some(into, use_tuple);
+                        ec = c->timed_out ? beast::error_code(asio::error::timed_out) : rec;
+                        if (ec) break;
+                        if (c->ssl) {
+                            c->tls->rx_end += n;
+                            continue;  // decrypt it
+                        }
+                        c->buffer.commit(n);
+                        got_bytes = true;
+                    }
+                    // Parse all that is there; an incomplete header stays in
+                    // the buffer until more arrives.
+                    while (c->buffer.size() > 0 && !parser.is_done()) {
+                        auto used = parser.put(c->buffer.data(), ec);
+                        c->buffer.consume(used);
+                        if (ec == bhttp::error::need_more) {
+                            ec = {};
+                            break;
+                        }
+                        if (ec || used == 0) break;
+                    }
+                    if (ec || parser.is_done()) break;
+                }
+                if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && got_bytes) {
+                    // The server closed: the end of a response delimited by
+                    // the end of the stream, or one cut short.
+                    parser.put_eof(ec);
+                    if (!ec && !parser.is_done()) ec = bhttp::error::partial_message;
+                }
+            }
 
             if (ec) {
-                SSL* ssl = c->secure ? c->secure->native_handle() : nullptr;
-                bool stale = reused && attempt == 0 && is_closed_error(ec) && !parser.got_some();
-                auto mapped = map_error(ec, wrote ? "reading response from" : "sending request to", o,
-                                        diag, ssl);
+                bool stale = reused && attempt == 0 && is_closed_error(ec) && !got_bytes;
+                auto mapped = map_error(ec, wrote ? "reading response from" : "sending request to", o, diag,
+                                        c->ssl);
                 release(pool, std::move(c), false);
                 if (stale) {
                     // The server closed the pooled connection while it sat
@@ -463,12 +820,13 @@ struct client::impl {
                 }
                 co_return mapped;
             }
-            bool keep = parser.keep_alive();
+            bool keep = parser.keep_alive() && c->buffer.size() == 0;
             c->buffer.clear();
-            // A buffer grown for a listing page goes back to nothing: pooled
-            // connections mostly carry short responses, and 128 of them
-            // holding 64 KiB each would be 8 MiB for nothing.
+            // Buffers grown for a listing page or a large upload go back to
+            // nothing: pooled connections mostly carry short messages, and
+            // 128 of them holding 64 KiB each would be 8 MiB for nothing.
             if (c->buffer.capacity() > 16 * 1024) c->buffer.shrink_to_fit();
+            if (c->wire.capacity() > 16 * 1024) std::string().swap(c->wire);
             release(pool, std::move(c), keep);
             co_return std::error_code{};
         }
@@ -502,9 +860,9 @@ asio::awaitable<std::error_code> client::send(const origin& o, const http_reques
 
 void client::close_idle() {
     for (auto& [key, p] : impl_->pools) {
-        for (auto& [id, c] : p->idle) {
+        for (auto& c : p->idle) {
             c->close();
-            p->state.drop_idle(id);
+            p->state.drop_idle(c->id);
         }
         p->idle.clear();
     }

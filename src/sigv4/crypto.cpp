@@ -1,5 +1,13 @@
-// Thin wrappers over OpenSSL libcrypto (EVP). No SSL/TLS here.
+// Thin wrappers over OpenSSL libcrypto. No SSL/TLS here.
+//
+// SHA-256 runs once or three times per signed request, so it uses
+// libcrypto's direct SHA256_* functions (the same assembly, SHA-NI where
+// the CPU has it) rather than EVP: in OpenSSL 3 every EVP digest
+// initialisation allocates a provider context and goes through parameter
+// lookups, which costs more than hashing a canonical request.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -11,16 +19,12 @@ namespace s3merge::crypto {
 
 namespace {
 
-// OpenSSL 3 looks an algorithm up by name on every EVP_sha256()-style
-// implicit fetch (a lock and a hash lookup each time). Fetch once, and reuse
-// one digest context per thread: signing runs per request.
+// MD5 (Content-MD5 of uploads) goes through EVP. OpenSSL 3 looks an
+// algorithm up by name on every EVP_md5()-style implicit fetch (a lock and a
+// hash lookup each time): fetch once, and reuse one context per thread.
 const EVP_MD* fetched(const char* name) {
     const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
     if (!md) throw std::runtime_error(std::string("OpenSSL has no ") + name);
-    return md;
-}
-const EVP_MD* sha256_md() {
-    static const EVP_MD* md = fetched("SHA2-256");
     return md;
 }
 const EVP_MD* md5_md() {
@@ -53,26 +57,36 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 
 } // namespace
 
-std::string sha256_raw(std::string_view data) { return digest(sha256_md(), data); }
+// SHA-256 of the concatenation a || b.
+static void sha256_of(std::string_view a, std::string_view b, unsigned char (&out)[32]) {
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, a.data(), a.size());
+    if (!b.empty()) SHA256_Update(&ctx, b.data(), b.size());
+    SHA256_Final(out, &ctx);
+}
+
+std::string sha256_raw(std::string_view data) {
+    unsigned char out[32];
+    sha256_of(data, {}, out);
+    return std::string(reinterpret_cast<const char*>(out), 32);
+}
 
 std::string sha256_hex(std::string_view data) {
     if (data.empty()) return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     return hex(sha256_raw(data));
 }
 
-void sha256_into(std::string_view data, unsigned char (&out)[32]) {
-    unsigned char full[EVP_MAX_MD_SIZE];
-    digest_into(sha256_md(), data, {}, full);
-    std::memcpy(out, full, 32);
-}
+void sha256_into(std::string_view data, unsigned char (&out)[32]) { sha256_of(data, {}, out); }
 
 // HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
 void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
     constexpr std::size_t block = 64;
-    unsigned char k[EVP_MAX_MD_SIZE > block ? EVP_MAX_MD_SIZE : block] = {};
+    unsigned char k[block] = {};
     if (key.size() > block) {
-        digest_into(sha256_md(), key, {}, k);
-        std::memset(k + 32, 0, block - 32);
+        unsigned char hashed[32];
+        sha256_of(key, {}, hashed);
+        std::memcpy(k, hashed, 32);
     } else {
         std::memcpy(k, key.data(), key.size());
     }
@@ -81,12 +95,9 @@ void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char
         ipad[i] = static_cast<char>(k[i] ^ 0x36);
         opad[i] = static_cast<char>(k[i] ^ 0x5c);
     }
-    unsigned char inner[EVP_MAX_MD_SIZE];
-    unsigned inner_len = digest_into(sha256_md(), std::string_view(ipad, block), data, inner);
-    unsigned char full[EVP_MAX_MD_SIZE];
-    digest_into(sha256_md(), std::string_view(opad, block),
-                std::string_view(reinterpret_cast<const char*>(inner), inner_len), full);
-    std::memcpy(out, full, 32);
+    unsigned char inner[32];
+    sha256_of(std::string_view(ipad, block), data, inner);
+    sha256_of(std::string_view(opad, block), std::string_view(reinterpret_cast<const char*>(inner), 32), out);
 }
 
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {

@@ -40,6 +40,7 @@ void append_canonical_uri(std::string& out, std::string_view raw_path);
 std::string canonical_query(const http_request& req);
 // What goes on the request line: canonical_uri + ('?' + canonical_query).
 std::string request_target(const http_request& req);
+void append_request_target(std::string& out, const http_request& req);
 
 // Header values are trimmed and inner runs of spaces collapsed.
 std::string canonical_header_value(std::string_view v);

@@ -13,19 +13,28 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
                                               std::string_view key, Build build, Parse parse,
                                               diagnostics& diag) {
     int redirects = 0;
+    // What the call was goes into diag when it fails, not on every request
+    // (that would be a copy of the key per request). A parser may have named
+    // a more precise key already.
+    auto failed = [&](std::error_code ec, const target* t) {
+        if (ec) {
+            diag.operation = std::string(op);
+            diag.bucket = bucket;
+            if (diag.key.empty()) diag.key = std::string(key);
+            if (t) diag.region = t->region;
+        }
+        return ec;
+    };
     for (int in_body_retries = 0;;) {
         diag.clear();
-        diag.operation = std::string(op);
-        diag.bucket = bucket;
-        diag.key = std::string(key);
-        target t;
-        if (auto ec = target_for(bucket, t, diag)) co_return ec;
-        diag.region = t.region;
+        std::shared_ptr<const target> tp;
+        if (auto ec = shared_target_for(bucket, tp, diag)) co_return failed(ec, nullptr);
+        const target& t = *tp;
         std::error_code bec;
         http_request req = build(t, bec);
-        if (bec) co_return bec;
+        if (bec) co_return failed(bec, &t);
         http_response resp;
-        if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return ec;
+        if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return failed(ec, &t);
         auto ec = parse(resp, diag);
         if (ec == errc::wrong_region && redirects++ == 0) {
             const std::string* r = resp.find_header("x-amz-bucket-region");
@@ -42,7 +51,7 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
             co_await before_retry(ec, in_body_retries);
             continue;
         }
-        co_return ec;
+        co_return failed(ec, &t);
     }
 }
 

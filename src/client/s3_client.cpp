@@ -18,6 +18,7 @@ client::~client() = default;
 std::error_code client::init(diagnostics& diag) { return http_->init(diag); }
 
 void client::set_bucket_region(std::string_view bucket, std::string region) {
+    targets_.clear();
     if (regions_.size() > 4096) regions_.clear();  // bounded
     regions_[std::string(bucket)] = std::move(region);
 }
@@ -29,6 +30,22 @@ std::string client::bucket_region(std::string_view bucket) const {
 
 std::error_code client::target_for(std::string_view bucket, target& out, diagnostics& diag) {
     return resolve_target(cfg_.endpoint, bucket_region(bucket), bucket, out, diag);
+}
+
+std::error_code client::shared_target_for(std::string_view bucket, std::shared_ptr<const target>& out,
+                                          diagnostics& diag) {
+    for (const auto& [b, t] : targets_) {
+        if (b == bucket) {
+            out = t;
+            return {};
+        }
+    }
+    auto t = std::make_shared<target>();
+    if (auto ec = target_for(bucket, *t, diag)) return ec;
+    if (targets_.size() >= 64) targets_.clear();
+    targets_.emplace_back(std::string(bucket), t);
+    out = std::move(t);
+    return {};
 }
 
 asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {

@@ -22,6 +22,13 @@ asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket,
     co_return std::error_code{};
 }
 
+// A single-part ETag is the MD5 of the content and survives a copy; a
+// multipart one ("...-N") does not, nor does one under SSE-KMS: then the
+// destination's size is checked instead.
+bool copy_confirmed_by_etag(std::string_view src_etag, std::string_view copy_etag) {
+    return !is_multipart_etag(src_etag) && copy_etag == src_etag;
+}
+
 asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket, s3::copy_object_params p,
                                                std::uint64_t src_size, std::string src_etag,
                                                s3::copy_object_result& res, diagnostics& diag) {
@@ -29,30 +36,34 @@ asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bu
     // afterwards.
     std::string key = p.key;
     if (auto ec = co_await c.copy_object(dst_bucket, std::move(p), res, diag)) co_return ec;
-    // A single-part ETag is the MD5 of the content and survives a copy; a
-    // multipart one ("...-N") does not, nor does one under SSE-KMS.
-    if (!is_multipart_etag(src_etag) && res.etag == src_etag) co_return std::error_code{};
+    if (copy_confirmed_by_etag(src_etag, res.etag)) co_return std::error_code{};
     co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination", diag);
-}
-
-asio::awaitable<std::error_code> transfer::impl::copy_single(const leaf_run& lr, const decision& d,
-                                                             diagnostics& diag) {
-    s3::copy_object_params p;
-    p.source_bucket = sources[lr.source].loc.bucket;
-    p.source_key = d.source.key;
-    p.key = d.dest_key;
-    p.storage_class = opts.storage_class;
-    p.sse = opts.sse;
-    p.sse_kms_key_id = opts.sse_kms_key_id;
-    s3::copy_object_result res;
-    co_return co_await verified_copy(client, opts.destination.bucket, std::move(p), d.source.size, d.source.etag, res,
-                                     diag);
 }
 
 asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
     diagnostics diag;
-    bool multipart = d.source.size > opts.multipart_threshold;
-    auto ec = multipart ? co_await copy_multipart(lr, d, diag) : co_await copy_single(lr, d, diag);
+    const bool multipart = d.source.size > opts.multipart_threshold;
+    std::error_code ec;
+    if (multipart) {
+        ec = co_await copy_multipart(lr, d, diag);
+    } else {
+        // verified_copy's steps, written out: this runs once per object, and
+        // each coroutine layer costs a frame and a resumption.
+        s3::copy_object_params p;
+        p.source_bucket = sources[lr.source].loc.bucket;
+        p.source_key = d.source.key;
+        p.key = std::move(d.dest_key);
+        p.storage_class = opts.storage_class;
+        p.sse = opts.sse;
+        p.sse_kms_key_id = opts.sse_kms_key_id;
+        s3::copy_object_result res;
+        ec = co_await client.copy_object(opts.destination.bucket, std::move(p), res, diag);
+        if (!ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
+            std::string dest_key = sources[lr.source].map.to_dest(d.source.key);
+            ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key), d.source.size,
+                                       "the destination", diag);
+        }
+    }
     if (ec) {
         object_failed(lr, d.source.key, multipart ? "MultipartCopy" : "CopyObject", ec, diag);
     } else {

@@ -120,7 +120,6 @@ struct transfer::impl {
 
     // transfer_copy.cpp
     asio::awaitable<void> copy_one(leaf_run& lr, decision d);
-    asio::awaitable<std::error_code> copy_single(const leaf_run& lr, const decision& d, diagnostics& diag);
     asio::awaitable<std::error_code> copy_multipart(const leaf_run& lr, const decision& d, diagnostics& diag);
     void object_done(leaf_run& lr, const std::string& key);
     void object_failed(leaf_run& lr, const std::string& key, std::string_view op, std::error_code ec,

@@ -2,29 +2,37 @@
 
 #include "s3merge/sigv4.hpp"
 
+#include <cstdio>
+
 namespace s3merge::http {
 
 namespace {
 
-bool is_tchar(char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~': return true;
-    default: return false;
+// Byte classes: a token character (RFC 9110 tchar), and a byte that would
+// split a message (CR, LF, NUL).
+struct byte_classes {
+    bool tchar[256] = {};
+    bool splits[256] = {};
+    constexpr byte_classes() {
+        for (int c = 'a'; c <= 'z'; ++c) tchar[c] = true;
+        for (int c = 'A'; c <= 'Z'; ++c) tchar[c] = true;
+        for (int c = '0'; c <= '9'; ++c) tchar[c] = true;
+        for (char c : std::string_view("!#$%&'*+-.^_`|~")) tchar[static_cast<unsigned char>(c)] = true;
+        splits[static_cast<unsigned char>('\r')] = splits[static_cast<unsigned char>('\n')] = splits[0] = true;
     }
-}
+};
+constexpr byte_classes classes;
 
 bool is_token(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)
-        if (!is_tchar(c)) return false;
+        if (!classes.tchar[static_cast<unsigned char>(c)]) return false;
     return true;
 }
 
 bool safe_value(std::string_view v) {
     for (char c : v)
-        if (c == '\r' || c == '\n' || c == '\0') return false;
+        if (classes.splits[static_cast<unsigned char>(c)]) return false;
     return true;
 }
 
@@ -43,31 +51,44 @@ std::error_code serialize_request(const http_request& req, std::string_view user
         diag.detail = "invalid HTTP method '" + req.method + "'";
         return make_error_code(errc::invalid_argument);
     }
+    // One pass over the headers: check each, note which of the ones added
+    // here the caller already set, and size the buffer.
+    bool has_host = false, has_agent = false, has_length = false;
+    std::size_t size = req.method.size() + req.path.size() * 3 + req.host.size() + user_agent.size() +
+                       req.body.size() + 96;
     for (const auto& h : req.headers) {
         if (!is_token(h.name) || !safe_value(h.value)) {
             diag.detail = "header '" + h.name + "' cannot be sent: its name must be a token and its value "
                           "must not contain CR, LF or NUL";
             return make_error_code(errc::invalid_argument);
         }
+        size += h.name.size() + h.value.size() + 4;
+        switch (h.name.size()) {
+        case 4: has_host = has_host || iequals(h.name, "host"); break;
+        case 10: has_agent = has_agent || iequals(h.name, "user-agent"); break;
+        case 14: has_length = has_length || iequals(h.name, "content-length"); break;
+        default: break;
+        }
     }
     if (!safe_value(req.host) || !safe_value(user_agent)) {
         diag.detail = "the Host or User-Agent value contains CR, LF or NUL";
         return make_error_code(errc::invalid_argument);
     }
-    out.clear();
-    std::size_t size = req.method.size() + req.path.size() * 3 + req.host.size() + user_agent.size() + req.body.size() + 96;
     for (const auto& q : req.query) size += (q.name.size() + q.value.size()) * 3 + 2;
-    for (const auto& h : req.headers) size += h.name.size() + h.value.size() + 4;
+    out.clear();
     out.reserve(size);
     out += req.method;
     out += ' ';
-    out += sigv4::request_target(req);
+    sigv4::append_request_target(out, req);
     out += " HTTP/1.1\r\n";
     for (const auto& h : req.headers) header_line(out, h.name, h.value);
-    if (!req.find_header("host")) header_line(out, "Host", req.host);
-    if (!req.find_header("user-agent") && !user_agent.empty()) header_line(out, "User-Agent", user_agent);
-    if (!req.find_header("content-length") && (req.method == "PUT" || req.method == "POST" || !req.body.empty()))
-        header_line(out, "Content-Length", std::to_string(req.body.size()));
+    if (!has_host) header_line(out, "Host", req.host);
+    if (!has_agent && !user_agent.empty()) header_line(out, "User-Agent", user_agent);
+    if (!has_length && (req.method == "PUT" || req.method == "POST" || !req.body.empty())) {
+        char digits[24];
+        auto n = std::snprintf(digits, sizeof digits, "%zu", req.body.size());
+        header_line(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(n)));
+    }
     out += "\r\n";
     out += req.body;
     return {};

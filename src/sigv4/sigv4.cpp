@@ -31,7 +31,10 @@ constexpr std::size_t sha256_len = 32;
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
 void append_lower(std::string& out, std::string_view s) {
-    for (char c : s) out += ascii_lower(c);
+    const std::size_t at = out.size();
+    out.resize(at + s.size());
+    char* o = out.data() + at;
+    for (char c : s) *o++ = ascii_lower(c);
 }
 
 // Compares as the lower-case forms would (no lower-case copies are made).
@@ -95,6 +98,10 @@ void append_canonical_value(std::string& out, std::string_view v) {
     auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
     while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
     while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+    if (v.find("  ") == std::string_view::npos) {  // the usual case: nothing to collapse
+        out += v;
+        return;
+    }
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (v[i] == ' ' && i > 0 && v[i - 1] == ' ') continue;
         out += v[i];
@@ -124,9 +131,11 @@ constexpr std::string_view redacted = "<redacted>";
 
 // The canonical request, into `out` (cleared first). When `redact` is set,
 // secret header values are replaced by "<redacted>" (for signing_debug only;
-// never hashed).
+// never hashed). `all_signed`: signed_headers lists every header (as when
+// signing), so no header needs looking up in it.
 void canonical_request_into(std::string& out, const http_request& req, const std::vector<header_ref>& headers,
-                            std::string_view signed_headers, std::string_view payload_hash, bool redact) {
+                            std::string_view signed_headers, std::string_view payload_hash, bool redact,
+                            bool all_signed = false) {
     out.clear();
     out.reserve(256 + req.path.size() * 3 + signed_headers.size() * 2);
     out += req.method;
@@ -139,7 +148,7 @@ void canonical_request_into(std::string& out, const http_request& req, const std
         const auto& name = headers[i].name;
         std::size_t end = i;
         while (end < headers.size() && compare_lower(headers[end].name, name) == 0) ++end;
-        if (listed(signed_headers, name)) {
+        if (all_signed || listed(signed_headers, name)) {
             append_lower(out, name);
             out += ':';
             for (std::size_t j = i; j < end; ++j) {
@@ -296,12 +305,16 @@ std::string canonical_query(const http_request& req) {
 std::string request_target(const http_request& req) {
     std::string target;
     target.reserve(req.path.size() + 16);
-    append_canonical_uri(target, req.path);
-    if (!req.query.empty()) {
-        target += '?';
-        target += canonical_query(req);
-    }
+    append_request_target(target, req);
     return target;
+}
+
+void append_request_target(std::string& out, const http_request& req) {
+    append_canonical_uri(out, req.path);
+    if (!req.query.empty()) {
+        out += '?';
+        out += canonical_query(req);
+    }
 }
 
 std::string canonical_header_value(std::string_view v) {
@@ -375,7 +388,7 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     sort_headers_into(req, headers);
     signed_list.clear();
     append_signed_headers(signed_list, headers);
-    canonical_request_into(creq, req, headers, signed_list, payload, false);
+    canonical_request_into(creq, req, headers, signed_list, payload, false, true);
     const std::string_view date8 = date.substr(0, 8);
     scope.clear();
     append_credential_scope(scope, date8, params);

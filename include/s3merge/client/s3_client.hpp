@@ -140,6 +140,12 @@ public:
 private:
     // Sleeps the policy's backoff for the attempt (full jitter).
     boost::asio::awaitable<void> backoff(std::error_code ec, int attempt);
+    // The target for a bucket, resolved once and kept (a job addresses a
+    // few buckets many times); forgotten when a bucket's region changes.
+    std::error_code shared_target_for(std::string_view bucket, std::shared_ptr<const target>& out,
+                                      diagnostics& diag);
+
+    std::vector<std::pair<std::string, std::shared_ptr<const target>>> targets_;  // bounded
 
     boost::asio::any_io_executor ex_;
     client_config cfg_;

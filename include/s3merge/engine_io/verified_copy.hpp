@@ -19,6 +19,11 @@ boost::asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string 
                                                      std::uint64_t expected, std::string_view what,
                                                      diagnostics& diag);
 
+// Whether a copy's ETag confirms it: the source's is a single-part (MD5)
+// ETag and equal. Otherwise (a multipart source, SSE-KMS) the destination's
+// size must be checked (confirm_size).
+bool copy_confirmed_by_etag(std::string_view src_etag, std::string_view copy_etag);
+
 // CopyObject of p into dst_bucket, confirmed: by the copy's ETag when the
 // source's (src_etag) is a single-part MD5 ETag and equal, otherwise (a
 // multipart source, SSE-KMS) by the destination's size (confirm_size).

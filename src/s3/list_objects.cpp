@@ -33,7 +33,7 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
     // encoding-type=url sends raw keys and no <EncodingType>. Like botocore's
     // decode_list_object_v2, the continuation token is opaque and never decoded.
     const bool url = iequals(detail::child_text(root, "EncodingType"), "url");
-    auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : s; };
+    auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : std::move(s); };
 
     // One pass over each <Contents>, text taken straight from the node when
     // it is a single text child (the usual case): a listing page holds up to
@@ -67,7 +67,7 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
             problem = "a <Contents> entry has no <Key>";
             return;
         }
-        e.key = decode(std::move(e.key));
+        if (url) e.key = detail::url_decode_plus(e.key);
         if (!has_size || !detail::parse_u64(size, e.size)) {
             problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
             return;

@@ -47,47 +47,64 @@ int compare_lower(std::string_view a, std::string_view b) {
     return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
-// One request header; its canonical name is the lower-case form of `name`.
+// One request header: its canonical (lower-case) name and its value.
 struct header_ref {
-    std::string_view name;
+    std::string_view name;  // lower case, in the owning header_set's text
     const std::string* value;
+};
+
+// A request's headers sorted by canonical name. The lower-case names are
+// made once, into `names`, so that sorting and grouping compare bytes.
+struct header_set {
+    std::vector<header_ref> refs;
+    std::string names;
 };
 
 // Headers sorted by lower-case name. The sort is stable so that repeated
 // headers keep the order in which they appear on the request, as the test
 // suite (get-header-value-order) requires.
-void sort_headers_into(const http_request& req, std::vector<header_ref>& out) {
-    out.clear();
-    out.reserve(req.headers.size());
-    for (const auto& h : req.headers) out.push_back({h.name, &h.value});
+void sort_headers_into(const http_request& req, header_set& out) {
+    out.refs.clear();
+    out.refs.reserve(req.headers.size());
+    out.names.clear();
+    std::size_t total = 0;
+    for (const auto& h : req.headers) total += h.name.size();
+    out.names.reserve(total);  // no reallocation below: the views stay valid
+    for (const auto& h : req.headers) {
+        const std::size_t at = out.names.size();
+        append_lower(out.names, h.name);
+        out.refs.push_back({std::string_view(out.names).substr(at, h.name.size()), &h.value});
+    }
     // Insertion sort: stable, and quick for the dozen or so headers of a
     // request, most of which arrive in order already.
-    for (std::size_t i = 1; i < out.size(); ++i) {
-        header_ref h = out[i];
+    auto& v = out.refs;
+    for (std::size_t i = 1; i < v.size(); ++i) {
+        header_ref h = v[i];
         std::size_t j = i;
-        for (; j > 0 && compare_lower(h.name, out[j - 1].name) < 0; --j) out[j] = out[j - 1];
-        out[j] = h;
+        for (; j > 0 && h.name < v[j - 1].name; --j) v[j] = v[j - 1];
+        v[j] = h;
     }
 }
 
-std::vector<header_ref> sorted_headers(const http_request& req) {
-    std::vector<header_ref> out;
+header_set sorted_headers(const http_request& req) {
+    header_set out;
     sort_headers_into(req, out);
     return out;
 }
 
-void append_signed_headers(std::string& out, const std::vector<header_ref>& headers) {
-    for (std::size_t i = 0; i < headers.size(); ++i) {
-        if (i > 0 && compare_lower(headers[i].name, headers[i - 1].name) == 0) continue;
+void append_signed_headers(std::string& out, const header_set& headers) {
+    const auto& v = headers.refs;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i > 0 && v[i].name == v[i - 1].name) continue;
         if (i > 0) out += ';';
-        append_lower(out, headers[i].name);
+        out += v[i].name;
     }
 }
 
-std::string signed_headers_of(const std::vector<header_ref>& headers) {
+std::string signed_headers_of(const header_set& headers) {
     std::string out;
     std::size_t total = 0;
-    for (const auto& h : headers) total += h.name.size() + 1;
+    for (const auto& h : headers.refs) total += h.name.size() + 1;
     out.reserve(total);
     append_signed_headers(out, headers);
     return out;
@@ -121,10 +138,9 @@ bool listed(std::string_view list, std::string_view name) {
 
 // Header values that are credentials in their own right. They are signed like
 // any other header but never copied into signing_debug.
-bool is_secret_header(std::string_view name) {
-    return compare_lower(name, "x-amz-security-token") == 0 ||
-           compare_lower(name, "x-amz-server-side-encryption-customer-key") == 0 ||
-           compare_lower(name, "x-amz-copy-source-server-side-encryption-customer-key") == 0;
+bool is_secret_header(std::string_view lower_name) {
+    return lower_name == "x-amz-security-token" || lower_name == "x-amz-server-side-encryption-customer-key" ||
+           lower_name == "x-amz-copy-source-server-side-encryption-customer-key";
 }
 
 constexpr std::string_view redacted = "<redacted>";
@@ -133,9 +149,10 @@ constexpr std::string_view redacted = "<redacted>";
 // secret header values are replaced by "<redacted>" (for signing_debug only;
 // never hashed). `all_signed`: signed_headers lists every header (as when
 // signing), so no header needs looking up in it.
-void canonical_request_into(std::string& out, const http_request& req, const std::vector<header_ref>& headers,
+void canonical_request_into(std::string& out, const http_request& req, const header_set& set,
                             std::string_view signed_headers, std::string_view payload_hash, bool redact,
                             bool all_signed = false) {
+    const auto& headers = set.refs;
     out.clear();
     out.reserve(256 + req.path.size() * 3 + signed_headers.size() * 2);
     out += req.method;
@@ -147,9 +164,9 @@ void canonical_request_into(std::string& out, const http_request& req, const std
     for (std::size_t i = 0; i < headers.size();) {
         const auto& name = headers[i].name;
         std::size_t end = i;
-        while (end < headers.size() && compare_lower(headers[end].name, name) == 0) ++end;
+        while (end < headers.size() && headers[end].name == name) ++end;
         if (all_signed || listed(signed_headers, name)) {
-            append_lower(out, name);
+            out += name;
             out += ':';
             for (std::size_t j = i; j < end; ++j) {
                 if (j > i) out += ',';
@@ -168,7 +185,7 @@ void canonical_request_into(std::string& out, const http_request& req, const std
     out += payload_hash;
 }
 
-std::string build_canonical_request(const http_request& req, const std::vector<header_ref>& headers,
+std::string build_canonical_request(const http_request& req, const header_set& headers,
                                     std::string_view signed_headers, std::string_view payload_hash,
                                     bool redact) {
     std::string out;
@@ -383,7 +400,7 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     // Scratch buffers, reused from one request to the next (their capacity
     // stays). Per thread: a signer is used from one thread at a time, but
     // there may be several signers.
-    thread_local std::vector<header_ref> headers;
+    thread_local header_set headers;
     thread_local std::string signed_list, creq, scope, sts;
     sort_headers_into(req, headers);
     signed_list.clear();

@@ -138,6 +138,9 @@ void merge_join::advance() {
         out_.push_back(std::move(d));
         src_.pop_front();
     };
+    // At most one decision per buffered source entry: one allocation per page
+    // rather than a vector doubling its way up to ~1,000 entries.
+    out_.reserve(out_.size() + src_.size());
     if (opt_.overwrite) {
         while (!src_.empty()) emit_copy("overwrite");
         dst_.clear();

@@ -40,6 +40,9 @@ std::error_code parse_page(const http_response& resp, list_objects_v2_result& ou
     // 1,000 entries and this runs for every one of them, on both sides.
     std::string problem;
     std::string size;
+    std::size_t entries = 0;
+    detail::for_each_child(root, "Contents", [&](const pugi::xml_node&) { ++entries; });
+    out.objects.reserve(out.objects.size() + entries);
     detail::for_each_child(root, "Contents", [&](const pugi::xml_node& c) {
         if (!problem.empty()) return;
         object_entry e;

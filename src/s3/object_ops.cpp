@@ -94,11 +94,14 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
     pugi::xml_document doc;
     if (auto ec = detail::load_result(resp, "CopyObject", "CopyObjectResult", doc, diag)) return ec;
     const pugi::xml_node root = doc.document_element();
-    bool has_etag = false;
-    out.etag = detail::strip_etag_quotes(detail::child_text(root, "ETag", &has_etag));
-    if (!has_etag || out.etag.empty())
-        return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
-    out.last_modified = detail::child_text(root, "LastModified");
+    // Text taken straight from the nodes: this runs once per copied object.
+    const pugi::xml_node etag = detail::child(root, "ETag");
+    if (etag) {
+        detail::text_into(etag, out.etag);
+        detail::strip_etag_quotes_in_place(out.etag);
+    }
+    if (!etag || out.etag.empty()) return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
+    if (const pugi::xml_node lm = detail::child(root, "LastModified")) detail::text_into(lm, out.last_modified);
     out.version_id = header_or_empty(resp, "x-amz-version-id");
     return {};
 }

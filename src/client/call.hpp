@@ -33,7 +33,13 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         std::error_code bec;
         http_request req = build(t, bec);
         if (bec) co_return failed(bec, &t);
-        http_response resp;
+        // A reused response object, given back when the call is done.
+        struct response_lease {
+            client& owner;
+            std::unique_ptr<http_response> r;
+            ~response_lease() { owner.return_response(std::move(r)); }
+        } lease{*this, take_response()};
+        http_response& resp = *lease.r;
         if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return failed(ec, &t);
         auto ec = parse(resp, diag);
         if (ec == errc::wrong_region && redirects++ == 0) {

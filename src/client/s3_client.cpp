@@ -48,6 +48,21 @@ std::error_code client::shared_target_for(std::string_view bucket, std::shared_p
     return {};
 }
 
+std::unique_ptr<http_response> client::take_response() {
+    if (spare_responses_.empty()) return std::make_unique<http_response>();
+    auto r = std::move(spare_responses_.back());
+    spare_responses_.pop_back();
+    return r;
+}
+
+void client::return_response(std::unique_ptr<http_response> r) {
+    constexpr std::size_t max_spare = 1024;
+    constexpr std::size_t max_kept_body = 64 * 1024;  // a listing page's body is not kept
+    if (!r || spare_responses_.size() >= max_spare) return;
+    if (r->body.capacity() > max_kept_body) std::string().swap(r->body);
+    spare_responses_.push_back(std::move(r));
+}
+
 asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     asio::steady_timer timer(ex_);
@@ -86,7 +101,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         }
         ++stats_.requests;
         diag.attempts = static_cast<unsigned>(attempt);
-        resp = http_response{};
+        // `resp` may be a reused one: what is left of an earlier answer must
+        // not pass for this one's (the HTTP layer replaces the headers).
+        resp.status = 0;
+        resp.body.clear();
         std::string saved_detail = diag.detail;
         auto ec = co_await http_->send(o, req, resp, diag);
         if (!ec && (resp.status >= 500 || resp.status == 429)) {

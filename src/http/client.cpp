@@ -65,23 +65,32 @@ constexpr std::size_t not_watched = std::numeric_limits<std::size_t>::max();
 // header container, the body appended in place.
 class response_sink : public bhttp::basic_parser<false> {
 public:
+    // `r` may be a reused response: its header strings are overwritten in
+    // place (keeping their capacity) and the list cut to what arrived.
     explicit response_sink(http_response& r) : resp_(r) {
         resp_.status = 0;
-        resp_.headers.clear();
         resp_.body.clear();
     }
+    ~response_sink() override { resp_.headers.resize(fields_); }
 
 private:
     void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
     void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
         resp_.status = static_cast<unsigned>(code);
-        resp_.headers.reserve(12);
+        if (resp_.headers.capacity() == 0) resp_.headers.reserve(12);
     }
     void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
                        beast::error_code&) override {
-        resp_.headers.push_back({std::string(name), std::string(value)});
+        if (fields_ < resp_.headers.size()) {
+            auto& h = resp_.headers[fields_];
+            h.name.assign(name.data(), name.size());
+            h.value.assign(value.data(), value.size());
+        } else {
+            resp_.headers.push_back({std::string(name), std::string(value)});
+        }
+        ++fields_;
     }
-    void on_header_impl(beast::error_code&) override {}
+    void on_header_impl(beast::error_code&) override { resp_.headers.resize(fields_); }
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
         if (length) resp_.body.reserve(static_cast<std::size_t>(*length));
     }
@@ -97,6 +106,7 @@ private:
     void on_finish_impl(beast::error_code&) override {}
 
     http_response& resp_;
+    std::size_t fields_ = 0;
 };
 
 // --- TLS over the connection's own buffers --------------------------------

@@ -108,9 +108,12 @@ std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
 
 void append_hex(std::string& out, const unsigned char* raw, std::size_t n) {
     static constexpr char digits[] = "0123456789abcdef";
+    const std::size_t at = out.size();
+    out.resize(at + 2 * n);
+    char* o = out.data() + at;
     for (std::size_t i = 0; i < n; ++i) {
-        out += digits[raw[i] >> 4];
-        out += digits[raw[i] & 0xf];
+        *o++ = digits[raw[i] >> 4];
+        *o++ = digits[raw[i] & 0xf];
     }
 }
 

@@ -147,6 +147,13 @@ private:
 
     std::vector<std::pair<std::string, std::shared_ptr<const target>>> targets_;  // bounded
 
+    // Responses are reused from one call to the next: their header list,
+    // header strings and body keep their capacity (bounded in number and
+    // in body size).
+    std::unique_ptr<http_response> take_response();
+    void return_response(std::unique_ptr<http_response> r);
+    std::vector<std::unique_ptr<http_response>> spare_responses_;
+
     boost::asio::any_io_executor ex_;
     client_config cfg_;
     std::unique_ptr<http::client> http_;

@@ -331,3 +331,91 @@ TEST_CASE("keep-alive: many requests over few connections, in parallel") {
         CHECK(!co_await c.delete_bucket(b, d));
     });
 }
+
+TEST_CASE("TLS: a large upload and full 1,000-key listing pages arrive whole") {
+    // Over HTTPS a request of several TLS records goes out in pieces when the
+    // socket is full, and a listing page (~100 KB here) comes in as many
+    // records: both must arrive byte for byte, on pooled connections.
+    if (!have_server()) return;
+    auto cfg = config_for(true);
+    cfg.http.max_connections_per_host = 16;
+    const std::string b = unique_bucket("itlsbig");
+    run_async(cfg, [&](s3::client& c) -> asio::awaitable<void> {
+        diagnostics d;
+        const s3::create_bucket_params no_location;
+        REQUIRE_MESSAGE(!co_await c.create_bucket(b, no_location, d), d.to_string());
+
+        // 4 MiB in one PutObject; its ETag is the MD5 of what the server got.
+        std::string big(4u << 20, '\0');
+        std::mt19937 rng(7);
+        for (auto& ch : big) ch = static_cast<char>(rng());
+        s3::put_object_params bp;
+        bp.key = "big.bin";
+        bp.body = big;
+        s3::put_object_result br;
+        CHECK_MESSAGE(!co_await c.put_object(b, bp, br, d), d.to_string());
+        CHECK(br.etag == crypto::md5_hex(big));
+
+        // 1,200 keys with long names, put 32 at a time, then listed in pages
+        // of 1,000 and 200.
+        const int n = 1200;
+        auto key_of = [](int i) {
+            char num[8];
+            std::snprintf(num, sizeof num, "%05d", i);
+            return "AWSLogs/123456789012/CloudTrail/eu-west-1/2024/01/02/123456789012_CloudTrail_eu-west-1_" +
+                   std::string(num) + ".json.gz";
+        };
+        int done = 0, failed = 0, next = 0;
+        auto ex = co_await asio::this_coro::executor;
+        auto worker = [&]() -> asio::awaitable<void> {
+            while (next < n) {
+                int i = next++;
+                diagnostics dd;
+                s3::put_object_params p;
+                p.key = key_of(i);
+                p.body = "log " + std::to_string(i);
+                s3::put_object_result r;
+                if (co_await c.put_object(b, p, r, dd)) ++failed;
+                ++done;
+            }
+        };
+        for (int w = 0; w < 32; ++w) asio::co_spawn(ex, worker, asio::detached);
+        asio::steady_timer t(ex);
+        while (done < n) {
+            t.expires_after(std::chrono::milliseconds(20));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(failed == 0);
+
+        std::vector<std::string> listed;
+        std::vector<std::size_t> page_sizes;
+        s3::list_objects_v2_params lp;
+        lp.prefix = "AWSLogs/";
+        for (;;) {
+            s3::list_objects_v2_result page;
+            REQUIRE_MESSAGE(!co_await c.list_objects_v2(b, lp, page, d), d.to_string());
+            page_sizes.push_back(page.objects.size());
+            for (auto& o : page.objects) listed.push_back(o.key);
+            if (!page.is_truncated) break;
+            lp.continuation_token = page.next_continuation_token;
+        }
+        CHECK(page_sizes == std::vector<std::size_t>{1000, 200});
+        REQUIRE(listed.size() == static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) CHECK(listed[static_cast<std::size_t>(i)] == key_of(i));
+
+        // Clean up: two DeleteObjects batches and the big object.
+        for (std::size_t from = 0; from < listed.size(); from += 1000) {
+            s3::delete_objects_params del;
+            for (std::size_t i = from; i < std::min(listed.size(), from + 1000); ++i)
+                del.objects.push_back({listed[i], {}});
+            s3::delete_objects_result dr;
+            CHECK(!co_await c.delete_objects(b, del, dr, d));
+            CHECK(dr.errors.empty());
+        }
+        s3::delete_objects_params last;
+        last.objects.push_back({"big.bin", {}});
+        s3::delete_objects_result lr;
+        CHECK(!co_await c.delete_objects(b, last, lr, d));
+        CHECK(!co_await c.delete_bucket(b, d));
+    });
+}

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -333,4 +334,104 @@ TEST_CASE("a missing CA bundle is a clear TLS configuration error") {
     diagnostics d;
     CHECK(c.init(d) == errc::tls_error);
     CHECK(d.detail.find("/nonexistent/ca.pem") != std::string::npos);
+}
+
+namespace {
+
+// A peer that waits `read_after` before it reads anything, then reads one
+// request with its body and answers with the body's size and a checksum;
+// with read_after past the client's timeouts it never reads at all.
+struct slow_reader {
+    slow_reader(asio::io_context& io, std::chrono::milliseconds read_after)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), wait(read_after) {
+        asio::co_spawn(io, serve(), asio::detached);
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    asio::awaitable<void> serve() {
+        auto [aec, sock] = co_await acceptor.async_accept(tuple_awaitable);
+        if (aec) co_return;
+        co_await sleep_for(wait);
+        asio::streambuf buf;
+        auto [ec, n] = co_await asio::async_read_until(sock, buf, "\r\n\r\n", tuple_awaitable);
+        if (ec) co_return;
+        std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
+        buf.consume(n);
+        auto at = head.find("Content-Length: ");
+        std::size_t len = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
+        if (buf.size() < len) {
+            auto [ec2, m] = co_await asio::async_read(sock, buf, asio::transfer_exactly(len - buf.size()),
+                                                      tuple_awaitable);
+            (void)m;
+            if (ec2) co_return;
+        }
+        std::uint64_t sum = 0;
+        std::string body(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + len);
+        for (unsigned char ch : body) sum = sum * 31 + ch;
+        received = len;
+        const std::string answer = std::to_string(len) + " " + std::to_string(sum);
+        std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
+        co_await write_all(sock, std::move(reply));
+        co_await sleep_for(1s);
+    }
+    tcp::acceptor acceptor;
+    std::chrono::milliseconds wait;
+    std::size_t received = 0;
+};
+
+result put_big(asio::io_context& io, http::client& c, std::uint16_t port, const std::string& body) {
+    result out;
+    bool finished = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        http::origin o{false, "127.0.0.1", port};
+        http_request req;
+        req.method = "PUT";
+        req.host = "127.0.0.1:" + std::to_string(port);
+        req.path = "/bucket/big";
+        req.body = body;
+        out.ec = co_await c.send(o, req, out.resp, out.diag);
+        finished = true;
+        io.stop();
+    }, asio::detached);
+    io.run_for(20s);
+    REQUIRE(finished);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a request larger than the socket buffers waits for the peer to read, then arrives whole") {
+    asio::io_context io;
+    slow_reader peer(io, 300ms);
+    std::string body(32u << 20, '\0');
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        body[i] = static_cast<char>((i * 7919u) >> 3);
+        sum = sum * 31 + static_cast<unsigned char>(body[i]);
+    }
+    http::client_options opts;
+    opts.idle_read_timeout = 5s;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto r = put_big(io, c, peer.port(), body);
+    CHECK_FALSE(r.ec);
+    CHECK(r.resp.status == 200);
+    CHECK(r.resp.body == std::to_string(body.size()) + " " + std::to_string(sum));
+    CHECK(peer.received == body.size());
+}
+
+TEST_CASE("a peer that never reads a large request trips the idle timeout while sending") {
+    asio::io_context io;
+    slow_reader peer(io, 10s);
+    http::client_options opts;
+    opts.idle_read_timeout = 200ms;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = put_big(io, c, peer.port(), std::string(64u << 20, 'x'));
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r.ec == errc::timeout);
+    CHECK(r.diag.detail.find("sending request to 127.0.0.1") != std::string::npos);
+    CHECK(took < 5s);
 }

@@ -135,3 +135,47 @@ TEST_CASE("a PermanentRedirect with x-amz-bucket-region is followed once, signed
     CHECK(peer.last_request.find("/eu-west-3/s3/aws4_request") != std::string::npos);
     CHECK(peer.last_request.find("x-amz-copy-source: /src/a%20b/c.json") != std::string::npos);
 }
+
+TEST_CASE("a reused response object never carries an earlier answer's headers into the next one") {
+    // The client reuses response objects between calls (their strings keep
+    // their capacity). An answer with more headers followed by one with
+    // fewer must not leak the first one's values into the second's result.
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int i, int) {
+        if (i == 0)
+            return write_all(s, reply(200, "OK", copy_ok,
+                                      "x-amz-version-id: version-one\r\nx-amz-server-side-encryption: AES256\r\n"
+                                      "x-amz-id-2: a-rather-long-extended-request-id-value-for-the-first-answer\r\n"));
+        return write_all(s, reply(200, "OK", copy_ok));
+    });
+    s3::client c(io.get_executor(), config(peer.port()));
+    diagnostics diag;
+    REQUIRE_FALSE(c.init(diag));
+    std::vector<s3::copy_object_result> results;
+    std::vector<std::error_code> errors;
+    bool finished = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            s3::copy_object_params p;
+            p.source_bucket = "src";
+            p.source_key = "k" + std::to_string(i);
+            p.key = "dst/k" + std::to_string(i);
+            s3::copy_object_result res;
+            diagnostics d;
+            const std::string bucket = "dst-bucket";
+            errors.push_back(co_await c.copy_object(bucket, p, res, d));
+            results.push_back(res);
+        }
+        finished = true;
+        io.stop();
+    }, asio::detached);
+    io.run_for(10s);
+    REQUIRE(finished);
+    REQUIRE(results.size() == 3);
+    for (auto ec : errors) CHECK_FALSE(ec);
+    CHECK(results[0].version_id == "version-one");
+    CHECK(results[1].version_id.empty());
+    CHECK(results[2].version_id.empty());
+    CHECK(results[2].etag == "0123456789abcdef0123456789abcdef");
+    CHECK(peer.requests == 3);
+}

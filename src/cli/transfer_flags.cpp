@@ -34,7 +34,7 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
 std::vector<option_spec> listing_option_specs() {
     return {
         {"concurrency", true, false, "N", "requests in flight, all sources together (default 256)"},
-        {"max-connections-per-host", true, false, "N", "connection pool size per host (default 128)"},
+        {"max-connections-per-host", true, false, "N", "connection pool size per host (default: --concurrency, at most 512)"},
         {"listers", true, false, "N", "leaves listed at once (default 64; each lists its source and destination side together)"},
         {"fanout-depth", true, false, "N", "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix and no object is not counted)"},
         {"report", true, false, "FILE.json", "write a JSON report of the run"},
@@ -66,7 +66,10 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
         }
         o.concurrency = n;
     }
-    per_host = std::min<std::size_t>(o.concurrency, 128);
+    // As many connections as requests in flight: CopyObject requests all go
+    // to the destination's endpoint, and a request waiting for a connection
+    // is not in flight. Bounded, for the process's descriptor limit.
+    per_host = std::min<std::size_t>(o.concurrency, 512);
     if (args.has("max-connections-per-host") &&
         !parse_uint(args.value("max-connections-per-host"), 1, 10000, per_host)) {
         print_usage_error(name, "--max-connections-per-host must be a number from 1 to 10000");

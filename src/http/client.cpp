@@ -116,9 +116,21 @@ private:
 // in between.
 struct tls_buffers {
     std::unique_ptr<char[]> rx;       // ciphertext received, not yet taken by OpenSSL
-    std::size_t rx_begin = 0, rx_end = 0;
+    std::size_t rx_capacity = 0, rx_begin = 0, rx_end = 0;
     std::string tx;                   // ciphertext to send
-    static constexpr std::size_t rx_capacity = 17 * 1024;  // one full TLS record
+    // Short answers fit the small size; a handshake or a large body (a
+    // listing page) reads a full TLS record at a time.
+    static constexpr std::size_t rx_small = 4 * 1024;
+    static constexpr std::size_t rx_large = 17 * 1024;
+
+    // Resizes rx when it holds nothing (else keeps it as it is).
+    void rx_size(std::size_t cap) {
+        if (cap == rx_capacity || rx_end != rx_begin) return;
+        rx.reset(new char[cap]);  // not zeroed: only what recv wrote is read
+        rx_capacity = cap;
+        rx_begin = rx_end = 0;
+    }
+    asio::mutable_buffer rx_space() { return asio::mutable_buffer(rx.get() + rx_end, rx_capacity - rx_end); }
 };
 
 int bio_write(BIO* b, const char* data, size_t n, size_t* written) {
@@ -201,6 +213,12 @@ struct connection {
     }
 };
 using connection_ptr = std::unique_ptr<connection>;
+
+// The outcome of a wait on c: a wait the sweeper cancelled is a timeout; a
+// wait that completed stands, even if the deadline passed meanwhile.
+beast::error_code wait_result(const connection& c, const beast::error_code& ec) {
+    return ec == asio::error::operation_aborted && c.timed_out ? beast::error_code(asio::error::timed_out) : ec;
+}
 
 // What an I/O step needs before it can go on.
 enum class io_want { nothing, read, write };
@@ -385,6 +403,7 @@ struct client::impl {
     // --- timeouts -------------------------------------------------------
     void watch(connection& c, clock::time_point deadline) {
         c.deadline = deadline;
+        c.timed_out = false;  // a sweep that found no wait to cancel is superseded by the new deadline
         if (c.watch_slot == not_watched) {
             c.watch_slot = watched.size();
             watched.push_back(&c);
@@ -413,7 +432,10 @@ struct client::impl {
         sweeping = false;
         auto now = clock::now();
         for (auto* c : watched) {
-            if (!c->timed_out && now >= c->deadline) {
+            // Every sweep past the deadline cancels again: a wait begun after
+            // the last cancel (the one before had already completed) must not
+            // outlive the deadline either.
+            if (now >= c->deadline) {
                 c->timed_out = true;
                 beast::error_code ignored;
                 c->sock.cancel(ignored);
@@ -480,7 +502,7 @@ struct client::impl {
             return make_error_code(errc::tls_error);
         }
         c.tls = std::make_unique<tls_buffers>();
-        c.tls->rx = std::make_unique<char[]>(tls_buffers::rx_capacity);
+        c.tls->rx_size(tls_buffers::rx_large);  // certificates come in full records
         BIO_set_data(bio, c.tls.get());
         SSL_set_bio(c.ssl, bio, bio);
         const bool ip = is_ip_literal(o.host);
@@ -550,8 +572,8 @@ struct client::impl {
             c.sock.open(entry.endpoint().protocol(), cec);
             if (cec) continue;
             auto [ec] = co_await c.sock.async_connect(entry.endpoint(), use_tuple);
-            cec = c.timed_out ? beast::error_code(asio::error::timed_out) : ec;
-            if (!cec || c.timed_out) break;
+            cec = wait_result(c, ec);
+            if (!cec || cec == asio::error::timed_out) break;
         }
         if (cec) {
             unwatch(c);
@@ -576,14 +598,12 @@ struct client::impl {
                     hec = try_send(c, w);
                     if (hec || w == io_want::nothing) break;
                     auto [wec] = co_await c.sock.async_wait(tcp::socket::wait_write, use_tuple);
-                    hec = c.timed_out ? beast::error_code(asio::error::timed_out) : wec;
+                    hec = wait_result(c, wec);
                 }
                 if (!hec && r == 1) break;
                 if (!hec && want == io_want::read) {
-                    auto [rec, n] = co_await c.sock.async_read_some(
-                        asio::buffer(c.tls->rx.get() + c.tls->rx_end, tls_buffers::rx_capacity - c.tls->rx_end),
-                        use_tuple);
-                    hec = c.timed_out ? beast::error_code(asio::error::timed_out) : rec;
+                    auto [rec, n] = co_await c.sock.async_read_some(c.tls->rx_space(), use_tuple);
+                    hec = wait_result(c, rec);
                     c.tls->rx_end += n;
                 }
                 if (hec) {
@@ -748,7 +768,7 @@ struct client::impl {
                 if (ec || want == io_want::nothing) break;
                 watch(*c, step_deadline(opts.idle_read_timeout, deadline));
                 auto [wec] = co_await c->sock.async_wait(tcp::socket::wait_write, use_tuple);
-                ec = c->timed_out ? beast::error_code(asio::error::timed_out) : wec;
+                ec = wait_result(*c, wec);
             }
             if (!ec) {
                 wrote = true;
@@ -781,12 +801,13 @@ struct client::impl {
                             if (ec) break;
                         }
                         watch(*c, step_deadline(opts.idle_read_timeout, deadline));
+                        if (c->tls)
+                            c->tls->rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
+                                                                                       : tls_buffers::rx_small);
                         asio::mutable_buffer into =
-                            c->ssl ? asio::mutable_buffer(c->tls->rx.get() + c->tls->rx_end,
-                                                          tls_buffers::rx_capacity - c->tls->rx_end)
-                                   : c->buffer.prepare(read_size(parser));
+                            c->tls ? c->tls->rx_space() : c->buffer.prepare(read_size(parser));
                         auto [rec, n] = co_await c->sock.async_read_some(into, use_tuple);
-                        ec = c->timed_out ? beast::error_code(asio::error::timed_out) : rec;
+                        ec = wait_result(*c, rec);
                         if (ec) break;
                         if (c->ssl) {
                             c->tls->rx_end += n;
@@ -837,6 +858,10 @@ struct client::impl {
             // 128 of them holding 64 KiB each would be 8 MiB for nothing.
             if (c->buffer.capacity() > 16 * 1024) c->buffer.shrink_to_fit();
             if (c->wire.capacity() > 16 * 1024) std::string().swap(c->wire);
+            if (c->tls) {
+                c->tls->rx_size(tls_buffers::rx_small);
+                if (c->tls->tx.capacity() > 16 * 1024) std::string().swap(c->tls->tx);
+            }
             release(pool, std::move(c), keep);
             co_return std::error_code{};
         }

@@ -184,11 +184,18 @@ bool is_ip_literal(const std::string& host) {
     return !ec;
 }
 
+struct connection;
+
+// The connections in flight, which the sweeper checks. Shared with each
+// connection on it, so that a connection destroyed anywhere (a coroutine
+// frame torn down with its event loop) leaves it, even after the client.
+struct watch_list {
+    std::vector<connection*> items;
+};
+
 struct connection {
     explicit connection(const asio::any_io_executor& ex) : sock(ex) {}
-    ~connection() {
-        if (ssl) SSL_free(ssl);
-    }
+    ~connection();
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
@@ -203,6 +210,7 @@ struct connection {
     // Watched by the sweeper while in flight: past `deadline`, its wait is
     // cancelled and `timed_out` set.
     clock::time_point deadline = clock::time_point::max();
+    std::shared_ptr<watch_list> watcher;  // set while on the list
     std::size_t watch_slot = not_watched;
     bool timed_out = false;
 
@@ -211,8 +219,24 @@ struct connection {
         sock.shutdown(tcp::socket::shutdown_both, ignored);
         sock.close(ignored);
     }
+    // Leaves the watch list, if on it.
+    void leave_watch() {
+        if (!watcher) return;
+        auto& items = watcher->items;
+        connection* last = items.back();
+        items[watch_slot] = last;
+        last->watch_slot = watch_slot;
+        items.pop_back();
+        watch_slot = not_watched;
+        watcher.reset();
+    }
 };
 using connection_ptr = std::unique_ptr<connection>;
+
+connection::~connection() {
+    leave_watch();
+    if (ssl) SSL_free(ssl);
+}
 
 // The outcome of a wait on c: a wait the sweeper cancelled is a timeout; a
 // wait that completed stands, even if the deadline passed meanwhile.
@@ -393,7 +417,7 @@ struct client::impl {
     client_stats stats;
 
     // Connections in flight, for the sweeper.
-    std::vector<connection*> watched;
+    std::shared_ptr<watch_list> watched = std::make_shared<watch_list>();
     asio::steady_timer sweep_timer;
     std::chrono::milliseconds sweep_every{500};
     bool sweeping = false;
@@ -404,9 +428,10 @@ struct client::impl {
     void watch(connection& c, clock::time_point deadline) {
         c.deadline = deadline;
         c.timed_out = false;  // a sweep that found no wait to cancel is superseded by the new deadline
-        if (c.watch_slot == not_watched) {
-            c.watch_slot = watched.size();
-            watched.push_back(&c);
+        if (!c.watcher) {
+            c.watch_slot = watched->items.size();
+            watched->items.push_back(&c);
+            c.watcher = watched;
         }
         if (!sweeping) {
             sweeping = true;
@@ -418,20 +443,15 @@ struct client::impl {
     }
 
     void unwatch(connection& c) {
-        if (c.watch_slot == not_watched) return;
-        auto* last = watched.back();
-        watched[c.watch_slot] = last;
-        last->watch_slot = c.watch_slot;
-        watched.pop_back();
-        c.watch_slot = not_watched;
+        c.leave_watch();
         // Nothing in flight: the timer must not keep the event loop busy.
-        if (watched.empty() && sweeping) sweep_timer.cancel();
+        if (watched->items.empty() && sweeping) sweep_timer.cancel();
     }
 
     void sweep() {
         sweeping = false;
         auto now = clock::now();
-        for (auto* c : watched) {
+        for (auto* c : watched->items) {
             // Every sweep past the deadline cancels again: a wait begun after
             // the last cancel (the one before had already completed) must not
             // outlive the deadline either.
@@ -441,7 +461,7 @@ struct client::impl {
                 c->sock.cancel(ignored);
             }
         }
-        if (!watched.empty()) {
+        if (!watched->items.empty()) {
             sweeping = true;
             sweep_timer.expires_after(sweep_every);
             sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {

@@ -3,22 +3,21 @@
 // include/s3merge/http/client.hpp.
 //
 // The transport is lean on purpose, since it runs once per copied object:
-// a connection is a non-blocking Asio socket; TLS is OpenSSL working on
-// that socket directly (no memory-BIO engine in between), and the reactor is
-// used only to wait for readiness (async_wait) when a read or write would
-// block. A request is serialized into the connection's own reused buffer and
-// written with one send; the response is read into the connection's buffer
-// and fed to Beast's parser. Timeouts do not arm a timer per operation: one
-// sweep timer per client, running only while requests are in flight, cancels
-// the wait of any connection past its deadline.
+// a connection is a non-blocking Asio socket. A request is serialized into
+// the connection's own reused buffer and written with one send, straight
+// from the coroutine (it waits for writability only when the socket is
+// full); the response is read with async_read_some into the connection's
+// buffer and fed to Beast's parser. TLS is OpenSSL working on the
+// connection's own buffers (a small BIO; no memory-BIO engine and no
+// composed operation per record in between). Timeouts do not arm a timer
+// per operation: one sweep timer per client, running only while requests
+// are in flight, cancels the wait of any connection past its deadline.
 #include "s3merge/http/client.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -32,13 +31,12 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <limits>
+#include <cstring>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -59,7 +57,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // S3 closes idle keep-alive connections after ~20 s; do not reuse one that
 // sat idle longer than this.
 constexpr auto max_idle_age = std::chrono::seconds(15);
-constexpr std::size_t not_watched = std::numeric_limits<std::size_t>::max();
 
 // Parses a response straight into an http_response: no intermediate
 // header container, the body appended in place.
@@ -205,13 +202,13 @@ struct connection {
     std::unique_ptr<tls_buffers> tls;
     beast::flat_buffer buffer;   // response bytes (plaintext) not yet parsed
     std::string wire;            // the request being sent (capacity reused)
-    std::size_t written = 0;     // bytes of `wire` sent
+    std::size_t written = 0;     // bytes sent of what is pending: `wire`, or `tls->tx` under TLS
     clock::time_point last_used = clock::now();
     // Watched by the sweeper while in flight: past `deadline`, its wait is
     // cancelled and `timed_out` set.
     clock::time_point deadline = clock::time_point::max();
     std::shared_ptr<watch_list> watcher;  // set while on the list
-    std::size_t watch_slot = not_watched;
+    std::size_t watch_slot = 0;           // its place on the list, while on it
     bool timed_out = false;
 
     void close() {
@@ -227,7 +224,6 @@ struct connection {
         items[watch_slot] = last;
         last->watch_slot = watch_slot;
         items.pop_back();
-        watch_slot = not_watched;
         watcher.reset();
     }
 };
@@ -433,13 +429,15 @@ struct client::impl {
             watched->items.push_back(&c);
             c.watcher = watched;
         }
-        if (!sweeping) {
-            sweeping = true;
-            sweep_timer.expires_after(sweep_every);
-            sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {
-                if (auto s = w.lock()) (*s)->sweep();
-            });
-        }
+        if (!sweeping) arm_sweep();
+    }
+
+    void arm_sweep() {
+        sweeping = true;
+        sweep_timer.expires_after(sweep_every);
+        sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {
+            if (auto s = w.lock()) (*s)->sweep();
+        });
     }
 
     void unwatch(connection& c) {
@@ -461,13 +459,7 @@ struct client::impl {
                 c->sock.cancel(ignored);
             }
         }
-        if (!watched->items.empty()) {
-            sweeping = true;
-            sweep_timer.expires_after(sweep_every);
-            sweep_timer.async_wait([w = std::weak_ptr<impl*>(self)](const beast::error_code&) {
-                if (auto s = w.lock()) (*s)->sweep();
-            });
-        }
+        if (!watched->items.empty()) arm_sweep();
     }
 
     clock::time_point step_deadline(std::chrono::milliseconds step, clock::time_point deadline) const {
@@ -766,7 +758,6 @@ struct client::impl {
                 co_return ec;
             }
             c->written = 0;
-            c->timed_out = false;
             if (c->tls) c->tls->tx.clear();
 
             response_sink parser(resp);
@@ -781,7 +772,7 @@ struct client::impl {
             bool wrote = false;
             bool got_bytes = false;
             beast::error_code ec;
-            if (c->ssl) ec = tls_encrypt_request(*c);
+            if (c->tls) ec = tls_encrypt_request(*c);
             for (;;) {
                 io_want want = io_want::nothing;
                 if (!ec) ec = try_send(*c, want);
@@ -796,7 +787,7 @@ struct client::impl {
                     // Under TLS, first what OpenSSL can decrypt from what has
                     // arrived or holds already; then the socket.
                     bool need_socket = true;
-                    if (c->ssl && (c->tls->rx_end > c->tls->rx_begin || SSL_pending(c->ssl) > 0)) {
+                    if (c->tls && (c->tls->rx_end > c->tls->rx_begin || SSL_pending(c->ssl) > 0)) {
                         auto space = c->buffer.prepare(read_size(parser));
                         ERR_clear_error();
                         std::size_t got = 0;
@@ -813,7 +804,7 @@ struct client::impl {
                         }
                     }
                     if (need_socket) {
-                        if (c->ssl && !c->tls->tx.empty()) {
+                        if (c->tls && !c->tls->tx.empty()) {
                             // OpenSSL had something to say (a key update).
                             io_want want = io_want::nothing;
                             ec = try_send(*c, want);
@@ -829,7 +820,7 @@ struct client::impl {
                         auto [rec, n] = co_await c->sock.async_read_some(into, use_tuple);
                         ec = wait_result(*c, rec);
                         if (ec) break;
-                        if (c->ssl) {
+                        if (c->tls) {
                             c->tls->rx_end += n;
                             continue;  // decrypt it
                         }

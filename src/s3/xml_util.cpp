@@ -223,8 +223,9 @@ void strip_etag_quotes_in_place(std::string& etag) {
 }
 
 std::string strip_etag_quotes(std::string_view etag) {
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-    return std::string(etag);
+    std::string out(etag);
+    strip_etag_quotes_in_place(out);
+    return out;
 }
 
 std::string url_decode_plus(std::string_view s) {

@@ -10,6 +10,7 @@
 
 #include "cli/args.hpp"
 #include "s3merge/client/s3_client.hpp"
+#include "s3merge/engine_io/parallel_for.hpp"
 #include "s3merge/engine/report.hpp"
 #include "s3merge/engine_io/transfer.hpp"
 
@@ -66,9 +67,6 @@ void print_athena_ddl(const job& j);
 boost::asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, job& j,
                                          engine::transfer_options o);
 
-// Runs fn(0..n-1) with at most `limit` running at once; returns when all
-// have finished.
-boost::asio::awaitable<void> parallel_for(std::size_t n, std::size_t limit,
-                                          std::function<boost::asio::awaitable<void>(std::size_t)> fn);
+using engine::parallel_for;
 
 } // namespace s3merge::cli::cloudtrail_cmd

@@ -3,6 +3,12 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
 #include "cli/common.hpp"
 
 namespace s3merge::cli {
@@ -100,13 +106,31 @@ int cmd_put(const std::vector<std::string>& argv) {
         print_usage_error("put", "'" + args.positional[1] + "' is not of the form s3://BUCKET/KEY");
         return exit_usage;
     }
-    std::ifstream in(args.positional[0], std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "s3merge put: cannot read '%s'\n", args.positional[0].c_str());
-        return exit_usage;
-    }
+    // Only a regular file (or '-', standard input) is uploaded: a directory
+    // or a device read as a stream would overwrite the object with 0 bytes
+    // or whatever it yields. Checked before any request.
+    const std::string& file = args.positional[0];
     std::ostringstream buf;
-    buf << in.rdbuf();
+    if (file == "-") {
+        buf << std::cin.rdbuf();
+    } else {
+        struct stat st;
+        if (::stat(file.c_str(), &st) != 0) {
+            print_usage_error("put", "cannot read '" + file + "': " + std::strerror(errno));
+            return exit_usage;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            print_usage_error("put", "'" + file + "' is " + (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                                         ": put uploads one regular file (or '-' for standard input); nothing was uploaded");
+            return exit_usage;
+        }
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            print_usage_error("put", "cannot read '" + file + "'");
+            return exit_usage;
+        }
+        buf << in.rdbuf();
+    }
     s3::put_object_params p;
     p.key = key;
     p.body = std::move(buf).str();

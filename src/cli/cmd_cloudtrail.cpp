@@ -40,26 +40,6 @@ const char* to_string(bucket_state s) {
     return "?";
 }
 
-asio::awaitable<void> parallel_for(std::size_t n, std::size_t limit,
-                                   std::function<asio::awaitable<void>(std::size_t)> fn) {
-    auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
-    std::size_t next = 0, running = 0;
-    std::size_t workers = std::min(n, std::max<std::size_t>(limit, 1));
-    for (std::size_t w = 0; w < workers; ++w) {
-        ++running;
-        // co_spawn posts: the workers start once this coroutine waits below.
-        asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
-            while (next < n) {
-                auto i = next++;
-                co_await fn(i);
-            }
-            if (--running == 0) all_done.cancel();
-        }, asio::detached);
-    }
-    if (running) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 std::vector<option_spec> option_specs(std::string_view sub) {
     auto s = common_options();
     s.push_back({"account", true, false, "ID", "the 12-digit account id (default: STS GetCallerIdentity)"});
@@ -552,6 +532,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
     cfg.http.max_connections_per_host = per_host;
+    if (int rc = apply_conditional_deletes(name, args, cfg, o); rc >= 0) return rc;
 
     return run_with_client(cfg, [&](s3::client& client) -> asio::awaitable<int> {
         job j;

@@ -107,6 +107,7 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
     cfg.http.max_connections_per_host = per_host;
+    if (int rc = apply_conditional_deletes(name, args, cfg, o); rc >= 0) return rc;
 
     // SIGINT/SIGTERM stop the engine cleanly (journal written, exit 130)
     // instead of stopping the event loop.

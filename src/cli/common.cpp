@@ -27,6 +27,13 @@ std::vector<option_spec> common_options() {
     };
 }
 
+namespace {
+bool output_failed = false;
+}  // namespace
+
+void note_output_failure() { output_failed = true; }
+int final_exit(int rc) { return rc == exit_ok && output_failed ? exit_failed : rc; }
+
 int exit_code_for(std::error_code ec) {
     if (!ec) return exit_ok;
     if (ec.category() != s3merge_category()) return exit_failed;

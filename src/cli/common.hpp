@@ -41,6 +41,10 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg);
 
 // Maps an error to the exit code family.
 int exit_code_for(std::error_code ec);
+// An output the user asked for (--report) could not be written: the
+// command's exit code becomes exit_failed if it was exit_ok (final_exit).
+void note_output_failure();
+int final_exit(int rc);
 
 // Prints "s3merge: <what failed>: <diag> — <hint>" on one line to stderr.
 void print_error(std::error_code ec, const diagnostics& diag);

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         }
         std::vector<std::string> args(argv + 2, argv + argc);
         for (const auto& c : commands)
-            if (!std::strcmp(argv[1], c.name)) return c.fn(args);
+            if (!std::strcmp(argv[1], c.name)) return s3merge::cli::final_exit(c.fn(args));
         std::fprintf(stderr, "s3merge: unknown command '%s' (see 's3merge --help')\n", argv[1]);
         return s3merge::cli::exit_usage;
     } catch (const std::exception& e) {

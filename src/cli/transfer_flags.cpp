@@ -51,6 +51,9 @@ std::vector<option_spec> copy_option_specs() {
         {"storage-class", true, false, "CLASS", "storage class of the copies"},
         {"sse", true, false, "AES256|aws:kms", "server-side encryption of the copies"},
         {"sse-kms-key-id", true, false, "KEY", "KMS key for --sse aws:kms"},
+        {"conditional-deletes", true, false, "auto|on|off",
+         "move: delete only if the source still has the copied ETag, by the service (on; AWS S3) or by a HeadObject "
+         "right before each delete (off); auto: on for AWS endpoints"},
         {"journal", true, false, "FILE", "resume journal (default $XDG_STATE_HOME/s3merge/<job>.journal)"},
         {"no-journal", false, false, "", "do not write or read a journal"},
     };
@@ -119,6 +122,36 @@ int apply_copy_options(std::string_view name, const parsed_args& args, engine::t
         return exit_usage;
     }
     o.sse_kms_key_id = args.value("sse-kms-key-id");
+    if (!o.sse_kms_key_id.empty() && o.sse != "aws:kms") {
+        print_usage_error(name, "--sse-kms-key-id needs --sse aws:kms");
+        return exit_usage;
+    }
+    if (auto cd = args.value("conditional-deletes", "auto"); cd != "auto" && cd != "on" && cd != "off") {
+        print_usage_error(name, "--conditional-deletes must be auto, on or off");
+        return exit_usage;
+    }
+    if (args.has("journal") && args.flag("no-journal")) {
+        print_usage_error(name, "--journal and --no-journal cannot be combined");
+        return exit_usage;
+    }
+    return -1;
+}
+
+bool is_aws_endpoint(std::string_view url) {
+    if (url.empty()) return true;
+    auto scheme = url.find("://");
+    if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find_first_of(":/"));
+    auto ends_with = [&](std::string_view suffix) {
+        return url.size() > suffix.size() && url.substr(url.size() - suffix.size()) == suffix;
+    };
+    return ends_with(".amazonaws.com") || ends_with(".amazonaws.com.cn");
+}
+
+int apply_conditional_deletes(std::string_view, const parsed_args& args, const s3::client_config& cfg,
+                              engine::transfer_options& o) {
+    auto cd = args.value("conditional-deletes", "auto");
+    o.conditional_deletes = cd == "on" || (cd == "auto" && is_aws_endpoint(cfg.endpoint.endpoint_url));
     return -1;
 }
 
@@ -163,6 +196,10 @@ asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& c
     });
     auto res = co_await t.run();
     signals.cancel();
+    if (res.report_error) {
+        print_error(res.report_error, res.report_diag);
+        note_output_failure();
+    }
     co_return res;
 }
 

@@ -23,6 +23,14 @@ std::vector<option_spec> copy_option_specs();
 int apply_listing_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o,
                           std::size_t& per_host);
 int apply_copy_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
+// --conditional-deletes auto|on|off, once the endpoint is known: auto is on
+// for AWS S3 (no --endpoint-url, or an amazonaws.com host), which evaluates
+// the ETag of a DeleteObjects entry; elsewhere a HeadObject checks each key
+// right before its delete.
+int apply_conditional_deletes(std::string_view cmd, const parsed_args& args, const s3::client_config& cfg,
+                              engine::transfer_options& o);
+// Whether an endpoint URL (empty: AWS's default) is AWS S3.
+bool is_aws_endpoint(std::string_view endpoint_url);
 // --journal / --no-journal: the default path is named by the job's id.
 int apply_journal_option(const parsed_args& args, engine::transfer_options& o);
 // A live status line on a TTY (unless --no-progress), else a log line every

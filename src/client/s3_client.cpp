@@ -165,9 +165,17 @@ asio::awaitable<std::error_code> client::delete_objects(std::string bucket,
                                                         diagnostics& diag) {
     co_return co_await call(
         "DeleteObjects", bucket, "",
-        [&](const target& t, std::error_code& ec) { return build_delete_objects(t, p, ec); },
+        [&](const target& t, std::error_code& ec) { return build_delete_objects(t, p, ec, diag); },
         [&](const http_response& r, diagnostics& d) { return parse_delete_objects(r, out, d); },
         diag);
+}
+
+asio::awaitable<std::error_code> client::delete_object(std::string bucket, object_identifier o,
+                                                       diagnostics& diag) {
+    co_return co_await call(
+        "DeleteObject", bucket, o.key,
+        [&](const target& t, std::error_code&) { return build_delete_object(t, o); },
+        [&](const http_response& r, diagnostics& d) { return parse_delete_object(r, d); }, diag);
 }
 
 asio::awaitable<std::error_code> client::put_object(std::string bucket, put_object_params p,

@@ -134,7 +134,7 @@ std::string format_iso8601(sys_time t) {
 std::vector<s3::object_identifier> drop_batch::identifiers() const {
     std::vector<s3::object_identifier> ids;
     ids.reserve(entries.size());
-    for (const drop_entry& e : entries) ids.push_back({e.key, e.version_id});
+    for (const drop_entry& e : entries) ids.push_back({e.key, e.version_id, {}});
     return ids;
 }
 

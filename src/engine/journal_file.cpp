@@ -82,6 +82,80 @@ void write_file_atomically(const std::string& path, std::string_view data, std::
     fsync_path(dir, ec);
 }
 
+namespace {
+
+// Where a write to `path` lands: the file a symlink (chain) points to, made
+// absolute against the link's directory; `path` itself otherwise.
+std::string resolve_links(const std::string& path, std::error_code& ec) {
+    std::filesystem::path p(path);
+    for (int hops = 0; hops < 40; ++hops) {
+        struct stat st;
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p.string();
+        std::error_code fec;
+        auto target = std::filesystem::read_symlink(p, fec);
+        if (fec) {
+            ec = fec;
+            return {};
+        }
+        p = target.is_absolute() ? target : p.parent_path() / target;
+    }
+    ec = std::make_error_code(std::errc::too_many_symbolic_link_levels);
+    return {};
+}
+
+}  // namespace
+
+void write_output_file(const std::string& path, std::string_view data, std::error_code& ec) {
+    ec.clear();
+    std::string real = resolve_links(path, ec);
+    if (ec) return;
+    struct stat st;
+    if (::stat(real.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            ec = std::make_error_code(std::errc::is_a_directory);
+            return;
+        }
+        // A FIFO, a terminal, /dev/stdout, /dev/full: written as it is.
+        int fd = ::open(real.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            ec = last_error();
+            return;
+        }
+        bool ok = write_all(fd, data, ec);
+        if (::close(fd) != 0 && ok) ec = last_error();
+        return;
+    }
+    write_file_atomically(real, data, ec);
+}
+
+std::string check_output_path(const std::string& path) {
+    if (path.empty()) return "the path is empty";
+    std::error_code ec;
+    std::string real = resolve_links(path, ec);
+    if (ec) return ec.message();
+    struct stat st;
+    if (::stat(real.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return "it is a directory";
+        if (S_ISREG(st.st_mode) && ::access(real.c_str(), W_OK) != 0) return last_error().message();
+        return {};
+    }
+    // A new file: its directory must exist and be writable (or be creatable).
+    std::filesystem::path dir = std::filesystem::path(real).parent_path();
+    while (!dir.empty() && ::stat(dir.c_str(), &st) != 0) dir = dir.parent_path();
+    if (dir.empty()) dir = ".";
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "'" + dir.string() + "' is not a directory";
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) return "cannot write in '" + dir.string() + "': " + last_error().message();
+    return {};
+}
+
+bool is_regular_or_absent(const std::string& path) {
+    std::error_code ec;
+    std::string real = resolve_links(path, ec);
+    if (ec) return false;
+    struct stat st;
+    return ::stat(real.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+}
+
 std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::error_code& ec) {
     ec.clear();
     std::string out;

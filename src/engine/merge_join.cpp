@@ -13,8 +13,11 @@ bool iequal(std::string_view a, std::string_view b) {
     });
 }
 
-bool size_only(std::string_view etag) {
-    return etag.empty() || etag.find('-') != std::string_view::npos;
+bool full_object(std::string_view value, std::string_view type) {
+    if (value.empty()) return false;
+    if (type == "FULL_OBJECT") return true;
+    if (!type.empty()) return false;  // COMPOSITE or unknown
+    return value.find('-') == std::string_view::npos;
 }
 
 std::error_code out_of_order(const char* side, std::string_view prev, std::string_view key,
@@ -42,8 +45,46 @@ const char* to_string(action a) {
             return "skip";
         case action::replace:
             return "replace";
+        case action::check:
+            return "check";
     }
     return "?";
+}
+
+const char* to_string(reason r) {
+    switch (r) {
+        case reason::missing:
+            return "missing";
+        case reason::overwrite:
+            return "overwrite";
+        case reason::size_differs:
+            return "size differs";
+        case reason::etag_differs:
+            return "etag differs";
+        case reason::same_etag:
+            return "same size and etag";
+        case reason::unverifiable:
+            return "same size, etag not comparable";
+    }
+    return "?";
+}
+
+bool is_single_part_etag(std::string_view etag) {
+    return !etag.empty() && etag.find('-') == std::string_view::npos;
+}
+
+checksum_verdict identity_from_checksums(const object_checksums& a, const object_checksums& b) {
+    const std::pair<const std::string*, const std::string*> pairs[] = {
+        {&a.crc64nvme, &b.crc64nvme}, {&a.crc32c, &b.crc32c}, {&a.crc32, &b.crc32},
+        {&a.sha256, &b.sha256},       {&a.sha1, &b.sha1},
+    };
+    bool same = false;
+    for (const auto& [x, y] : pairs) {
+        if (!full_object(*x, a.type) || !full_object(*y, b.type)) continue;
+        if (*x != *y) return checksum_verdict::different;  // base64: case matters
+        same = true;
+    }
+    return same ? checksum_verdict::identical : checksum_verdict::unknown;
 }
 
 decision compare_objects(s3::object_entry source, std::string dest_key, std::uint64_t dest_size,
@@ -52,18 +93,20 @@ decision compare_objects(s3::object_entry source, std::string dest_key, std::uin
     d.dest_key = std::move(dest_key);
     if (source.size != dest_size) {
         d.what = action::replace;
-        d.reason = "size differs";
-    } else if (size_only(source.etag) || size_only(dest_etag)) {
-        // A multipart ETag depends on the part size, not only the content:
-        // equal content may have different ETags, so size is all we can use.
+        d.why = reason::size_differs;
+    } else if (!source.etag.empty() && iequal(source.etag, dest_etag)) {
+        // Equal MD5s, or equal multipart ETags (the MD5 of the same part
+        // MD5s, in the same layout): the same bytes.
         d.what = action::skip;
-        d.reason = "same size (multipart etag)";
-    } else if (iequal(source.etag, dest_etag)) {
-        d.what = action::skip;
-        d.reason = "same size and etag";
-    } else {
+        d.why = reason::same_etag;
+    } else if (is_single_part_etag(source.etag) && is_single_part_etag(dest_etag)) {
         d.what = action::replace;
-        d.reason = "etag differs";
+        d.why = reason::etag_differs;
+    } else {
+        // A multipart ETag depends on the part layout as well as the
+        // content, and an empty one says nothing: same size is no evidence.
+        d.what = action::check;
+        d.why = reason::unverifiable;
     }
     d.source = std::move(source);
     return d;
@@ -129,12 +172,12 @@ std::vector<decision> merge_join::pop_decisions() {
 }
 
 void merge_join::advance() {
-    auto emit_copy = [&](const char* reason) {
+    auto emit_copy = [&](reason why) {
         decision d;
         d.dest_key = map_.to_dest(src_.front().key);
         d.source = std::move(src_.front());
         d.what = action::copy;
-        d.reason = reason;
+        d.why = why;
         out_.push_back(std::move(d));
         src_.pop_front();
     };
@@ -142,14 +185,14 @@ void merge_join::advance() {
     // rather than a vector doubling its way up to ~1,000 entries.
     out_.reserve(out_.size() + src_.size());
     if (opt_.overwrite) {
-        while (!src_.empty()) emit_copy("overwrite");
+        while (!src_.empty()) emit_copy(reason::overwrite);
         dst_.clear();
         return;
     }
     while (!src_.empty() && !dst_.empty()) {
         int c = compare_keys(src_.front().key, dst_.front().key);
         if (c < 0) {
-            emit_copy("missing");
+            emit_copy(reason::missing);
         } else if (c > 0) {
             dst_.pop_front();  // destination-only key
         } else {
@@ -161,7 +204,7 @@ void merge_join::advance() {
         }
     }
     if (dest_done_)
-        while (!src_.empty()) emit_copy("missing");
+        while (!src_.empty()) emit_copy(reason::missing);
     if (source_done_) dst_.clear();
 }
 

@@ -91,6 +91,8 @@ std::string encode_report(const report& r) {
             w.field_uint("bytes_to_copy", d.bytes_to_copy);
             w.field_uint("missing", d.missing);
             w.field_uint("different", d.different);
+            w.field_uint("unverifiable", d.unverifiable);
+            w.field_uint("collisions", d.collisions);
             w.field_uint("archived", d.archived);
             w.field_uint("noncurrent_versions", d.noncurrent_versions);
             w.field_uint("delete_markers", d.delete_markers);

@@ -79,6 +79,25 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         location dest{opts.destination.bucket, dest_prefix(i)};
         if (auto ec = check_overlap(opts.sources[i], dest, diag)) co_return ec;
     }
+    // Outputs are checked before any request: a run must not end unable to
+    // say what it did.
+    if (!opts.report_path.empty()) {
+        if (auto why = check_output_path(opts.report_path); !why.empty()) {
+            diag.operation = "report";
+            diag.detail = "cannot write the report '" + opts.report_path + "': " + why + "; choose another --report path";
+            co_return make_error_code(errc::invalid_argument);
+        }
+    }
+    if (!opts.journal_path.empty() && !opts.dry_run) {
+        std::string why = is_regular_or_absent(opts.journal_path) ? check_output_path(opts.journal_path)
+                                                                  : std::string("it is not a regular file");
+        if (!why.empty()) {
+            diag.operation = "journal";
+            diag.detail = "cannot use the journal '" + opts.journal_path + "': " + why +
+                          "; choose another --journal path or --no-journal";
+            co_return make_error_code(errc::invalid_argument);
+        }
+    }
     // Learn each bucket's region and whether a source is versioned, all
     // buckets at once; a missing bucket stops the job before any write.
     std::vector<std::string> buckets;
@@ -155,6 +174,9 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         sr.planner = std::make_unique<fanout_planner>(sr.loc.bucket, sr.loc.prefix, fo);
         sources.push_back(std::move(sr));
     }
+    // Two sources onto one destination key: found before any copy.
+    if (sources.size() > 1)
+        if (auto ec = co_await find_collisions(diag)) co_return ec;
     delete_batches.resize(sources.size());
     result.rep.mode = mode_name(opts);
     result.rep.destination = opts.destination;
@@ -433,7 +455,7 @@ void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
         object_done(lr, d.source.key);
         return;
     }
-    bool missing = d.reason == std::string_view("missing");
+    bool missing = d.what == action::copy;
     bool archived = is_archived(d.source.storage_class);
     if (archived) {
         ++det.archived;
@@ -443,6 +465,7 @@ void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
         det.bytes_to_copy += d.source.size;
     }
     ++(missing ? det.missing : det.different);
+    if (d.why == reason::unverifiable) ++det.unverifiable;
     if (!opts.verify) {
         object_done(lr, d.source.key);
         return;
@@ -455,8 +478,8 @@ void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
         diag.s3_code = "Missing";
         diag.message = "not at s3://" + opts.destination.bucket + "/" + d.dest_key;
     } else {
-        diag.s3_code = d.reason == std::string_view("size differs") ? "SizeDiffers" : "ETagDiffers";
-        diag.message = std::string(d.reason) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
+        diag.s3_code = d.why == reason::size_differs ? "SizeDiffers" : "ETagDiffers";
+        diag.message = std::string(to_string(d.why)) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
     }
     if (archived) diag.message += " (the source is in " + d.source.storage_class + ": restore it to copy it)";
     object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
@@ -478,7 +501,22 @@ bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
         return true;
     }
     ++lr.pending;
-    if (opts.dry_run) {
+    if (!collisions.empty()) {
+        if (auto it = collisions.find(d.dest_key); it != collisions.end()) {
+            ++result.rep.details[lr.source].collisions;
+            diagnostics diag;
+            diag.operation = "Plan";
+            diag.bucket = sources[lr.source].loc.bucket;
+            diag.key = d.source.key;
+            diag.s3_code = "KeyCollision";
+            diag.message = collision_message(it->second);
+            object_failed(lr, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag);
+            return true;
+        }
+    }
+    // A verification of an object whose identity the listing cannot tell
+    // reads both sides' checksums (a worker); a plan only counts it.
+    if (opts.dry_run && !(opts.verify && d.what == action::check && !is_archived(d.source.storage_class))) {
         dry_run_decision(lr, d);
         return true;
     }
@@ -497,20 +535,13 @@ bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
         }
         return true;
     }
-    // A move deletes a skipped source only when the destination is known to
-    // be identical: same size and the same content ETag. A multipart ETag
-    // that differs says nothing about content: copy again, then verify.
-    bool skip = d.what == action::skip &&
-                !(opts.move && is_multipart_etag(d.source.etag) && d.reason != std::string_view("same size and etag"));
-    if (skip) {
+    // Skipped only when identical on evidence (compare_objects): then a move
+    // deletes the source, with the listed ETag as the condition.
+    if (d.what == action::skip) {
         counters sd;
         sd.skipped = 1;
         result.rep.count(lr.source, sd);
-        if (opts.move) {
-            confirmed(lr, d.source.key);
-        } else {
-            object_done(lr, d.source.key);
-        }
+        confirmed(lr, d.source.key, d.source.etag);
         return true;
     }
     return false;

@@ -3,9 +3,16 @@
 #include <boost/asio/detached.hpp>
 
 #include "engine_io/transfer_impl.hpp"
+#include "s3merge/engine_io/parallel_for.hpp"
 #include "s3merge/engine_io/verified_copy.hpp"
 
 namespace s3merge::engine {
+
+namespace {
+// HeadObject checks of one delete batch in flight at once (each also takes
+// a slot of the global budget while it runs).
+constexpr std::size_t head_checks_in_flight = 16;
+} // namespace
 
 asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket, std::string key,
                                               std::uint64_t expected, std::string_view what, diagnostics& diag) {
@@ -40,15 +47,62 @@ asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bu
     co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination", diag);
 }
 
+asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const leaf_run& lr, const decision& d) {
+    s3::head_object_result src, dst;
+    diagnostics ignored;
+    s3::head_object_params hp;
+    hp.checksum_mode = true;
+    hp.key = d.source.key;
+    if (co_await client.head_object(sources[lr.source].loc.bucket, hp, src, ignored)) co_return checksum_verdict::unknown;
+    hp.key = d.dest_key;
+    if (co_await client.head_object(opts.destination.bucket, hp, dst, ignored)) co_return checksum_verdict::unknown;
+    // Changed since listed: the listing's sizes no longer describe these.
+    if (src.size != d.source.size || src.size != dst.size) co_return checksum_verdict::unknown;
+    co_return identity_from_checksums(src.checksums, dst.checksums);
+}
+
 asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
     diagnostics diag;
-    const bool multipart = d.source.size > opts.multipart_threshold;
     std::error_code ec;
+    if (d.what == action::check) {
+        // Same size, but the ETags prove nothing: full-object checksums on
+        // both sides may; otherwise a copy (never a skip or a delete on size).
+        auto verdict = co_await compare_checksums(lr, d);
+        auto& det = result.rep.details[lr.source];
+        if (verdict == checksum_verdict::identical) {
+            counters sd;
+            sd.skipped = 1;
+            result.rep.count(lr.source, sd);
+            if (opts.verify)
+                object_done(lr, d.source.key);
+            else
+                confirmed(lr, d.source.key, d.source.etag);
+        } else if (opts.verify) {
+            ++det.unverifiable;
+            diag.operation = "Verify";
+            diag.bucket = sources[lr.source].loc.bucket;
+            diag.key = d.source.key;
+            diag.s3_code = verdict == checksum_verdict::different ? "ChecksumDiffers" : "Unverifiable";
+            diag.message = verdict == checksum_verdict::different
+                               ? "full-object checksum differs at s3://" + opts.destination.bucket + "/" + d.dest_key
+                               : "same size at s3://" + opts.destination.bucket + "/" + d.dest_key +
+                                     ", but the ETags (" + d.source.etag + ") cannot prove the same content and "
+                                     "neither side has a full-object checksum: copy it again (s3merge copy) to make it provable";
+            object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
+        }
+        if (verdict == checksum_verdict::identical || opts.verify) {
+            copy_slots.release();
+            --workers;
+            notify();
+            co_return;
+        }
+        ++det.unverifiable;
+    }
+    const bool multipart = d.source.size > opts.multipart_threshold;
+    std::string copied_version;
     if (multipart) {
         ec = co_await copy_multipart(lr, d, diag);
     } else {
-        // verified_copy's steps, written out: this runs once per object, and
-        // each coroutine layer costs a frame and a resumption.
         s3::copy_object_params p;
         p.source_bucket = sources[lr.source].loc.bucket;
         p.source_key = d.source.key;
@@ -56,8 +110,12 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
         p.storage_class = opts.storage_class;
         p.sse = opts.sse;
         p.sse_kms_key_id = opts.sse_kms_key_id;
+        // Pinned to the listed version: a source overwritten since the
+        // listing is not copied in its place (412 where S3 honours it).
+        p.source_if_match = d.source.etag;
         s3::copy_object_result res;
         ec = co_await client.copy_object(opts.destination.bucket, std::move(p), res, diag);
+        copied_version = std::move(res.source_version_id);
         if (!ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
             std::string dest_key = sources[lr.source].map.to_dest(d.source.key);
             ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key), d.source.size,
@@ -65,6 +123,11 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
         }
     }
     if (ec) {
+        if (ec == errc::precondition_failed) {
+            diag.s3_code = "SourceChanged";
+            diag.message = "the source changed after it was listed (ETag no longer " + d.source.etag +
+                           "): not copied, not deleted; re-run to copy its new content";
+        }
         object_failed(lr, d.source.key, multipart ? "MultipartCopy" : "CopyObject", ec, diag);
     } else {
         counters delta;
@@ -73,7 +136,7 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
         result.rep.count(lr.source, delta);
         rate.on_success();
         copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
-        confirmed(lr, d.source.key);
+        confirmed(lr, d.source.key, d.source.etag, std::move(copied_version));
     }
     copy_slots.release();
     --workers;
@@ -113,13 +176,14 @@ void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::st
     object_done(lr, key);
 }
 
-void transfer::impl::confirmed(leaf_run& lr, const std::string& key) {
+void transfer::impl::confirmed(leaf_run& lr, const std::string& key, const std::string& etag,
+                               std::string version_id) {
     if (!opts.move) {
         object_done(lr, key);
         return;
     }
     auto& batch = delete_batches[lr.source];
-    batch.push_back({&lr, key});
+    batch.push_back({&lr, key, etag, std::move(version_id)});
     if (batch.size() >= s3::max_delete_objects) {
         std::vector<delete_item> full;
         full.swap(batch);
@@ -138,44 +202,126 @@ void transfer::impl::flush_all_deletes() {
     }
 }
 
-asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<delete_item> batch) {
-    co_await copy_slots.acquire();
-    s3::delete_objects_params p;
-    p.quiet = true;
-    for (const auto& item : batch) p.objects.push_back({item.key, {}});
-    s3::delete_objects_result res;
-    diagnostics diag;
-    auto ec = co_await client.delete_objects(sources[si].loc.bucket, p, res, diag);
-    if (ec) {
-        for (auto& item : batch) {
-            diagnostics d = diag;
-            d.key = item.key;
-            object_failed(*item.leaf, item.key, "DeleteObjects", ec, d);
+void transfer::impl::delete_done(std::size_t si, delete_item& item) {
+    counters delta;
+    delta.deleted = 1;
+    result.rep.count(si, delta);
+    object_done(*item.leaf, item.key);
+}
+
+asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<delete_item>& batch) {
+    const std::string& bucket = sources[si].loc.bucket;
+    std::vector<char> keep(batch.size(), 1);
+    co_await parallel_for(batch.size(), head_checks_in_flight, [&](std::size_t i) -> asio::awaitable<void> {
+        auto& item = batch[i];
+        co_await copy_slots.acquire();
+        s3::head_object_params hp;
+        hp.key = item.key;
+        s3::head_object_result head;
+        diagnostics diag;
+        auto ec = co_await client.head_object(bucket, hp, head, diag);
+        copy_slots.release();
+        if (ec == errc::not_found || ec == errc::no_such_key) {
+            keep[i] = 0;  // gone already: nothing to delete, nothing lost
+            object_done(*item.leaf, item.key);
+            co_return;
         }
-    } else {
-        std::map<std::string, const s3::delete_error*, std::less<>> errors;
-        for (const auto& e : res.errors) errors[e.key] = &e;
+        bool same_version = item.version_id.empty() || head.version_id.empty() || head.version_id == item.version_id;
+        if (!ec && (!same_version || !iequals(head.etag, item.etag))) {
+            diag.operation = "HeadObject";
+            diag.bucket = bucket;
+            diag.key = item.key;
+            diag.s3_code = "SourceChanged";
+            diag.message = "the source was overwritten after it was copied (ETag now " + head.etag + ", copied " +
+                           item.etag + "): kept; re-run to copy its new content";
+            ec = make_error_code(errc::precondition_failed);
+        }
+        if (ec) {
+            keep[i] = 0;
+            object_failed(*item.leaf, item.key, "DeleteObjects", ec, diag);
+        }
+    });
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (keep[i]) batch[n++] = std::move(batch[i]);
+    batch.resize(n);
+}
+
+asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<delete_item> batch) {
+    const std::string& bucket = sources[si].loc.bucket;
+    // Only what was copied is deleted: a conditional delete (the ETag in the
+    // request) where the service evaluates it, else a HeadObject of each key
+    // right before the delete.
+    if (!opts.conditional_deletes) co_await drop_changed(si, batch);
+    // Keys XML 1.0 cannot carry go one by one, in the URL, so that one key
+    // cannot fail the batch.
+    std::vector<delete_item> singles;
+    {
+        std::size_t n = 0;
         for (auto& item : batch) {
-            auto it = errors.find(item.key);
-            if (it != errors.end()) {
+            if (s3::xml_can_carry_key(item.key))
+                batch[n++] = std::move(item);
+            else
+                singles.push_back(std::move(item));
+        }
+        batch.resize(n);
+    }
+    for (auto& item : singles) {
+        co_await copy_slots.acquire();
+        s3::object_identifier o{item.key, {}, opts.conditional_deletes ? item.etag : std::string()};
+        diagnostics diag;
+        auto ec = co_await client.delete_object(bucket, o, diag);
+        copy_slots.release();
+        if (ec)
+            object_failed(*item.leaf, item.key, "DeleteObject", ec, diag);
+        else
+            delete_done(si, item);
+    }
+    if (!batch.empty()) {
+        co_await copy_slots.acquire();
+        s3::delete_objects_params p;
+        p.quiet = true;
+        for (const auto& item : batch)
+            p.objects.push_back({item.key, {}, opts.conditional_deletes ? item.etag : std::string()});
+        s3::delete_objects_result res;
+        diagnostics diag;
+        auto ec = co_await client.delete_objects(bucket, p, res, diag);
+        copy_slots.release();
+        if (ec) {
+            // The whole request failed: every key of it is named.
+            for (auto& item : batch) {
+                diagnostics d = diag;
+                d.key = item.key;
+                if (!diag.key.empty() && diag.key != item.key)
+                    d.detail = "in a DeleteObjects batch that failed because of key '" + diag.key + "': " + diag.detail;
+                object_failed(*item.leaf, item.key, "DeleteObjects", ec, d);
+            }
+        } else {
+            std::map<std::string, const s3::delete_error*, std::less<>> errors;
+            for (const auto& e : res.errors) errors[e.key] = &e;
+            for (auto& item : batch) {
+                auto it = errors.find(item.key);
+                if (it == errors.end()) {
+                    delete_done(si, item);
+                    continue;
+                }
                 diagnostics d;
                 d.operation = "DeleteObjects";
-                d.bucket = sources[si].loc.bucket;
+                d.bucket = bucket;
                 d.key = item.key;
                 d.s3_code = it->second->code;
                 d.message = it->second->message;
                 d.attempts = diag.attempts;
-                object_failed(*item.leaf, item.key, "DeleteObjects",
-                              s3::classify_error(403, it->second->code), d);
-            } else {
-                counters delta;
-                delta.deleted = 1;
-                result.rep.count(si, delta);
-                object_done(*item.leaf, item.key);
+                auto kec = s3::classify_error(403, it->second->code);
+                if (it->second->code == "PreconditionFailed") {
+                    d.s3_code = "SourceChanged";
+                    d.message = "the source was overwritten after it was copied: kept; re-run to copy its new content";
+                    kec = make_error_code(errc::precondition_failed);
+                }
+                object_failed(*item.leaf, item.key, "DeleteObjects", kec, d);
             }
         }
     }
-    copy_slots.release();
     --workers;
     notify();
 }

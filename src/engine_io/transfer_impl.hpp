@@ -9,8 +9,10 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "s3merge/engine/aimd.hpp"
+#include "s3merge/engine/collisions.hpp"
 #include "s3merge/engine/fanout.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
@@ -56,9 +58,13 @@ struct source_run {
 };
 
 // Keys confirmed at the destination, waiting for a DeleteObjects batch.
+// Only what was copied is deleted: the source must still have the ETag (and
+// the version, when the copy named it) that was copied or found identical.
 struct delete_item {
     leaf_run* leaf;
     std::string key;
+    std::string etag;        // as listed: what the copy was pinned to
+    std::string version_id;  // the source version the copy read, when the server said
 };
 
 // One listing page fetched by a concurrent coroutine.
@@ -94,6 +100,13 @@ struct transfer::impl {
     bool ticker_running = false;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t copies_since_limit = 0;
+    // Destination keys that two or more sources map onto with different
+    // content (found before any copy): never copied, never deleted.
+    std::unordered_map<std::string, collision> collisions;
+
+    // transfer_collisions.cpp
+    asio::awaitable<std::error_code> find_collisions(diagnostics& diag);
+    std::string collision_message(const collision& c) const;
 
     // transfer.cpp
     asio::awaitable<transfer_result> run();
@@ -120,12 +133,19 @@ struct transfer::impl {
 
     // transfer_copy.cpp
     asio::awaitable<void> copy_one(leaf_run& lr, decision d);
+    // action::check: full-object checksums of both sides (HeadObject).
+    asio::awaitable<checksum_verdict> compare_checksums(const leaf_run& lr, const decision& d);
     asio::awaitable<std::error_code> copy_multipart(const leaf_run& lr, const decision& d, diagnostics& diag);
     void object_done(leaf_run& lr, const std::string& key);
     void object_failed(leaf_run& lr, const std::string& key, std::string_view op, std::error_code ec,
                        const diagnostics& diag);
-    void confirmed(leaf_run& lr, const std::string& key);
+    void confirmed(leaf_run& lr, const std::string& key, const std::string& etag, std::string version_id = {});
     asio::awaitable<void> flush_deletes(std::size_t source, std::vector<delete_item> batch);
+    // Right before a delete without conditional deletes: HeadObject of each
+    // key; those whose ETag (or version) changed since the copy are failed
+    // and dropped from the batch, those already gone are done.
+    asio::awaitable<void> drop_changed(std::size_t source, std::vector<delete_item>& batch);
+    void delete_done(std::size_t source, delete_item& item);
     void flush_all_deletes();
 
     // transfer_status.cpp
@@ -138,6 +158,7 @@ struct transfer::impl {
 };
 
 constexpr std::uint64_t max_logged_failures = 100;
+constexpr std::size_t max_collisions = 10000;  // conflicting keys tracked; more is an error
 bool is_archived(std::string_view storage_class);
 std::string utc_timestamp();  // "2024-01-02T03:04:05Z"
 job_description describe(const transfer_options& o);

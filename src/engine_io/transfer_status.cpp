@@ -67,8 +67,7 @@ void transfer::impl::save_journal() {
         std::filesystem::remove(opts.journal_path, ec);
         return;
     }
-    std::filesystem::create_directories(std::filesystem::path(opts.journal_path).parent_path(), ec);
-    write_file_atomically(opts.journal_path, encode_journal(make_journal()), ec);
+    write_output_file(opts.journal_path, encode_journal(make_journal()), ec);
     if (ec && opts.log) opts.log("s3merge: cannot write the journal " + opts.journal_path + ": " + ec.message());
 }
 
@@ -172,8 +171,13 @@ void transfer::impl::write_report() {
     result.rep.finished_at = utc_timestamp();
     if (opts.report_path.empty()) return;
     std::error_code ec;
-    write_file_atomically(opts.report_path, encode_report(result.rep), ec);
-    if (ec && opts.log) opts.log("s3merge: cannot write the report " + opts.report_path + ": " + ec.message());
+    write_output_file(opts.report_path, encode_report(result.rep), ec);
+    if (ec) {
+        result.report_error = ec;
+        result.report_diag.operation = "report";
+        result.report_diag.detail = "cannot write the report " + opts.report_path + ": " + ec.message() +
+                                    " (the transfer itself ran: see the summary)";
+    }
 }
 
 } // namespace s3merge::engine

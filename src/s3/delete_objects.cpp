@@ -33,6 +33,8 @@ std::error_code validate(const delete_objects_params& p, diagnostics& diag) {
             return invalid(diag, o.key, "the key " + why + " and cannot be sent in a DeleteObjects request");
         if (std::string why = detail::xml_text_problem(o.version_id); !why.empty())
             return invalid(diag, o.key, "the version id " + why);
+        if (std::string why = detail::xml_text_problem(o.etag); !why.empty())
+            return invalid(diag, o.key, "the ETag " + why);
     }
     return {};
 }
@@ -51,6 +53,8 @@ http_request build_delete_objects(const target& t, const delete_objects_params& 
         obj.append_child("Key").append_child(pugi::node_pcdata).set_value(o.key.c_str());
         if (!o.version_id.empty())
             obj.append_child("VersionId").append_child(pugi::node_pcdata).set_value(o.version_id.c_str());
+        if (!o.etag.empty())
+            obj.append_child("ETag").append_child(pugi::node_pcdata).set_value(detail::quote_etag(o.etag).c_str());
     }
     http_request req;
     req.method = "POST";
@@ -105,6 +109,19 @@ std::error_code parse_delete_objects(const http_response& resp, delete_objects_r
         return detail::malformed(resp, diag, "DeleteObjects: " + problem);
     }
     return {};
+}
+
+bool xml_can_carry_key(std::string_view key) { return !key.empty() && detail::xml_text_problem(key).empty(); }
+
+http_request build_delete_object(const target& t, const object_identifier& o) {
+    http_request req = detail::request_for(t, o.key, "DELETE");
+    if (!o.version_id.empty()) req.query.push_back({"versionId", o.version_id});
+    if (!o.etag.empty()) req.set_header("If-Match", detail::quote_etag(o.etag));
+    return req;
+}
+
+std::error_code parse_delete_object(const http_response& resp, diagnostics& diag) {
+    return check_response(resp, diag);
 }
 
 }  // namespace s3merge::s3

@@ -27,12 +27,6 @@ std::string header_or_empty(const http_response& resp, std::string_view name) {
     return v ? *v : std::string();
 }
 
-// S3 compares ETags in CompleteMultipartUpload and x-amz-copy-source-if-match
-// with their double quotes; our parsers hand them out without.
-std::string quote_etag(std::string_view etag) {
-    return "\"" + detail::strip_etag_quotes(etag) + "\"";
-}
-
 std::error_code invalid(diagnostics& diag, std::string_view key, std::string detail) {
     diag.key = std::string(key);
     diag.detail = std::move(detail);
@@ -114,7 +108,7 @@ http_request build_upload_part_copy(const target& t, const upload_part_copy_para
         req.set_header("x-amz-copy-source-range", "bytes=" + std::to_string(p.source_range->first) + "-" +
                                                       std::to_string(p.source_range->last));
     if (!p.source_if_match.empty())
-        req.set_header("x-amz-copy-source-if-match", quote_etag(p.source_if_match));
+        req.set_header("x-amz-copy-source-if-match", detail::quote_etag(p.source_if_match));
     return req;
 }
 
@@ -176,7 +170,7 @@ http_request build_complete_multipart_upload(const target& t, const complete_mul
         node.append_child("PartNumber").text().set(part->part_number);
         // Written as text: pugixml escapes & < > and leaves the quotes as
         // they are, as in the AWS example (<ETag>"a54357…"</ETag>).
-        node.append_child("ETag").append_child(pugi::node_pcdata).set_value(quote_etag(part->etag).c_str());
+        node.append_child("ETag").append_child(pugi::node_pcdata).set_value(detail::quote_etag(part->etag).c_str());
     }
     http_request req = detail::request_for(t, p.key, "POST");
     req.query.push_back({"uploadId", p.upload_id});

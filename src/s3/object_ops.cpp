@@ -32,6 +32,7 @@ std::string lower(std::string_view s) {
 http_request build_head_object(const target& t, const head_object_params& p) {
     http_request req = detail::request_for(t, p.key, "HEAD");
     if (!p.version_id.empty()) req.query.push_back({"versionId", p.version_id});
+    if (p.checksum_mode) req.set_header("x-amz-checksum-mode", "ENABLED");
     return req;
 }
 
@@ -49,6 +50,12 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
     out.storage_class = header_or_empty(resp, "x-amz-storage-class");
     if (out.storage_class.empty()) out.storage_class = "STANDARD";
     out.version_id = header_or_empty(resp, "x-amz-version-id");
+    out.checksums.crc32 = header_or_empty(resp, "x-amz-checksum-crc32");
+    out.checksums.crc32c = header_or_empty(resp, "x-amz-checksum-crc32c");
+    out.checksums.crc64nvme = header_or_empty(resp, "x-amz-checksum-crc64nvme");
+    out.checksums.sha1 = header_or_empty(resp, "x-amz-checksum-sha1");
+    out.checksums.sha256 = header_or_empty(resp, "x-amz-checksum-sha256");
+    out.checksums.type = header_or_empty(resp, "x-amz-checksum-type");
     constexpr std::string_view prefix = "x-amz-meta-";
     for (const http_header& h : resp.headers) {
         if (h.name.size() > prefix.size() &&
@@ -83,6 +90,7 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     if (!p.sse.empty()) req.set_header("x-amz-server-side-encryption", p.sse);
     if (!p.sse_kms_key_id.empty())
         req.set_header("x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id);
+    if (!p.source_if_match.empty()) req.set_header("x-amz-copy-source-if-match", detail::quote_etag(p.source_if_match));
     return req;
 }
 
@@ -103,6 +111,7 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
     if (!etag || out.etag.empty()) return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
     if (const pugi::xml_node lm = detail::child(root, "LastModified")) detail::text_into(lm, out.last_modified);
     out.version_id = header_or_empty(resp, "x-amz-version-id");
+    out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
     return {};
 }
 

@@ -82,6 +82,10 @@ bool parse_bool(std::string_view s, bool& out);
 // `"abc"` -> `abc`. pugixml has already turned `&quot;` into '"'.
 std::string strip_etag_quotes(std::string_view etag);
 void strip_etag_quotes_in_place(std::string& etag);
+// S3 compares ETags in CompleteMultipartUpload, x-amz-copy-source-if-match,
+// If-Match and DeleteObjects' <ETag> with their double quotes; our parsers
+// hand them out without.
+std::string quote_etag(std::string_view etag);
 
 // Form-style percent-decoding, as botocore's unquote_str (= Python's
 // urllib.parse.unquote_plus) applies to ListObjectsV2 with

@@ -172,7 +172,7 @@ TEST_CASE("drop: a versioned bucket — dry run counts exactly, a guard keeps al
                 REQUIRE_FALSE(co_await put(c, bucket, key, body));
             }
         s3::delete_objects_params del;
-        del.objects = {{"b.json", ""}, {"c.json", ""}, {"d/e.json", ""}};
+        del.objects = {{"b.json", "", ""}, {"c.json", "", ""}, {"d/e.json", "", ""}};
         s3::delete_objects_result dres;
         REQUIRE_MESSAGE(!co_await c.delete_objects(bucket, del, dres, d), d.to_string());
         REQUIRE(dres.errors.empty());

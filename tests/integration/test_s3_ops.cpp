@@ -208,7 +208,7 @@ void exercise_all_operations(bool tls) {
             CHECK(!co_await c.list_objects_v2(*bucket, list_all, all, d));
             s3::delete_objects_params del;
             del.quiet = bucket == &src;
-            for (auto& o : all.objects) del.objects.push_back({o.key, {}});
+            for (auto& o : all.objects) del.objects.push_back({o.key, {}, {}});
             s3::delete_objects_result dres;
             CHECK_MESSAGE(!co_await c.delete_objects(*bucket, del, dres, d), d.to_string());
             CHECK(dres.errors.empty());
@@ -325,7 +325,7 @@ TEST_CASE("keep-alive: many requests over few connections, in parallel") {
         CHECK(!co_await c.list_objects_v2(b, list_all, lr, d));
         CHECK(lr.objects.size() == 40);
         s3::delete_objects_params del;
-        for (auto& o : lr.objects) del.objects.push_back({o.key, {}});
+        for (auto& o : lr.objects) del.objects.push_back({o.key, {}, {}});
         s3::delete_objects_result dr;
         CHECK(!co_await c.delete_objects(b, del, dr, d));
         CHECK(!co_await c.delete_bucket(b, d));
@@ -407,13 +407,13 @@ TEST_CASE("TLS: a large upload and full 1,000-key listing pages arrive whole") {
         for (std::size_t from = 0; from < listed.size(); from += 1000) {
             s3::delete_objects_params del;
             for (std::size_t i = from; i < std::min(listed.size(), from + 1000); ++i)
-                del.objects.push_back({listed[i], {}});
+                del.objects.push_back({listed[i], {}, {}});
             s3::delete_objects_result dr;
             CHECK(!co_await c.delete_objects(b, del, dr, d));
             CHECK(dr.errors.empty());
         }
         s3::delete_objects_params last;
-        last.objects.push_back({"big.bin", {}});
+        last.objects.push_back({"big.bin", {}, {}});
         s3::delete_objects_result lr;
         CHECK(!co_await c.delete_objects(b, last, lr, d));
         CHECK(!co_await c.delete_bucket(b, d));

@@ -81,6 +81,9 @@ public:
                                                            delete_objects_params p,
                                                            delete_objects_result& out,
                                                            diagnostics& diag);
+    // One key in the URL: for keys DeleteObjects cannot carry.
+    boost::asio::awaitable<std::error_code> delete_object(std::string bucket, object_identifier o,
+                                                          diagnostics& diag);
     boost::asio::awaitable<std::error_code> put_object(std::string bucket, put_object_params p,
                                                        put_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> create_bucket(std::string bucket,

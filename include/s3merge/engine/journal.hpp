@@ -77,6 +77,18 @@ std::error_code default_journal_path(std::string_view job_id, std::string_view x
 // the old or the new contents. Creates missing parent directories (0700).
 // ec: a system_category error.
 void write_file_atomically(const std::string& path, std::string_view data, std::error_code& ec);
+
+// Writes an output the user named (--report): through a symlink to the file
+// it points to (atomically, the link stays a link), straight into a special
+// file (a FIFO, /dev/stdout, /dev/full: its write errors are ec), atomically
+// over a regular file or a new one. A directory is ec is_a_directory.
+void write_output_file(const std::string& path, std::string_view data, std::error_code& ec);
+// Before any work: why `path` cannot be written ("it is a directory",
+// "cannot write in 'd': Permission denied"), or "" when it can.
+std::string check_output_path(const std::string& path);
+// Whether path (through symlinks) is a regular file or does not exist: the
+// journal must be one (it is read back and replaced).
+bool is_regular_or_absent(const std::string& path);
 // Reads a whole file of at most max_bytes (std::errc::file_too_large beyond;
 // std::errc::no_such_file_or_directory when absent).
 std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::error_code& ec);

@@ -8,14 +8,19 @@
 // caller pushes raw listing pages from both sides; decisions carry the
 // destination key to write.
 //
-// Rule, per source object S:
-//   - overwrite option set          → copy ("overwrite"); the destination
+// Rule, per source object S ("identical" only on evidence):
+//   - overwrite option set          → copy (overwrite); the destination
 //                                     listing is not needed at all
-//   - no destination key for S      → copy ("missing")
-//   - sizes differ                  → replace ("size differs")
-//   - either ETag is multipart (has '-') or empty → skip on equal size
-//   - otherwise ETags compared case-insensitively: equal → skip,
-//     different → replace ("etag differs")
+//   - no destination key for S      → copy (missing)
+//   - sizes differ                  → replace (size_differs)
+//   - both ETags single-part (an MD5) → equal (case-insensitively): skip
+//     (same_etag); different: replace (etag_differs)
+//   - the same multipart ETag on both sides ("<md5 of part md5s>-N": the
+//     same parts in the same layout) → skip (same_etag)
+//   - otherwise (a multipart or empty ETag on either side, not equal): the
+//     listing cannot tell → check (unverifiable): compare full-object
+//     checksums (identity_from_checksums), else copy again; never skipped,
+//     never confirmed for a delete on size alone.
 // Destination-only keys are ignored.
 //
 // Memory: a source object is decided as soon as the destination side has
@@ -38,15 +43,47 @@
 
 namespace s3merge::engine {
 
-enum class action { copy, skip, replace };
+enum class action {
+    copy,     // not at the destination (or --overwrite)
+    skip,     // identical at the destination
+    replace,  // different at the destination
+    check,    // identity unknown from the listing: compare checksums, else copy
+};
 const char* to_string(action a);
+
+// Why a decision was made. Code branches on this, never on text.
+enum class reason {
+    missing,       // no destination key
+    overwrite,     // --overwrite: the destination was not looked at
+    size_differs,  // sizes differ
+    etag_differs,  // both ETags single-part (MD5), different
+    same_etag,     // same size and the same ETag
+    unverifiable,  // same size; a multipart or empty ETag that does not match
+};
+// "missing", "overwrite", "size differs", "etag differs", "same size and etag",
+// "same size, etag not comparable".
+const char* to_string(reason r);
+
+// True when an ETag is an MD5 of the content: non-empty, no "-N" part count.
+bool is_single_part_etag(std::string_view etag);
 
 struct decision {
     s3::object_entry source;
     std::string dest_key;
     action what = action::copy;
-    const char* reason = "";  // static string: "missing", "same size and etag", ...
+    engine::reason why = reason::missing;
 };
+
+// Checksums (s3::object_checksums, from HeadObject with checksum mode) are
+// comparable only when they cover the whole object: type FULL_OBJECT, or no
+// type and no "-N" part count (a composite checksum of a multipart upload
+// depends on the part layout).
+using s3::object_checksums;
+enum class checksum_verdict { identical, different, unknown };
+// identical: one algorithm both sides carry as a full-object checksum is
+// equal (and none that both carry differs); different: one differs;
+// unknown: no algorithm in common.
+checksum_verdict identity_from_checksums(const object_checksums& a, const object_checksums& b);
 
 struct merge_options {
     bool overwrite = false;  // copy everything without looking at the destination

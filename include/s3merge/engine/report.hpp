@@ -41,6 +41,10 @@ struct source_details {
     std::uint64_t bytes_to_copy = 0;
     std::uint64_t missing = 0;        // of to_copy: no such key at the destination
     std::uint64_t different = 0;      // of to_copy: size or ETag differs
+    std::uint64_t unverifiable = 0;   // same size, identity not provable from the listing
+                                      // (multipart/empty ETag): re-copied, or a verify failure
+    std::uint64_t collisions = 0;     // source keys that another source maps onto the same
+                                      // destination key with other content: neither copied
     std::uint64_t archived = 0;       // GLACIER / DEEP_ARCHIVE, not copied
     std::uint64_t noncurrent_versions = 0;
     std::uint64_t delete_markers = 0;
@@ -48,6 +52,7 @@ struct source_details {
     source_details& operator+=(const source_details& o) {
         bytes_listed += o.bytes_listed, to_copy += o.to_copy, bytes_to_copy += o.bytes_to_copy;
         missing += o.missing, different += o.different, archived += o.archived;
+        unverifiable += o.unverifiable, collisions += o.collisions;
         noncurrent_versions += o.noncurrent_versions, delete_markers += o.delete_markers;
         return *this;
     }

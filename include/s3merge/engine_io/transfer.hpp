@@ -50,6 +50,11 @@ struct transfer_options {
     std::string storage_class;
     std::string sse;
     std::string sse_kms_key_id;
+    // A move's deletes carry the copied ETag (DeleteObjects <ETag>, If-Match)
+    // and S3 refuses to delete an object that changed since: for services
+    // that evaluate conditional deletes (AWS S3). Otherwise each batch's keys
+    // are checked with HeadObject right before the delete.
+    bool conditional_deletes = false;
 
     std::string journal_path;  // empty: no journal
     std::chrono::milliseconds journal_interval{2000};
@@ -67,6 +72,9 @@ struct transfer_result {
     std::error_code fatal;  // the job could not run (bad bucket, overlap, journal)
     diagnostics fatal_diag;
     bool interrupted = false;
+    // The report (--report) could not be written at the end of the run.
+    std::error_code report_error;
+    diagnostics report_diag;
     bool resumed = false;
     std::uint64_t leaves_resumed = 0;   // leaves restarted after their watermark
     std::uint64_t leaves_complete = 0;  // leaves the journal said were done

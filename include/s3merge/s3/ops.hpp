@@ -79,6 +79,12 @@ std::error_code parse_head_bucket(const http_response& resp, head_bucket_result&
 struct head_object_params {
     std::string key;
     std::string version_id;
+    bool checksum_mode = false;  // x-amz-checksum-mode: ENABLED (checksums in the answer)
+};
+// x-amz-checksum-* of an object (base64 as sent; empty when absent).
+struct object_checksums {
+    std::string crc32, crc32c, crc64nvme, sha1, sha256;
+    std::string type;  // x-amz-checksum-type: FULL_OBJECT | COMPOSITE | ""
 };
 struct head_object_result {
     std::uint64_t size = 0;
@@ -88,6 +94,7 @@ struct head_object_result {
     std::string storage_class;  // "STANDARD" when absent
     std::string version_id;
     std::vector<http_header> metadata;  // x-amz-meta-* with the prefix removed
+    object_checksums checksums;         // with checksum_mode, when the server has them
 };
 http_request build_head_object(const target& t, const head_object_params& p);
 std::error_code parse_head_object(const http_response& resp, head_object_result& out,
@@ -108,11 +115,15 @@ struct copy_object_params {
     std::string storage_class;          // optional
     std::string sse;                    // "" | "AES256" | "aws:kms"
     std::string sse_kms_key_id;         // optional, with aws:kms
+    // x-amz-copy-source-if-match: copy only the listed version of the source
+    // (412 PreconditionFailed if it changed since). Quotes added.
+    std::string source_if_match;
 };
 struct copy_object_result {
     std::string etag;
     std::string last_modified;
-    std::string version_id;  // x-amz-version-id, if any
+    std::string version_id;         // x-amz-version-id, if any
+    std::string source_version_id;  // x-amz-copy-source-version-id: the source version copied
 };
 // x-amz-copy-source is "/<bucket>/<key>" percent-encoded (slashes kept),
 // plus "?versionId=<id>" when set.
@@ -127,6 +138,9 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
 struct object_identifier {
     std::string key;
     std::string version_id;  // optional
+    // Optional: delete only if the object still has this ETag (a conditional
+    // delete; S3 answers PreconditionFailed for the key otherwise). Quotes added.
+    std::string etag;
 };
 struct delete_objects_params {
     std::vector<object_identifier> objects;  // 1..1000
@@ -160,6 +174,16 @@ http_request build_delete_objects(const target& t, const delete_objects_params& 
                                   std::error_code& ec, diagnostics& diag);
 std::error_code parse_delete_objects(const http_response& resp, delete_objects_result& out,
                                      diagnostics& diag);
+
+// ---- DeleteObject (one key, in the URL) ---------------------------------
+
+// DELETE /<key>[?versionId=] [If-Match]. For keys that the DeleteObjects XML
+// body cannot carry (characters XML 1.0 forbids): the key travels in the URL.
+http_request build_delete_object(const target& t, const object_identifier& o);
+std::error_code parse_delete_object(const http_response& resp, diagnostics& diag);
+// Whether DeleteObjects can carry a key: non-empty, valid UTF-8, and only
+// characters XML 1.0 allows.
+bool xml_can_carry_key(std::string_view key);
 
 // ---- PutObject ----------------------------------------------------------
 

@@ -30,7 +30,7 @@ struct outcome {
 
 std::vector<outcome> collect(std::vector<decision> ds) {
     std::vector<outcome> r;
-    for (auto& d : ds) r.push_back({d.source.key, d.dest_key, d.what, d.reason});
+    for (auto& d : ds) r.push_back({d.source.key, d.dest_key, d.what, to_string(d.why)});
     return r;
 }
 
@@ -51,7 +51,7 @@ std::vector<outcome> model(const std::vector<object_entry>& src, const std::vect
             r.push_back({s.key, m.to_dest(s.key), action::copy, "missing"});
         } else {
             decision d = compare_objects(s, m.to_dest(s.key), it->second.size, it->second.etag);
-            r.push_back({s.key, d.dest_key, d.what, d.reason});
+            r.push_back({s.key, d.dest_key, d.what, to_string(d.why)});
         }
     }
     return r;
@@ -129,11 +129,12 @@ struct fixture {
         obj("src/b", 10, "bbbb"),                            // same size and etag
         obj("src/c", 10, "cccc"),                            // etag differs
         obj("src/d", 11, "dddd"),                            // size differs
-        obj("src/e", 5 << 20, "1111-2"),                     // multipart, same size, other etag: skip
+        obj("src/e", 5 << 20, "1111-2"),                     // multipart, same size, other etag: check
         obj("src/f", 5 << 20, "1111-2"),                     // multipart, size differs
         obj("src/g", 7, "ABCD"),                             // etag case differs: same
-        obj("src/h", 7, "abcd"),                             // single vs multipart, same size: skip
-        obj("src/i", 7, ""),                                 // no etag, same size: skip
+        obj("src/h", 7, "abcd"),                             // single vs multipart, same size: check
+        obj("src/i", 7, ""),                                 // no etag, same size: check
+        obj("src/m", 9 << 20, "9999-2"),                     // the same multipart etag: same
         obj("src/z", 1, "zz"),
         obj("src/\xC3\xA9", 2, "ee"),        // "é" sorts after "z"
         obj("src/\xE6\x97\xA5/k", 3, "jj"),  // "日"
@@ -150,6 +151,7 @@ struct fixture {
         obj("dst/x/g", 7, "abcd"),
         obj("dst/x/h", 7, "abcd-1"),
         obj("dst/x/i", 7, "1234"),
+        obj("dst/x/m", 9 << 20, "9999-2"),
         obj("dst/x/y-only", 1, "x"),
         obj("dst/x/\xC3\xA9", 2, "ee"),
         obj("dst/x/\xF0\x9F\x98\x80", 1, "only"),  // emoji, only at dest, after everything
@@ -165,13 +167,14 @@ TEST_CASE("merge-join decisions per rule") {
         {"src/", "dst/x/", action::skip, "same size and etag"},
         {"src/a", "dst/x/a", action::copy, "missing"},
         {"src/b", "dst/x/b", action::skip, "same size and etag"},
-        {"src/c", "dst/x/c", action::skip, "same size (multipart etag)"},  // dest etag has '-'
+        {"src/c", "dst/x/c", action::check, "same size, etag not comparable"},  // dest etag has '-'
         {"src/d", "dst/x/d", action::replace, "size differs"},
-        {"src/e", "dst/x/e", action::skip, "same size (multipart etag)"},
+        {"src/e", "dst/x/e", action::check, "same size, etag not comparable"},
         {"src/f", "dst/x/f", action::replace, "size differs"},
         {"src/g", "dst/x/g", action::skip, "same size and etag"},
-        {"src/h", "dst/x/h", action::skip, "same size (multipart etag)"},
-        {"src/i", "dst/x/i", action::skip, "same size (multipart etag)"},
+        {"src/h", "dst/x/h", action::check, "same size, etag not comparable"},
+        {"src/i", "dst/x/i", action::check, "same size, etag not comparable"},
+        {"src/m", "dst/x/m", action::skip, "same size and etag"},
         {"src/z", "dst/x/z", action::copy, "missing"},
         {"src/\xC3\xA9", "dst/x/\xC3\xA9", action::skip, "same size and etag"},
         {"src/\xE6\x97\xA5/k", "dst/x/\xE6\x97\xA5/k", action::copy, "missing"},
@@ -187,6 +190,63 @@ TEST_CASE("single-part etags that differ at equal size: replace") {
     CHECK(got[0].what == action::replace);
     CHECK(got[0].reason == "etag differs");
     CHECK(std::string(to_string(action::replace)) == "replace");
+}
+
+// The rule that decides what a move may delete: same size is never enough.
+// Every pair below has equal sizes and must not be called identical.
+TEST_CASE("identity on evidence only: equal sizes with incomparable etags are never skipped") {
+    const std::pair<const char*, const char*> not_evidence[] = {
+        {"aaaa", "bbbb-2"},      // single-part source, multipart destination (other bytes, same size)
+        {"aaaa-2", "bbbb"},      // multipart source, single-part destination
+        {"aaaa-2", "bbbb-3"},    // two multipart layouts
+        {"aaaa-2", "aaaa-3"},    // same digest text, other part count
+        {"", "aaaa"},            // no source etag
+        {"aaaa", ""},            // no destination etag
+        {"", ""},                // none at all
+    };
+    for (const auto& [se, de] : not_evidence) {
+        CAPTURE(se);
+        CAPTURE(de);
+        decision d = compare_objects(obj("k", 42, se), "k", 42, de);
+        CHECK(d.what == action::check);
+        CHECK(d.why == reason::unverifiable);
+    }
+    // Evidence: the same MD5 (any case), or the very same multipart etag.
+    CHECK(compare_objects(obj("k", 42, "ABCD"), "k", 42, "abcd").what == action::skip);
+    CHECK(compare_objects(obj("k", 42, "abcd-4"), "k", 42, "abcd-4").what == action::skip);
+    CHECK(compare_objects(obj("k", 42, "abcd"), "k", 43, "abcd").what == action::replace);
+    CHECK(compare_objects(obj("k", 42, "abcd"), "k", 42, "abce").why == reason::etag_differs);
+    CHECK(is_single_part_etag("d41d8cd98f00b204e9800998ecf8427e"));
+    CHECK_FALSE(is_single_part_etag("d41d8cd98f00b204e9800998ecf8427e-2"));
+    CHECK_FALSE(is_single_part_etag(""));
+}
+
+TEST_CASE("full-object checksums decide identity; composite ones never do") {
+    object_checksums a, b;
+    CHECK(identity_from_checksums(a, b) == checksum_verdict::unknown);
+    a.crc64nvme = "AAAAAAAAAAA=";
+    b.crc32c = "BBBBBB==";
+    CHECK(identity_from_checksums(a, b) == checksum_verdict::unknown);  // no algorithm in common
+    b.crc64nvme = "AAAAAAAAAAA=";
+    CHECK(identity_from_checksums(a, b) == checksum_verdict::identical);
+    b.crc64nvme = "AAAAAAAAAAB=";
+    CHECK(identity_from_checksums(a, b) == checksum_verdict::different);
+    b.crc64nvme = "aaaaaaaaaaa=";  // base64 is case-sensitive
+    CHECK(identity_from_checksums(a, b) == checksum_verdict::different);
+    // Composite checksums of multipart uploads depend on the parts.
+    object_checksums c, e;
+    c.sha256 = "x/y=-3";
+    e.sha256 = "x/y=-3";
+    CHECK(identity_from_checksums(c, e) == checksum_verdict::unknown);
+    c.type = e.type = "COMPOSITE";
+    c.sha256 = e.sha256 = "x/y=";
+    CHECK(identity_from_checksums(c, e) == checksum_verdict::unknown);
+    c.type = e.type = "FULL_OBJECT";
+    CHECK(identity_from_checksums(c, e) == checksum_verdict::identical);
+    // One algorithm equal and another different: different.
+    c.crc32 = "1111";
+    e.crc32 = "2222";
+    CHECK(identity_from_checksums(c, e) == checksum_verdict::different);
 }
 
 TEST_CASE("merge-join: identical decisions for every page size on both sides") {

@@ -14,7 +14,7 @@ namespace {
 
 delete_objects_params params(std::vector<std::string> keys) {
     delete_objects_params p;
-    for (auto& k : keys) p.objects.push_back({std::move(k), {}});
+    for (auto& k : keys) p.objects.push_back({std::move(k), {}, {}});
     return p;
 }
 
@@ -29,7 +29,7 @@ std::vector<object_identifier> reparse(const std::string& body) {
     CHECK(std::string_view(root.attribute("xmlns").value()) == "http://s3.amazonaws.com/doc/2006-03-01/");
     std::vector<object_identifier> out;
     for (pugi::xml_node o : root.children("Object"))
-        out.push_back({o.child("Key").text().get(), o.child("VersionId").text().get()});
+        out.push_back({o.child("Key").text().get(), o.child("VersionId").text().get(), o.child("ETag").text().get()});
     return out;
 }
 
@@ -37,7 +37,7 @@ std::vector<object_identifier> reparse(const std::string& body) {
 
 TEST_CASE("build_delete_objects: request shape, exact body and Content-MD5") {
     delete_objects_params p;
-    p.objects = {{"sample1.txt", ""}, {"sample2.txt", "OYcLXagmS.WaD..oyH4KRguB95_YhLs7"}};
+    p.objects = {{"sample1.txt", "", ""}, {"sample2.txt", "OYcLXagmS.WaD..oyH4KRguB95_YhLs7", ""}};
     std::error_code ec;
     http_request req = build_delete_objects(s3test::aws_target("amzn-s3-demo-bucket"), p, ec);
     REQUIRE_FALSE(ec);
@@ -64,6 +64,43 @@ TEST_CASE("build_delete_objects: request shape, exact body and Content-MD5") {
     p.quiet = false;
     req = build_delete_objects(s3test::aws_target("b"), p, ec);
     CHECK(req.body.find("Quiet") == std::string::npos);
+}
+
+TEST_CASE("build_delete_objects: a conditional delete carries the quoted ETag per key") {
+    delete_objects_params p;
+    p.objects = {{"a", "", "0cc175b9c0f1b6a831c399e269772661"}, {"b", "", ""}, {"c", "", "\"9f-2\""}};
+    std::error_code ec;
+    http_request req = build_delete_objects(s3test::aws_target("bkt"), p, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(req.body.find("<Object><Key>a</Key><ETag>\"0cc175b9c0f1b6a831c399e269772661\"</ETag></Object>"
+                        "<Object><Key>b</Key></Object><Object><Key>c</Key><ETag>\"9f-2\"</ETag></Object>") !=
+          std::string::npos);
+    auto back = reparse(req.body);
+    REQUIRE(back.size() == 3);
+    CHECK(back[0].etag == "\"0cc175b9c0f1b6a831c399e269772661\"");
+    CHECK(back[1].etag.empty());
+}
+
+TEST_CASE("build_delete_object: one key in the URL, with If-Match and a version") {
+    object_identifier o{"a\x01b/c d", "v1", "abc"};
+    CHECK_FALSE(xml_can_carry_key(o.key));
+    CHECK(xml_can_carry_key("plain/key.json"));
+    CHECK_FALSE(xml_can_carry_key(""));
+    CHECK_FALSE(xml_can_carry_key("bad\xff utf-8"));
+    http_request req = build_delete_object(s3test::aws_target("bkt", /*path_style=*/true), o);
+    CHECK(req.method == "DELETE");
+    CHECK(req.path == "/bkt/a\x01b/c d");  // raw; the signer encodes it
+    REQUIRE(req.query.size() == 1);
+    CHECK(req.query[0].name == "versionId");
+    CHECK(req.query[0].value == "v1");
+    CHECK(*req.find_header("If-Match") == "\"abc\"");
+    req = build_delete_object(s3test::aws_target("bkt", true), object_identifier{"k", "", ""});
+    CHECK(req.query.empty());
+    CHECK(req.find_header("If-Match") == nullptr);
+    diagnostics d;
+    CHECK_FALSE(parse_delete_object(response(204, ""), d));
+    CHECK(parse_delete_object(response(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>"), d) ==
+          errc::precondition_failed);
 }
 
 TEST_CASE("crypto::md5_base64 agrees with a published DeleteObjects vector") {

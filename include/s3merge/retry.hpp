@@ -23,3 +23,44 @@ struct retry_policy {
 };
 
 } // namespace s3merge
+
+namespace s3merge {
+
+// Transport failures: the host did not answer (DNS, connect, timeout, a
+// connection reset or cut short, malformed HTTP). Not S3 errors.
+bool is_transport_failure(std::error_code ec) noexcept;
+
+// Whether a host is down, sans-io (the clock is an input): a streak of
+// transport failures with no answer in between, at least min_failures long
+// and lasting at least `window`, says the host is gone. Requests to a host
+// that is down fail at once instead of retrying for minutes; the job stops.
+class host_health {
+public:
+    using clock = std::chrono::steady_clock;
+    struct params {
+        std::chrono::milliseconds window{15000};
+        int min_failures = 3;
+    };
+    host_health() = default;
+    explicit host_health(params p) : p_(p) {}
+
+    // A transport failure. True when it starts a streak (say so once).
+    bool on_failure(clock::time_point now);
+    // Any HTTP answer, even an error status: the host is there.
+    void on_success() { failures_ = 0; }
+    bool down(clock::time_point now) const {
+        return failures_ >= p_.min_failures && now - streak_start_ >= p_.window;
+    }
+    int failures() const { return failures_; }
+    std::chrono::milliseconds streak(clock::time_point now) const {
+        return failures_ ? std::chrono::duration_cast<std::chrono::milliseconds>(now - streak_start_)
+                         : std::chrono::milliseconds(0);
+    }
+
+private:
+    params p_;
+    int failures_ = 0;
+    clock::time_point streak_start_{};
+};
+
+} // namespace s3merge

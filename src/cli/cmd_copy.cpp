@@ -1,5 +1,6 @@
 // s3merge copy / move: the transfer engine from the command line.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/transfer_flags.hpp"
@@ -89,6 +90,23 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             print_usage_error(name, "--source '" + uri + "': " + d.detail);
             return exit_usage;
         }
+        if (!check_bucket_arg(name, l.bucket)) return exit_usage;
+        if (!l.prefix.empty() && l.prefix.back() != '/') {
+            std::string dest_prefix;
+            std::string ignored;
+            (void)s3::parse_s3_uri(args.value("dest"), ignored, dest_prefix);
+            if (dest_prefix.empty() || dest_prefix.back() == '/')
+                std::fprintf(stderr,
+                             "s3merge %s: warning: --source %s has no trailing '/': keys such as '%s/x' will be "
+                             "copied to '%s/x' (a key starting with '/'); add the '/' to the source prefix\n",
+                             name, uri.c_str(), l.prefix.c_str(), dest_prefix.c_str());
+        }
+        // The same source twice is one source (not two sources colliding on
+        // every key, nor counted twice).
+        if (std::find(o.sources.begin(), o.sources.end(), l) != o.sources.end()) {
+            std::fprintf(stderr, "s3merge %s: --source %s is given twice; listed once\n", name, l.uri().c_str());
+            continue;
+        }
         o.sources.push_back(l);
     }
     {
@@ -97,6 +115,7 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             print_usage_error(name, "--dest '" + args.value("dest") + "': " + d.detail);
             return exit_usage;
         }
+        if (!check_bucket_arg(name, o.destination.bucket)) return exit_usage;
     }
     std::size_t per_host = 0;
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;

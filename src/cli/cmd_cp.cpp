@@ -45,6 +45,7 @@ int cmd_cp(const std::vector<std::string>& argv) {
         print_usage_error("cp", "destination '" + args.positional[1] + "' is not of the form s3://BUCKET[/KEY]");
         return exit_usage;
     }
+    if (!check_bucket_arg("cp", src_bucket) || !check_bucket_arg("cp", dst_bucket)) return exit_usage;
     if (dst_key.empty() || dst_key.back() == '/') {
         auto slash = src_key.rfind('/');
         dst_key += slash == std::string::npos ? src_key : src_key.substr(slash + 1);

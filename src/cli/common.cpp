@@ -1,4 +1,10 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "cli/common.hpp"
+#include "s3merge/cloudtrail/naming.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -41,7 +47,12 @@ int exit_code_for(std::error_code ec) {
     case errc::invalid_argument:
     case errc::invalid_url: return exit_usage;
     case errc::no_credentials:
-    case errc::config_error: return exit_config;
+    case errc::config_error:
+    // The credentials themselves are wrong: fix the configuration.
+    case errc::signature_mismatch:
+    case errc::invalid_access_key:
+    case errc::expired_token:
+    case errc::request_time_skewed: return exit_config;
     case errc::resolve_failed:
     case errc::connect_failed:
     case errc::timeout:
@@ -66,6 +77,33 @@ void print_usage_error(std::string_view command, std::string_view message) {
     std::fprintf(stderr, "s3merge %.*s: %.*s (see 's3merge %.*s --help')\n", int(command.size()),
                  command.data(), int(message.size()), message.data(), int(command.size()),
                  command.data());
+}
+
+bool check_bucket_arg(std::string_view command, std::string_view bucket) {
+    if (bucket.ends_with("--x-s3")) {
+        print_usage_error(command, "s3://" + std::string(bucket) +
+                                       " is an S3 Express One Zone directory bucket: its listings are not in key "
+                                       "order and have no start-after, which s3merge needs to compare source and "
+                                       "destination; copy it with a general purpose bucket as the source and "
+                                       "destination, or with the AWS CLI");
+        return false;
+    }
+    // Legacy (us-east-1, before 2018): up to 255 of A-Z a-z 0-9 . _ -
+    bool legacy = bucket.size() >= 3 && bucket.size() <= 255;
+    bool needs_legacy = bucket.size() > 63;
+    for (char c : bucket) {
+        bool lower = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+        bool legacy_only = (c >= 'A' && c <= 'Z') || c == '_';
+        if (!lower && !legacy_only) legacy = false;
+        if (legacy_only) needs_legacy = true;
+    }
+    if (needs_legacy && legacy) return true;
+    diagnostics d;
+    if (cloudtrail::validate_bucket_name(bucket, d)) {
+        print_usage_error(command, d.detail);
+        return false;
+    }
+    return true;
 }
 
 int parse_command(std::string_view name, std::string_view usage, std::string_view description,
@@ -102,8 +140,27 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
             return exit_usage;
         }
     }
+    if (args.has("endpoint-url") && args.value("endpoint-url").empty()) {
+        std::fprintf(stderr, "s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
+                             "or leave the option out for AWS\n");
+        return exit_usage;
+    }
     cfg.http.ca_bundle = args.value("ca-bundle", rc.ca_bundle);
+    if (!cfg.http.ca_bundle.empty() && ::access(cfg.http.ca_bundle.c_str(), R_OK) != 0) {
+        std::fprintf(stderr, "s3merge: error: cannot read the CA bundle '%s' (%s, from %s) — give a readable PEM file "
+                             "with --ca-bundle, or unset AWS_CA_BUNDLE\n",
+                     cfg.http.ca_bundle.c_str(), std::strerror(errno),
+                     args.has("ca-bundle") ? "--ca-bundle" : "AWS_CA_BUNDLE or the profile's ca_bundle");
+        return exit_config;
+    }
     cfg.http.verify_peer = !args.flag("no-verify-ssl");
+    if (!cfg.http.verify_peer)
+        std::fprintf(stderr, "s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
+                             "path can read and change this traffic, credentials' use included\n");
+    cfg.warn = [](std::string_view line) {
+        std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
+        std::fflush(stderr);
+    };
     cfg.retry.max_attempts = 10;
     if (args.has("max-attempts")) {
         try {

@@ -49,6 +49,11 @@ int final_exit(int rc);
 // Prints "s3merge: <what failed>: <diag> — <hint>" on one line to stderr.
 void print_error(std::error_code ec, const diagnostics& diag);
 void print_usage_error(std::string_view command, std::string_view message);
+// A bucket named on the command line: S3's naming rules (names of legacy
+// us-east-1 buckets, with upper case or '_', are accepted), and never an
+// S3 Express One Zone directory bucket (its listings are not sorted, which
+// the merge-join needs). Prints the usage error and returns false.
+bool check_bucket_arg(std::string_view command, std::string_view bucket);
 
 // Runs `body` on a fresh io_context until it finishes, returning its exit
 // code; SIGINT/SIGTERM stop it with exit_interrupted.

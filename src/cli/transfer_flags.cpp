@@ -1,9 +1,11 @@
 #include "cli/transfer_flags.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <unistd.h>
 
 #include "s3merge/engine/journal.hpp"
@@ -189,13 +191,32 @@ asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& c
                                                                    engine::transfer_options o) {
     engine::transfer t(client, std::move(o));
     asio::signal_set signals(client.executor(), SIGINT, SIGTERM);
-    signals.async_wait([&t](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        std::fprintf(stderr, "\ns3merge: interrupted: finishing requests in flight, writing the journal\n");
-        t.request_stop();
-    });
+    asio::steady_timer grace(client.executor());
+    // First signal: stop dispatching, end retry waits, and after a short
+    // grace cut what is still waiting for the network. Second: write the
+    // journal as it stands and exit at once.
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            if (client.cancelled()) {
+                std::fprintf(stderr, "\ns3merge: interrupted again: writing the journal and exiting now\n");
+                t.save_journal_now();
+                std::fflush(nullptr);
+                std::_Exit(exit_interrupted);
+            }
+            std::fprintf(stderr, "\ns3merge: interrupted: finishing requests in flight (at most 3 s), writing the "
+                                 "journal; interrupt again to exit at once\n");
+            t.request_stop();
+            grace.expires_after(std::chrono::seconds(3));
+            grace.async_wait([&client](const boost::system::error_code& gec) {
+                if (!gec) client.abort_in_flight();
+            });
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
     auto res = co_await t.run();
     signals.cancel();
+    grace.cancel();
     if (res.report_error) {
         print_error(res.report_error, res.report_diag);
         note_output_failure();

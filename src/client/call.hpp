@@ -25,8 +25,10 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         }
         return ec;
     };
+    unsigned sent = 0;  // requests of this call, over every loop below
     for (int in_body_retries = 0;;) {
         diag.clear();
+        diag.attempts = sent;
         std::shared_ptr<const target> tp;
         if (auto ec = shared_target_for(bucket, tp, diag)) co_return failed(ec, nullptr);
         const target& t = *tp;
@@ -40,7 +42,10 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
             ~response_lease() { owner.return_response(std::move(r)); }
         } lease{*this, take_response()};
         http_response& resp = *lease.r;
-        if (auto ec = co_await execute(t, std::move(req), resp, diag)) co_return failed(ec, &t);
+        auto xec = co_await execute(t, std::move(req), resp, diag);
+        sent += diag.attempts;
+        diag.attempts = sent;
+        if (xec) co_return failed(xec, &t);
         auto ec = parse(resp, diag);
         if (ec == errc::wrong_region && redirects++ == 0) {
             const std::string* r = resp.find_header("x-amz-bucket-region");

@@ -1,6 +1,8 @@
 #include "s3merge/client/s3_client.hpp"
 #include "client/call.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -64,11 +66,21 @@ void client::return_response(std::unique_ptr<http_response> r) {
 }
 
 asio::awaitable<void> client::backoff(std::error_code ec, int attempt) {
+    if (cancelled_) co_return;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     asio::steady_timer timer(ex_);
     timer.expires_after(cfg_.retry.delay(ec, attempt, unit(rng_)));
+    sleeping_.push_back(&timer);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    sleeping_.erase(std::find(sleeping_.begin(), sleeping_.end(), &timer));
 }
+
+void client::cancel_retries() {
+    cancelled_ = true;
+    for (auto* t : sleeping_) t->cancel();
+}
+
+void client::abort_in_flight() { http_->abort_in_flight(); }
 
 asio::awaitable<void> client::before_retry(std::error_code ec, int attempt) {
     ++stats_.retries;
@@ -87,7 +99,28 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     sp.region = t.region;
     sp.service = std::string(service);
     sp.add_content_sha256_header = service == "s3";
+    std::string host_key = t.host + ":" + std::to_string(t.port);
+    auto hit = hosts_.find(host_key);
+    if (hit == hosts_.end()) hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false}).first;
+    host_state& host = hit->second;  // map nodes stay put across suspensions
+    auto host_down = [&](std::error_code ec) {
+        auto now = host_health::clock::now();
+        diag.detail = host_key + " has not answered for " +
+                      std::to_string(host.health.streak(now).count() / 1000) + " s (" +
+                      std::to_string(host.health.failures()) + " failures in a row; last: " + host.last_failure +
+                      "): stopping; re-run the same command to resume once it answers";
+        if (!host.announced) {
+            host.announced = true;
+            if (cfg_.on_host_down) cfg_.on_host_down(ec, diag);
+        }
+        return ec;
+    };
     for (int attempt = 1;; ++attempt) {
+        if (cancelled_) {
+            diag.detail = "stopped before it was sent";
+            co_return make_error_code(errc::cancelled);
+        }
+        if (host.health.down(host_health::clock::now())) co_return host_down(host.last_ec);
         // Re-signed in place per attempt with a fresh date: the signer
         // replaces its own headers. Its debug output already hides the
         // session token.
@@ -107,6 +140,22 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         resp.body.clear();
         std::string saved_detail = diag.detail;
         auto ec = co_await http_->send(o, req, resp, diag);
+        if (is_transport_failure(ec)) {
+            auto now = host_health::clock::now();
+            host.last_failure = diag.detail.empty() ? ec.message() : diag.detail;
+            host.last_ec = ec;
+            if (host.health.on_failure(now) && cfg_.warn && !cancelled_)
+                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" + std::string(req.method) +
+                          " " + req.path + "); retrying — the job stops if " + host_key + " does not answer for " +
+                          std::to_string(cfg_.health.window.count() / 1000) + " s");
+            if (host.health.down(now)) co_return host_down(ec);
+        } else if (!ec) {
+            host.health.on_success();
+        }
+        if (cancelled_ && ec) {
+            diag.detail = "stopped: " + (diag.detail.empty() ? ec.message() : diag.detail);
+            co_return make_error_code(errc::cancelled);
+        }
         if (!ec && (resp.status >= 500 || resp.status == 429)) {
             // Classify server-side failures so the policy can decide; the
             // typed parser re-reads the body for the final error.
@@ -137,10 +186,27 @@ asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket,
 
 asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bucket_result& out,
                                                      diagnostics& diag) {
-    co_return co_await call(
+    auto ec = co_await call(
         "HeadBucket", bucket, "",
         [&](const target& t, std::error_code&) { return build_head_bucket(t); },
         [&](const http_response& r, diagnostics& d) { return parse_head_bucket(r, out, d); }, diag);
+    // A HEAD answer has no body: a 403 may be a wrong secret, an unknown key
+    // or a missing permission. One signed ListObjectsV2 of one key carries
+    // the server's error code and tells them apart.
+    if (ec == errc::access_denied && diag.s3_code.empty()) {
+        list_objects_v2_params lp;
+        lp.max_keys = 1;
+        list_objects_v2_result lr;
+        diagnostics ld;
+        auto lec = co_await list_objects_v2(bucket, lp, lr, ld);
+        if (lec == errc::signature_mismatch || lec == errc::invalid_access_key || lec == errc::expired_token ||
+            lec == errc::request_time_skewed) {
+            ld.operation = "HeadBucket";
+            diag = std::move(ld);
+            ec = lec;
+        }
+    }
+    co_return ec;
 }
 
 asio::awaitable<std::error_code> client::head_object(std::string bucket, head_object_params p,

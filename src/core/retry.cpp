@@ -22,3 +22,27 @@ std::chrono::milliseconds retry_policy::delay(std::error_code ec, int attempt, d
 }
 
 } // namespace s3merge
+
+namespace s3merge {
+
+bool is_transport_failure(std::error_code ec) noexcept {
+    if (ec.category() != s3merge_category()) return false;
+    switch (static_cast<errc>(ec.value())) {
+    case errc::resolve_failed:
+    case errc::connect_failed:
+    case errc::timeout:
+    case errc::connection_closed:
+    case errc::protocol_error: return true;
+    default: return false;
+    }
+}
+
+bool host_health::on_failure(clock::time_point now) {
+    if (failures_++ == 0) {
+        streak_start_ = now;
+        return true;
+    }
+    return false;
+}
+
+} // namespace s3merge

@@ -41,9 +41,22 @@ transfer::impl::impl(s3::client& c, transfer_options o)
         if (rate.on_throttle(std::chrono::steady_clock::now()))
             copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
     });
+    // A host that stopped answering stops the job (fast, with one reason)
+    // instead of failing every object after all its attempts.
+    client.set_on_host_down([this](std::error_code ec, const diagnostics& diag) {
+        if (!result.fatal) {
+            result.fatal = ec;
+            result.fatal_diag = diag;
+        }
+        stopping = true;
+        notify();
+    });
 }
 
-transfer::impl::~impl() { client.set_on_throttle(nullptr); }
+transfer::impl::~impl() {
+    client.set_on_throttle(nullptr);
+    client.set_on_host_down(nullptr);
+}
 
 void transfer::impl::notify() { wake.cancel(); }
 
@@ -61,8 +74,12 @@ asio::awaitable<transfer_result> transfer::run() { return impl_->run(); }
 
 void transfer::request_stop() {
     impl_->stopping = true;
+    // Waits between retries end now; no new attempt is made.
+    impl_->client.cancel_retries();
     impl_->notify();
 }
+
+void transfer::save_journal_now() { impl_->save_journal(); }
 
 asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     if (opts.sources.empty()) {
@@ -189,8 +206,10 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
 asio::awaitable<transfer_result> transfer::impl::run() {
     diagnostics diag;
     if (auto ec = co_await prepare(diag)) {
-        result.fatal = ec;
-        result.fatal_diag = diag;
+        if (!result.fatal) {  // a host found down during the probes has its own reason
+            result.fatal = ec;
+            result.fatal_diag = diag;
+        }
         co_return result;
     }
     ticker_running = true;

@@ -2,6 +2,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "engine_io/transfer_impl.hpp"
 #include "s3merge/engine_io/parallel_for.hpp"
 #include "s3merge/engine_io/verified_copy.hpp"
@@ -151,6 +154,13 @@ void transfer::impl::object_done(leaf_run& lr, const std::string& key) {
 
 void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::string_view op,
                                    std::error_code ec, const diagnostics& diag) {
+    if (stopping && (ec == errc::cancelled || result.fatal)) {
+        // Cut short by the stop (Ctrl-C, a host that is down): not a failure
+        // of the object; the journal's watermark stays before it.
+        if (!lr.frozen) lr.frozen = lr.wm.watermark();
+        object_done(lr, key);
+        return;
+    }
     failure_record f;
     f.operation = std::string(op);
     f.bucket = diag.bucket.empty() ? sources[lr.source].loc.bucket : diag.bucket;
@@ -242,8 +252,11 @@ asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<d
         }
     });
     std::size_t n = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i)
-        if (keep[i]) batch[n++] = std::move(batch[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!keep[i]) continue;
+        if (n != i) batch[n] = std::move(batch[i]);
+        ++n;
+    }
     batch.resize(n);
 }
 
@@ -257,14 +270,10 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
     // cannot fail the batch.
     std::vector<delete_item> singles;
     {
-        std::size_t n = 0;
-        for (auto& item : batch) {
-            if (s3::xml_can_carry_key(item.key))
-                batch[n++] = std::move(item);
-            else
-                singles.push_back(std::move(item));
-        }
-        batch.resize(n);
+        auto xml_ok = std::stable_partition(batch.begin(), batch.end(),
+                                            [](const delete_item& item) { return s3::xml_can_carry_key(item.key); });
+        std::move(xml_ok, batch.end(), std::back_inserter(singles));
+        batch.erase(xml_ok, batch.end());
     }
     for (auto& item : singles) {
         co_await copy_slots.acquire();

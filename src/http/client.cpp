@@ -394,7 +394,8 @@ struct client::impl {
         : executor(std::move(ex)), opts(std::move(o)), resolver(executor), sweep_timer(executor) {
         // Timeouts are checked this often: a tenth of the shortest one,
         // within 5 ms and 500 ms.
-        auto shortest = std::min({opts.connect_timeout, opts.idle_read_timeout, opts.request_timeout});
+        auto shortest =
+            std::min({opts.connect_timeout, opts.first_byte_timeout, opts.idle_read_timeout, opts.request_timeout});
         sweep_every = std::clamp(shortest / 10, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
     }
     ~impl() {
@@ -422,7 +423,7 @@ struct client::impl {
 
     // --- timeouts -------------------------------------------------------
     void watch(connection& c, clock::time_point deadline) {
-        c.deadline = deadline;
+        c.deadline = aborting ? clock::now() : deadline;
         c.timed_out = false;  // a sweep that found no wait to cancel is superseded by the new deadline
         if (!c.watcher) {
             c.watch_slot = watched->items.size();
@@ -445,6 +446,14 @@ struct client::impl {
         // Nothing in flight: the timer must not keep the event loop busy.
         if (watched->items.empty() && sweeping) sweep_timer.cancel();
     }
+
+    // Every wait on the network ends now, and every later one at once.
+    void abort_all() {
+        aborting = true;
+        for (auto* c : watched->items) c->deadline = clock::now();
+        if (!watched->items.empty()) sweep();
+    }
+    bool aborting = false;
 
     void sweep() {
         sweeping = false;
@@ -811,7 +820,9 @@ struct client::impl {
                             if (!ec && want != io_want::nothing) ec = asio::error::no_buffer_space;
                             if (ec) break;
                         }
-                        watch(*c, step_deadline(opts.idle_read_timeout, deadline));
+                        // Until the first byte of the answer, a shorter wait: a
+                        // server that accepts and never answers is found early.
+                        watch(*c, step_deadline(got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout, deadline));
                         if (c->tls)
                             c->tls->rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
                                                                                        : tls_buffers::rx_small);
@@ -852,6 +863,9 @@ struct client::impl {
                 bool stale = reused && attempt == 0 && is_closed_error(ec) && !got_bytes;
                 auto mapped = map_error(ec, wrote ? "reading response from" : "sending request to", o, diag,
                                         c->ssl);
+                if (mapped == errc::timeout && wrote && !got_bytes && !aborting)
+                    diag.detail = "no answer from " + o.host + ":" + std::to_string(o.port) + " within " +
+                                  std::to_string(opts.first_byte_timeout.count() / 1000) + " s of the request";
                 release(pool, std::move(c), false);
                 if (stale) {
                     // The server closed the pooled connection while it sat
@@ -903,6 +917,8 @@ asio::awaitable<std::error_code> client::send(const origin& o, const http_reques
                                               http_response& resp, diagnostics& diag) {
     return impl_->send(o, req, resp, diag);
 }
+
+void client::abort_in_flight() { impl_->abort_all(); }
 
 void client::close_idle() {
     for (auto& [key, p] : impl_->pools) {

@@ -128,7 +128,7 @@ class Cli(unittest.TestCase):
         self.assertIn("continuation-token=", p.stderr)
 
     def test_wrong_secret_is_one_clear_line(self):
-        p = run("ls", "s3://anybucket", env_override={"AWS_SECRET_ACCESS_KEY": "not-the-secret-at-all-0000"}, check=1)
+        p = run("ls", "s3://anybucket", env_override={"AWS_SECRET_ACCESS_KEY": "not-the-secret-at-all-0000"}, check=3)
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
         self.assertIn("SignatureDoesNotMatch", lines[0])

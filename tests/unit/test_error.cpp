@@ -76,3 +76,24 @@ TEST_CASE("retry_policy: attempts, full jitter bounds, exponential growth, cap")
     CHECK(p.delay(errc::server_error, 60, 0.5) == ms(10000));
     CHECK(p.delay(errc::server_error, 2, 7.0) == ms(200));    // unit clamped
 }
+
+TEST_CASE("host_health: a host is down only after a lasting streak of transport failures") {
+    using namespace std::chrono_literals;
+    s3merge::host_health h({15000ms, 3});
+    auto t0 = s3merge::host_health::clock::time_point{} + 100s;
+    CHECK_FALSE(h.down(t0));
+    CHECK(h.on_failure(t0));         // starts a streak: warn once
+    CHECK_FALSE(h.on_failure(t0 + 1s));
+    CHECK_FALSE(h.on_failure(t0 + 2s));
+    CHECK_FALSE(h.down(t0 + 14s));   // three failures, but not for long enough
+    CHECK(h.down(t0 + 15s));
+    CHECK(h.streak(t0 + 15s) == 15000ms);
+    h.on_success();                  // any answer ends the streak
+    CHECK_FALSE(h.down(t0 + 60s));
+    CHECK(h.on_failure(t0 + 61s));   // a new streak starts, and is said again
+    CHECK_FALSE(h.down(t0 + 200s));  // one failure, however long ago, is not a dead host
+    CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::timeout)));
+    CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::connect_failed)));
+    CHECK_FALSE(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::throttled)));
+    CHECK_FALSE(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::access_denied)));
+}

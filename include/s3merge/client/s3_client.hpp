@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "s3merge/error.hpp"
 #include "s3merge/http/client.hpp"
@@ -37,6 +38,13 @@ struct client_config {
     // Called on every throttling answer (before its retry), for adaptive
     // concurrency.
     std::function<void()> on_throttle;
+    // One line for the user when a host starts failing (timeouts, refused
+    // connections): what is being retried, and that the job will stop.
+    std::function<void(std::string_view)> warn;
+    // When a host is down (host_health): a streak of transport failures
+    // lasting health.window. Requests to it then fail at once.
+    host_health::params health;
+    std::function<void(std::error_code, const diagnostics&)> on_host_down;
 };
 
 struct client_stats {
@@ -127,10 +135,21 @@ public:
     // policy's backoff for the attempt (full jitter).
     boost::asio::awaitable<void> before_retry(std::error_code ec, int attempt);
 
+    // Stop retrying: waits between attempts end now and no attempt follows
+    // (errc::cancelled). Requests in flight go on (abort_in_flight ends them).
+    void cancel_retries();
+    // Ends every request waiting for the network now (as a timeout; with
+    // cancel_retries, errc::cancelled).
+    void abort_in_flight();
+    bool cancelled() const { return cancelled_; }
+
     const client_stats& stats() const { return stats_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }
     void set_on_throttle(std::function<void()> f) { cfg_.on_throttle = std::move(f); }
+    void set_on_host_down(std::function<void(std::error_code, const diagnostics&)> f) {
+        cfg_.on_host_down = std::move(f);
+    }
     const client_config& config() const { return cfg_; }
 
     // Runs build -> execute -> parse, following one region redirect.
@@ -162,6 +181,16 @@ private:
     std::unique_ptr<http::client> http_;
     sigv4::signer signer_;
     std::map<std::string, std::string, std::less<>> regions_;
+    // Per host ("host:port"): whether it answers. A job addresses few hosts.
+    struct host_state {
+        host_health health;
+        std::string last_failure;  // diag.detail of the last transport failure
+        std::error_code last_ec;
+        bool announced = false;    // on_host_down called
+    };
+    std::map<std::string, host_state, std::less<>> hosts_;
+    bool cancelled_ = false;
+    std::vector<boost::asio::steady_timer*> sleeping_;  // backoff waits, for cancel_retries
     std::mt19937_64 rng_;
     client_stats stats_;
 };

@@ -69,7 +69,9 @@ struct transfer_options {
 
 struct transfer_result {
     report rep;
-    std::error_code fatal;  // the job could not run (bad bucket, overlap, journal)
+    // The job could not run (bad bucket, overlap, journal), or stopped: a
+    // host that stopped answering (a transport errc, exit 4).
+    std::error_code fatal;
     diagnostics fatal_diag;
     bool interrupted = false;
     // The report (--report) could not be written at the end of the run.
@@ -96,6 +98,8 @@ public:
     // Stop listing, let in-flight requests finish, write the journal. Safe
     // to call from a signal handler running on the same executor.
     void request_stop();
+    // Writes the journal as it stands (a second Ctrl-C, just before exit).
+    void save_journal_now();
 
     struct impl;
 

@@ -31,6 +31,9 @@ struct origin {
 struct client_options {
     std::size_t max_connections_per_host = 64;
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+    // From a request sent to the first byte of its answer (S3 answers at
+    // once, also a CopyObject, whose outcome may follow in the body).
+    std::chrono::milliseconds first_byte_timeout{std::chrono::seconds(20)};
     std::chrono::milliseconds idle_read_timeout{std::chrono::seconds(60)};
     std::chrono::milliseconds request_timeout{std::chrono::minutes(15)};
     std::size_t max_body_bytes = 64u << 20;
@@ -70,6 +73,9 @@ public:
 
     // Closes idle connections; in-flight requests finish.
     void close_idle();
+    // Every request waiting for the network ends now with a timeout, and so
+    // does any later one (a stop).
+    void abort_in_flight();
 
     const client_stats& stats() const;
     const client_options& options() const;

@@ -142,13 +142,35 @@ TEST_CASE("a pooled connection closed by the server is retried once on a fresh o
     CHECK(peer.connections == 2);
 }
 
-TEST_CASE("a server that never answers trips the idle read timeout") {
+TEST_CASE("a server that never answers trips the first-byte timeout, far below the idle timeout") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket&, int, int) -> asio::awaitable<bool> {
         co_await sleep_for(5s);
         co_return false;
     });
     http::client_options opts;
+    opts.first_byte_timeout = 150ms;
+    opts.idle_read_timeout = 60s;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = run_requests(io, c, peer.port(), 1, true);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r[0].ec == errc::timeout);
+    CHECK(r[0].diag.detail.find("no answer from 127.0.0.1:") != std::string::npos);
+    CHECK(took < 3s);
+}
+
+TEST_CASE("a server that stops in the middle of an answer trips the idle read timeout") {
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+        co_await sleep_for(5s);
+        co_return false;
+    });
+    http::client_options opts;
+    opts.first_byte_timeout = 60s;
     opts.idle_read_timeout = 150ms;
     http::client c(io.get_executor(), opts);
     diagnostics d;

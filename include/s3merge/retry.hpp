@@ -52,6 +52,10 @@ public:
         return failures_ >= p_.min_failures && now - streak_start_ >= p_.window;
     }
     int failures() const { return failures_; }
+    // Which streak is running (a new number each time one starts), so a
+    // request can tell "no answer from this host since my first failure".
+    std::uint64_t streak_id() const { return streaks_; }
+    bool in_streak(std::uint64_t id) const { return failures_ > 0 && streaks_ == id; }
     std::chrono::milliseconds streak(clock::time_point now) const {
         return failures_ ? std::chrono::duration_cast<std::chrono::milliseconds>(now - streak_start_)
                          : std::chrono::milliseconds(0);
@@ -60,6 +64,7 @@ public:
 private:
     params p_;
     int failures_ = 0;
+    std::uint64_t streaks_ = 0;
     clock::time_point streak_start_{};
 };
 

@@ -101,10 +101,11 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     sp.add_content_sha256_header = service == "s3";
     std::string host_key = t.host + ":" + std::to_string(t.port);
     auto hit = hosts_.find(host_key);
-    if (hit == hosts_.end()) hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false}).first;
+    if (hit == hosts_.end()) hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}}).first;
     host_state& host = hit->second;  // map nodes stay put across suspensions
     auto host_down = [&](std::error_code ec) {
         auto now = host_health::clock::now();
+        diag.operation = "endpoint";
         diag.detail = host_key + " has not answered for " +
                       std::to_string(host.health.streak(now).count() / 1000) + " s (" +
                       std::to_string(host.health.failures()) + " failures in a row; last: " + host.last_failure +
@@ -115,6 +116,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         }
         return ec;
     };
+    std::uint64_t my_streak = 0;  // the host's failure streak this request joined
     for (int attempt = 1;; ++attempt) {
         if (cancelled_) {
             diag.detail = "stopped before it was sent";
@@ -144,11 +146,17 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             auto now = host_health::clock::now();
             host.last_failure = diag.detail.empty() ? ec.message() : diag.detail;
             host.last_ec = ec;
-            if (host.health.on_failure(now) && cfg_.warn && !cancelled_)
+            // One line per streak, and at most one a window: a flapping host
+            // is not a wall of warnings.
+            if (host.health.on_failure(now) && cfg_.warn && !cancelled_ &&
+                (host.warned == host_health::clock::time_point{} || now - host.warned >= cfg_.health.window)) {
+                host.warned = now;
                 cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" + std::string(req.method) +
                           " " + req.path + "); retrying — the job stops if " + host_key + " does not answer for " +
                           std::to_string(cfg_.health.window.count() / 1000) + " s");
+            }
             if (host.health.down(now)) co_return host_down(ec);
+            if (!host.health.in_streak(my_streak)) my_streak = host.health.streak_id();
         } else if (!ec) {
             host.health.on_success();
         }
@@ -164,7 +172,12 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             if (!is_retryable(ec)) co_return std::error_code{};
         }
         if (!ec) co_return std::error_code{};
-        if (!cfg_.retry.should_retry(ec, attempt)) {
+        // While the host has not answered anything since this request's first
+        // transport failure, the request waits for the host's verdict (it
+        // answers, or it is down after the health window) rather than failing
+        // alone after max_attempts.
+        bool host_pending = is_transport_failure(ec) && is_retryable(ec) && host.health.in_streak(my_streak);
+        if (!host_pending && !cfg_.retry.should_retry(ec, attempt)) {
             // A 5xx that ran out of attempts is still a response to parse.
             co_return resp.status ? std::error_code{} : ec;
         }
@@ -190,31 +203,37 @@ asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bu
         "HeadBucket", bucket, "",
         [&](const target& t, std::error_code&) { return build_head_bucket(t); },
         [&](const http_response& r, diagnostics& d) { return parse_head_bucket(r, out, d); }, diag);
-    // A HEAD answer has no body: a 403 may be a wrong secret, an unknown key
-    // or a missing permission. One signed ListObjectsV2 of one key carries
-    // the server's error code and tells them apart.
-    if (ec == errc::access_denied && diag.s3_code.empty()) {
-        list_objects_v2_params lp;
-        lp.max_keys = 1;
-        list_objects_v2_result lr;
-        diagnostics ld;
-        auto lec = co_await list_objects_v2(bucket, lp, lr, ld);
-        if (lec == errc::signature_mismatch || lec == errc::invalid_access_key || lec == errc::expired_token ||
-            lec == errc::request_time_skewed) {
-            ld.operation = "HeadBucket";
-            diag = std::move(ld);
-            ec = lec;
-        }
-    }
+    co_await explain_head_403(bucket, ec, diag);
     co_return ec;
 }
 
 asio::awaitable<std::error_code> client::head_object(std::string bucket, head_object_params p,
                                                      head_object_result& out, diagnostics& diag) {
-    co_return co_await call(
+    auto ec = co_await call(
         "HeadObject", bucket, p.key,
         [&](const target& t, std::error_code&) { return build_head_object(t, p); },
         [&](const http_response& r, diagnostics& d) { return parse_head_object(r, out, d); }, diag);
+    co_await explain_head_403(bucket, ec, diag);
+    co_return ec;
+}
+
+asio::awaitable<void> client::explain_head_403(const std::string& bucket, std::error_code& ec, diagnostics& diag) {
+    // A HEAD answer has no body: a 403 may be a wrong secret, an unknown key
+    // or a missing permission. One signed ListObjectsV2 of one key carries
+    // the server's error code and tells them apart.
+    if (ec != errc::access_denied || !diag.s3_code.empty()) co_return;
+    list_objects_v2_params lp;
+    lp.max_keys = 1;
+    list_objects_v2_result lr;
+    diagnostics ld;
+    auto lec = co_await list_objects_v2(bucket, lp, lr, ld);
+    if (lec == errc::signature_mismatch || lec == errc::invalid_access_key || lec == errc::expired_token ||
+        lec == errc::request_time_skewed) {
+        ld.operation = diag.operation;
+        ld.key = diag.key;
+        diag = std::move(ld);
+        ec = lec;
+    }
 }
 
 asio::awaitable<std::error_code> client::copy_object(std::string bucket, copy_object_params p,

@@ -40,6 +40,7 @@ bool is_transport_failure(std::error_code ec) noexcept {
 bool host_health::on_failure(clock::time_point now) {
     if (failures_++ == 0) {
         streak_start_ = now;
+        ++streaks_;
         return true;
     }
     return false;

@@ -40,7 +40,16 @@ http_request build_delete_bucket(const target& t) {
 }
 
 std::error_code parse_delete_bucket(const http_response& resp, diagnostics& diag) {
-    return check_response(resp, diag);
+    if (auto ec = check_response(resp, diag)) return ec;
+    // S3 answers a deleted bucket with 204 No Content. Any other success is
+    // not an S3 server (a web page, a proxy's own answer): nothing says the
+    // bucket is gone.
+    if (resp.status != 204)
+        return detail::malformed(resp, diag,
+                                 "the endpoint answered HTTP " + std::to_string(resp.status) +
+                                     " to DeleteBucket, not S3's 204 No Content: check --endpoint-url points at an S3 "
+                                     "server; the bucket may still exist");
+    return {};
 }
 
 }  // namespace s3merge::s3

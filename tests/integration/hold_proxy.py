@@ -29,14 +29,35 @@ class HoldProxy:
         self.requests = []  # (method, path, headers) seen
         self.lock = threading.Lock()
         self.stopped = False
+        self.clients = []
+        # after(n, fn): call fn once, when the n-th request has been answered.
+        self.after = None
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self):
         self.stopped = True
         try:
+            # shutdown wakes the thread blocked in accept(); close alone would
+            # leave the listening socket alive until accept() returns.
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
             self.sock.close()
         except OSError:
             pass
+
+    def kill(self):
+        """The server dies: new connections are refused, open ones reset."""
+        self.close()
+        with self.lock:
+            clients, self.clients = self.clients, []
+        for c in clients:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
 
     def _accept(self):
         while not self.stopped:
@@ -44,6 +65,8 @@ class HoldProxy:
                 c, _ = self.sock.accept()
             except OSError:
                 return
+            with self.lock:
+                self.clients.append(c)
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
     def _read_request(self, f):
@@ -99,6 +122,15 @@ class HoldProxy:
                     if cl is not None:
                         out.append("Content-Length: %s" % cl)
                 c.sendall(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + (data if method != "HEAD" else b""))
+                if self.after:
+                    with self.lock:
+                        n, fn = self.after
+                        answered = len(self.requests)
+                        fire = answered >= n
+                        if fire:
+                            self.after = None
+                    if fire:
+                        fn()
         except (OSError, ValueError):
             return
         finally:

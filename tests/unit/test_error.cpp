@@ -83,14 +83,19 @@ TEST_CASE("host_health: a host is down only after a lasting streak of transport 
     auto t0 = s3merge::host_health::clock::time_point{} + 100s;
     CHECK_FALSE(h.down(t0));
     CHECK(h.on_failure(t0));         // starts a streak: warn once
+    const auto first = h.streak_id();
+    CHECK(h.in_streak(first));
     CHECK_FALSE(h.on_failure(t0 + 1s));
     CHECK_FALSE(h.on_failure(t0 + 2s));
     CHECK_FALSE(h.down(t0 + 14s));   // three failures, but not for long enough
     CHECK(h.down(t0 + 15s));
     CHECK(h.streak(t0 + 15s) == 15000ms);
     h.on_success();                  // any answer ends the streak
+    CHECK_FALSE(h.in_streak(first));
     CHECK_FALSE(h.down(t0 + 60s));
     CHECK(h.on_failure(t0 + 61s));   // a new streak starts, and is said again
+    CHECK_FALSE(h.in_streak(first));
+    CHECK(h.in_streak(h.streak_id()));
     CHECK_FALSE(h.down(t0 + 200s));  // one failure, however long ago, is not a dead host
     CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::timeout)));
     CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::connect_failed)));

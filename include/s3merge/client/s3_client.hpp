@@ -160,6 +160,10 @@ public:
                                                  diagnostics& diag);
 
 private:
+    // After a HeadBucket/HeadObject 403 without a code: a wrong secret, an
+    // unknown access key, an expired token or a skewed clock, learnt from a
+    // ListObjectsV2 of one key, replaces ec and diag (else they stand).
+    boost::asio::awaitable<void> explain_head_403(const std::string& bucket, std::error_code& ec, diagnostics& diag);
     // Sleeps the policy's backoff for the attempt (full jitter).
     boost::asio::awaitable<void> backoff(std::error_code ec, int attempt);
     // The target for a bucket, resolved once and kept (a job addresses a
@@ -187,6 +191,7 @@ private:
         std::string last_failure;  // diag.detail of the last transport failure
         std::error_code last_ec;
         bool announced = false;    // on_host_down called
+        host_health::clock::time_point warned{};  // the last warning line
     };
     std::map<std::string, host_state, std::less<>> hosts_;
     bool cancelled_ = false;

@@ -101,6 +101,10 @@ TEST_CASE("DeleteBucket") {
 
     diagnostics diag;
     CHECK_FALSE(parse_delete_bucket(response(204, ""), diag));
+    // A success that is not S3's: a web server's page, a proxy's answer.
+    CHECK(parse_delete_bucket(response(200, "<html>hello</html>"), diag) == errc::malformed_response);
+    CHECK(diag.detail.find("not S3's 204") != std::string::npos);
+    diag.clear();
     CHECK(parse_delete_bucket(response(409,
                                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
                                        "BucketNotEmpty</Code><Message>The bucket you tried to "

@@ -107,6 +107,16 @@ std::string encode_journal(const journal& j) {
         w.end_object();
     }
     w.end_array();
+    w.key("uploads");
+    w.begin_array();
+    for (const auto& u : j.uploads) {
+        w.begin_object();
+        bytes_field(w, "bucket", u.bucket);
+        bytes_field(w, "key", u.key);
+        bytes_field(w, "upload_id", u.upload_id);
+        w.end_object();
+    }
+    w.end_array();
     w.end_object();
     std::string out = w.take();
     out += '\n';

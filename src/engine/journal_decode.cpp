@@ -145,6 +145,23 @@ std::error_code decode_journal(std::string_view text, std::string_view expected_
             return corrupt(diag, where + "delimiter must be \"\" or \"/\"");
         j.leaves.push_back(std::move(l));
     }
+    // Unfinished multipart uploads: absent in journals written before them.
+    array uploads;
+    if (top["uploads"].get_array().get(uploads) == simdjson::SUCCESS) {
+        i = 0;
+        for (element e : uploads) {
+            std::string where = "uploads[" + std::to_string(i++) + "]";
+            object o;
+            upload_state u;
+            if (!r.get_object(e, where, o)) return corrupt(diag, r.problem);
+            where += '.';
+            if (!r.get_bytes(o, where, "bucket", u.bucket) || !r.get_bytes(o, where, "key", u.key) ||
+                !r.get_bytes(o, where, "upload_id", u.upload_id))
+                return corrupt(diag, r.problem);
+            if (u.bucket.empty() || u.upload_id.empty()) return corrupt(diag, where + "bucket or upload_id is empty");
+            j.uploads.push_back(std::move(u));
+        }
+    }
     out = std::move(j);
     return {};
 }

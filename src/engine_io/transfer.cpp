@@ -200,6 +200,9 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     for (const auto& s : opts.sources) result.rep.sources.push_back({s, {}});
     result.rep.details.resize(opts.sources.size());
     if (auto ec = load_journal(diag)) co_return ec;
+    // A resumed run first aborts the multipart uploads its interrupted run
+    // left unfinished (their objects are copied again).
+    if (!journaled_uploads.empty()) co_await clean_up_uploads();
     co_return std::error_code{};
 }
 

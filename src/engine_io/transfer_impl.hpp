@@ -103,6 +103,13 @@ struct transfer::impl {
     // Destination keys that two or more sources map onto with different
     // content (found before any copy): never copied, never deleted.
     std::unordered_map<std::string, collision> collisions;
+    // Multipart uploads created and not yet completed or aborted (journaled,
+    // so that a killed run's uploads are found and aborted on resume), and
+    // those the journal of an interrupted run named.
+    std::vector<upload_state> open_uploads;
+    std::vector<upload_state> journaled_uploads;
+    asio::awaitable<void> clean_up_uploads();  // transfer_multipart.cpp
+    void upload_closed(const std::string& upload_id);
 
     // transfer_collisions.cpp
     asio::awaitable<std::error_code> find_collisions(diagnostics& diag);

@@ -7,6 +7,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <set>
+
 #include "engine_io/transfer_impl.hpp"
 #include "s3merge/engine_io/verified_copy.hpp"
 
@@ -50,6 +53,10 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
     cp.sse_kms_key_id = opts.sse_kms_key_id;
     s3::create_multipart_upload_result created;
     if (auto ec = co_await client.create_multipart_upload(dst_bucket, cp, created, diag)) co_return ec;
+    // Journaled at once: a run killed from here on leaves an upload that the
+    // next run finds and aborts.
+    open_uploads.push_back({dst_bucket, d.dest_key, created.upload_id});
+    save_journal();
 
     std::vector<s3::completed_part> done_parts(parts.size());
     std::size_t next = 0, running = 0;
@@ -67,7 +74,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
             up.source_bucket = src_bucket;
             up.source_key = d.source.key;
             up.source_range = s3::byte_range{part.first, part.last};
-            up.source_if_match = head.etag;
+            up.source_if_match = d.source.etag.empty() ? head.etag : d.source.etag;  // the listed version
             s3::upload_part_copy_result pr;
             diagnostics pd;
             if (auto ec = co_await client.upload_part_copy(dst_bucket, up, pr, pd)) {
@@ -105,10 +112,70 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
         ap.key = d.dest_key;
         ap.upload_id = created.upload_id;
         diagnostics ad;
-        (void)co_await client.abort_multipart_upload(dst_bucket, ap, ad);
+        if (!co_await client.abort_multipart_upload(dst_bucket, ap, ad)) upload_closed(created.upload_id);
         co_return ec;
     }
+    upload_closed(created.upload_id);
     co_return co_await confirm_size(client, dst_bucket, d.dest_key, head.size, "the multipart copy", diag);
+}
+
+void transfer::impl::upload_closed(const std::string& upload_id) {
+    std::erase_if(open_uploads, [&](const upload_state& u) { return u.upload_id == upload_id; });
+}
+
+asio::awaitable<void> transfer::impl::clean_up_uploads() {
+    // Each destination range once: its unfinished uploads are listed; those
+    // this job's journal names are aborted (a resume copies their objects
+    // again), others are reported and left alone (another writer's).
+    std::set<std::string> ranges;
+    for (std::size_t i = 0; i < sources.size(); ++i) ranges.insert(dest_prefix(i));
+    std::uint64_t aborted = 0, foreign = 0;
+    std::string foreign_sample;
+    for (const auto& range : ranges) {
+        s3::list_multipart_uploads_params p;
+        p.prefix = range;
+        for (;;) {
+            s3::list_multipart_uploads_result page;
+            diagnostics diag;
+            if (auto ec = co_await client.list_multipart_uploads(opts.destination.bucket, p, page, diag)) {
+                if (opts.log) opts.log("s3merge: warning: cannot list unfinished multipart uploads: " + diag.to_string());
+                break;
+            }
+            for (const auto& u : page.uploads) {
+                auto mine = std::find_if(journaled_uploads.begin(), journaled_uploads.end(), [&](const upload_state& j) {
+                    return j.upload_id == u.upload_id && j.key == u.key && j.bucket == opts.destination.bucket;
+                });
+                if (mine == journaled_uploads.end()) {
+                    if (foreign++ == 0) foreign_sample = u.key;
+                    continue;
+                }
+                s3::abort_multipart_upload_params ap;
+                ap.key = u.key;
+                ap.upload_id = u.upload_id;
+                diagnostics ad;
+                if (auto aec = co_await client.abort_multipart_upload(opts.destination.bucket, ap, ad)) {
+                    if (opts.log) opts.log("s3merge: warning: cannot abort an unfinished upload: " + ad.to_string());
+                    continue;
+                }
+                ++aborted;
+                journaled_uploads.erase(mine);
+            }
+            if (!page.is_truncated) break;
+            p.key_marker = page.next_key_marker;
+            p.upload_id_marker = page.next_upload_id_marker;
+        }
+    }
+    // What the journal named and the listing did not show is gone already.
+    journaled_uploads.clear();
+    result.rep.uploads_aborted = aborted;
+    result.rep.uploads_foreign = foreign;
+    if (opts.log && aborted)
+        opts.log("s3merge: aborted " + std::to_string(aborted) +
+                 " unfinished multipart uploads left by the interrupted run (their objects are copied again)");
+    if (opts.log && foreign)
+        opts.log("s3merge: note: " + std::to_string(foreign) + " unfinished multipart uploads under s3://" +
+                 opts.destination.bucket + "/ were not started by this job (e.g. " + foreign_sample +
+                 "); left alone — they are billed until aborted");
 }
 
 } // namespace s3merge::engine

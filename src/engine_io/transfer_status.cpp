@@ -54,6 +54,9 @@ journal transfer::impl::make_journal() const {
         // A leaf never started gains nothing from an entry.
         if (!st.watermark.empty()) j.leaves.push_back(std::move(st));
     }
+    j.uploads = open_uploads;
+    // Not yet cleaned up (a run stopped before its clean-up): still named.
+    for (const auto& u : journaled_uploads) j.uploads.push_back(u);
     return j;
 }
 
@@ -100,6 +103,7 @@ std::error_code transfer::impl::load_journal(diagnostics& diag) {
         }
         s.planner->resume(mine);
     }
+    journaled_uploads = std::move(j.uploads);
     // Keep the finished leaves: a later journal must still say they are done.
     for (const auto& l : j.leaves)
         if (l.complete) finished_leaves.push_back(l);

@@ -334,7 +334,7 @@ class CloudTrail(unittest.TestCase):
             self.assertIn("GetCallerIdentity sts", calls)
             self.assertIn("DescribeRegions ec2", calls)
             # A wrong secret: STS says SignatureDoesNotMatch and nothing else happens.
-            p = self.run_s3merge("cloudtrail", "plan", env=dict(env, AWS_SECRET_ACCESS_KEY="wrong" * 8), check=1)
+            p = self.run_s3merge("cloudtrail", "plan", env=dict(env, AWS_SECRET_ACCESS_KEY="wrong" * 8), check=3)
             self.assertIn("SignatureDoesNotMatch", p.stderr)
             self.assertIn("--account", p.stderr)
         finally:

@@ -194,6 +194,38 @@ class Safety(unittest.TestCase):
         self.assertEqual(self.get(dst, "race.json"), b"second version, never copied")
         self.assertEqual(self.oracle.list_all(src), {})
 
+    # 7. Unfinished multipart uploads of a killed run.
+    def test_killed_multipart_copy_is_cleaned_up_on_resume(self):
+        src, dst = self.bucket("mpsrc"), self.bucket("mpdst")
+        big = bytes(range(256)) * (6 * 4096)  # 6 MiB
+        self.oracle.put(src, "big.bin", big)
+        self.oracle.put(src, "small.json", b"small")
+        args = ["move", "--source", "s3://" + src, "--dest", "s3://" + dst, "--multipart-threshold", "5MiB",
+                "--part-size", "5MiB", "--no-progress"]
+        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proc = {}
+
+        def hold(method, path, headers):
+            if method == "PUT" and "uploadId=" in path and "x-amz-copy-source" in headers:
+                return lambda: proc["p"].kill()  # SIGKILL while a part copy is answered
+            return None
+        proxy.hold = hold
+        proc["p"] = subprocess.Popen([S3MERGE] + args + ["--endpoint-url", proxy.url],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertEqual(proc["p"].wait(timeout=120), -9)
+        proxy.close()
+        self.assertEqual(self.oracle.list_uploads(dst), ["big.bin"])
+        # Another writer's unfinished upload under the destination stays.
+        self.oracle.start_multipart_upload(dst, "someone-else.bin")
+        rep = os.path.join(self.tmp.name, "mp-resume.json")
+        p = self.s3merge(*args, "--report", rep, check=0)
+        r = self.report(rep)
+        self.assertEqual((r["uploads_aborted"], r["uploads_foreign"]), (1, 1))
+        self.assertIn("aborted 1 unfinished multipart uploads", p.stderr)
+        self.assertEqual(self.oracle.list_uploads(dst), ["someone-else.bin"])
+        self.assertEqual(self.get(dst, "big.bin"), big)
+        self.assertEqual(self.oracle.list_all(src), {})
+
     # 6. One key must not block a batch.
     def test_key_xml_cannot_carry_is_deleted_alone(self):
         src, dst = self.bucket("ctlsrc"), self.bucket("ctldst")

@@ -45,6 +45,15 @@ struct leaf_state {
     friend bool operator==(const leaf_state&, const leaf_state&) = default;
 };
 
+// A multipart upload this job created and had not completed or aborted
+// when the journal was written: on resume it is found and aborted.
+struct upload_state {
+    std::string bucket;
+    std::string key;
+    std::string upload_id;
+    friend bool operator==(const upload_state&, const upload_state&) = default;
+};
+
 struct journal {
     int version = journal_version;
     std::string job_id;
@@ -52,6 +61,7 @@ struct journal {
     engine::counters totals;
     std::vector<source_progress> sources;
     std::vector<leaf_state> leaves;
+    std::vector<upload_state> uploads;  // optional in the file (older journals have none)
     friend bool operator==(const journal&, const journal&) = default;
 };
 

@@ -27,6 +27,7 @@ journal sample_journal() {
         {"logs-b", "AWSLogs/\xC3\xA9/", "", "AWSLogs/\xC3\xA9/\xF0\x9F\x98\x80", false},
         {"logs-b", "AWSLogs/bin\xFF/", "", std::string("AWSLogs/bin\xFF/\x00\x80", 15), false},
     };
+    j.uploads = {{"dest", "AWSLogs/big.bin", "2~abcDEF"}, {"dest", "odd\xFF/key", "u-2"}};
     return j;
 }
 
@@ -65,6 +66,15 @@ TEST_CASE("journal round-trips, including escapes and non-UTF-8 keys") {
     // Any job id accepted when none is expected.
     REQUIRE_FALSE(decode_journal(text, "", back, diag));
     CHECK(back == j);
+    CHECK(back.uploads.size() == 2);
+    // A journal written before uploads were recorded reads as none.
+    std::string old = text;
+    auto at = old.find(",\"uploads\":");
+    REQUIRE(at != std::string::npos);
+    old.erase(at, old.rfind('}') - at);
+    REQUIRE_FALSE(decode_journal(old, j.job_id, back, diag));
+    CHECK(back.uploads.empty());
+    CHECK(back.leaves == j.leaves);
     // Empty journal.
     journal empty;
     empty.job_id = "x";

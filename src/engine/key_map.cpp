@@ -10,10 +10,20 @@ std::error_code check_overlap(std::string_view src_bucket, std::string_view src_
     std::string dst = "s3://" + std::string(dst_bucket) + "/" + std::string(dst_prefix);
     diag.operation = "check source and destination";
     diag.bucket = std::string(src_bucket);
+    // A suggestion that is itself allowed: no prefix of a whole-bucket
+    // source is, and "copy/" is not when the source prefix is "c".
+    std::string example;
+    for (std::string_view candidate : {"copy/", "s3merge-copy/", "_copy/", "~copy/"}) {
+        if (!src_prefix.empty() && !candidate.starts_with(src_prefix) && !src_prefix.starts_with(candidate)) {
+            example = "s3://" + std::string(dst_bucket) + "/" + std::string(candidate);
+            break;
+        }
+    }
     diag.detail = "destination " + dst + " overlaps source " + src +
-                  ": the copies would land inside the range being listed. Choose a destination prefix that "
-                  "neither starts with the source prefix nor is a prefix of it (e.g. s3://" +
-                  std::string(dst_bucket) + "/copy/), or another bucket";
+                  ": the copies would land inside the range being listed. " +
+                  (example.empty() ? std::string("The source is the whole bucket: choose another bucket as the destination")
+                                   : "Choose a destination prefix that neither starts with the source prefix nor is a "
+                                     "prefix of it (e.g. " + example + "), or another bucket");
     return errc::invalid_argument;
 }
 

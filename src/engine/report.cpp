@@ -50,6 +50,11 @@ void report::count(std::size_t source, const counters& delta) {
     totals += delta;
 }
 
+void report::uncount(std::size_t source, const counters& delta) {
+    if (source < sources.size()) sources[source].counters -= delta;
+    totals -= delta;
+}
+
 void report::add_failure(std::size_t source, failure_record f) {
     counters one;
     one.failed = 1;

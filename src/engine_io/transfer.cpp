@@ -563,7 +563,7 @@ bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
         counters sd;
         sd.skipped = 1;
         result.rep.count(lr.source, sd);
-        confirmed(lr, d.source.key, d.source.etag);
+        confirmed(lr, d.source.key, d.source.etag, false);
         return true;
     }
     return false;

@@ -79,7 +79,7 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
             if (opts.verify)
                 object_done(lr, d.source.key);
             else
-                confirmed(lr, d.source.key, d.source.etag);
+                confirmed(lr, d.source.key, d.source.etag, false);
         } else if (opts.verify) {
             ++det.unverifiable;
             diag.operation = "Verify";
@@ -139,7 +139,7 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
         result.rep.count(lr.source, delta);
         rate.on_success();
         copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
-        confirmed(lr, d.source.key, d.source.etag, std::move(copied_version));
+        confirmed(lr, d.source.key, d.source.etag, true, std::move(copied_version));
     }
     copy_slots.release();
     --workers;
@@ -186,14 +186,14 @@ void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::st
     object_done(lr, key);
 }
 
-void transfer::impl::confirmed(leaf_run& lr, const std::string& key, const std::string& etag,
+void transfer::impl::confirmed(leaf_run& lr, const std::string& key, const std::string& etag, bool copied,
                                std::string version_id) {
     if (!opts.move) {
         object_done(lr, key);
         return;
     }
     auto& batch = delete_batches[lr.source];
-    batch.push_back({&lr, key, etag, std::move(version_id)});
+    batch.push_back({&lr, key, etag, std::move(version_id), copied});
     if (batch.size() >= s3::max_delete_objects) {
         std::vector<delete_item> full;
         full.swap(batch);
@@ -210,6 +210,16 @@ void transfer::impl::flush_all_deletes() {
         ++workers;
         asio::co_spawn(ex, flush_deletes(i, std::move(batch)), asio::detached);
     }
+}
+
+void transfer::impl::delete_failed(std::size_t si, delete_item& item, std::string_view op, std::error_code ec,
+                                   const diagnostics& diag) {
+    if (!(stopping && (ec == errc::cancelled || result.fatal))) {
+        counters undo;
+        (item.copied ? undo.copied : undo.skipped) = 1;
+        result.rep.uncount(si, undo);
+    }
+    object_failed(*item.leaf, item.key, op, ec, diag);
 }
 
 void transfer::impl::delete_done(std::size_t si, delete_item& item) {
@@ -248,7 +258,7 @@ asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<d
         }
         if (ec) {
             keep[i] = 0;
-            object_failed(*item.leaf, item.key, "DeleteObjects", ec, diag);
+            delete_failed(si, item, "DeleteObjects", ec, diag);
         }
     });
     std::size_t n = 0;
@@ -282,7 +292,7 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
         auto ec = co_await client.delete_object(bucket, o, diag);
         copy_slots.release();
         if (ec)
-            object_failed(*item.leaf, item.key, "DeleteObject", ec, diag);
+            delete_failed(si, item, "DeleteObject", ec, diag);
         else
             delete_done(si, item);
     }
@@ -303,7 +313,7 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                 d.key = item.key;
                 if (!diag.key.empty() && diag.key != item.key)
                     d.detail = "in a DeleteObjects batch that failed because of key '" + diag.key + "': " + diag.detail;
-                object_failed(*item.leaf, item.key, "DeleteObjects", ec, d);
+                delete_failed(si, item, "DeleteObjects", ec, d);
             }
         } else {
             std::map<std::string, const s3::delete_error*, std::less<>> errors;
@@ -327,7 +337,7 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                     d.message = "the source was overwritten after it was copied: kept; re-run to copy its new content";
                     kec = make_error_code(errc::precondition_failed);
                 }
-                object_failed(*item.leaf, item.key, "DeleteObjects", kec, d);
+                delete_failed(si, item, "DeleteObjects", kec, d);
             }
         }
     }

@@ -65,6 +65,7 @@ struct delete_item {
     std::string key;
     std::string etag;        // as listed: what the copy was pinned to
     std::string version_id;  // the source version the copy read, when the server said
+    bool copied = false;     // counted as copied (else as skipped): taken back if the delete fails
 };
 
 // One listing page fetched by a concurrent coroutine.
@@ -146,7 +147,12 @@ struct transfer::impl {
     void object_done(leaf_run& lr, const std::string& key);
     void object_failed(leaf_run& lr, const std::string& key, std::string_view op, std::error_code ec,
                        const diagnostics& diag);
-    void confirmed(leaf_run& lr, const std::string& key, const std::string& etag, std::string version_id = {});
+    void confirmed(leaf_run& lr, const std::string& key, const std::string& etag, bool copied,
+                   std::string version_id = {});
+    // A move's delete stage failed for item: its copied/skipped count is
+    // taken back and it counts as failed.
+    void delete_failed(std::size_t source, delete_item& item, std::string_view op, std::error_code ec,
+                       const diagnostics& diag);
     asio::awaitable<void> flush_deletes(std::size_t source, std::vector<delete_item> batch);
     // Right before a delete without conditional deletes: HeadObject of each
     // key; those whose ETag (or version) changed since the copy are failed

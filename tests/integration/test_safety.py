@@ -185,6 +185,9 @@ class Safety(unittest.TestCase):
         self.assertNotIn("calm.json", self.oracle.list_all(src))
         r = self.report(rep)
         self.assertEqual([f["code"] for f in r["failures"]], ["SourceChanged"])
+        # Counted once: a copy whose move failed is a failure, not also a copy.
+        t = r["totals"]
+        self.assertEqual((t["listed"], t["copied"], t["failed"], t["deleted"]), (2, 1, 1, 1))
         self.assertEqual(r["failures"][0]["key"], "race.json")
         # The copy was pinned to the listed version.
         pinned = [h for m, p, h in proxy.requests if m == "PUT" and "x-amz-copy-source" in h]

@@ -21,6 +21,13 @@ struct counters {
         deleted += o.deleted, failed += o.failed, bytes_copied += o.bytes_copied;
         return *this;
     }
+    // Takes back what was counted (saturating: never below zero).
+    counters& operator-=(const counters& o) {
+        auto sub = [](std::uint64_t& a, std::uint64_t b) { a = a > b ? a - b : 0; };
+        sub(listed, o.listed), sub(copied, o.copied), sub(skipped, o.skipped);
+        sub(deleted, o.deleted), sub(failed, o.failed), sub(bytes_copied, o.bytes_copied);
+        return *this;
+    }
     friend bool operator==(const counters&, const counters&) = default;
 };
 

@@ -82,6 +82,9 @@ struct report {
 
     // Adds delta to sources[source] and to totals.
     void count(std::size_t source, const counters& delta);
+    // Takes back a count (an object counted as copied or skipped whose move
+    // then failed is a failure only: copied + skipped + failed <= listed).
+    void uncount(std::size_t source, const counters& delta);
     // Counts one failure (failed += 1 for the source and the totals) and keeps
     // its detail while there is room.
     void add_failure(std::size_t source, failure_record f);

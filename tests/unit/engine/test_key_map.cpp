@@ -34,6 +34,7 @@ TEST_CASE("check_overlap rejects a range copied into itself") {
         {"b", "", "b", "copy/", true},  // source covers the dest
         {"b", "logs/", "b", "logs/2024/", true},
         {"b", "logs", "b", "logs2/", true},  // string prefixes, not path components
+        {"b", "c", "b", "cx/", true},        // "copy/" would overlap "c" too: another example
         {"b", "logs/", "b", "logs/", true},
         {"b", "logs/", "b", "copy/", false},
         {"b", "logs/a", "b", "logs/b", false},
@@ -49,7 +50,19 @@ TEST_CASE("check_overlap rejects a range copied into itself") {
             CHECK(ec == errc::invalid_argument);
             CHECK(diag.detail.find(std::string("s3://") + r.sb + "/" + r.sp) != std::string::npos);
             CHECK(diag.detail.find(std::string("s3://") + r.db + "/" + r.dp) != std::string::npos);
-            CHECK(diag.detail.find("Choose a destination prefix") != std::string::npos);
+            if (std::string_view(r.sp).empty()) {
+                CHECK(diag.detail.find("choose another bucket") != std::string::npos);
+            } else {
+                CHECK(diag.detail.find("Choose a destination prefix") != std::string::npos);
+                // The example offered is itself allowed.
+                auto at = diag.detail.find("(e.g. s3://");
+                REQUIRE(at != std::string::npos);
+                auto slash = diag.detail.find('/', at + 11);
+                auto end = diag.detail.find(')', at);
+                std::string example = diag.detail.substr(slash + 1, end - slash - 1);
+                diagnostics again;
+                CHECK_FALSE(check_overlap(r.sb, r.sp, r.db, example, again));
+            }
         } else {
             CHECK_FALSE(ec);
             CHECK(diag.detail.empty());

@@ -201,6 +201,41 @@ class CloudTrail(unittest.TestCase):
         self.assertFalse(self.oracle.bucket_exists(src_bucket("us-east-1", acct)))
         self.assertIn("1 buckets deleted, 1 kept", p.stdout)
 
+    def test_same_size_other_bytes_is_not_verified_and_keeps_the_bucket(self):
+        # A log whose destination copy has the same size but other bytes,
+        # behind a multipart ETag: neither verify nor drop-sources may call
+        # it identical.
+        acct = new_account()
+        dest = dest_bucket(acct)
+        self.oracle.create_bucket(dest)
+        b = self.seed(acct, "ap-south-1", 10)
+        self.ct("copy", acct, ["ap-south-1"], check=0)
+        victim = sorted(self.oracle.list_all(b))[3]
+        size = self.oracle.list_all(b)[victim][0]
+        upload = self.oracle.start_multipart_upload(dest, victim)
+        status, headers, _ = self.oracle.request("PUT", "/%s/%s" % (dest, victim),
+                                                 [("partNumber", "1"), ("uploadId", upload)], [], b"z" * size)
+        self.assertEqual(status, 200)
+        etag = {k.lower(): v for k, v in headers.items()}["etag"]
+        done = ("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>"
+                "</CompleteMultipartUpload>" % etag).encode()
+        status, _, _ = self.oracle.request("POST", "/%s/%s" % (dest, victim), [("uploadId", upload)], [], done)
+        self.assertEqual(status, 200)
+        self.assertTrue(self.oracle.list_all(dest)[victim][1].endswith("-1"))
+        before = self.oracle.list_all(b)
+        p = self.ct("verify", acct, ["ap-south-1"], check=1)
+        self.assertIn("INCOMPLETE", p.stdout)
+        p = self.ct("drop-sources", acct, ["ap-south-1"], "--yes", check=1)
+        self.assertIn("Unverifiable: " + victim, p.stdout)
+        self.assertIn("nothing in this bucket was deleted", p.stdout)
+        self.assertEqual(self.oracle.list_all(b), before)
+        # A move copies it again; then the bucket is provably at the destination.
+        self.ct("move", acct, ["ap-south-1"], check=0)
+        status, _, body = self.oracle.request("GET", "/%s/%s" % (dest, victim))
+        self.assertNotEqual(body, b"z" * size)
+        self.ct("drop-sources", acct, ["ap-south-1"], "--yes", check=0)
+        self.assertFalse(self.oracle.bucket_exists(b))
+
     def test_drop_sources_keeps_a_bucket_with_objects_outside_the_prefix(self):
         acct = new_account()
         self.oracle.create_bucket(dest_bucket(acct))

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string reply(int status, const std::string& reason, const std::string& body) {
-    return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-           "\r\nContent-Type: text/xml\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+// The Query APIs answer text/xml.
+std::string xml_reply(int status, const std::string& reason, const std::string& body) {
+    return test::reply(status, reason, body, "Content-Type: text/xml\r\n");
 }
 
 // AWS STS API Reference, GetCallerIdentity, Example 1.
@@ -103,7 +103,7 @@ bool has(const std::string& s, const std::string& part) {
 
 TEST_CASE("discovery: GetCallerIdentity is a GET signed for sts and parses the STS example") {
     asio::io_context io;
-    fake_peer peer(io, [](tcp::socket& s, int, int) { return write_all(s, reply(200, "OK", sts_example)); });
+    fake_peer peer(io, [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", sts_example)); });
     auto out = run(io, peer.port(), "sts");
     REQUIRE_FALSE(out.ec);
     CHECK(out.id.account == "123456789012");
@@ -122,7 +122,7 @@ TEST_CASE("discovery: DescribeRegions is a GET signed for ec2, AllRegions when a
     {
         asio::io_context io;
         fake_peer peer(io,
-                       [](tcp::socket& s, int, int) { return write_all(s, reply(200, "OK", ec2_example)); });
+                       [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
         auto out = run(io, peer.port(), "ec2");
         REQUIRE_FALSE(out.ec);
         REQUIRE(out.regions.size() == 2);
@@ -137,7 +137,7 @@ TEST_CASE("discovery: DescribeRegions is a GET signed for ec2, AllRegions when a
     {
         asio::io_context io;
         fake_peer peer(io,
-                       [](tcp::socket& s, int, int) { return write_all(s, reply(200, "OK", ec2_example)); });
+                       [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
         auto out = run(io, peer.port(), "ec2", true);
         REQUIRE_FALSE(out.ec);
         CHECK(peer.last_request.starts_with(
@@ -149,7 +149,7 @@ TEST_CASE("discovery: 403 InvalidClientTokenId is not retried and says why") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) {
         return write_all(
-            s, reply(403, "Forbidden",
+            s, xml_reply(403, "Forbidden",
                      "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
                      "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security "
                      "token included in the request is invalid.</Message></Error>"
@@ -173,10 +173,10 @@ TEST_CASE("discovery: 503 RequestLimitExceeded is retried, then succeeds") {
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i < 2)
             return write_all(
-                s, reply(503, "Service Unavailable",
+                s, xml_reply(503, "Service Unavailable",
                          "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request "
                          "limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>"));
-        return write_all(s, reply(200, "OK", ec2_example));
+        return write_all(s, xml_reply(200, "OK", ec2_example));
     });
     auto out = run(io, peer.port(), "ec2");
     REQUIRE_FALSE(out.ec);
@@ -187,14 +187,14 @@ TEST_CASE("discovery: 503 RequestLimitExceeded is retried, then succeeds") {
 }
 
 TEST_CASE("discovery: STS '400 Throttling' is retried by the discovery layer, within the attempt budget") {
-    const std::string throttled = reply(400, "Bad Request",
+    const std::string throttled = xml_reply(400, "Bad Request",
                                         "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
                                         "<Message>Rate exceeded</Message></Error><RequestId>t</RequestId>"
                                         "</ErrorResponse>");
     {
         asio::io_context io;
         fake_peer peer(io, [&](tcp::socket& s, int i, int) {
-            return write_all(s, i < 2 ? throttled : reply(200, "OK", sts_example));
+            return write_all(s, i < 2 ? throttled : xml_reply(200, "OK", sts_example));
         });
         auto out = run(io, peer.port(), "sts");
         REQUIRE_FALSE(out.ec);
@@ -218,7 +218,7 @@ TEST_CASE("discovery: STS '400 Throttling' is retried by the discovery layer, wi
 TEST_CASE("discovery: a malformed 200 is not retried") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) {
-        return write_all(s, reply(200, "OK",
+        return write_all(s, xml_reply(200, "OK",
                                   "<GetCallerIdentityResponse><GetCallerIdentityResult>"
                                   "</GetCallerIdentityResult></GetCallerIdentityResponse>"));
     });

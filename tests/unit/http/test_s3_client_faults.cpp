@@ -11,12 +11,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string reply(int status, const std::string& reason, const std::string& body,
-                  const std::string& extra_headers = "") {
-    return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nx-amz-request-id: req-" + std::to_string(status) + "\r\n" +
-           extra_headers + "\r\n" + body;
-}
 
 const std::string copy_ok = "<CopyObjectResult><ETag>\"0123456789abcdef0123456789abcdef\"</ETag>"
                             "<LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>";

@@ -1,0 +1,200 @@
+// The transfer engine's safety rules against a loopback peer that plays a
+// source and a destination bucket and answers exactly what each case needs,
+// where the real server (RGW) cannot: a copy refused because the source
+// changed (412), a conditional delete refused per key, full-object
+// checksums on both sides. The same rules are tried against RGW in
+// tests/integration/test_safety.py.
+#include <doctest/doctest.h>
+
+#include <ostream>
+
+#include "fake_peer.hpp"
+#include "s3merge/client/s3_client.hpp"
+#include "s3merge/engine_io/transfer.hpp"
+
+using namespace s3merge;
+using namespace s3merge::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* src_etag = "0123456789abcdef0123456789abcdef";
+
+std::string list_page(const std::string& contents) {
+    return ok("<ListBucketResult><IsTruncated>false</IsTruncated>" + contents + "</ListBucketResult>");
+}
+// A HeadObject answer: Content-Length is the object's size, no body.
+std::string head_answer(const std::string& etag, const std::string& extra = "") {
+    return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"" + etag + "\"\r\n" + extra + "\r\n";
+}
+std::string entry(const std::string& key, int size, const std::string& etag) {
+    return "<Contents><Key>" + key + "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>\"" + etag +
+           "\"</ETag><Size>" + std::to_string(size) + "</Size><StorageClass>STANDARD</StorageClass></Contents>";
+}
+
+// One source object "k" (10 bytes, src_etag); the destination holds what
+// `dest_listing` says; CopyObject, HeadObject and DeleteObjects answer
+// through the hooks.
+struct scenario {
+    std::string dest_listing;  // <Contents> entries of the destination
+    std::function<std::string(const http_req&)> copy = [](const http_req&) {
+        return ok(std::string("<CopyObjectResult><ETag>\"") + src_etag + "\"</ETag></CopyObjectResult>");
+    };
+    std::function<std::string(const http_req&)> head = [](const http_req&) {
+        return head_answer(src_etag);
+    };
+    std::function<std::string(const http_req&)> del = [](const http_req&) {
+        return ok("<DeleteResult></DeleteResult>");
+    };
+};
+
+std::string answer(const scenario& sc, const http_req& r) {
+    const bool src = r.target.starts_with("/src");
+    if (r.method == "HEAD" && (r.target == "/src" || r.target == "/dst")) return reply(200, "OK", "");
+    if (r.method == "GET" && r.target.find("versioning") != std::string::npos)
+        return ok("<VersioningConfiguration></VersioningConfiguration>");
+    if (r.method == "GET" && r.target.find("list-type=2") != std::string::npos)
+        return list_page(src ? entry("k", 10, src_etag) : sc.dest_listing);
+    if (r.method == "GET" && r.target.find("uploads") != std::string::npos)
+        return ok("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+    if (r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos) return sc.copy(r);
+    if (r.method == "HEAD") return sc.head(r);
+    if (r.method == "POST" && r.target.find("delete") != std::string::npos) return sc.del(r);
+    return reply(400, "Bad Request", error_doc("InvalidRequest", "unexpected " + r.method + " " + r.target));
+}
+
+struct outcome {
+    engine::transfer_result res;
+    std::vector<http_req> requests;
+    int count(std::string_view method, std::string_view part) const {
+        return static_cast<int>(std::count_if(requests.begin(), requests.end(), [&](const http_req& r) {
+            return r.method == method && (r.target.find(part) != std::string::npos || r.head.find(part) != std::string::npos);
+        }));
+    }
+};
+
+outcome run(const scenario& sc, bool conditional_deletes, bool verify = false) {
+    asio::io_context io;
+    body_peer peer(io, [&](const http_req& r) { return answer(sc, r); });
+    s3::client_config cfg;
+    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(peer.port());
+    cfg.creds = {"AKIDEXAMPLE", "secret", ""};
+    cfg.retry.max_attempts = 2;
+    cfg.retry.base = 1ms;
+    s3::client c(io.get_executor(), cfg);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    engine::transfer_options o;
+    o.move = !verify;
+    o.verify = verify;
+    o.sources = {{"src", ""}};
+    o.destination = {"dst", ""};
+    o.conditional_deletes = conditional_deletes;
+    o.concurrency = 4;
+    outcome out;
+    bool finished = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        engine::transfer t(c, o);
+        out.res = co_await t.run();
+        finished = true;
+        io.stop();
+    }, asio::detached);
+    io.run_for(20s);
+    REQUIRE(finished);
+    out.requests = peer.requests;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("transfer: a copy refused because the source changed since listed deletes nothing") {
+    scenario sc;
+    sc.copy = [](const http_req&) {
+        return reply(412, "Precondition Failed", error_doc("PreconditionFailed", "At least one of the pre-conditions"));
+    };
+    auto out = run(sc, false);
+    REQUIRE_FALSE(out.res.fatal);
+    const auto& t = out.res.rep.totals;
+    CHECK(t.listed == 1);
+    CHECK(t.copied == 0);
+    CHECK(t.failed == 1);
+    CHECK(t.deleted == 0);
+    REQUIRE(out.res.rep.failures.size() == 1);
+    CHECK(out.res.rep.failures[0].s3_code == "SourceChanged");
+    CHECK(out.res.rep.failures[0].message.find("changed after it was listed") != std::string::npos);
+    CHECK(out.count("PUT", std::string("x-amz-copy-source-if-match: \"") + src_etag + "\"") == 1);
+    CHECK(out.count("POST", "delete") == 0);
+}
+
+TEST_CASE("transfer: a conditional delete refused for a key keeps it and counts it once") {
+    scenario sc;
+    sc.del = [](const http_req&) {
+        return ok("<DeleteResult><Error><Key>k</Key><Code>PreconditionFailed</Code><Message>m</Message></Error>"
+                  "</DeleteResult>");
+    };
+    auto out = run(sc, true);
+    const auto& t = out.res.rep.totals;
+    CHECK(t.copied == 0);  // the copy happened, but the move of this object failed
+    CHECK(t.failed == 1);
+    CHECK(t.deleted == 0);
+    REQUIRE(out.res.rep.failures.size() == 1);
+    CHECK(out.res.rep.failures[0].s3_code == "SourceChanged");
+    // The delete carried the copied ETag; no HeadObject was needed.
+    auto del = std::find_if(out.requests.begin(), out.requests.end(),
+                            [](const http_req& r) { return r.method == "POST"; });
+    REQUIRE(del != out.requests.end());
+    CHECK(del->body.find(std::string("<ETag>\"") + src_etag + "\"</ETag>") != std::string::npos);
+    CHECK(out.count("HEAD", "/src/k") == 0);
+}
+
+TEST_CASE("transfer: without conditional deletes, a key whose ETag changed before its delete is kept") {
+    scenario sc;
+    sc.head = [](const http_req&) {
+        return head_answer("ffffffffffffffffffffffffffffffff");
+    };
+    auto out = run(sc, false);
+    CHECK(out.res.rep.totals.deleted == 0);
+    CHECK(out.res.rep.totals.failed == 1);
+    CHECK(out.count("HEAD", "/src/k") == 1);
+    CHECK(out.count("POST", "delete") == 0);  // nothing left to delete
+}
+
+TEST_CASE("transfer: equal full-object checksums prove identity where the ETags cannot") {
+    scenario sc;
+    sc.dest_listing = entry("k", 10, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2");  // same size, multipart
+    sc.head = [](const http_req& r) {
+        CHECK(r.head.find("x-amz-checksum-mode: ENABLED") != std::string::npos);
+        return head_answer(r.target.starts_with("/src") ? src_etag : "aaaa-2",
+                           "x-amz-checksum-crc64nvme: AAAAAAAAAAA=\r\nx-amz-checksum-type: FULL_OBJECT\r\n");
+    };
+    auto out = run(sc, true);
+    CHECK(out.count("PUT", "x-amz-copy-source") == 0);  // no copy needed
+    CHECK(out.res.rep.totals.skipped == 1);
+    CHECK(out.res.rep.totals.deleted == 1);
+    CHECK(out.res.rep.totals.failed == 0);
+}
+
+TEST_CASE("transfer: checksums that differ, or none, mean a copy; a verification reports them") {
+    scenario sc;
+    sc.dest_listing = entry("k", 10, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2");
+    sc.head = [](const http_req& r) {
+        return head_answer("e", std::string("x-amz-checksum-crc32c: ") +
+                                    (r.target.starts_with("/src") ? "AAAAAA==" : "BBBBBB==") + "\r\n");
+    };
+    auto out = run(sc, true);
+    CHECK(out.count("PUT", "x-amz-copy-source") == 1);
+    CHECK(out.res.rep.totals.copied == 1);
+    CHECK(out.res.rep.totals.deleted == 1);
+    CHECK(out.res.rep.details[0].unverifiable == 1);
+
+    auto checked = run(sc, false, /*verify=*/true);
+    CHECK(checked.count("PUT", "x-amz-copy-source") == 0);
+    REQUIRE(checked.res.rep.failures.size() == 1);
+    CHECK(checked.res.rep.failures[0].s3_code == "ChecksumDiffers");
+
+    sc.head = [](const http_req&) { return head_answer("e"); };
+    checked = run(sc, false, true);
+    REQUIRE(checked.res.rep.failures.size() == 1);
+    CHECK(checked.res.rep.failures[0].s3_code == "Unverifiable");
+    CHECK(checked.count("POST", "delete") == 0);
+}

@@ -14,7 +14,9 @@ constexpr std::size_t no_source = static_cast<std::size_t>(-1);
 
 }  // namespace
 
-bool ranges_meet(std::string_view a, std::string_view b) { return a.starts_with(b) || b.starts_with(a); }
+bool ranges_meet(std::string_view a, std::string_view b) {
+    return a.starts_with(b) || b.starts_with(a);
+}
 
 std::vector<walk_node> collision_roots(const std::vector<walk_source>& sources) {
     walk_node root;
@@ -111,7 +113,8 @@ std::error_code node_merge::push(std::size_t m, const s3::list_objects_v2_result
     const auto split = entries.begin() + static_cast<std::ptrdiff_t>(page.objects.size());
     for (auto range : {std::pair{entries.begin(), split}, std::pair{split, entries.end()}}) {
         for (auto it = range.first; it != range.second; ++it) {
-            if (!last_[m].empty() && compare_keys(last_[m], it->name) >= 0) return out_of_order(*it, last_[m]);
+            if (!last_[m].empty() && compare_keys(last_[m], it->name) >= 0)
+                return out_of_order(*it, last_[m]);
             if (it != range.first && compare_keys(std::prev(it)->name, it->name) >= 0)
                 return out_of_order(*it, std::prev(it)->name);
         }
@@ -156,7 +159,8 @@ void node_merge::advance() {
             const std::uint64_t first_size = taken.front().second.size;
             const std::string first_etag = taken.front().second.etag;
             for (auto& [m, e] : taken) {
-                if (e.size != first_size || e.etag.empty() || !iequals(e.etag, first_etag)) c.identical = false;
+                if (e.size != first_size || e.etag.empty() || !iequals(e.etag, first_etag))
+                    c.identical = false;
                 c.sides.push_back({node_.members[m].source, std::move(e.key), e.size, std::move(e.etag)});
             }
             std::sort(c.sides.begin(), c.sides.end(),

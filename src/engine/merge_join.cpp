@@ -2,16 +2,11 @@
 
 #include <algorithm>
 
+#include "s3merge/http_message.hpp"
+
 namespace s3merge::engine {
 
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
 
 bool full_object(std::string_view value, std::string_view type) {
     if (value.empty()) return false;
@@ -94,7 +89,7 @@ decision compare_objects(s3::object_entry source, std::string dest_key, std::uin
     if (source.size != dest_size) {
         d.what = action::replace;
         d.why = reason::size_differs;
-    } else if (!source.etag.empty() && iequal(source.etag, dest_etag)) {
+    } else if (!source.etag.empty() && iequals(source.etag, dest_etag)) {
         // Equal MD5s, or equal multipart ETags (the MD5 of the same part
         // MD5s, in the same layout): the same bytes.
         d.what = action::skip;

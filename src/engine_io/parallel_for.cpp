@@ -22,15 +22,18 @@ asio::awaitable<void> parallel_for(std::size_t n, std::size_t limit,
     for (std::size_t w = 0; w < workers; ++w) {
         ++running;
         // co_spawn posts: the workers start once this coroutine waits below.
-        asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
-            while (next < n) {
-                auto i = next++;
-                co_await fn(i);
-            }
-            if (--running == 0) all_done.cancel();
-        }, asio::detached);
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                while (next < n) {
+                    auto i = next++;
+                    co_await fn(i);
+                }
+                if (--running == 0) all_done.cancel();
+            },
+            asio::detached);
     }
     if (running) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

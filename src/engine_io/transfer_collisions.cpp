@@ -33,8 +33,9 @@ asio::awaitable<std::error_code> transfer::impl::find_collisions(diagnostics& di
             for (std::size_t w = 0; w < want.size(); ++w) {
                 if (errs[w]) {
                     diag = diags[w];
-                    diag.detail = "listing the sources to find keys that two of them map onto one destination key: " +
-                                  diag.detail;
+                    diag.detail =
+                        "listing the sources to find keys that two of them map onto one destination key: " +
+                        diag.detail;
                     co_return errs[w];
                 }
                 tokens[want[w]] = pages[w].next_continuation_token;
@@ -46,10 +47,11 @@ asio::awaitable<std::error_code> transfer::impl::find_collisions(diagnostics& di
             if (++conflicting > max_collisions) {
                 diag.operation = "plan";
                 diag.bucket = opts.destination.bucket;
-                diag.detail = "more than " + std::to_string(max_collisions) +
-                              " destination keys would be written by two sources with different content (e.g. s3://" +
-                              opts.destination.bucket + "/" + c.dest_key +
-                              "); give each --source its own destination prefix";
+                diag.detail =
+                    "more than " + std::to_string(max_collisions) +
+                    " destination keys would be written by two sources with different content (e.g. s3://" +
+                    opts.destination.bucket + "/" + c.dest_key +
+                    "); give each --source its own destination prefix";
                 co_return make_error_code(errc::invalid_argument);
             }
             auto key = c.dest_key;
@@ -58,9 +60,10 @@ asio::awaitable<std::error_code> transfer::impl::find_collisions(diagnostics& di
         for (auto& child : nm.take_children()) stack.push_back(std::move(child));
     }
     if (!collisions.empty() && opts.log)
-        opts.log("s3merge: " + std::to_string(collisions.size()) +
-                 " destination keys are mapped from two or more sources with different content: those keys are "
-                 "neither copied nor deleted (each is named in the failures)");
+        opts.log(
+            "s3merge: " + std::to_string(collisions.size()) +
+            " destination keys are mapped from two or more sources with different content: those keys are "
+            "neither copied nor deleted (each is named in the failures)");
     co_return std::error_code{};
 }
 
@@ -69,12 +72,13 @@ std::string transfer::impl::collision_message(const collision& c) const {
     for (std::size_t i = 0; i < c.sides.size(); ++i) {
         const auto& s = c.sides[i];
         if (i) m += i + 1 == c.sides.size() ? " and " : ", ";
-        m += "s3://" + sources[s.source].loc.bucket + "/" + s.key + " (" + std::to_string(s.size) + " bytes, ETag " +
-             s.etag + ")";
+        m += "s3://" + sources[s.source].loc.bucket + "/" + s.key + " (" + std::to_string(s.size) +
+             " bytes, ETag " + s.etag + ")";
     }
-    m += " with different content: neither is copied or deleted; give each --source its own destination prefix, "
+    m += " with different content: neither is copied or deleted; give each --source its own destination "
+         "prefix, "
          "or remove one of them";
     return m;
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

@@ -9,9 +9,7 @@ Size: S3MERGE_ENGINE_OBJECTS (default 20000) objects over 16 buckets.
 """
 import json
 import os
-import random
 import signal
-import string
 import subprocess
 import sys
 import tempfile
@@ -19,6 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import isolate, suffix  # noqa: E402
 from s3oracle import Oracle  # noqa: E402
 
 S3MERGE = None
@@ -32,19 +31,11 @@ AWKWARD = ["with space/and more spaces.json", "日本語/ログ.json.gz", "plus+
            "double//slash", "trailing/slash/", "k" * 1020 + ".bin"]
 
 
-def suffix():
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(8))
-
-
 class Engine(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        os.environ["XDG_STATE_HOME"] = os.path.join(cls.tmp.name, "state")
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.pop("AWS_CA_BUNDLE", None)
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(cls.tmp.name, "none")
-        os.environ["AWS_CONFIG_FILE"] = os.path.join(cls.tmp.name, "none")
+        isolate(cls.tmp.name)
         cls.oracle = Oracle(ENV["S3MERGE_TEST_ENDPOINT"], ENV["AWS_ACCESS_KEY_ID"], ENV["AWS_SECRET_ACCESS_KEY"])
         cls.tag = suffix()
         cls.total = int(os.environ.get("S3MERGE_ENGINE_OBJECTS", "20000"))

@@ -10,56 +10,19 @@ Usage: test_faults.py PATH/TO/s3merge   (with the environment of `scripts/s3-ser
 Fails, never skips, when the server environment is missing.
 """
 import os
-import random
 import signal
-import string
 import subprocess
 import sys
-import tempfile
+import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import S3MergeCase, main  # noqa: E402
 from hold_proxy import HoldProxy  # noqa: E402
-from s3oracle import Oracle  # noqa: E402
-
-S3MERGE = None
-ENV = {}
 
 
-def suffix():
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(8))
 
-
-class Faults(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        os.environ["XDG_STATE_HOME"] = os.path.join(cls.tmp.name, "state")
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.pop("AWS_CA_BUNDLE", None)
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(cls.tmp.name, "none")
-        os.environ["AWS_CONFIG_FILE"] = os.path.join(cls.tmp.name, "none")
-        cls.oracle = Oracle(ENV["S3MERGE_TEST_ENDPOINT"], ENV["AWS_ACCESS_KEY_ID"], ENV["AWS_SECRET_ACCESS_KEY"])
-        cls.tag = suffix()
-
-    def s3merge(self, *args, check=None, endpoint=None, timeout=300, env=None):
-        cmd = [S3MERGE] + list(args) + ["--endpoint-url", endpoint or ENV["S3MERGE_TEST_ENDPOINT"]]
-        e = dict(os.environ)
-        e.update(env or {})
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e)
-        if check is not None and p.returncode != check:
-            raise AssertionError("%r exited %d, expected %d\nstdout: %s\nstderr: %s" %
-                                 (cmd, p.returncode, check, p.stdout[-3000:], p.stderr[-3000:]))
-        return p
-
-    def bucket(self, stem, objects=0):
-        b = "%s-%s-%s" % (stem, self.tag, suffix())
-        self.oracle.create_bucket(b)
-        for i in range(objects):
-            self.oracle.put(b, "logs/%04d.json" % i, ("object %d" % i).encode())
-        return b
-
+class Faults(S3MergeCase):
     def assert_nothing_lost(self, src, dst, originals):
         """Every original object is at the source or, with its content, at the destination."""
         at_src, at_dst = self.oracle.list_all(src), self.oracle.list_all(dst)
@@ -75,7 +38,7 @@ class Faults(unittest.TestCase):
     def test_dead_endpoint_mid_move_stops_with_exit_4(self):
         src, dst = self.bucket("deadsrc", 120), self.bucket("deaddst")
         originals = self.oracle.list_all(src)
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         proxy.after = (40, proxy.kill)  # the server dies after 40 answers
         t0 = time.time()
         p = self.s3merge("move", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
@@ -98,10 +61,10 @@ class Faults(unittest.TestCase):
 
     def test_silent_endpoint_warns_then_exits_4(self):
         src, dst = self.bucket("silsrc", 3), self.bucket("sildst")
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         proxy.black_hole = True  # accepts, reads, never answers
         t0 = time.time()
-        proc = subprocess.Popen([S3MERGE, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
+        proc = subprocess.Popen([self.s3merge_path, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
                                  "--endpoint-url", proxy.url], stderr=subprocess.PIPE, text=True)
         warned_at = None
         lines = []
@@ -121,9 +84,9 @@ class Faults(unittest.TestCase):
 
     def test_ctrl_c_while_retries_wait_stops_within_seconds(self):
         src, dst = self.bucket("intsrc", 3), self.bucket("intdst")
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         proxy.kill()  # connections refused: every request waits between retries
-        proc = subprocess.Popen([S3MERGE, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
+        proc = subprocess.Popen([self.s3merge_path, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
                                  "--endpoint-url", proxy.url], stderr=subprocess.PIPE, text=True)
         time.sleep(2)
         t0 = time.time()
@@ -134,9 +97,9 @@ class Faults(unittest.TestCase):
 
     def test_second_ctrl_c_exits_at_once(self):
         src, dst = self.bucket("int2src", 3), self.bucket("int2dst")
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         proxy.black_hole = True
-        proc = subprocess.Popen([S3MERGE, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
+        proc = subprocess.Popen([self.s3merge_path, "copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
                                  "--endpoint-url", proxy.url], stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         proc.send_signal(signal.SIGINT)
@@ -183,7 +146,7 @@ class Faults(unittest.TestCase):
             p = self.s3merge(*args, check=code)
             self.assertIn(text, p.stderr, args)
             self.assertEqual(len([x for x in p.stderr.splitlines() if x.strip()]), 1, p.stderr)
-        p = subprocess.run([S3MERGE, "copy", "--source", s, "--dest", d, "--endpoint-url", ""], capture_output=True,
+        p = subprocess.run([self.s3merge_path, "copy", "--source", s, "--dest", d, "--endpoint-url", ""], capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("--endpoint-url is empty", p.stderr)
@@ -220,21 +183,5 @@ class Faults(unittest.TestCase):
             srv.shutdown()
 
 
-def main():
-    global S3MERGE
-    if len(sys.argv) < 2:
-        print("usage: test_faults.py PATH/TO/s3merge", file=sys.stderr)
-        return 2
-    S3MERGE = sys.argv.pop(1)
-    for k in ("S3MERGE_TEST_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        if not os.environ.get(k):
-            print("test_faults.py: %s is not set: start the server (scripts/s3-server start) and "
-                  "eval \"$(scripts/s3-server env)\"; this test fails rather than skips" % k, file=sys.stderr)
-            return 1
-        ENV[k] = os.environ[k]
-    prog = unittest.main(exit=False, verbosity=2)
-    return 0 if prog.result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("test_faults.py"))

@@ -8,57 +8,18 @@ Fails, never skips, when the server environment is missing.
 """
 import json
 import os
-import random
 import stat
-import string
 import subprocess
 import sys
-import tempfile
 import threading
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import S3MergeCase, main  # noqa: E402
 from hold_proxy import HoldProxy  # noqa: E402
-from s3oracle import Oracle  # noqa: E402
-
-S3MERGE = None
-ENV = {}
 
 
-def suffix():
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(8))
 
-
-class Safety(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        os.environ["XDG_STATE_HOME"] = os.path.join(cls.tmp.name, "state")
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.pop("AWS_CA_BUNDLE", None)
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(cls.tmp.name, "none")
-        os.environ["AWS_CONFIG_FILE"] = os.path.join(cls.tmp.name, "none")
-        cls.oracle = Oracle(ENV["S3MERGE_TEST_ENDPOINT"], ENV["AWS_ACCESS_KEY_ID"], ENV["AWS_SECRET_ACCESS_KEY"])
-        cls.tag = suffix()
-
-    def s3merge(self, *args, check=None, endpoint=None, timeout=300, stdin=None):
-        cmd = [S3MERGE] + list(args) + ["--endpoint-url", endpoint or ENV["S3MERGE_TEST_ENDPOINT"]]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=stdin)
-        if check is not None and p.returncode != check:
-            raise AssertionError("%r exited %d, expected %d\nstdout: %s\nstderr: %s" %
-                                 (cmd, p.returncode, check, p.stdout[-3000:], p.stderr[-3000:]))
-        return p
-
-    def bucket(self, stem):
-        b = "%s-%s-%s" % (stem, self.tag, suffix())
-        self.oracle.create_bucket(b)
-        return b
-
-    def get(self, bucket, key):
-        status, _, body = self.oracle.request("GET", "/%s/%s" % (bucket, key))
-        self.assertEqual(status, 200, "GET %s/%s" % (bucket, key))
-        return body
-
+class Safety(S3MergeCase):
     def put_multipart(self, bucket, key, body):
         """One part: the ETag is '<md5 of the part md5>-1', not the MD5 of the body."""
         upload = self.oracle.start_multipart_upload(bucket, key)
@@ -75,11 +36,6 @@ class Safety(unittest.TestCase):
         self.assertTrue(etag.endswith("-1"), etag)
         return etag
 
-    def report(self, path):
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-
-    # 1. Same size is not same content.
     def test_same_size_multipart_etag_is_not_identical(self):
         src, dst = self.bucket("idsrc"), self.bucket("iddst")
         a, b = b"a" * 1000, b"b" * 1000
@@ -160,7 +116,7 @@ class Safety(unittest.TestCase):
         src, dst = self.bucket("racesrc"), self.bucket("racedst")
         self.oracle.put(src, "race.json", b"first version")
         self.oracle.put(src, "calm.json", b"calm")
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         overwritten = threading.Event()
 
         def hold(method, path, headers):
@@ -205,7 +161,7 @@ class Safety(unittest.TestCase):
         self.oracle.put(src, "small.json", b"small")
         args = ["move", "--source", "s3://" + src, "--dest", "s3://" + dst, "--multipart-threshold", "5MiB",
                 "--part-size", "5MiB", "--no-progress"]
-        proxy = HoldProxy(ENV["S3MERGE_TEST_ENDPOINT"])
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
         proc = {}
 
         def hold(method, path, headers):
@@ -213,7 +169,7 @@ class Safety(unittest.TestCase):
                 return lambda: proc["p"].kill()  # SIGKILL while a part copy is answered
             return None
         proxy.hold = hold
-        proc["p"] = subprocess.Popen([S3MERGE] + args + ["--endpoint-url", proxy.url],
+        proc["p"] = subprocess.Popen([self.s3merge_path] + args + ["--endpoint-url", proxy.url],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.assertEqual(proc["p"].wait(timeout=120), -9)
         proxy.close()
@@ -299,21 +255,5 @@ class Safety(unittest.TestCase):
         self.assertEqual(self.oracle.list_all(empty), {})
 
 
-def main():
-    global S3MERGE
-    if len(sys.argv) < 2:
-        print("usage: test_safety.py PATH/TO/s3merge", file=sys.stderr)
-        return 2
-    S3MERGE = sys.argv.pop(1)
-    for k in ("S3MERGE_TEST_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        if not os.environ.get(k):
-            print("test_safety.py: %s is not set: start the server (scripts/s3-server start) and "
-                  "eval \"$(scripts/s3-server env)\"; this test fails rather than skips" % k, file=sys.stderr)
-            return 1
-        ENV[k] = os.environ[k]
-    prog = unittest.main(exit=False, verbosity=2)
-    return 0 if prog.result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("test_safety.py"))

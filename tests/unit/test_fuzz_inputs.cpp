@@ -46,5 +46,6 @@ TEST_CASE("fuzz targets hold their promises on known inputs") {
     std::string bad = "<CopyObjectResult><LastModified>x</LastModified></CopyObjectResult>";
     s3merge::s3::copy_object_result out;
     s3merge::diagnostics d;
-    CHECK(s3merge::s3::parse_copy_object(s3merge::fuzz::as_response(bad), out, d) == s3merge::errc::malformed_response);
+    CHECK(s3merge::s3::parse_copy_object(s3merge::fuzz::as_response(bad), out, d) ==
+          s3merge::errc::malformed_response);
 }

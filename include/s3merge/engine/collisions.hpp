@@ -51,9 +51,9 @@ struct walk_member {
 };
 
 struct walk_node {
-    std::string dest_path;             // the node's destination path
-    std::vector<walk_member> members;  // sources listed at this node
-    std::vector<std::size_t> entrants; // sources whose destination prefix lies deeper
+    std::string dest_path;              // the node's destination path
+    std::vector<walk_member> members;   // sources listed at this node
+    std::vector<std::size_t> entrants;  // sources whose destination prefix lies deeper
 };
 
 // One side of a collision.

@@ -12,4 +12,4 @@ namespace s3merge::engine {
 boost::asio::awaitable<void> parallel_for(std::size_t n, std::size_t limit,
                                           std::function<boost::asio::awaitable<void>(std::size_t)> fn);
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

@@ -19,11 +19,13 @@ struct object {
     std::string etag = "e";
 };
 using bucket = std::map<std::string, object, bool (*)(std::string_view, std::string_view)>;
-bucket make_bucket() { return bucket(key_less); }
+bucket make_bucket() {
+    return bucket(key_less);
+}
 
 // ListObjectsV2 with delimiter '/' over an in-memory bucket, max_keys per page.
-s3::list_objects_v2_result list(const bucket& b, const std::string& prefix, std::string& after, std::size_t max_keys,
-                                bool& last) {
+s3::list_objects_v2_result list(const bucket& b, const std::string& prefix, std::string& after,
+                                std::size_t max_keys, bool& last) {
     s3::list_objects_v2_result r;
     std::set<std::string, bool (*)(std::string_view, std::string_view)> seen(key_less);
     std::size_t n = 0;
@@ -63,8 +65,9 @@ s3::list_objects_v2_result list(const bucket& b, const std::string& prefix, std:
 }
 
 // Runs the whole walk over in-memory buckets.
-std::vector<collision> walk(const std::vector<walk_source>& sources, const std::map<std::string, bucket>& buckets,
-                            std::size_t page, std::size_t* requests = nullptr) {
+std::vector<collision> walk(const std::vector<walk_source>& sources,
+                            const std::map<std::string, bucket>& buckets, std::size_t page,
+                            std::size_t* requests = nullptr) {
     std::vector<collision> out;
     std::vector<walk_node> stack = collision_roots(sources);
     while (!stack.empty()) {
@@ -89,17 +92,21 @@ std::vector<collision> walk(const std::vector<walk_source>& sources, const std::
         for (auto& c : nm.take_collisions()) out.push_back(std::move(c));
         for (auto& ch : nm.take_children()) stack.push_back(std::move(ch));
     }
-    std::sort(out.begin(), out.end(), [](const collision& a, const collision& b) { return key_less(a.dest_key, b.dest_key); });
+    std::sort(out.begin(), out.end(),
+              [](const collision& a, const collision& b) { return key_less(a.dest_key, b.dest_key); });
     return out;
 }
 
 // Brute force: map every key of every source, group by destination key.
-std::vector<collision> model(const std::vector<walk_source>& sources, const std::map<std::string, bucket>& buckets) {
-    std::map<std::string, std::vector<collision_side>, bool (*)(std::string_view, std::string_view)> by_dest(key_less);
+std::vector<collision> model(const std::vector<walk_source>& sources,
+                             const std::map<std::string, bucket>& buckets) {
+    std::map<std::string, std::vector<collision_side>, bool (*)(std::string_view, std::string_view)> by_dest(
+        key_less);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         for (const auto& [k, o] : buckets.at(sources[i].bucket)) {
             if (!k.starts_with(sources[i].prefix)) continue;
-            by_dest[sources[i].dest_prefix + k.substr(sources[i].prefix.size())].push_back({i, k, o.size, o.etag});
+            by_dest[sources[i].dest_prefix + k.substr(sources[i].prefix.size())].push_back(
+                {i, k, o.size, o.etag});
         }
     }
     std::vector<collision> out;
@@ -119,10 +126,12 @@ std::vector<collision> model(const std::vector<walk_source>& sources, const std:
 bool same(const std::vector<collision>& a, const std::vector<collision>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i].dest_key != b[i].dest_key || a[i].identical != b[i].identical || a[i].sides.size() != b[i].sides.size())
+        if (a[i].dest_key != b[i].dest_key || a[i].identical != b[i].identical ||
+            a[i].sides.size() != b[i].sides.size())
             return false;
         for (std::size_t j = 0; j < a[i].sides.size(); ++j)
-            if (a[i].sides[j].source != b[i].sides[j].source || a[i].sides[j].key != b[i].sides[j].key) return false;
+            if (a[i].sides[j].source != b[i].sides[j].source || a[i].sides[j].key != b[i].sides[j].key)
+                return false;
     }
     return true;
 }
@@ -137,7 +146,8 @@ TEST_CASE("collisions: CloudTrail regional buckets meet only at the region level
         std::string b = std::string("ct-") + r;
         buckets[b] = make_bucket();
         for (int d = 1; d <= 3; ++d)
-            buckets[b][std::string("AWSLogs/1/CloudTrail/") + r + "/2024/01/0" + std::to_string(d) + "/f.json.gz"] = {};
+            buckets[b][std::string("AWSLogs/1/CloudTrail/") + r + "/2024/01/0" + std::to_string(d) +
+                       "/f.json.gz"] = {};
         sources.push_back({b, "AWSLogs/1/CloudTrail/", "AWSLogs/1/CloudTrail/"});
     }
     std::size_t requests = 0;

@@ -142,46 +142,49 @@ TEST_CASE("a pooled connection closed by the server is retried once on a fresh o
     CHECK(peer.connections == 2);
 }
 
-TEST_CASE("a server that never answers trips the first-byte timeout, far below the idle timeout") {
+namespace {
+
+// One request to a peer that sends `first` and then nothing for 5 s, with
+// the two timeouts given; returns the outcome and how long it took.
+struct stalled_outcome {
+    std::error_code ec;
+    std::string detail;
+    std::chrono::steady_clock::duration took;
+};
+stalled_outcome stalled_request(std::string first, std::chrono::milliseconds first_byte,
+                                std::chrono::milliseconds idle) {
     asio::io_context io;
-    fake_peer peer(io, [](tcp::socket&, int, int) -> asio::awaitable<bool> {
+    fake_peer peer(io, [first](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        if (!first.empty()) co_await write_all(s, first);
         co_await sleep_for(5s);
         co_return false;
     });
     http::client_options opts;
-    opts.first_byte_timeout = 150ms;
-    opts.idle_read_timeout = 60s;
+    opts.first_byte_timeout = first_byte;
+    opts.idle_read_timeout = idle;
     http::client c(io.get_executor(), opts);
     diagnostics d;
     REQUIRE_FALSE(c.init(d));
     auto t0 = std::chrono::steady_clock::now();
     auto r = run_requests(io, c, peer.port(), 1, true);
-    auto took = std::chrono::steady_clock::now() - t0;
-    CHECK(r[0].ec == errc::timeout);
-    CHECK(r[0].diag.detail.find("no answer from 127.0.0.1:") != std::string::npos);
-    CHECK(took < 3s);
+    return {r[0].ec, r[0].diag.detail, std::chrono::steady_clock::now() - t0};
+}
+
+}  // namespace
+
+TEST_CASE("a server that never answers trips the first-byte timeout, far below the idle timeout") {
+    auto r = stalled_request("", 150ms, 60s);
+    CHECK(r.ec == errc::timeout);
+    CHECK(r.detail.find("no answer from 127.0.0.1:") != std::string::npos);
+    CHECK(r.took < 3s);
 }
 
 TEST_CASE("a server that stops in the middle of an answer trips the idle read timeout") {
-    asio::io_context io;
-    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
-        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
-        co_await sleep_for(5s);
-        co_return false;
-    });
-    http::client_options opts;
-    opts.first_byte_timeout = 60s;
-    opts.idle_read_timeout = 150ms;
-    http::client c(io.get_executor(), opts);
-    diagnostics d;
-    REQUIRE_FALSE(c.init(d));
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = run_requests(io, c, peer.port(), 1, true);
-    auto took = std::chrono::steady_clock::now() - t0;
-    CHECK(r[0].ec == errc::timeout);
-    CHECK(r[0].diag.detail.find("timed out") != std::string::npos);
-    CHECK(r[0].diag.detail.find("127.0.0.1") != std::string::npos);
-    CHECK(took < 3s);
+    auto r = stalled_request("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", 60s, 150ms);
+    CHECK(r.ec == errc::timeout);
+    CHECK(r.detail.find("timed out") != std::string::npos);
+    CHECK(r.detail.find("127.0.0.1") != std::string::npos);
+    CHECK(r.took < 3s);
 }
 
 TEST_CASE("a trickling server is cut off by the whole-request timeout") {

@@ -28,8 +28,9 @@ std::string head_answer(const std::string& etag, const std::string& extra = "") 
     return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"" + etag + "\"\r\n" + extra + "\r\n";
 }
 std::string entry(const std::string& key, int size, const std::string& etag) {
-    return "<Contents><Key>" + key + "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>\"" + etag +
-           "\"</ETag><Size>" + std::to_string(size) + "</Size><StorageClass>STANDARD</StorageClass></Contents>";
+    return "<Contents><Key>" + key + "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>\"" +
+           etag + "\"</ETag><Size>" + std::to_string(size) +
+           "</Size><StorageClass>STANDARD</StorageClass></Contents>";
 }
 
 // One source object "k" (10 bytes, src_etag); the destination holds what
@@ -40,9 +41,7 @@ struct scenario {
     std::function<std::string(const http_req&)> copy = [](const http_req&) {
         return ok(std::string("<CopyObjectResult><ETag>\"") + src_etag + "\"</ETag></CopyObjectResult>");
     };
-    std::function<std::string(const http_req&)> head = [](const http_req&) {
-        return head_answer(src_etag);
-    };
+    std::function<std::string(const http_req&)> head = [](const http_req&) { return head_answer(src_etag); };
     std::function<std::string(const http_req&)> del = [](const http_req&) {
         return ok("<DeleteResult></DeleteResult>");
     };
@@ -56,7 +55,8 @@ std::string answer(const scenario& sc, const http_req& r) {
     if (r.method == "GET" && r.target.find("list-type=2") != std::string::npos)
         return list_page(src ? entry("k", 10, src_etag) : sc.dest_listing);
     if (r.method == "GET" && r.target.find("uploads") != std::string::npos)
-        return ok("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+        return ok(
+            "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
     if (r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos) return sc.copy(r);
     if (r.method == "HEAD") return sc.head(r);
     if (r.method == "POST" && r.target.find("delete") != std::string::npos) return sc.del(r);
@@ -68,7 +68,8 @@ struct outcome {
     std::vector<http_req> requests;
     int count(std::string_view method, std::string_view part) const {
         return static_cast<int>(std::count_if(requests.begin(), requests.end(), [&](const http_req& r) {
-            return r.method == method && (r.target.find(part) != std::string::npos || r.head.find(part) != std::string::npos);
+            return r.method == method &&
+                   (r.target.find(part) != std::string::npos || r.head.find(part) != std::string::npos);
         }));
     }
 };
@@ -93,12 +94,15 @@ outcome run(const scenario& sc, bool conditional_deletes, bool verify = false) {
     o.concurrency = 4;
     outcome out;
     bool finished = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        engine::transfer t(c, o);
-        out.res = co_await t.run();
-        finished = true;
-        io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            engine::transfer t(c, o);
+            out.res = co_await t.run();
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
     io.run_for(20s);
     REQUIRE(finished);
     out.requests = peer.requests;
@@ -110,7 +114,8 @@ outcome run(const scenario& sc, bool conditional_deletes, bool verify = false) {
 TEST_CASE("transfer: a copy refused because the source changed since listed deletes nothing") {
     scenario sc;
     sc.copy = [](const http_req&) {
-        return reply(412, "Precondition Failed", error_doc("PreconditionFailed", "At least one of the pre-conditions"));
+        return reply(412, "Precondition Failed",
+                     error_doc("PreconditionFailed", "At least one of the pre-conditions"));
     };
     auto out = run(sc, false);
     REQUIRE_FALSE(out.res.fatal);
@@ -129,8 +134,9 @@ TEST_CASE("transfer: a copy refused because the source changed since listed dele
 TEST_CASE("transfer: a conditional delete refused for a key keeps it and counts it once") {
     scenario sc;
     sc.del = [](const http_req&) {
-        return ok("<DeleteResult><Error><Key>k</Key><Code>PreconditionFailed</Code><Message>m</Message></Error>"
-                  "</DeleteResult>");
+        return ok(
+            "<DeleteResult><Error><Key>k</Key><Code>PreconditionFailed</Code><Message>m</Message></Error>"
+            "</DeleteResult>");
     };
     auto out = run(sc, true);
     const auto& t = out.res.rep.totals;
@@ -149,9 +155,7 @@ TEST_CASE("transfer: a conditional delete refused for a key keeps it and counts 
 
 TEST_CASE("transfer: without conditional deletes, a key whose ETag changed before its delete is kept") {
     scenario sc;
-    sc.head = [](const http_req&) {
-        return head_answer("ffffffffffffffffffffffffffffffff");
-    };
+    sc.head = [](const http_req&) { return head_answer("ffffffffffffffffffffffffffffffff"); };
     auto out = run(sc, false);
     CHECK(out.res.rep.totals.deleted == 0);
     CHECK(out.res.rep.totals.failed == 1);

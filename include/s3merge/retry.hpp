@@ -29,9 +29,13 @@ namespace s3merge {
 // Transport failures: the host did not answer (DNS, connect, timeout, a
 // connection reset or cut short, malformed HTTP). Not S3 errors.
 bool is_transport_failure(std::error_code ec) noexcept;
+// Of those, the ones that say the host itself is unreachable: no address, no
+// connection, or no answer in time. A connection accepted and then cut is
+// the request's failure (the host is there), not the host's.
+bool is_host_unreachable(std::error_code ec) noexcept;
 
 // Whether a host is down, sans-io (the clock is an input): a streak of
-// transport failures with no answer in between, at least min_failures long
+// unreachable-host failures (is_host_unreachable) with no answer in between, at least min_failures long
 // and lasting at least `window`, says the host is gone. Requests to a host
 // that is down fail at once instead of retrying for minutes; the job stops.
 class host_health {

@@ -300,7 +300,8 @@ void print_header(const job& j, std::string_view what) {
 int finish_code(const job& j, const engine::transfer_result& res) {
     if (res.interrupted) return exit_interrupted;
     bool errors = std::any_of(j.rows.begin(), j.rows.end(), [](const auto& r) { return r.state == bucket_state::error; });
-    return res.rep.totals.failed > 0 || errors ? exit_failed : exit_ok;
+    if (errors) return exit_failed;
+    return failures_exit_code(res.rep);
 }
 
 asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_options o) {

@@ -140,7 +140,7 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
         if (o.dry_run || o.verify) {
             print_dry_run_summary(name, o, res.rep);
             if (res.interrupted) co_return exit_interrupted;
-            co_return tot.failed > 0 ? exit_failed : exit_ok;
+            co_return failures_exit_code(res.rep);
         }
         std::printf("%s: listed %llu, copied %llu (%llu bytes), skipped %llu, deleted %llu, failed %llu, "
                     "archived (not copied) %llu\n",
@@ -156,9 +156,8 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             std::printf("%llu objects failed%s; re-run the same command to retry them\n",
                         (unsigned long long)tot.failed,
                         o.report_path.empty() ? "" : (" (details in " + o.report_path + ")").c_str());
-            co_return exit_failed;
         }
-        co_return exit_ok;
+        co_return failures_exit_code(res.rep);
     });
 }
 

@@ -139,6 +139,11 @@ int apply_copy_options(std::string_view name, const parsed_args& args, engine::t
     return -1;
 }
 
+int failures_exit_code(const engine::report& rep) {
+    if (rep.totals.failed == 0) return exit_ok;
+    return rep.network_failures == rep.totals.failed ? exit_network : exit_failed;
+}
+
 bool is_aws_endpoint(std::string_view url) {
     if (url.empty()) return true;
     auto scheme = url.find("://");

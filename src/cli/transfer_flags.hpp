@@ -37,6 +37,10 @@ int apply_journal_option(const parsed_args& args, engine::transfer_options& o);
 // few seconds; failures and notes go to stderr.
 void set_progress_sinks(const parsed_args& args, engine::transfer_options& o);
 
+// The exit code of a run with failed objects: exit_network when every one
+// failed for the network (README's table), else exit_failed; exit_ok when none.
+int failures_exit_code(const engine::report& rep);
+
 // Runs one transfer; SIGINT/SIGTERM call request_stop().
 boost::asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& client,
                                                                           engine::transfer_options o);

@@ -142,7 +142,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         resp.body.clear();
         std::string saved_detail = diag.detail;
         auto ec = co_await http_->send(o, req, resp, diag);
-        if (is_transport_failure(ec)) {
+        if (is_host_unreachable(ec)) {
             auto now = host_health::clock::now();
             host.last_failure = diag.detail.empty() ? ec.message() : diag.detail;
             host.last_ec = ec;
@@ -157,8 +157,8 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             }
             if (host.health.down(now)) co_return host_down(ec);
             if (!host.health.in_streak(my_streak)) my_streak = host.health.streak_id();
-        } else if (!ec) {
-            host.health.on_success();
+        } else if (!ec || !is_transport_failure(ec)) {
+            host.health.on_success();  // an answer, even an error one: the host is there
         }
         if (cancelled_ && ec) {
             diag.detail = "stopped: " + (diag.detail.empty() ? ec.message() : diag.detail);
@@ -176,7 +176,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         // transport failure, the request waits for the host's verdict (it
         // answers, or it is down after the health window) rather than failing
         // alone after max_attempts.
-        bool host_pending = is_transport_failure(ec) && is_retryable(ec) && host.health.in_streak(my_streak);
+        bool host_pending = is_host_unreachable(ec) && is_retryable(ec) && host.health.in_streak(my_streak);
         if (!host_pending && !cfg_.retry.should_retry(ec, attempt)) {
             // A 5xx that ran out of attempts is still a response to parse.
             co_return resp.status ? std::error_code{} : ec;

@@ -37,6 +37,10 @@ bool is_transport_failure(std::error_code ec) noexcept {
     }
 }
 
+bool is_host_unreachable(std::error_code ec) noexcept {
+    return ec == errc::resolve_failed || ec == errc::connect_failed || ec == errc::timeout;
+}
+
 bool host_health::on_failure(clock::time_point now) {
     if (failures_++ == 0) {
         streak_start_ = now;

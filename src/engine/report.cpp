@@ -109,6 +109,7 @@ std::string encode_report(const report& r) {
     w.field_uint("throttles", r.throttles);
     w.field_uint("glacier_skipped", r.glacier_skipped);
     w.field_uint("noncurrent_skipped", r.noncurrent_skipped);
+    w.field_uint("network_failures", r.network_failures);
     w.field_uint("uploads_aborted", r.uploads_aborted);
     w.field_uint("uploads_foreign", r.uploads_foreign);
     w.key("failures");

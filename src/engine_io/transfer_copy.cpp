@@ -169,6 +169,7 @@ void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::st
     f.message = diag.message.empty() ? diag.detail : diag.message;
     f.attempts = static_cast<int>(diag.attempts);
     result.rep.add_failure(lr.source, std::move(f));  // counts it as failed
+    if (is_transport_failure(ec)) ++result.rep.network_failures;
     // One line per failure for the first ones; the report has them all.
     auto failed = result.rep.totals.failed;
     if (opts.log && failed == max_logged_failures + 1) {

@@ -26,6 +26,9 @@ class HoldProxy:
         # callable, the upstream's answer is held until the callable returns.
         self.hold = None
         self.black_hole = False  # accept, read, never answer
+        # drop(method, path, headers) -> bool: when true, the connection is
+        # closed instead of answering (a reset mid-exchange).
+        self.drop = None
         self.requests = []  # (method, path, headers) seen
         self.lock = threading.Lock()
         self.stopped = False
@@ -98,6 +101,8 @@ class HoldProxy:
                     self.requests.append((method, path, dict((n.lower(), v) for n, v in headers)))
                 if self.black_hole:
                     threading.Event().wait(3600)
+                    return
+                if self.drop and self.drop(method, path, dict((n.lower(), v) for n, v in headers)):
                     return
                 if up is None:
                     up = http.client.HTTPConnection(self.up_host, self.up_port, timeout=120)

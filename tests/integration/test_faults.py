@@ -59,6 +59,21 @@ class Faults(S3MergeCase):
         self.assertEqual(self.oracle.list_all(src), {})
         self.assertEqual(sorted(self.oracle.list_all(dst)), sorted(originals))
 
+    def test_objects_failed_by_the_network_alone_exit_4(self):
+        src, dst = self.bucket("netsrc", 5), self.bucket("netdst")
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
+        # Every CopyObject of one key is cut off; everything else answers.
+        proxy.drop = lambda method, path, headers: method == "PUT" and path.endswith("/logs/0002.json")
+        rep = os.path.join(self.tmp.name, "net.json")
+        p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--no-progress",
+                         "--max-attempts", "3", "--report", rep, endpoint=proxy.url, check=4)
+        proxy.close()
+        r = self.report(rep)
+        self.assertEqual((r["totals"]["copied"], r["totals"]["failed"], r["network_failures"]), (4, 1, 1))
+        self.assertEqual(r["failures"][0]["key"], "logs/0002.json")
+        self.assertEqual(r["failures"][0]["attempts"], 3)
+        self.assertIn("1 objects failed", p.stdout)
+
     def test_silent_endpoint_warns_then_exits_4(self):
         src, dst = self.bucket("silsrc", 3), self.bucket("sildst")
         proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])

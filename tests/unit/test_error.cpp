@@ -100,5 +100,10 @@ TEST_CASE("host_health: a host is down only after a lasting streak of transport 
     CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::timeout)));
     CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::connect_failed)));
     CHECK_FALSE(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::throttled)));
+    // A connection accepted, then cut: the request's failure, not the host's.
+    CHECK(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::connection_closed)));
+    CHECK_FALSE(s3merge::is_host_unreachable(s3merge::make_error_code(s3merge::errc::connection_closed)));
+    CHECK(s3merge::is_host_unreachable(s3merge::make_error_code(s3merge::errc::connect_failed)));
+    CHECK(s3merge::is_host_unreachable(s3merge::make_error_code(s3merge::errc::timeout)));
     CHECK_FALSE(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::access_denied)));
 }

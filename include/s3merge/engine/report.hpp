@@ -76,6 +76,9 @@ struct report {
     std::uint64_t noncurrent_skipped = 0;  // noncurrent versions not copied
     std::uint64_t uploads_aborted = 0;     // unfinished multipart uploads of an interrupted run, aborted
     std::uint64_t uploads_foreign = 0;     // unfinished uploads under the destination not of this job
+    // Of totals.failed: failures of the network (the host did not answer,
+    // the connection broke, a timeout) rather than of S3.
+    std::uint64_t network_failures = 0;
     std::vector<failure_record> failures;  // at most max_failures
     std::uint64_t failures_omitted = 0;
     std::size_t max_failures = default_max_failures;

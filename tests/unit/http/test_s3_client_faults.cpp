@@ -73,6 +73,20 @@ TEST_CASE("a CopyObject 200 whose body is an error is retried, then succeeds") {
     CHECK(out.stats.retries == 1);
 }
 
+TEST_CASE("attempts count every request of a call: 200-with-error retries and a 503 retry together") {
+    // One 503 (retried inside execute), then 200s whose bodies are errors
+    // (retried by the call): a failure reports every request it sent.
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int i, int) {
+        if (i == 0) return write_all(s, reply(503, "Slow Down", error_doc("SlowDown", "slow")));
+        return write_all(s, reply(200, "OK", "<Error><Code>InternalError</Code><Message>again</Message></Error>"));
+    });
+    auto out = run_copy(io, peer.port());
+    CHECK(out.ec == errc::server_error);
+    CHECK(peer.requests == 5);  // max_attempts 4 in-body rounds, the first of them with 2 requests
+    CHECK(out.diag.attempts == static_cast<unsigned>(peer.requests));
+}
+
 TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not retried") {
     {
         asio::io_context io;

@@ -368,6 +368,14 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
     if (td.archived)
         std::printf("%s objects are in GLACIER/DEEP_ARCHIVE: they are not copied without a restore (--glacier)\n",
                     group_digits(td.archived).c_str());
+    if (td.unverifiable)
+        std::printf("%s of the objects to copy are at the destination with the same size, but their ETags cannot "
+                    "prove the same content (multipart): they are copied again\n",
+                    group_digits(td.unverifiable).c_str());
+    if (td.collisions)
+        std::printf("%s source objects map onto a destination key that another source also writes, with other "
+                    "content: neither is copied or deleted (each is named above; KeyCollision)\n",
+                    group_digits(td.collisions).c_str());
     std::printf("move would delete %s source objects, each only after its copy is verified at the destination\n",
                 group_digits(tc.listed - td.archived).c_str());
     std::printf("drop-sources would then delete %s buckets holding %s object versions (%s), %s delete markers and "

@@ -43,9 +43,9 @@ void print_dry_run_summary(const char* name, const engine::transfer_options& o, 
     auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
     if (o.verify) {
         std::printf("%s --verify: listed %llu (%s), identical at the destination %llu, missing %llu, different %llu, "
-                    "archived %llu\n",
+                    "unverifiable %llu, archived %llu\n",
                     name, u(tot.listed), engine::human_bytes(all.bytes_listed).c_str(), u(tot.skipped),
-                    u(all.missing), u(all.different), u(all.archived));
+                    u(all.missing), u(all.different), u(all.unverifiable), u(all.archived));
         if (tot.failed > 0)
             std::printf("%llu objects are not at the destination as they are at the source%s\n", u(tot.failed),
                         o.report_path.empty() ? "; --report FILE.json lists them"
@@ -56,10 +56,18 @@ void print_dry_run_summary(const char* name, const engine::transfer_options& o, 
                 "would copy %llu (%s), archived (not copied) %llu; nothing was written\n",
                 name, u(tot.listed), engine::human_bytes(all.bytes_listed).c_str(), u(tot.skipped), u(all.missing),
                 u(all.different), u(all.to_copy), engine::human_bytes(all.bytes_to_copy).c_str(), u(all.archived));
+    if (all.unverifiable)
+        std::printf("%llu of them are at the destination with the same size, but their ETags cannot prove the same "
+                    "content (multipart): they would be copied again\n",
+                    u(all.unverifiable));
+    if (all.collisions)
+        std::printf("%llu source objects map onto a destination key another source also writes, with other "
+                    "content: neither would be copied or deleted (KeyCollision)\n",
+                    u(all.collisions));
     if (o.move)
         std::printf("move would then delete the %llu source objects whose copies it verifies "
-                    "(archived objects stay)\n",
-                    u(tot.listed - all.archived));
+                    "(archived and colliding objects stay)\n",
+                    u(tot.listed - all.archived - all.collisions));
 }
 
 int run_transfer(bool move, const std::vector<std::string>& argv) {

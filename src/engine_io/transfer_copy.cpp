@@ -81,6 +81,8 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
             else
                 confirmed(lr, d.source.key, d.source.etag, false);
         } else if (opts.verify) {
+            // Not identical on evidence: "different", as a plan counts it.
+            ++det.different;
             ++det.unverifiable;
             diag.operation = "Verify";
             diag.bucket = sources[lr.source].loc.bucket;

@@ -41,8 +41,8 @@ struct source_details {
     std::uint64_t bytes_to_copy = 0;
     std::uint64_t missing = 0;        // of to_copy: no such key at the destination
     std::uint64_t different = 0;      // of to_copy: size or ETag differs
-    std::uint64_t unverifiable = 0;   // same size, identity not provable from the listing
-                                      // (multipart/empty ETag): re-copied, or a verify failure
+    std::uint64_t unverifiable = 0;   // of different: same size, identity not provable from the
+                                      // listing (multipart/empty ETag) nor by checksums
     std::uint64_t collisions = 0;     // source keys that another source maps onto the same
                                       // destination key with other content: neither copied
     std::uint64_t archived = 0;       // GLACIER / DEEP_ARCHIVE, not copied

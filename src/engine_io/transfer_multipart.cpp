@@ -35,7 +35,22 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
     s3::get_object_tagging_result tags;
     if (auto ec = co_await client.get_object_tagging(src_bucket, tp, tags, diag)) co_return ec;
 
-    auto parts = s3::plan_parts(head.size, opts.part_size);
+    // A multipart source is copied with its own part layout where the server
+    // tells it (HeadObject ?partNumber=1): the copy then has the source's
+    // ETag, and a later listing proves it identical.
+    std::uint64_t part_size = opts.part_size;
+    if (is_multipart_etag(d.source.etag)) {
+        s3::head_object_params pp;
+        pp.key = d.source.key;
+        pp.part_number = 1;
+        s3::head_object_result part1;
+        diagnostics pd;
+        if (!co_await client.head_object(src_bucket, pp, part1, pd)) {
+            if (auto same = s3::source_layout_part_size(head.size, d.source.etag, part1.size, part1.parts_count))
+                part_size = same;
+        }
+    }
+    auto parts = s3::plan_parts(head.size, part_size);
     if (parts.empty()) {
         diag.detail = "object of " + std::to_string(head.size) + " bytes cannot be copied in parts";
         co_return make_error_code(errc::invalid_request);

@@ -33,6 +33,7 @@ http_request build_head_object(const target& t, const head_object_params& p) {
     http_request req = detail::request_for(t, p.key, "HEAD");
     if (!p.version_id.empty()) req.query.push_back({"versionId", p.version_id});
     if (p.checksum_mode) req.set_header("x-amz-checksum-mode", "ENABLED");
+    if (p.part_number > 0) req.query.push_back({"partNumber", std::to_string(p.part_number)});
     return req;
 }
 
@@ -56,6 +57,7 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
     out.checksums.sha1 = header_or_empty(resp, "x-amz-checksum-sha1");
     out.checksums.sha256 = header_or_empty(resp, "x-amz-checksum-sha256");
     out.checksums.type = header_or_empty(resp, "x-amz-checksum-type");
+    if (const std::string* n = resp.find_header("x-amz-mp-parts-count")) (void)detail::parse_u64(*n, out.parts_count);
     constexpr std::string_view prefix = "x-amz-meta-";
     for (const http_header& h : resp.headers) {
         if (h.name.size() > prefix.size() &&

@@ -40,4 +40,21 @@ std::vector<part_range> plan_parts(std::uint64_t object_size, std::uint64_t part
     return parts;
 }
 
+std::uint64_t source_layout_part_size(std::uint64_t object_size, std::string_view etag,
+                                      std::uint64_t first_part_size, std::uint64_t parts_count) {
+    auto dash = etag.rfind('-');
+    if (dash == std::string_view::npos || parts_count == 0 || first_part_size == 0) return 0;
+    std::uint64_t n = 0;
+    for (char c : etag.substr(dash + 1)) {
+        if (c < '0' || c > '9' || n > static_cast<std::uint64_t>(max_part_count)) return 0;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (n != parts_count || n > static_cast<std::uint64_t>(max_part_count)) return 0;
+    // Uniform parts and a last one of 1..first_part_size bytes; within S3's
+    // part limits so that plan_parts keeps the size as it is.
+    if (first_part_size < min_part_size || first_part_size > max_part_size) return 0;
+    if (ceil_div(object_size, first_part_size) != n) return 0;
+    return first_part_size;
+}
+
 }  // namespace s3merge::s3

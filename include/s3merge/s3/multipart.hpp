@@ -58,6 +58,16 @@ std::uint64_t effective_part_size(std::uint64_t object_size, std::uint64_t reque
 //  - object_size > max_multipart_object_size: no plan fits S3's limits.
 std::vector<part_range> plan_parts(std::uint64_t object_size, std::uint64_t part_size);
 
+// The part size that reproduces a multipart source's layout, so that the
+// copy's ETag equals the source's ("<md5 of part md5s>-N") and identity
+// stays provable from listings: from the source's ETag part count, and the
+// first part's size and part count as HeadObject ?partNumber=1 reports them
+// (Content-Length, x-amz-mp-parts-count). 0 (use the configured size) when
+// the source is not multipart, the server did not say, the counts disagree,
+// or the layout is not uniform parts plus a shorter last one.
+std::uint64_t source_layout_part_size(std::uint64_t object_size, std::string_view etag,
+                                      std::uint64_t first_part_size, std::uint64_t parts_count);
+
 // ---- CreateMultipartUpload ------------------------------------------------
 
 struct create_multipart_upload_params {

@@ -80,6 +80,7 @@ struct head_object_params {
     std::string key;
     std::string version_id;
     bool checksum_mode = false;  // x-amz-checksum-mode: ENABLED (checksums in the answer)
+    int part_number = 0;         // > 0: ?partNumber=N (Content-Length is that part's size)
 };
 // x-amz-checksum-* of an object (base64 as sent; empty when absent).
 struct object_checksums {
@@ -95,6 +96,7 @@ struct head_object_result {
     std::string version_id;
     std::vector<http_header> metadata;  // x-amz-meta-* with the prefix removed
     object_checksums checksums;         // with checksum_mode, when the server has them
+    std::uint64_t parts_count = 0;      // x-amz-mp-parts-count (with part_number), 0 when absent
 };
 http_request build_head_object(const target& t, const head_object_params& p);
 std::error_code parse_head_object(const http_response& resp, head_object_result& out,

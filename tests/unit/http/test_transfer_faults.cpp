@@ -37,6 +37,7 @@ std::string entry(const std::string& key, int size, const std::string& etag) {
 // `dest_listing` says; CopyObject, HeadObject and DeleteObjects answer
 // through the hooks.
 struct scenario {
+    std::string source_listing = entry("k", 10, src_etag);
     std::string dest_listing;  // <Contents> entries of the destination
     std::function<std::string(const http_req&)> copy = [](const http_req&) {
         return ok(std::string("<CopyObjectResult><ETag>\"") + src_etag + "\"</ETag></CopyObjectResult>");
@@ -53,10 +54,17 @@ std::string answer(const scenario& sc, const http_req& r) {
     if (r.method == "GET" && r.target.find("versioning") != std::string::npos)
         return ok("<VersioningConfiguration></VersioningConfiguration>");
     if (r.method == "GET" && r.target.find("list-type=2") != std::string::npos)
-        return list_page(src ? entry("k", 10, src_etag) : sc.dest_listing);
+        return list_page(src ? sc.source_listing : sc.dest_listing);
     if (r.method == "GET" && r.target.find("uploads") != std::string::npos)
         return ok(
             "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+    if (r.method == "GET" && r.target.find("tagging") != std::string::npos)
+        return ok("<Tagging><TagSet></TagSet></Tagging>");
+    if (r.method == "POST" && r.target.find("?uploads") != std::string::npos)
+        return ok("<InitiateMultipartUploadResult><Bucket>dst</Bucket><Key>k</Key><UploadId>u1</UploadId>"
+                  "</InitiateMultipartUploadResult>");
+    if (r.method == "POST" && r.target.find("uploadId=") != std::string::npos)
+        return ok("<CompleteMultipartUploadResult><ETag>\"abc-3\"</ETag></CompleteMultipartUploadResult>");
     if (r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos) return sc.copy(r);
     if (r.method == "HEAD") return sc.head(r);
     if (r.method == "POST" && r.target.find("delete") != std::string::npos) return sc.del(r);
@@ -74,7 +82,8 @@ struct outcome {
     }
 };
 
-outcome run(const scenario& sc, bool conditional_deletes, bool verify = false) {
+outcome run(const scenario& sc, bool conditional_deletes, bool verify = false,
+            std::function<void(engine::transfer_options&)> adjust = {}) {
     asio::io_context io;
     body_peer peer(io, [&](const http_req& r) { return answer(sc, r); });
     s3::client_config cfg;
@@ -92,6 +101,7 @@ outcome run(const scenario& sc, bool conditional_deletes, bool verify = false) {
     o.destination = {"dst", ""};
     o.conditional_deletes = conditional_deletes;
     o.concurrency = 4;
+    if (adjust) adjust(o);
     outcome out;
     bool finished = false;
     asio::co_spawn(
@@ -201,4 +211,33 @@ TEST_CASE("transfer: checksums that differ, or none, mean a copy; a verification
     REQUIRE(checked.res.rep.failures.size() == 1);
     CHECK(checked.res.rep.failures[0].s3_code == "Unverifiable");
     CHECK(checked.count("POST", "delete") == 0);
+}
+
+TEST_CASE("transfer: a multipart source is copied with its own part layout, so the copy has its ETag") {
+    constexpr std::uint64_t mib = 1ull << 20;
+    scenario sc;
+    sc.source_listing = entry("k", 20 * mib, "abc-3");
+    sc.head = [](const http_req& r) {
+        if (r.target.find("partNumber=1") != std::string::npos)
+            return std::string("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\nETag: \"abc-3\"\r\n"
+                               "x-amz-mp-parts-count: 3\r\n\r\n");
+        return std::string("HTTP/1.1 200 OK\r\nContent-Length: 20971520\r\nETag: \"abc-3\"\r\n\r\n");
+    };
+    std::vector<std::string> ranges;
+    sc.copy = [&](const http_req& r) {
+        auto at = r.head.find("x-amz-copy-source-range: bytes=");
+        if (at != std::string::npos) ranges.push_back(r.head.substr(at + 31, r.head.find("\r\n", at) - at - 31));
+        return ok("<CopyPartResult><ETag>\"p\"</ETag></CopyPartResult>");
+    };
+    auto out = run(sc, false, false, [](engine::transfer_options& o) {
+        o.move = false;
+        o.multipart_threshold = 5 * mib;
+        o.part_size = 5 * mib;  // the configured size would make 4 parts
+    });
+    CHECK(out.res.rep.totals.copied == 1);
+    CHECK(out.res.rep.totals.failed == 0);
+    std::sort(ranges.begin(), ranges.end());
+    CHECK(ranges == std::vector<std::string>{"0-8388607", "16777216-20971519", "8388608-16777215"});
+    // The parts are pinned to the listed version too.
+    CHECK(out.count("PUT", "x-amz-copy-source-if-match: \"abc-3\"") == 3);
 }

@@ -77,6 +77,24 @@ void check_plan_invariants(std::uint64_t size, std::uint64_t requested) {
 
 // ---- plan_parts ---------------------------------------------------------------
 
+TEST_CASE("source_layout_part_size: the source's own layout, or nothing") {
+    constexpr std::uint64_t mib = 1ull << 20;
+    // 3 parts of 8 MiB, the last shorter: reproduced.
+    CHECK(source_layout_part_size(20 * mib, "abc-3", 8 * mib, 3) == 8 * mib);
+    CHECK(plan_parts(20 * mib, source_layout_part_size(20 * mib, "abc-3", 8 * mib, 3)).size() == 3);
+    // The last part exactly full.
+    CHECK(source_layout_part_size(24 * mib, "abc-3", 8 * mib, 3) == 8 * mib);
+    // Not multipart, no parts count (a server without ?partNumber), counts
+    // that disagree, a layout that is not uniform, parts out of S3's limits.
+    CHECK(source_layout_part_size(20 * mib, "abc", 8 * mib, 3) == 0);
+    CHECK(source_layout_part_size(20 * mib, "abc-3", 20 * mib, 0) == 0);
+    CHECK(source_layout_part_size(20 * mib, "abc-4", 8 * mib, 3) == 0);
+    CHECK(source_layout_part_size(20 * mib, "abc-3", 5 * mib, 3) == 0);  // 4 parts of 5 MiB would be needed
+    CHECK(source_layout_part_size(6 * mib, "abc-2", 1 * mib, 2) == 0);   // below 5 MiB
+    CHECK(source_layout_part_size(20 * mib, "abc-x", 8 * mib, 3) == 0);
+    CHECK(source_layout_part_size(20 * mib, "abc-99999999999999999999", 8 * mib, 3) == 0);
+}
+
 TEST_CASE("plan_parts: a 0-byte object never goes multipart") {
     CHECK(plan_parts(0, 8 * MiB).empty());
     CHECK(plan_parts(0, 0).empty());

@@ -32,6 +32,35 @@ TEST_CASE("build_head_object") {
     REQUIRE(req.query.size() == 1);
     CHECK(req.query[0].name == "versionId");
     CHECK(req.query[0].value == p.version_id);
+
+    // Checksums and one part's size, on request.
+    head_object_params q;
+    q.key = "k";
+    q.checksum_mode = true;
+    q.part_number = 1;
+    req = build_head_object(s3test::aws_target("bkt"), q);
+    CHECK(*req.find_header("x-amz-checksum-mode") == "ENABLED");
+    REQUIRE(req.query.size() == 1);
+    CHECK(req.query[0].name == "partNumber");
+    CHECK(req.query[0].value == "1");
+}
+
+TEST_CASE("parse_head_object: checksums, their type and the parts count") {
+    auto resp = response(200, "",
+                         {{"Content-Length", "8388608"},
+                          {"ETag", "\"d41d8cd98f00b204e9800998ecf8427e-3\""},
+                          {"x-amz-checksum-crc64nvme", "AAAAAAAAAAA="},
+                          {"x-amz-checksum-sha256", "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=-3"},
+                          {"x-amz-checksum-type", "COMPOSITE"},
+                          {"x-amz-mp-parts-count", "3"}});
+    head_object_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse_head_object(resp, out, diag));
+    CHECK(out.checksums.crc64nvme == "AAAAAAAAAAA=");
+    CHECK(out.checksums.sha256 == "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=-3");
+    CHECK(out.checksums.type == "COMPOSITE");
+    CHECK(out.checksums.crc32.empty());
+    CHECK(out.parts_count == 3);
 }
 
 TEST_CASE("parse_head_object: headers of the AWS HeadObject example") {

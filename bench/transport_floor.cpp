@@ -65,7 +65,8 @@ struct conn {
 std::size_t make_request(char* out, std::size_t cap, const char* host, long i) {
     char key[160];
     std::snprintf(key, sizeof key,
-                  "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/%02ld/123456789012_CloudTrail_us-east-1_%05ld.json.gz",
+                  "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/%02ld/"
+                  "123456789012_CloudTrail_us-east-1_%05ld.json.gz",
                   1 + (i / 288) % 28, i);
     int n = std::snprintf(
         out, cap,
@@ -94,7 +95,7 @@ bool answer_done(const conn& c) {
     return c.have >= head + len;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 5) {
@@ -210,6 +211,7 @@ int main(int argc, char** argv) {
     }
     const double cpu = cpu_seconds() - cpu0;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("requests %ld wall_s %.2f cpu_s %.3f us_per_request %.1f\n", done, wall, cpu, cpu * 1e6 / static_cast<double>(done));
+    std::printf("requests %ld wall_s %.2f cpu_s %.3f us_per_request %.1f\n", done, wall, cpu,
+                cpu * 1e6 / static_cast<double>(done));
     return 0;
 }

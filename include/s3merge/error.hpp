@@ -23,13 +23,13 @@ enum class errc {
     tls_error,          // handshake failure other than verification
     tls_verify_failed,  // certificate chain or host name rejected
     body_too_large,
-    protocol_error,     // malformed HTTP
+    protocol_error,  // malformed HTTP
     cancelled,
     // Response content.
-    malformed_response, // unparsable XML/JSON where a document was expected
+    malformed_response,  // unparsable XML/JSON where a document was expected
     // S3 / AWS classified errors.
-    throttled,          // SlowDown, 503, 429, RequestLimitExceeded, Throttling*
-    server_error,       // 500/502/503/504, InternalError, ServiceUnavailable
+    throttled,     // SlowDown, 503, 429, RequestLimitExceeded, Throttling*
+    server_error,  // 500/502/503/504, InternalError, ServiceUnavailable
     access_denied,
     signature_mismatch,
     invalid_access_key,
@@ -37,14 +37,14 @@ enum class errc {
     expired_token,
     no_such_bucket,
     no_such_key,
-    not_found,          // 404 without a body (HEAD)
+    not_found,  // 404 without a body (HEAD)
     bucket_not_empty,
     bucket_already_exists,
     invalid_object_state,  // e.g. GLACIER object without a restore
     wrong_region,          // PermanentRedirect, AuthorizationHeaderMalformed (region)
     precondition_failed,
-    invalid_request,       // other 4xx the client must fix
-    s3_error,              // any other S3 error code
+    invalid_request,  // other 4xx the client must fix
+    s3_error,         // any other S3 error code
 };
 
 const std::error_category& s3merge_category() noexcept;
@@ -66,7 +66,8 @@ struct diagnostics {
     unsigned attempts = 0;   // requests sent for this operation, retries included
 
     void clear() { *this = diagnostics{}; }
-    // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message> [request id ...]"
+    // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message>
+    // [request id ...]"
     std::string to_string() const;
 };
 
@@ -79,7 +80,7 @@ bool is_throttle(std::error_code ec) noexcept;
 // A short hint telling the user what to do next for a given error, or "".
 std::string hint_for(std::error_code ec, const diagnostics& diag);
 
-} // namespace s3merge
+}  // namespace s3merge
 
 template <>
 struct std::is_error_code_enum<s3merge::errc> : std::true_type {};

@@ -55,4 +55,4 @@ struct http_response {
 // ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
-} // namespace s3merge
+}  // namespace s3merge

@@ -22,7 +22,7 @@ struct retry_policy {
     std::chrono::milliseconds delay(std::error_code ec, int attempt, double unit) const;
 };
 
-} // namespace s3merge
+}  // namespace s3merge
 
 namespace s3merge {
 
@@ -72,4 +72,4 @@ private:
     clock::time_point streak_start_{};
 };
 
-} // namespace s3merge
+}  // namespace s3merge

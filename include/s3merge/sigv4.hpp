@@ -46,8 +46,8 @@ void append_request_target(std::string& out, const http_request& req);
 std::string canonical_header_value(std::string_view v);
 
 struct signing_params {
-    std::string region;            // e.g. "us-east-1"
-    std::string service = "s3";    // "s3", "sts", "ec2", "service" (test suite)
+    std::string region;          // e.g. "us-east-1"
+    std::string service = "s3";  // "s3", "sts", "ec2", "service" (test suite)
     std::chrono::system_clock::time_point now;
     // S3 requires x-amz-content-sha256; the generic test suite does not.
     bool add_content_sha256_header = true;
@@ -72,8 +72,8 @@ public:
               signing_debug* debug = nullptr);
 
     // Pure pieces, exposed for tests.
-    static std::string amz_date(std::chrono::system_clock::time_point t);   // 20150830T123600Z
-    static std::string payload_hash(const http_request& req);               // hex sha256 or UNSIGNED-PAYLOAD
+    static std::string amz_date(std::chrono::system_clock::time_point t);  // 20150830T123600Z
+    static std::string payload_hash(const http_request& req);              // hex sha256 or UNSIGNED-PAYLOAD
     static std::string canonical_request(const http_request& req, std::string_view signed_headers,
                                          std::string_view payload_hash);
     static std::string signed_headers(const http_request& req);
@@ -89,7 +89,7 @@ private:
 std::string presign_url(const http_request& req, std::string_view scheme, const credentials& creds,
                         const signing_params& params, std::chrono::seconds expires);
 
-} // namespace sigv4
+}  // namespace sigv4
 
 namespace crypto {
 std::string sha256_hex(std::string_view data);
@@ -104,6 +104,6 @@ std::string hex(std::string_view raw);
 std::string base64(std::string_view raw);
 std::string md5_base64(std::string_view data);
 std::string md5_hex(std::string_view data);
-} // namespace crypto
+}  // namespace crypto
 
-} // namespace s3merge
+}  // namespace s3merge

@@ -26,8 +26,8 @@ const std::vector<std::string>& parsed_args::all(std::string_view name) const {
     return it == values.end() ? none : it->second;
 }
 
-bool parse_args(const std::vector<std::string>& args, const std::vector<option_spec>& spec,
-                parsed_args& out, std::string& error) {
+bool parse_args(const std::vector<std::string>& args, const std::vector<option_spec>& spec, parsed_args& out,
+                std::string& error) {
     bool options_done = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -55,7 +55,8 @@ bool parse_args(const std::vector<std::string>& args, const std::vector<option_s
             name.resize(eq);
             has_inline = true;
         }
-        auto it = std::find_if(spec.begin(), spec.end(), [&](const option_spec& s) { return s.name == name; });
+        auto it =
+            std::find_if(spec.begin(), spec.end(), [&](const option_spec& s) { return s.name == name; });
         if (it == spec.end()) {
             error = "unknown option '--" + name + "'";
             return false;
@@ -119,4 +120,4 @@ bool parse_uint(const std::string& text, std::uint64_t lo, std::uint64_t hi, std
     return true;
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

@@ -12,10 +12,10 @@
 namespace s3merge::cli {
 
 struct option_spec {
-    std::string name;       // without the leading "--"
+    std::string name;  // without the leading "--"
     bool takes_value = false;
     bool repeatable = false;
-    std::string value_name; // for help: "URL", "FILE"
+    std::string value_name;  // for help: "URL", "FILE"
     std::string help;
 };
 
@@ -32,8 +32,8 @@ struct parsed_args {
 };
 
 // Returns false and sets `error` to a one-line message on bad input.
-bool parse_args(const std::vector<std::string>& args, const std::vector<option_spec>& spec,
-                parsed_args& out, std::string& error);
+bool parse_args(const std::vector<std::string>& args, const std::vector<option_spec>& spec, parsed_args& out,
+                std::string& error);
 
 // A whole decimal number from lo to hi (strtoull rules: the entire text
 // must be consumed). False on an empty text, trailing characters or a value
@@ -44,4 +44,4 @@ bool parse_uint(const std::string& text, std::uint64_t lo, std::uint64_t hi, std
 std::string format_help(std::string_view usage, std::string_view description,
                         const std::vector<option_spec>& spec);
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

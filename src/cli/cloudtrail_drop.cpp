@@ -27,9 +27,10 @@ namespace asio = boost::asio;
 namespace {
 
 bool confirm(const job& j, const std::vector<std::string>& buckets) {
-    std::printf("drop-sources verifies each of these %zu buckets against s3://%s, then deletes every object "
-                "version, delete marker and unfinished upload in it, and the bucket:\n",
-                buckets.size(), j.dest_bucket.c_str());
+    std::printf(
+        "drop-sources verifies each of these %zu buckets against s3://%s, then deletes every object "
+        "version, delete marker and unfinished upload in it, and the bucket:\n",
+        buckets.size(), j.dest_bucket.c_str());
     for (const auto& b : buckets) std::printf("  s3://%s\n", b.c_str());
     std::printf("Type the account id (%s) to go on: ", j.account.c_str());
     std::fflush(stdout);
@@ -52,8 +53,9 @@ asio::awaitable<std::error_code> read_server_date(s3::client& client, const std:
     if (auto ec = co_await client.execute(t, std::move(req), resp, diag)) co_return ec;
     const std::string* date = resp.find_header("date");
     if (!date || !engine::parse_http_date(*date, out)) {
-        diag.detail = "the server sent no readable Date header; drop-sources needs the server's clock to "
-                      "keep objects written after the verification";
+        diag.detail =
+            "the server sent no readable Date header; drop-sources needs the server's clock to "
+            "keep objects written after the verification";
         co_return make_error_code(errc::malformed_response);
     }
     co_return std::error_code{};
@@ -84,9 +86,10 @@ asio::awaitable<std::error_code> server_guard_time(s3::client& client, const std
     co_return std::error_code{};
 }
 
-} // namespace
+}  // namespace
 
-asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, job& j, engine::transfer_options o) {
+asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, job& j,
+                                  engine::transfer_options o) {
     auto buckets = found_buckets(j);
     for (const auto& r : j.rows)
         if (r.state != bucket_state::found && r.state != bucket_state::error)
@@ -94,7 +97,8 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
     if (!args.flag("yes")) {
         if (!isatty(STDIN_FILENO)) {
             print_usage_error("cloudtrail drop-sources",
-                              "it deletes buckets: pass --yes, or run it on a terminal to confirm by typing the account id");
+                              "it deletes buckets: pass --yes, or run it on a terminal to confirm by typing "
+                              "the account id");
             co_return exit_usage;
         }
         if (!confirm(j, buckets)) {
@@ -152,9 +156,11 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
     co_await parallel_for(j.rows.size(), 4, drop);
 
     // 3. Report.
-    std::printf("cloudtrail drop-sources: account %s, destination s3://%s\n", j.account.c_str(), j.dest_bucket.c_str());
+    std::printf("cloudtrail drop-sources: account %s, destination s3://%s\n", j.account.c_str(),
+                j.dest_bucket.c_str());
     text_table t;
-    t.header = {"REGION", "SOURCE BUCKET", "STATE", "OBJECTS", "VERIFIED", "VERSIONS", "DELETE MARKERS", "UPLOADS", "RESULT"};
+    t.header = {"REGION",   "SOURCE BUCKET",  "STATE",   "OBJECTS", "VERIFIED",
+                "VERSIONS", "DELETE MARKERS", "UPLOADS", "RESULT"};
     t.right_align = {false, false, false, true, false, true, true, true, false};
     std::size_t dropped = 0, kept = 0;
     std::vector<std::string> reasons;
@@ -187,8 +193,10 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
                         }
                         line += "\n    " + f.s3_code + ": " + f.key;
                     }
-                    line += "\n  nothing in this bucket was deleted — copy what is missing first (s3merge cloudtrail "
-                            "move; --include-digests for CloudTrail-Digest/), or remove it yourself, then re-run";
+                    line +=
+                        "\n  nothing in this bucket was deleted — copy what is missing first (s3merge "
+                        "cloudtrail "
+                        "move; --include-digests for CloudTrail-Digest/), or remove it yourself, then re-run";
                     reasons.push_back(line);
                 } else {
                     std::string line = "kept s3://" + r.bucket + ": " + dr.diag.to_string();
@@ -214,4 +222,4 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
     co_return kept == 0 ? exit_ok : exit_failed;
 }
 
-} // namespace s3merge::cli::cloudtrail_cmd
+}  // namespace s3merge::cli::cloudtrail_cmd

@@ -22,15 +22,15 @@ const char* to_string(bucket_state s);
 struct region_row {
     std::string region;
     std::string bucket;
-    bool opt_in = false;          // the account has not opted in to this region
+    bool opt_in = false;  // the account has not opted in to this region
     bucket_state state = bucket_state::found;
-    std::string bucket_region;    // where HeadBucket found it
-    std::string error;            // one line, for state::error
+    std::string bucket_region;         // where HeadBucket found it
+    std::string error;                 // one line, for state::error
     std::vector<std::size_t> sources;  // indexes into the engine's sources (logs, digests)
 };
 
 struct job {
-    std::string command;   // "plan", "copy", ...
+    std::string command;  // "plan", "copy", ...
     std::string account;
     std::string dest_bucket;
     std::vector<std::string> prefixes;  // logs prefix, then the digest prefix with --include-digests
@@ -69,4 +69,4 @@ boost::asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& 
 
 using engine::parallel_for;
 
-} // namespace s3merge::cli::cloudtrail_cmd
+}  // namespace s3merge::cli::cloudtrail_cmd

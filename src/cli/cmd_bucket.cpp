@@ -48,7 +48,7 @@ int with_client(const s3::client_config& cfg, Body body) {
     });
 }
 
-} // namespace
+}  // namespace
 
 int cmd_mb(const std::vector<std::string>& argv) {
     const char* usage = "s3merge mb s3://BUCKET [--location-constraint REGION] [options]";
@@ -97,8 +97,8 @@ int cmd_put(const std::vector<std::string>& argv) {
     spec.push_back({"storage-class", true, false, "CLASS", "storage class of the object"});
     parsed_args args;
     s3::client_config cfg;
-    if (int rc = prepare("put", usage, "Upload a small file (up to 64 MiB) with one PutObject.", argv,
-                         spec, 2, args, cfg);
+    if (int rc = prepare("put", usage, "Upload a small file (up to 64 MiB) with one PutObject.", argv, spec,
+                         2, args, cfg);
         rc >= 0)
         return rc;
     std::string bucket, key;
@@ -120,8 +120,10 @@ int cmd_put(const std::vector<std::string>& argv) {
             return exit_usage;
         }
         if (!S_ISREG(st.st_mode)) {
-            print_usage_error("put", "'" + file + "' is " + (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
-                                         ": put uploads one regular file (or '-' for standard input); nothing was uploaded");
+            print_usage_error(
+                "put",
+                "'" + file + "' is " + (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                    ": put uploads one regular file (or '-' for standard input); nothing was uploaded");
             return exit_usage;
         }
         std::ifstream in(file, std::ios::binary);
@@ -151,4 +153,4 @@ int cmd_put(const std::vector<std::string>& argv) {
     });
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

@@ -32,10 +32,14 @@ namespace ct = s3merge::cloudtrail;
 
 const char* to_string(bucket_state s) {
     switch (s) {
-    case bucket_state::found: return "found";
-    case bucket_state::no_bucket: return "no bucket";
-    case bucket_state::not_opted_in: return "not opted in";
-    case bucket_state::error: return "error";
+        case bucket_state::found:
+            return "found";
+        case bucket_state::no_bucket:
+            return "no bucket";
+        case bucket_state::not_opted_in:
+            return "not opted in";
+        case bucket_state::error:
+            return "error";
     }
     return "?";
 }
@@ -43,21 +47,30 @@ const char* to_string(bucket_state s) {
 std::vector<option_spec> option_specs(std::string_view sub) {
     auto s = common_options();
     s.push_back({"account", true, false, "ID", "the 12-digit account id (default: STS GetCallerIdentity)"});
-    s.push_back({"regions", true, false, "all|R1,R2", "regions to migrate (default all: EC2 DescribeRegions)"});
-    s.push_back({"include-opt-in", false, false, "", "with --regions all: also regions not opted in (skipped if unreachable)"});
-    s.push_back({"source-bucket-template", true, false, "T", "per-region bucket names (default cloudtrail-{region}-{account})"});
-    s.push_back({"dest-bucket", true, false, "NAME", "the all-region bucket (default cloudtrail-all-region-{account})"});
-    s.push_back({"prefix", true, false, "P", "key prefix in source and destination alike (default AWSLogs/{account}/CloudTrail/)"});
+    s.push_back(
+        {"regions", true, false, "all|R1,R2", "regions to migrate (default all: EC2 DescribeRegions)"});
+    s.push_back({"include-opt-in", false, false, "",
+                 "with --regions all: also regions not opted in (skipped if unreachable)"});
+    s.push_back({"source-bucket-template", true, false, "T",
+                 "per-region bucket names (default cloudtrail-{region}-{account})"});
+    s.push_back({"dest-bucket", true, false, "NAME",
+                 "the all-region bucket (default cloudtrail-all-region-{account})"});
+    s.push_back({"prefix", true, false, "P",
+                 "key prefix in source and destination alike (default AWSLogs/{account}/CloudTrail/)"});
     s.push_back({"include-digests", false, false, "", "also carry AWSLogs/{account}/CloudTrail-Digest/"});
-    s.push_back({"sts-endpoint-url", true, false, "URL", "STS endpoint (else AWS_ENDPOINT_URL_STS, else AWS)"});
-    s.push_back({"ec2-endpoint-url", true, false, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2, else AWS)"});
+    s.push_back(
+        {"sts-endpoint-url", true, false, "URL", "STS endpoint (else AWS_ENDPOINT_URL_STS, else AWS)"});
+    s.push_back(
+        {"ec2-endpoint-url", true, false, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2, else AWS)"});
     if (sub != "drop-sources")
-        s.push_back({"athena-ddl", false, false, "", "print a CREATE TABLE (partition projection) over the all-region bucket"});
+        s.push_back({"athena-ddl", false, false, "",
+                     "print a CREATE TABLE (partition projection) over the all-region bucket"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
     if (sub == "copy" || sub == "move")
         for (auto& o : copy_option_specs()) s.push_back(std::move(o));
     if (sub == "drop-sources")
-        s.push_back({"yes", false, false, "", "do not ask: delete verified source buckets without confirmation"});
+        s.push_back(
+            {"yes", false, false, "", "do not ask: delete verified source buckets without confirmation"});
     return s;
 }
 
@@ -69,7 +82,7 @@ int naming_error(const std::string& cmd, const diagnostics& d) {
     return exit_usage;
 }
 
-} // namespace
+}  // namespace
 
 asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, job& j) {
     const std::string& cmd = j.command;
@@ -82,7 +95,8 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
     if (ct::check_template("--prefix", pfx_tmpl, false, d)) co_return naming_error(cmd, d);
     std::vector<std::string> regions;
     auto regions_arg = args.value("regions", "all");
-    if (regions_arg != "all" && ct::parse_region_list(regions_arg, regions, d)) co_return naming_error(cmd, d);
+    if (regions_arg != "all" && ct::parse_region_list(regions_arg, regions, d))
+        co_return naming_error(cmd, d);
     if (args.has("account")) {
         j.account = args.value("account");
         if (ct::validate_account_id(j.account, d)) co_return naming_error(cmd, d);
@@ -140,8 +154,9 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
             co_return naming_error(cmd, d);
         if (ct::validate_bucket_name(row.bucket, d)) co_return naming_error(cmd, d);
         if (row.bucket == j.dest_bucket) {
-            print_usage_error("cloudtrail " + cmd, "the source bucket of " + row.region + " is the destination '" +
-                                                       j.dest_bucket + "': check --source-bucket-template and --dest-bucket");
+            print_usage_error("cloudtrail " + cmd, "the source bucket of " + row.region +
+                                                       " is the destination '" + j.dest_bucket +
+                                                       "': check --source-bucket-template and --dest-bucket");
             co_return exit_usage;
         }
         j.rows.push_back(std::move(row));
@@ -188,10 +203,12 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
     co_await parallel_for(j.rows.size() + 1, 16, probe);
     if (dest_ec) {
         if (dest_ec == errc::not_found || dest_ec == errc::no_such_bucket) {
-            std::fprintf(stderr,
-                         "s3merge: cloudtrail %s: the destination bucket s3://%s does not exist (account %s) — "
-                         "check --account and --dest-bucket, or create it first (s3merge mb s3://%s); nothing was written\n",
-                         j.command.c_str(), j.dest_bucket.c_str(), j.account.c_str(), j.dest_bucket.c_str());
+            std::fprintf(
+                stderr,
+                "s3merge: cloudtrail %s: the destination bucket s3://%s does not exist (account %s) — "
+                "check --account and --dest-bucket, or create it first (s3merge mb s3://%s); nothing was "
+                "written\n",
+                j.command.c_str(), j.dest_bucket.c_str(), j.account.c_str(), j.dest_bucket.c_str());
             co_return exit_failed;
         }
         print_error(dest_ec, dest_diag);
@@ -201,15 +218,16 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
     for (const auto& r : j.rows) {
         if (r.state == bucket_state::found) ++found;
         if (r.state == bucket_state::error)
-            std::fprintf(stderr, "s3merge: cloudtrail %s: region %s: %s\n", j.command.c_str(), r.region.c_str(),
-                         r.error.c_str());
+            std::fprintf(stderr, "s3merge: cloudtrail %s: region %s: %s\n", j.command.c_str(),
+                         r.region.c_str(), r.error.c_str());
     }
     if (found == 0) {
-        std::fprintf(stderr,
-                     "s3merge: cloudtrail %s: no source bucket found for account %s in %zu regions (e.g. s3://%s) — "
-                     "check --account and --source-bucket-template; nothing was written\n",
-                     j.command.c_str(), j.account.c_str(), j.rows.size(),
-                     j.rows.empty() ? "" : j.rows.front().bucket.c_str());
+        std::fprintf(
+            stderr,
+            "s3merge: cloudtrail %s: no source bucket found for account %s in %zu regions (e.g. s3://%s) — "
+            "check --account and --source-bucket-template; nothing was written\n",
+            j.command.c_str(), j.account.c_str(), j.rows.size(),
+            j.rows.empty() ? "" : j.rows.front().bucket.c_str());
         co_return exit_failed;
     }
     co_return -1;
@@ -284,7 +302,8 @@ void print_athena_ddl(const job& j) {
         std::fprintf(stderr, "s3merge: cannot write the Athena DDL: %s\n", d.detail.c_str());
         return;
     }
-    std::printf("\n-- Athena table over s3://%s/%s\n%s\n", p.bucket.c_str(), p.prefix.c_str(), ct::athena_ddl(p).c_str());
+    std::printf("\n-- Athena table over s3://%s/%s\n%s\n", p.bucket.c_str(), p.prefix.c_str(),
+                ct::athena_ddl(p).c_str());
 }
 
 namespace {
@@ -292,14 +311,16 @@ namespace {
 void print_header(const job& j, std::string_view what) {
     std::size_t found = 0, missing = 0;
     for (const auto& r : j.rows) (r.state == bucket_state::found ? found : missing) += 1;
-    std::printf("cloudtrail %.*s: account %s, %zu regions (%zu source buckets found), destination s3://%s/%s\n",
-                int(what.size()), what.data(), j.account.c_str(), j.rows.size(), found, j.dest_bucket.c_str(),
-                j.prefixes.front().c_str());
+    std::printf(
+        "cloudtrail %.*s: account %s, %zu regions (%zu source buckets found), destination s3://%s/%s\n",
+        int(what.size()), what.data(), j.account.c_str(), j.rows.size(), found, j.dest_bucket.c_str(),
+        j.prefixes.front().c_str());
 }
 
 int finish_code(const job& j, const engine::transfer_result& res) {
     if (res.interrupted) return exit_interrupted;
-    bool errors = std::any_of(j.rows.begin(), j.rows.end(), [](const auto& r) { return r.state == bucket_state::error; });
+    bool errors = std::any_of(j.rows.begin(), j.rows.end(),
+                              [](const auto& r) { return r.state == bucket_state::error; });
     if (errors) return exit_failed;
     return failures_exit_code(res.rep);
 }
@@ -329,8 +350,8 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
 
     print_header(j, "plan");
     text_table t;
-    t.header = {"REGION", "SOURCE BUCKET", "STATE", "OBJECTS", "SIZE", "TO COPY", "COPY SIZE", "PRESENT", "ARCHIVED",
-                "OLD VERSIONS"};
+    t.header = {"REGION",  "SOURCE BUCKET", "STATE",   "OBJECTS",  "SIZE",
+                "TO COPY", "COPY SIZE",     "PRESENT", "ARCHIVED", "OLD VERSIONS"};
     t.right_align = {false, false, false, true, true, true, true, true, true, true};
     engine::counters tc;
     engine::source_details td;
@@ -353,35 +374,41 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
         }
         t.rows.push_back(std::move(row));
     }
-    t.rows.push_back({"total", "", "", group_digits(tc.listed), human_bytes(td.bytes_listed), group_digits(td.to_copy),
-                      human_bytes(td.bytes_to_copy), group_digits(tc.skipped), group_digits(td.archived),
-                      group_digits(td.noncurrent_versions + td.delete_markers)});
+    t.rows.push_back({"total", "", "", group_digits(tc.listed), human_bytes(td.bytes_listed),
+                      group_digits(td.to_copy), human_bytes(td.bytes_to_copy), group_digits(tc.skipped),
+                      group_digits(td.archived), group_digits(td.noncurrent_versions + td.delete_markers)});
     std::fputs(t.render().c_str(), stdout);
 
     ct::request_cost cost;
     cost.copy_requests = td.to_copy;
     cost.list_requests = list_requests;
-    std::printf("\nestimated request cost (an estimate, us-east-1 prices, $0.005 per 1,000 COPY/LIST requests): "
-                "%s COPY + %s LIST ≈ %s; DELETE requests are free\n",
-                group_digits(cost.copy_requests).c_str(), group_digits(cost.list_requests).c_str(),
-                format_usd(cost.usd()).c_str());
+    std::printf(
+        "\nestimated request cost (an estimate, us-east-1 prices, $0.005 per 1,000 COPY/LIST requests): "
+        "%s COPY + %s LIST ≈ %s; DELETE requests are free\n",
+        group_digits(cost.copy_requests).c_str(), group_digits(cost.list_requests).c_str(),
+        format_usd(cost.usd()).c_str());
     if (td.archived)
-        std::printf("%s objects are in GLACIER/DEEP_ARCHIVE: they are not copied without a restore (--glacier)\n",
-                    group_digits(td.archived).c_str());
+        std::printf(
+            "%s objects are in GLACIER/DEEP_ARCHIVE: they are not copied without a restore (--glacier)\n",
+            group_digits(td.archived).c_str());
     if (td.unverifiable)
-        std::printf("%s of the objects to copy are at the destination with the same size, but their ETags cannot "
-                    "prove the same content (multipart): they are copied again\n",
-                    group_digits(td.unverifiable).c_str());
+        std::printf(
+            "%s of the objects to copy are at the destination with the same size, but their ETags cannot "
+            "prove the same content (multipart): they are copied again\n",
+            group_digits(td.unverifiable).c_str());
     if (td.collisions)
-        std::printf("%s source objects map onto a destination key that another source also writes, with other "
-                    "content: neither is copied or deleted (each is named above; KeyCollision)\n",
-                    group_digits(td.collisions).c_str());
-    std::printf("move would delete %s source objects, each only after its copy is verified at the destination\n",
-                group_digits(tc.listed - td.archived).c_str());
-    std::printf("drop-sources would then delete %s buckets holding %s object versions (%s), %s delete markers and "
-                "%s unfinished multipart uploads — after verifying each bucket against the destination\n",
-                group_digits(buckets).c_str(), group_digits(versions).c_str(), human_bytes(version_bytes).c_str(),
-                group_digits(markers).c_str(), group_digits(uploads).c_str());
+        std::printf(
+            "%s source objects map onto a destination key that another source also writes, with other "
+            "content: neither is copied or deleted (each is named above; KeyCollision)\n",
+            group_digits(td.collisions).c_str());
+    std::printf(
+        "move would delete %s source objects, each only after its copy is verified at the destination\n",
+        group_digits(tc.listed - td.archived).c_str());
+    std::printf(
+        "drop-sources would then delete %s buckets holding %s object versions (%s), %s delete markers and "
+        "%s unfinished multipart uploads — after verifying each bucket against the destination\n",
+        group_digits(buckets).c_str(), group_digits(versions).c_str(), human_bytes(version_bytes).c_str(),
+        group_digits(markers).c_str(), group_digits(uploads).c_str());
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
         const auto& dr = drops[i];
         if (j.rows[i].state != bucket_state::found || !dr.ec) continue;
@@ -430,18 +457,22 @@ asio::awaitable<int> run_verify(s3::client& client, job& j, engine::transfer_opt
                         o.report_path.empty() ? "; --report FILE.json lists them" : "; see the report");
             break;
         }
-        std::printf("  %s s3://%s/%s: %s\n", f.s3_code.c_str(), f.bucket.c_str(), f.key.c_str(), f.message.c_str());
+        std::printf("  %s s3://%s/%s: %s\n", f.s3_code.c_str(), f.bucket.c_str(), f.key.c_str(),
+                    f.message.c_str());
     }
     int rc = finish_code(j, res);
     if (rc == exit_ok && listed == 0) {
-        std::printf("verify: complete: no source objects left to compare (after a move the sources are empty; "
-                    "drop-sources verifies each bucket whole before deleting it)\n");
+        std::printf(
+            "verify: complete: no source objects left to compare (after a move the sources are empty; "
+            "drop-sources verifies each bucket whole before deleting it)\n");
     } else if (rc == exit_ok) {
         std::printf("verify: complete: all %s source objects are at s3://%s with the same size and ETag\n",
                     group_digits(listed).c_str(), j.dest_bucket.c_str());
     } else if (rc != exit_interrupted) {
-        std::printf("verify: INCOMPLETE: %s missing, %s different, %s errors — run 'cloudtrail copy' or 'move' again\n",
-                    group_digits(missing).c_str(), group_digits(different).c_str(), group_digits(errors).c_str());
+        std::printf(
+            "verify: INCOMPLETE: %s missing, %s different, %s errors — run 'cloudtrail copy' or 'move' "
+            "again\n",
+            group_digits(missing).c_str(), group_digits(different).c_str(), group_digits(errors).c_str());
     }
     co_return rc;
 }
@@ -458,7 +489,8 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
     }
     print_header(j, move ? "move" : "copy");
     text_table t;
-    t.header = {"REGION", "SOURCE BUCKET", "STATE", "LISTED", "COPIED", "SKIPPED", "DELETED", "FAILED", "ARCHIVED", "SIZE COPIED"};
+    t.header = {"REGION",  "SOURCE BUCKET", "STATE",  "LISTED",   "COPIED",
+                "SKIPPED", "DELETED",       "FAILED", "ARCHIVED", "SIZE COPIED"};
     t.right_align = {false, false, false, true, true, true, true, true, true, true};
     for (const auto& r : j.rows) {
         auto row = row_head(r);
@@ -473,19 +505,21 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
         t.rows.push_back(std::move(row));
     }
     const auto& tot = res.rep.totals;
-    t.rows.push_back({"total", "", "", group_digits(tot.listed), group_digits(tot.copied), group_digits(tot.skipped),
-                      group_digits(tot.deleted), group_digits(tot.failed), group_digits(res.rep.glacier_skipped),
-                      human_bytes(tot.bytes_copied)});
+    t.rows.push_back({"total", "", "", group_digits(tot.listed), group_digits(tot.copied),
+                      group_digits(tot.skipped), group_digits(tot.deleted), group_digits(tot.failed),
+                      group_digits(res.rep.glacier_skipped), human_bytes(tot.bytes_copied)});
     std::fputs(t.render().c_str(), stdout);
     int rc = finish_code(j, res);
     if (res.interrupted) {
         std::printf("interrupted: re-run the same command to resume (journal %s)\n", o.journal_path.c_str());
     } else if (tot.failed > 0) {
-        std::printf("%s objects failed%s; re-run the same command to retry them\n", group_digits(tot.failed).c_str(),
+        std::printf("%s objects failed%s; re-run the same command to retry them\n",
+                    group_digits(tot.failed).c_str(),
                     o.report_path.empty() ? "" : (" (details in " + o.report_path + ")").c_str());
     } else {
-        std::printf("%s: complete; next: s3merge cloudtrail verify, then drop-sources to remove the old buckets\n",
-                    move ? "move" : "copy");
+        std::printf(
+            "%s: complete; next: s3merge cloudtrail verify, then drop-sources to remove the old buckets\n",
+            move ? "move" : "copy");
         print_hints(j);
     }
     if (j.athena_ddl) print_athena_ddl(j);
@@ -505,9 +539,9 @@ const char* description =
     "regions from EC2 unless --account / --regions are given. Each subcommand lists its own options:\n"
     "s3merge cloudtrail SUBCOMMAND --help.";
 
-} // namespace
+}  // namespace
 
-} // namespace cloudtrail_cmd
+}  // namespace cloudtrail_cmd
 
 int cmd_cloudtrail(const std::vector<std::string>& argv) {
     using namespace cloudtrail_cmd;
@@ -521,7 +555,8 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     }
     std::string sub = argv[0];
     if (std::find(subs.begin(), subs.end(), sub) == subs.end()) {
-        print_usage_error("cloudtrail", "unknown subcommand '" + sub + "' (plan, copy, move, verify, drop-sources)");
+        print_usage_error("cloudtrail",
+                          "unknown subcommand '" + sub + "' (plan, copy, move, verify, drop-sources)");
         return exit_usage;
     }
     std::string name = "cloudtrail " + sub;
@@ -555,4 +590,4 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     });
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

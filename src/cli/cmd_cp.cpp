@@ -26,7 +26,7 @@ std::vector<option_spec> specs() {
 }
 
 constexpr std::uint64_t max_single_copy = 5ull << 30;
-} // namespace
+}  // namespace
 
 int cmd_cp(const std::vector<std::string>& argv) {
     parsed_args args;
@@ -42,7 +42,8 @@ int cmd_cp(const std::vector<std::string>& argv) {
         return exit_usage;
     }
     if (s3::parse_s3_uri(args.positional[1], dst_bucket, dst_key)) {
-        print_usage_error("cp", "destination '" + args.positional[1] + "' is not of the form s3://BUCKET[/KEY]");
+        print_usage_error("cp",
+                          "destination '" + args.positional[1] + "' is not of the form s3://BUCKET[/KEY]");
         return exit_usage;
     }
     if (!check_bucket_arg("cp", src_bucket) || !check_bucket_arg("cp", dst_bucket)) return exit_usage;
@@ -51,7 +52,8 @@ int cmd_cp(const std::vector<std::string>& argv) {
         dst_key += slash == std::string::npos ? src_key : src_key.substr(slash + 1);
     }
     if (src_bucket == dst_bucket && src_key == dst_key) {
-        print_usage_error("cp", "source and destination are the same object s3://" + src_bucket + "/" + src_key);
+        print_usage_error("cp",
+                          "source and destination are the same object s3://" + src_bucket + "/" + src_key);
         return exit_usage;
     }
     std::string sse = args.value("sse");
@@ -92,7 +94,8 @@ int cmd_cp(const std::vector<std::string>& argv) {
         p.sse = sse;
         p.sse_kms_key_id = args.value("sse-kms-key-id");
         s3::copy_object_result res;
-        if (auto ec = co_await engine::verified_copy(client, dst_bucket, p, head.size, head.etag, res, diag)) {
+        if (auto ec =
+                co_await engine::verified_copy(client, dst_bucket, p, head.size, head.etag, res, diag)) {
             print_error(ec, diag);
             co_return exit_code_for(ec);
         }
@@ -103,4 +106,4 @@ int cmd_cp(const std::vector<std::string>& argv) {
     });
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

@@ -30,13 +30,14 @@ std::vector<option_spec> specs() {
     s.push_back({"count", true, false, "N", "number of objects"});
     s.push_back({"account", true, false, "ID", "account id in the keys (default 123456789012)"});
     s.push_back({"log-region", true, false, "REGION", "region in the keys (default us-east-1)"});
-    s.push_back({"files-per-day", true, false, "N", "objects per day before the date advances (default 288)"});
+    s.push_back(
+        {"files-per-day", true, false, "N", "objects per day before the date advances (default 288)"});
     s.push_back({"seed", true, false, "N", "series seed (default 1)"});
     s.push_back({"concurrency", true, false, "N", "PUTs in flight (default 64)"});
     return s;
 }
 
-} // namespace
+}  // namespace
 
 int cmd_generate(const std::vector<std::string>& argv) {
     parsed_args args;
@@ -46,7 +47,8 @@ int cmd_generate(const std::vector<std::string>& argv) {
     gen::cloudtrail_series series;
     diagnostics d;
     if (!args.has("dest") || s3::parse_s3_uri(args.value("dest"), bucket, series.prefix, d)) {
-        print_usage_error("generate", "needs --dest s3://BUCKET[/PREFIX]" + (d.detail.empty() ? "" : ": " + d.detail));
+        print_usage_error("generate",
+                          "needs --dest s3://BUCKET[/PREFIX]" + (d.detail.empty() ? "" : ": " + d.detail));
         return exit_usage;
     }
     if (!series.prefix.empty() && series.prefix.back() != '/') series.prefix += '/';
@@ -88,26 +90,29 @@ int cmd_generate(const std::vector<std::string>& argv) {
         for (std::uint64_t i = 0; i < count && failed == 0; ++i) {
             co_await slots.acquire();
             ++running;
-            asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-                auto obj = gen::cloudtrail_object(series, i);
-                s3::put_object_params p;
-                p.key = std::move(obj.key);
-                p.body = std::move(obj.body);
-                p.content_type = "application/json";
-                p.content_encoding = "gzip";
-                s3::put_object_result r;
-                diagnostics pd;
-                auto size = p.body.size();
-                if (auto ec = co_await client.put_object(bucket, p, r, pd)) {
-                    if (failed++ == 0) print_error(ec, pd);
-                } else {
-                    ++written;
-                    bytes += size;
-                }
-                --running;
-                slots.release();
-                wake.cancel();
-            }, asio::detached);
+            asio::co_spawn(
+                io,
+                [&, i]() -> asio::awaitable<void> {
+                    auto obj = gen::cloudtrail_object(series, i);
+                    s3::put_object_params p;
+                    p.key = std::move(obj.key);
+                    p.body = std::move(obj.body);
+                    p.content_type = "application/json";
+                    p.content_encoding = "gzip";
+                    s3::put_object_result r;
+                    diagnostics pd;
+                    auto size = p.body.size();
+                    if (auto ec = co_await client.put_object(bucket, p, r, pd)) {
+                        if (failed++ == 0) print_error(ec, pd);
+                    } else {
+                        ++written;
+                        bytes += size;
+                    }
+                    --running;
+                    slots.release();
+                    wake.cancel();
+                },
+                asio::detached);
         }
         while (running > 0) {
             wake.expires_after(std::chrono::seconds(1));
@@ -119,4 +124,4 @@ int cmd_generate(const std::vector<std::string>& argv) {
     });
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

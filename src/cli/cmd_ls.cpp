@@ -21,7 +21,7 @@ std::vector<option_spec> specs() {
     s.push_back({"summarize", false, false, "", "print the object count and total size at the end"});
     return s;
 }
-} // namespace
+}  // namespace
 
 int cmd_ls(const std::vector<std::string>& argv) {
     parsed_args args;
@@ -75,8 +75,8 @@ int cmd_ls(const std::vector<std::string>& argv) {
             for (const auto& cp : page.common_prefixes) std::printf("%30s PRE %s\n", "", cp.c_str());
             for (const auto& o : page.objects) {
                 std::printf("%-24s %12llu %-12s %-34s %s\n", o.last_modified.c_str(),
-                            static_cast<unsigned long long>(o.size), o.storage_class.c_str(),
-                            o.etag.c_str(), o.key.c_str());
+                            static_cast<unsigned long long>(o.size), o.storage_class.c_str(), o.etag.c_str(),
+                            o.key.c_str());
                 ++count;
                 bytes += o.size;
             }
@@ -96,4 +96,4 @@ int cmd_ls(const std::vector<std::string>& argv) {
     });
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

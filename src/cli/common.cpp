@@ -21,11 +21,15 @@ namespace asio = boost::asio;
 
 std::vector<option_spec> common_options() {
     return {
-        {"endpoint-url", true, false, "URL", "S3 endpoint (e.g. http://127.0.0.1:7480); default: AWS for the region"},
-        {"region", true, false, "REGION", "signing region (else AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)"},
+        {"endpoint-url", true, false, "URL",
+         "S3 endpoint (e.g. http://127.0.0.1:7480); default: AWS for the region"},
+        {"region", true, false, "REGION",
+         "signing region (else AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)"},
         {"profile", true, false, "NAME", "profile from the shared credentials/config files"},
-        {"ca-bundle", true, false, "FILE", "PEM file of CAs to trust for TLS (else AWS_CA_BUNDLE, else system)"},
-        {"addressing-style", true, false, "auto|path|virtual", "bucket in the path or in the host name (default auto)"},
+        {"ca-bundle", true, false, "FILE",
+         "PEM file of CAs to trust for TLS (else AWS_CA_BUNDLE, else system)"},
+        {"addressing-style", true, false, "auto|path|virtual",
+         "bucket in the path or in the host name (default auto)"},
         {"no-verify-ssl", false, false, "", "do not verify TLS certificates (unsafe; for testing only)"},
         {"max-attempts", true, false, "N", "attempts per request, including the first (default 10)"},
         {"debug", false, false, "", "print each canonical request and string to sign (no secrets)"},
@@ -37,31 +41,40 @@ namespace {
 bool output_failed = false;
 }  // namespace
 
-void note_output_failure() { output_failed = true; }
-int final_exit(int rc) { return rc == exit_ok && output_failed ? exit_failed : rc; }
+void note_output_failure() {
+    output_failed = true;
+}
+int final_exit(int rc) {
+    return rc == exit_ok && output_failed ? exit_failed : rc;
+}
 
 int exit_code_for(std::error_code ec) {
     if (!ec) return exit_ok;
     if (ec.category() != s3merge_category()) return exit_failed;
     switch (static_cast<errc>(ec.value())) {
-    case errc::invalid_argument:
-    case errc::invalid_url: return exit_usage;
-    case errc::no_credentials:
-    case errc::config_error:
-    // The credentials themselves are wrong: fix the configuration.
-    case errc::signature_mismatch:
-    case errc::invalid_access_key:
-    case errc::expired_token:
-    case errc::request_time_skewed: return exit_config;
-    case errc::resolve_failed:
-    case errc::connect_failed:
-    case errc::timeout:
-    case errc::connection_closed:
-    case errc::tls_error:
-    case errc::tls_verify_failed:
-    case errc::protocol_error: return exit_network;
-    case errc::cancelled: return exit_interrupted;
-    default: return exit_failed;
+        case errc::invalid_argument:
+        case errc::invalid_url:
+            return exit_usage;
+        case errc::no_credentials:
+        case errc::config_error:
+        // The credentials themselves are wrong: fix the configuration.
+        case errc::signature_mismatch:
+        case errc::invalid_access_key:
+        case errc::expired_token:
+        case errc::request_time_skewed:
+            return exit_config;
+        case errc::resolve_failed:
+        case errc::connect_failed:
+        case errc::timeout:
+        case errc::connection_closed:
+        case errc::tls_error:
+        case errc::tls_verify_failed:
+        case errc::protocol_error:
+            return exit_network;
+        case errc::cancelled:
+            return exit_interrupted;
+        default:
+            return exit_failed;
     }
 }
 
@@ -75,17 +88,17 @@ void print_error(std::error_code ec, const diagnostics& diag) {
 
 void print_usage_error(std::string_view command, std::string_view message) {
     std::fprintf(stderr, "s3merge %.*s: %.*s (see 's3merge %.*s --help')\n", int(command.size()),
-                 command.data(), int(message.size()), message.data(), int(command.size()),
-                 command.data());
+                 command.data(), int(message.size()), message.data(), int(command.size()), command.data());
 }
 
 bool check_bucket_arg(std::string_view command, std::string_view bucket) {
     if (bucket.ends_with("--x-s3")) {
-        print_usage_error(command, "s3://" + std::string(bucket) +
-                                       " is an S3 Express One Zone directory bucket: its listings are not in key "
-                                       "order and have no start-after, which s3merge needs to compare source and "
-                                       "destination; copy it with a general purpose bucket as the source and "
-                                       "destination, or with the AWS CLI");
+        print_usage_error(command,
+                          "s3://" + std::string(bucket) +
+                              " is an S3 Express One Zone directory bucket: its listings are not in key "
+                              "order and have no start-after, which s3merge needs to compare source and "
+                              "destination; copy it with a general purpose bucket as the source and "
+                              "destination, or with the AWS CLI");
         return false;
     }
     // Legacy (us-east-1, before 2018): up to 255 of A-Z a-z 0-9 . _ -
@@ -141,22 +154,26 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
         }
     }
     if (args.has("endpoint-url") && args.value("endpoint-url").empty()) {
-        std::fprintf(stderr, "s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
-                             "or leave the option out for AWS\n");
+        std::fprintf(stderr,
+                     "s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
+                     "or leave the option out for AWS\n");
         return exit_usage;
     }
     cfg.http.ca_bundle = args.value("ca-bundle", rc.ca_bundle);
     if (!cfg.http.ca_bundle.empty() && ::access(cfg.http.ca_bundle.c_str(), R_OK) != 0) {
-        std::fprintf(stderr, "s3merge: error: cannot read the CA bundle '%s' (%s, from %s) — give a readable PEM file "
-                             "with --ca-bundle, or unset AWS_CA_BUNDLE\n",
-                     cfg.http.ca_bundle.c_str(), std::strerror(errno),
-                     args.has("ca-bundle") ? "--ca-bundle" : "AWS_CA_BUNDLE or the profile's ca_bundle");
+        std::fprintf(
+            stderr,
+            "s3merge: error: cannot read the CA bundle '%s' (%s, from %s) — give a readable PEM file "
+            "with --ca-bundle, or unset AWS_CA_BUNDLE\n",
+            cfg.http.ca_bundle.c_str(), std::strerror(errno),
+            args.has("ca-bundle") ? "--ca-bundle" : "AWS_CA_BUNDLE or the profile's ca_bundle");
         return exit_config;
     }
     cfg.http.verify_peer = !args.flag("no-verify-ssl");
     if (!cfg.http.verify_peer)
-        std::fprintf(stderr, "s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
-                             "path can read and change this traffic, credentials' use included\n");
+        std::fprintf(stderr,
+                     "s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
+                     "path can read and change this traffic, credentials' use included\n");
     cfg.warn = [](std::string_view line) {
         std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
         std::fflush(stderr);
@@ -184,24 +201,27 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
 int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<int>(s3::client&)> body) {
     asio::io_context io(1);
     int rc = exit_failed;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        s3::client client(io.get_executor(), cfg);
-        diagnostics diag;
-        if (auto ec = client.init(diag)) {
-            print_error(ec, diag);
-            rc = exit_code_for(ec);
-            co_return;
-        }
-        rc = co_await body(client);
-    }, [&](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
-        }
-        rc = exit_failed;
-    });
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            s3::client client(io.get_executor(), cfg);
+            diagnostics diag;
+            if (auto ec = client.init(diag)) {
+                print_error(ec, diag);
+                rc = exit_code_for(ec);
+                co_return;
+            }
+            rc = co_await body(client);
+        },
+        [&](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
+            }
+            rc = exit_failed;
+        });
     io.run();
     return rc;
 }
@@ -237,4 +257,4 @@ int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
     return rc;
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

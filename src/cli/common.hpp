@@ -20,11 +20,11 @@ namespace s3merge::cli {
 // Documented exit codes (README, --help).
 enum exit_code : int {
     exit_ok = 0,
-    exit_failed = 1,        // an S3 operation failed (or some objects did)
-    exit_usage = 2,         // bad command line or argument
-    exit_config = 3,        // credentials / configuration / region
-    exit_network = 4,       // connection, DNS, TLS, timeouts
-    exit_interrupted = 130, // SIGINT / SIGTERM
+    exit_failed = 1,         // an S3 operation failed (or some objects did)
+    exit_usage = 2,          // bad command line or argument
+    exit_config = 3,         // credentials / configuration / region
+    exit_network = 4,        // connection, DNS, TLS, timeouts
+    exit_interrupted = 130,  // SIGINT / SIGTERM
 };
 
 std::vector<option_spec> common_options();
@@ -63,7 +63,8 @@ int run(std::function<boost::asio::awaitable<int>(boost::asio::io_context&)> bod
 // init error is printed and mapped to its exit code, an exception becomes
 // an internal error (exit 1). Signals are left to body (the engine stops
 // cleanly on SIGINT/SIGTERM, see transfer_flags.hpp).
-int run_with_client(const s3::client_config& cfg, std::function<boost::asio::awaitable<int>(s3::client&)> body);
+int run_with_client(const s3::client_config& cfg,
+                    std::function<boost::asio::awaitable<int>(s3::client&)> body);
 
 using command_fn = int (*)(const std::vector<std::string>& args);
 
@@ -77,4 +78,4 @@ int cmd_move(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
 int cmd_cloudtrail(const std::vector<std::string>& args);
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

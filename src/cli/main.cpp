@@ -18,10 +18,12 @@ struct command {
 };
 
 const command commands[] = {
-    {"cloudtrail", s3merge::cli::cmd_cloudtrail, "per-region CloudTrail buckets into the all-region bucket: plan|copy|move|verify|drop-sources"},
+    {"cloudtrail", s3merge::cli::cmd_cloudtrail,
+     "per-region CloudTrail buckets into the all-region bucket: plan|copy|move|verify|drop-sources"},
     {"copy", s3merge::cli::cmd_copy, "copy every object of sources into a destination, pipelined, resumable"},
     {"move", s3merge::cli::cmd_move, "as copy, then delete each source object once its copy is verified"},
-    {"generate", s3merge::cli::cmd_generate, "write synthetic CloudTrail log objects (tests, demos, benchmarks)"},
+    {"generate", s3merge::cli::cmd_generate,
+     "write synthetic CloudTrail log objects (tests, demos, benchmarks)"},
     {"ls", s3merge::cli::cmd_ls, "list objects under s3://BUCKET[/PREFIX], streamed"},
     {"cp", s3merge::cli::cmd_cp, "copy one object server-side, verified"},
     {"mb", s3merge::cli::cmd_mb, "create a bucket"},
@@ -30,19 +32,21 @@ const command commands[] = {
 };
 
 void print_main_help() {
-    std::printf("usage: s3merge COMMAND [ARGS] [--help]\n\n"
-                "Move and copy S3 objects between buckets with server-side copies.\n\ncommands:\n");
+    std::printf(
+        "usage: s3merge COMMAND [ARGS] [--help]\n\n"
+        "Move and copy S3 objects between buckets with server-side copies.\n\ncommands:\n");
     for (const auto& c : commands) std::printf("  %-11s %s\n", c.name, c.summary);
-    std::printf("\nexit codes:\n"
-                "  0    success\n"
-                "  1    an S3 operation failed\n"
-                "  2    bad command line or argument\n"
-                "  3    credentials or configuration error\n"
-                "  4    network, DNS, TLS or timeout error\n"
-                "  130  interrupted (SIGINT/SIGTERM)\n");
+    std::printf(
+        "\nexit codes:\n"
+        "  0    success\n"
+        "  1    an S3 operation failed\n"
+        "  2    bad command line or argument\n"
+        "  3    credentials or configuration error\n"
+        "  4    network, DNS, TLS or timeout error\n"
+        "  130  interrupted (SIGINT/SIGTERM)\n");
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 

@@ -51,4 +51,4 @@ std::string format_usd(double usd) {
     return buf;
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

@@ -15,11 +15,11 @@ struct text_table {
     std::vector<std::string> header;
     std::vector<bool> right_align;  // per column; missing = left
     std::vector<std::vector<std::string>> rows;
-    std::string render() const;     // one line per row, trailing '\n', no trailing spaces
+    std::string render() const;  // one line per row, trailing '\n', no trailing spaces
 };
 
-using engine::human_bytes;                         // "0 B", "1.5 KiB", "3.2 GiB"
-std::string group_digits(std::uint64_t n);         // 1234567 -> "1,234,567"
-std::string format_usd(double usd);                // "$0.0050", "$12.35"
+using engine::human_bytes;                  // "0 B", "1.5 KiB", "3.2 GiB"
+std::string group_digits(std::uint64_t n);  // 1234567 -> "1,234,567"
+std::string format_usd(double usd);         // "$0.0050", "$12.35"
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

@@ -22,23 +22,32 @@ bool parse_size(const std::string& text, std::uint64_t& out) {
     unsigned long long v = std::strtoull(text.c_str(), &end, 10);
     std::string unit = end ? std::string(end) : "";
     std::uint64_t mult = 1;
-    if (unit.empty() || unit == "B") mult = 1;
-    else if (unit == "K" || unit == "KiB") mult = 1ull << 10;
-    else if (unit == "M" || unit == "MiB") mult = 1ull << 20;
-    else if (unit == "G" || unit == "GiB") mult = 1ull << 30;
-    else return false;
+    if (unit.empty() || unit == "B")
+        mult = 1;
+    else if (unit == "K" || unit == "KiB")
+        mult = 1ull << 10;
+    else if (unit == "M" || unit == "MiB")
+        mult = 1ull << 20;
+    else if (unit == "G" || unit == "GiB")
+        mult = 1ull << 30;
+    else
+        return false;
     out = v * mult;
     return true;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<option_spec> listing_option_specs() {
     return {
         {"concurrency", true, false, "N", "requests in flight, all sources together (default 256)"},
-        {"max-connections-per-host", true, false, "N", "connection pool size per host (default: --concurrency, at most 512)"},
-        {"listers", true, false, "N", "leaves listed at once (default 64; each lists its source and destination side together)"},
-        {"fanout-depth", true, false, "N", "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix and no object is not counted)"},
+        {"max-connections-per-host", true, false, "N",
+         "connection pool size per host (default: --concurrency, at most 512)"},
+        {"listers", true, false, "N",
+         "leaves listed at once (default 64; each lists its source and destination side together)"},
+        {"fanout-depth", true, false, "N",
+         "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix "
+         "and no object is not counted)"},
         {"report", true, false, "FILE.json", "write a JSON report of the run"},
         {"no-progress", false, false, "", "log a status line every few seconds instead of a live line"},
     };
@@ -47,14 +56,17 @@ std::vector<option_spec> listing_option_specs() {
 std::vector<option_spec> copy_option_specs() {
     return {
         {"overwrite", false, false, "", "copy even when the destination has the same object"},
-        {"glacier", true, false, "skip|fail", "objects in GLACIER/DEEP_ARCHIVE: count and skip (default) or fail"},
-        {"multipart-threshold", true, false, "BYTES", "multipart copy above this size (default and max 5 GiB)"},
+        {"glacier", true, false, "skip|fail",
+         "objects in GLACIER/DEEP_ARCHIVE: count and skip (default) or fail"},
+        {"multipart-threshold", true, false, "BYTES",
+         "multipart copy above this size (default and max 5 GiB)"},
         {"part-size", true, false, "BYTES", "part size of multipart copies (default 256 MiB)"},
         {"storage-class", true, false, "CLASS", "storage class of the copies"},
         {"sse", true, false, "AES256|aws:kms", "server-side encryption of the copies"},
         {"sse-kms-key-id", true, false, "KEY", "KMS key for --sse aws:kms"},
         {"conditional-deletes", true, false, "auto|on|off",
-         "move: delete only if the source still has the copied ETag, by the service (on; AWS S3) or by a HeadObject "
+         "move: delete only if the source still has the copied ETag, by the service (on; AWS S3) or by a "
+         "HeadObject "
          "right before each delete (off); auto: on for AWS endpoints"},
         {"journal", true, false, "FILE", "resume journal (default $XDG_STATE_HOME/s3merge/<job>.journal)"},
         {"no-journal", false, false, "", "do not write or read a journal"},
@@ -169,7 +181,8 @@ int apply_journal_option(const parsed_args& args, engine::transfer_options& o) {
     const char* xdg = std::getenv("XDG_STATE_HOME");
     const char* home = std::getenv("HOME");
     diagnostics d;
-    if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", o.journal_path, d)) {
+    if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "",
+                                     o.journal_path, d)) {
         print_error(make_error_code(errc::config_error), d);
         return exit_config;
     }
@@ -209,8 +222,9 @@ asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& c
                 std::fflush(nullptr);
                 std::_Exit(exit_interrupted);
             }
-            std::fprintf(stderr, "\ns3merge: interrupted: finishing requests in flight (at most 3 s), writing the "
-                                 "journal; interrupt again to exit at once\n");
+            std::fprintf(stderr,
+                         "\ns3merge: interrupted: finishing requests in flight (at most 3 s), writing the "
+                         "journal; interrupt again to exit at once\n");
             t.request_stop();
             grace.expires_after(std::chrono::seconds(3));
             grace.async_wait([&client](const boost::system::error_code& gec) {
@@ -229,4 +243,4 @@ asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& c
     co_return res;
 }
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

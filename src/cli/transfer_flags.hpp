@@ -45,4 +45,4 @@ int failures_exit_code(const engine::report& rep);
 boost::asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& client,
                                                                           engine::transfer_options o);
 
-} // namespace s3merge::cli
+}  // namespace s3merge::cli

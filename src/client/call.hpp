@@ -66,4 +66,4 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
     }
 }
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

@@ -12,12 +12,16 @@ namespace s3merge::s3 {
 namespace asio = boost::asio;
 
 client::client(asio::any_io_executor ex, client_config cfg)
-    : ex_(ex), cfg_(std::move(cfg)), http_(std::make_unique<http::client>(ex, cfg_.http)),
+    : ex_(ex),
+      cfg_(std::move(cfg)),
+      http_(std::make_unique<http::client>(ex, cfg_.http)),
       rng_(std::random_device{}()) {}
 
 client::~client() = default;
 
-std::error_code client::init(diagnostics& diag) { return http_->init(diag); }
+std::error_code client::init(diagnostics& diag) {
+    return http_->init(diag);
+}
 
 void client::set_bucket_region(std::string_view bucket, std::string region) {
     targets_.clear();
@@ -80,7 +84,9 @@ void client::cancel_retries() {
     for (auto* t : sleeping_) t->cancel();
 }
 
-void client::abort_in_flight() { http_->abort_in_flight(); }
+void client::abort_in_flight() {
+    http_->abort_in_flight();
+}
 
 asio::awaitable<void> client::before_retry(std::error_code ec, int attempt) {
     ++stats_.retries;
@@ -91,9 +97,8 @@ asio::awaitable<void> client::before_retry(std::error_code ec, int attempt) {
     co_await backoff(ec, attempt);
 }
 
-asio::awaitable<std::error_code> client::execute(const target& t, http_request req,
-                                                 http_response& resp, diagnostics& diag,
-                                                 std::string_view service) {
+asio::awaitable<std::error_code> client::execute(const target& t, http_request req, http_response& resp,
+                                                 diagnostics& diag, std::string_view service) {
     http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
@@ -101,14 +106,16 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     sp.add_content_sha256_header = service == "s3";
     std::string host_key = t.host + ":" + std::to_string(t.port);
     auto hit = hosts_.find(host_key);
-    if (hit == hosts_.end()) hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}}).first;
+    if (hit == hosts_.end())
+        hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}}).first;
     host_state& host = hit->second;  // map nodes stay put across suspensions
     auto host_down = [&](std::error_code ec) {
         auto now = host_health::clock::now();
         diag.operation = "endpoint";
         diag.detail = host_key + " has not answered for " +
                       std::to_string(host.health.streak(now).count() / 1000) + " s (" +
-                      std::to_string(host.health.failures()) + " failures in a row; last: " + host.last_failure +
+                      std::to_string(host.health.failures()) +
+                      " failures in a row; last: " + host.last_failure +
                       "): stopping; re-run the same command to resume once it answers";
         if (!host.announced) {
             host.announced = true;
@@ -130,9 +137,8 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         sigv4::signing_debug dbg;
         signer_.sign(req, cfg_.creds, sp, cfg_.debug ? &dbg : nullptr);
         if (cfg_.debug) {
-            cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header +
-                       ") ---\n" + dbg.canonical_request +
-                       "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
+            cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
+                       dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
         ++stats_.requests;
         diag.attempts = static_cast<unsigned>(attempt);
@@ -149,10 +155,12 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             // One line per streak, and at most one a window: a flapping host
             // is not a wall of warnings.
             if (host.health.on_failure(now) && cfg_.warn && !cancelled_ &&
-                (host.warned == host_health::clock::time_point{} || now - host.warned >= cfg_.health.window)) {
+                (host.warned == host_health::clock::time_point{} ||
+                 now - host.warned >= cfg_.health.window)) {
                 host.warned = now;
-                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" + std::string(req.method) +
-                          " " + req.path + "); retrying — the job stops if " + host_key + " does not answer for " +
+                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" +
+                          std::string(req.method) + " " + req.path + "); retrying — the job stops if " +
+                          host_key + " does not answer for " +
                           std::to_string(cfg_.health.window.count() / 1000) + " s");
             }
             if (host.health.down(now)) co_return host_down(ec);
@@ -186,22 +194,18 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     }
 }
 
-asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket,
-                                                         list_objects_v2_params p,
-                                                         list_objects_v2_result& out,
-                                                         diagnostics& diag) {
+asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket, list_objects_v2_params p,
+                                                         list_objects_v2_result& out, diagnostics& diag) {
     co_return co_await call(
         "ListObjectsV2", bucket, p.prefix,
         [&](const target& t, std::error_code&) { return build_list_objects_v2(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_list_objects_v2(r, out, d); },
-        diag);
+        [&](const http_response& r, diagnostics& d) { return parse_list_objects_v2(r, out, d); }, diag);
 }
 
 asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bucket_result& out,
                                                      diagnostics& diag) {
     auto ec = co_await call(
-        "HeadBucket", bucket, "",
-        [&](const target& t, std::error_code&) { return build_head_bucket(t); },
+        "HeadBucket", bucket, "", [&](const target& t, std::error_code&) { return build_head_bucket(t); },
         [&](const http_response& r, diagnostics& d) { return parse_head_bucket(r, out, d); }, diag);
     co_await explain_head_403(bucket, ec, diag);
     co_return ec;
@@ -217,7 +221,8 @@ asio::awaitable<std::error_code> client::head_object(std::string bucket, head_ob
     co_return ec;
 }
 
-asio::awaitable<void> client::explain_head_403(const std::string& bucket, std::error_code& ec, diagnostics& diag) {
+asio::awaitable<void> client::explain_head_403(const std::string& bucket, std::error_code& ec,
+                                               diagnostics& diag) {
     // A HEAD answer has no body: a 403 may be a wrong secret, an unknown key
     // or a missing permission. One signed ListObjectsV2 of one key carries
     // the server's error code and tells them apart.
@@ -244,15 +249,12 @@ asio::awaitable<std::error_code> client::copy_object(std::string bucket, copy_ob
         [&](const http_response& r, diagnostics& d) { return parse_copy_object(r, out, d); }, diag);
 }
 
-asio::awaitable<std::error_code> client::delete_objects(std::string bucket,
-                                                        delete_objects_params p,
-                                                        delete_objects_result& out,
-                                                        diagnostics& diag) {
+asio::awaitable<std::error_code> client::delete_objects(std::string bucket, delete_objects_params p,
+                                                        delete_objects_result& out, diagnostics& diag) {
     co_return co_await call(
         "DeleteObjects", bucket, "",
         [&](const target& t, std::error_code& ec) { return build_delete_objects(t, p, ec, diag); },
-        [&](const http_response& r, diagnostics& d) { return parse_delete_objects(r, out, d); },
-        diag);
+        [&](const http_response& r, diagnostics& d) { return parse_delete_objects(r, out, d); }, diag);
 }
 
 asio::awaitable<std::error_code> client::delete_object(std::string bucket, object_identifier o,
@@ -267,8 +269,7 @@ asio::awaitable<std::error_code> client::put_object(std::string bucket, put_obje
                                                     put_object_result& out, diagnostics& diag) {
     std::string key = p.key;
     co_return co_await call(
-        "PutObject", bucket, key,
-        [&](const target& t, std::error_code&) { return build_put_object(t, p); },
+        "PutObject", bucket, key, [&](const target& t, std::error_code&) { return build_put_object(t, p); },
         [&](const http_response& r, diagnostics& d) { return parse_put_object(r, out, d); }, diag);
 }
 
@@ -282,9 +283,8 @@ asio::awaitable<std::error_code> client::create_bucket(std::string bucket, creat
 
 asio::awaitable<std::error_code> client::delete_bucket(std::string bucket, diagnostics& diag) {
     co_return co_await call(
-        "DeleteBucket", bucket, "",
-        [&](const target& t, std::error_code&) { return build_delete_bucket(t); },
+        "DeleteBucket", bucket, "", [&](const target& t, std::error_code&) { return build_delete_bucket(t); },
         [&](const http_response& r, diagnostics& d) { return parse_delete_bucket(r, d); }, diag);
 }
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

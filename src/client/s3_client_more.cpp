@@ -10,7 +10,8 @@ asio::awaitable<std::error_code> client::create_multipart_upload(std::string buc
     co_return co_await call(
         "CreateMultipartUpload", bucket, p.key,
         [&](const target& t, std::error_code&) { return build_create_multipart_upload(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_create_multipart_upload(r, out, d); }, diag);
+        [&](const http_response& r, diagnostics& d) { return parse_create_multipart_upload(r, out, d); },
+        diag);
 }
 
 asio::awaitable<std::error_code> client::upload_part_copy(std::string bucket, upload_part_copy_params p,
@@ -48,11 +49,13 @@ asio::awaitable<std::error_code> client::list_multipart_uploads(std::string buck
     co_return co_await call(
         "ListMultipartUploads", bucket, p.prefix,
         [&](const target& t, std::error_code&) { return build_list_multipart_uploads(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_list_multipart_uploads(r, out, d); }, diag);
+        [&](const http_response& r, diagnostics& d) { return parse_list_multipart_uploads(r, out, d); },
+        diag);
 }
 
 asio::awaitable<std::error_code> client::get_object_tagging(std::string bucket, get_object_tagging_params p,
-                                                            get_object_tagging_result& out, diagnostics& diag) {
+                                                            get_object_tagging_result& out,
+                                                            diagnostics& diag) {
     co_return co_await call(
         "GetObjectTagging", bucket, p.key,
         [&](const target& t, std::error_code&) { return build_get_object_tagging(t, p); },
@@ -87,4 +90,4 @@ asio::awaitable<std::error_code> client::put_bucket_versioning(std::string bucke
         [&](const http_response& r, diagnostics& d) { return parse_put_bucket_versioning(r, d); }, diag);
 }
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

@@ -18,7 +18,7 @@ const std::string* find_in(const Headers& headers, std::string_view name) {
         if (iequals(h.name, name)) return &h.value;
     return nullptr;
 }
-} // namespace
+}  // namespace
 
 const std::string* http_request::find_header(std::string_view name) const {
     return find_in(headers, name);
@@ -38,4 +38,4 @@ const std::string* http_response::find_header(std::string_view name) const {
     return find_in(headers, name);
 }
 
-} // namespace s3merge
+}  // namespace s3merge

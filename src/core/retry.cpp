@@ -21,19 +21,21 @@ std::chrono::milliseconds retry_policy::delay(std::error_code ec, int attempt, d
     return std::chrono::milliseconds(static_cast<std::int64_t>(unit * static_cast<double>(ceiling)));
 }
 
-} // namespace s3merge
+}  // namespace s3merge
 
 namespace s3merge {
 
 bool is_transport_failure(std::error_code ec) noexcept {
     if (ec.category() != s3merge_category()) return false;
     switch (static_cast<errc>(ec.value())) {
-    case errc::resolve_failed:
-    case errc::connect_failed:
-    case errc::timeout:
-    case errc::connection_closed:
-    case errc::protocol_error: return true;
-    default: return false;
+        case errc::resolve_failed:
+        case errc::connect_failed:
+        case errc::timeout:
+        case errc::connection_closed:
+        case errc::protocol_error:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -50,4 +52,4 @@ bool host_health::on_failure(clock::time_point now) {
     return false;
 }
 
-} // namespace s3merge
+}  // namespace s3merge

@@ -158,7 +158,8 @@ std::error_code decode_journal(std::string_view text, std::string_view expected_
             if (!r.get_bytes(o, where, "bucket", u.bucket) || !r.get_bytes(o, where, "key", u.key) ||
                 !r.get_bytes(o, where, "upload_id", u.upload_id))
                 return corrupt(diag, r.problem);
-            if (u.bucket.empty() || u.upload_id.empty()) return corrupt(diag, where + "bucket or upload_id is empty");
+            if (u.bucket.empty() || u.upload_id.empty())
+                return corrupt(diag, where + "bucket or upload_id is empty");
             j.uploads.push_back(std::move(u));
         }
     }

@@ -143,8 +143,10 @@ std::string check_output_path(const std::string& path) {
     std::filesystem::path dir = std::filesystem::path(real).parent_path();
     while (!dir.empty() && ::stat(dir.c_str(), &st) != 0) dir = dir.parent_path();
     if (dir.empty()) dir = ".";
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "'" + dir.string() + "' is not a directory";
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) return "cannot write in '" + dir.string() + "': " + last_error().message();
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return "'" + dir.string() + "' is not a directory";
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return "cannot write in '" + dir.string() + "': " + last_error().message();
     return {};
 }
 

@@ -19,11 +19,14 @@ std::error_code check_overlap(std::string_view src_bucket, std::string_view src_
             break;
         }
     }
-    diag.detail = "destination " + dst + " overlaps source " + src +
-                  ": the copies would land inside the range being listed. " +
-                  (example.empty() ? std::string("The source is the whole bucket: choose another bucket as the destination")
-                                   : "Choose a destination prefix that neither starts with the source prefix nor is a "
-                                     "prefix of it (e.g. " + example + "), or another bucket");
+    diag.detail =
+        "destination " + dst + " overlaps source " + src +
+        ": the copies would land inside the range being listed. " +
+        (example.empty()
+             ? std::string("The source is the whole bucket: choose another bucket as the destination")
+             : "Choose a destination prefix that neither starts with the source prefix nor is a "
+               "prefix of it (e.g. " +
+                   example + "), or another bucket");
     return errc::invalid_argument;
 }
 

@@ -38,4 +38,4 @@ void async_limiter::set_limit(std::size_t limit) {
     grant();
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

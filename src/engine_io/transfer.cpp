@@ -12,8 +12,12 @@
 
 namespace s3merge::engine {
 
-bool is_archived(std::string_view sc) { return sc == "GLACIER" || sc == "DEEP_ARCHIVE"; }
-bool is_multipart_etag(std::string_view etag) { return etag.find('-') != std::string_view::npos; }
+bool is_archived(std::string_view sc) {
+    return sc == "GLACIER" || sc == "DEEP_ARCHIVE";
+}
+bool is_multipart_etag(std::string_view etag) {
+    return etag.find('-') != std::string_view::npos;
+}
 
 namespace {
 constexpr std::size_t max_leaf_window = 20000;
@@ -28,11 +32,16 @@ aimd_params rate_params(const transfer_options& o) {
     p.initial = p.ceiling;  // start at the ceiling; throttling halves it
     return p;
 }
-} // namespace
+}  // namespace
 
 transfer::impl::impl(s3::client& c, transfer_options o)
-    : client(c), opts(std::move(o)), ex(c.executor()), copy_slots(ex, opts.concurrency),
-      rate(rate_params(opts)), wake(ex), tick(ex) {
+    : client(c),
+      opts(std::move(o)),
+      ex(c.executor()),
+      copy_slots(ex, opts.concurrency),
+      rate(rate_params(opts)),
+      wake(ex),
+      tick(ex) {
     if (opts.verify) opts.dry_run = true;  // verify is a dry run that reports differences
     wake.expires_at(asio::steady_timer::time_point::max());
     result.rep.started_at = utc_timestamp();
@@ -58,7 +67,9 @@ transfer::impl::~impl() {
     client.set_on_host_down(nullptr);
 }
 
-void transfer::impl::notify() { wake.cancel(); }
+void transfer::impl::notify() {
+    wake.cancel();
+}
 
 asio::awaitable<void> transfer::impl::wait_for_change() {
     // `wake` never expires (armed once at construction): a wait ends only
@@ -70,7 +81,9 @@ transfer::transfer(s3::client& client, transfer_options opts)
     : impl_(std::make_unique<impl>(client, std::move(opts))) {}
 transfer::~transfer() = default;
 
-asio::awaitable<transfer_result> transfer::run() { return impl_->run(); }
+asio::awaitable<transfer_result> transfer::run() {
+    return impl_->run();
+}
 
 void transfer::request_stop() {
     impl_->stopping = true;
@@ -79,7 +92,9 @@ void transfer::request_stop() {
     impl_->notify();
 }
 
-void transfer::save_journal_now() { impl_->save_journal(); }
+void transfer::save_journal_now() {
+    impl_->save_journal();
+}
 
 asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     if (opts.sources.empty()) {
@@ -101,7 +116,8 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     if (!opts.report_path.empty()) {
         if (auto why = check_output_path(opts.report_path); !why.empty()) {
             diag.operation = "report";
-            diag.detail = "cannot write the report '" + opts.report_path + "': " + why + "; choose another --report path";
+            diag.detail = "cannot write the report '" + opts.report_path + "': " + why +
+                          "; choose another --report path";
             co_return make_error_code(errc::invalid_argument);
         }
     }
@@ -132,40 +148,43 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     std::set<std::string> empty_dest_prefixes;
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         bool is_source = i + 1 < buckets.size();
-        asio::co_spawn(ex, [this, &probes, &buckets, &empty_dest_prefixes, i,
-                            is_source]() -> asio::awaitable<void> {
-            auto& pr = probes[i];
-            const std::string& b = buckets[i];
-            s3::head_bucket_result hb;
-            pr.ec = co_await client.head_bucket(b, hb, pr.diag);
-            if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
-            if (pr.ec == errc::wrong_region && !hb.region.empty()) pr.ec = co_await client.head_bucket(b, hb, pr.diag);
-            if (!pr.ec && is_source) {
-                // Versioned sources: only current versions are copied; the
-                // others are counted for the report by a ListObjectVersions pass.
-                s3::get_bucket_versioning_result vr;
-                diagnostics vd;
-                pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
-            }
-            if (!pr.ec && !is_source && !opts.overwrite) {
-                // One key of each destination range, once its region is
-                // known, tells whether there is anything to compare with.
-                std::set<std::string> ranges;
-                for (std::size_t j = 0; j < opts.sources.size(); ++j) ranges.insert(dest_prefix(j));
-                for (const auto& range : ranges) {
-                    s3::list_objects_v2_params lp;
-                    lp.prefix = range;
-                    lp.max_keys = 1;
-                    s3::list_objects_v2_result lr;
-                    diagnostics ld;
-                    auto lec = co_await client.list_objects_v2(b, lp, lr, ld);
-                    if (!lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated)
-                        empty_dest_prefixes.insert(range);
+        asio::co_spawn(
+            ex,
+            [this, &probes, &buckets, &empty_dest_prefixes, i, is_source]() -> asio::awaitable<void> {
+                auto& pr = probes[i];
+                const std::string& b = buckets[i];
+                s3::head_bucket_result hb;
+                pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+                if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
+                if (pr.ec == errc::wrong_region && !hb.region.empty())
+                    pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+                if (!pr.ec && is_source) {
+                    // Versioned sources: only current versions are copied; the
+                    // others are counted for the report by a ListObjectVersions pass.
+                    s3::get_bucket_versioning_result vr;
+                    diagnostics vd;
+                    pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
                 }
-            }
-            pr.done = true;
-            notify();
-        }, asio::detached);
+                if (!pr.ec && !is_source && !opts.overwrite) {
+                    // One key of each destination range, once its region is
+                    // known, tells whether there is anything to compare with.
+                    std::set<std::string> ranges;
+                    for (std::size_t j = 0; j < opts.sources.size(); ++j) ranges.insert(dest_prefix(j));
+                    for (const auto& range : ranges) {
+                        s3::list_objects_v2_params lp;
+                        lp.prefix = range;
+                        lp.max_keys = 1;
+                        s3::list_objects_v2_result lr;
+                        diagnostics ld;
+                        auto lec = co_await client.list_objects_v2(b, lp, lr, ld);
+                        if (!lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated)
+                            empty_dest_prefixes.insert(range);
+                    }
+                }
+                pr.done = true;
+                notify();
+            },
+            asio::detached);
     }
     for (auto& pr : probes) {
         while (!pr.done) co_await wait_for_change();
@@ -501,7 +520,8 @@ void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
         diag.message = "not at s3://" + opts.destination.bucket + "/" + d.dest_key;
     } else {
         diag.s3_code = d.why == reason::size_differs ? "SizeDiffers" : "ETagDiffers";
-        diag.message = std::string(to_string(d.why)) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
+        diag.message =
+            std::string(to_string(d.why)) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
     }
     if (archived) diag.message += " (the source is in " + d.source.storage_class + ": restore it to copy it)";
     object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
@@ -549,7 +569,8 @@ bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
             diag.bucket = sources[lr.source].loc.bucket;
             diag.key = d.source.key;
             diag.s3_code = "InvalidObjectState";
-            diag.message = "object is in " + d.source.storage_class + " and needs a restore before it can be copied";
+            diag.message =
+                "object is in " + d.source.storage_class + " and needs a restore before it can be copied";
             object_failed(lr, d.source.key, "CopyObject", make_error_code(errc::invalid_object_state), diag);
         } else {
             ++result.rep.glacier_skipped;
@@ -586,4 +607,4 @@ void transfer::impl::leaf_progress(leaf_run& lr) {
         }
     }
 }
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

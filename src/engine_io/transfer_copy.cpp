@@ -15,10 +15,11 @@ namespace {
 // HeadObject checks of one delete batch in flight at once (each also takes
 // a slot of the global budget while it runs).
 constexpr std::size_t head_checks_in_flight = 16;
-} // namespace
+}  // namespace
 
 asio::awaitable<std::error_code> confirm_size(s3::client& c, std::string bucket, std::string key,
-                                              std::uint64_t expected, std::string_view what, diagnostics& diag) {
+                                              std::uint64_t expected, std::string_view what,
+                                              diagnostics& diag) {
     s3::head_object_params hp;
     hp.key = std::move(key);
     s3::head_object_result head;
@@ -39,15 +40,17 @@ bool copy_confirmed_by_etag(std::string_view src_etag, std::string_view copy_eta
     return !is_multipart_etag(src_etag) && copy_etag == src_etag;
 }
 
-asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket, s3::copy_object_params p,
-                                               std::uint64_t src_size, std::string src_etag,
-                                               s3::copy_object_result& res, diagnostics& diag) {
+asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bucket,
+                                               s3::copy_object_params p, std::uint64_t src_size,
+                                               std::string src_etag, s3::copy_object_result& res,
+                                               diagnostics& diag) {
     // The parameters move into the call; only the destination key is needed
     // afterwards.
     std::string key = p.key;
     if (auto ec = co_await c.copy_object(dst_bucket, std::move(p), res, diag)) co_return ec;
     if (copy_confirmed_by_etag(src_etag, res.etag)) co_return std::error_code{};
-    co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination", diag);
+    co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination",
+                                    diag);
 }
 
 asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const leaf_run& lr, const decision& d) {
@@ -56,9 +59,11 @@ asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const leaf_r
     s3::head_object_params hp;
     hp.checksum_mode = true;
     hp.key = d.source.key;
-    if (co_await client.head_object(sources[lr.source].loc.bucket, hp, src, ignored)) co_return checksum_verdict::unknown;
+    if (co_await client.head_object(sources[lr.source].loc.bucket, hp, src, ignored))
+        co_return checksum_verdict::unknown;
     hp.key = d.dest_key;
-    if (co_await client.head_object(opts.destination.bucket, hp, dst, ignored)) co_return checksum_verdict::unknown;
+    if (co_await client.head_object(opts.destination.bucket, hp, dst, ignored))
+        co_return checksum_verdict::unknown;
     // Changed since listed: the listing's sizes no longer describe these.
     if (src.size != d.source.size || src.size != dst.size) co_return checksum_verdict::unknown;
     co_return identity_from_checksums(src.checksums, dst.checksums);
@@ -88,11 +93,14 @@ asio::awaitable<void> transfer::impl::copy_one(leaf_run& lr, decision d) {
             diag.bucket = sources[lr.source].loc.bucket;
             diag.key = d.source.key;
             diag.s3_code = verdict == checksum_verdict::different ? "ChecksumDiffers" : "Unverifiable";
-            diag.message = verdict == checksum_verdict::different
-                               ? "full-object checksum differs at s3://" + opts.destination.bucket + "/" + d.dest_key
-                               : "same size at s3://" + opts.destination.bucket + "/" + d.dest_key +
-                                     ", but the ETags (" + d.source.etag + ") cannot prove the same content and "
-                                     "neither side has a full-object checksum: copy it again (s3merge copy) to make it provable";
+            diag.message =
+                verdict == checksum_verdict::different
+                    ? "full-object checksum differs at s3://" + opts.destination.bucket + "/" + d.dest_key
+                    : "same size at s3://" + opts.destination.bucket + "/" + d.dest_key +
+                          ", but the ETags (" + d.source.etag +
+                          ") cannot prove the same content and "
+                          "neither side has a full-object checksum: copy it again (s3merge copy) to make it "
+                          "provable";
             object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
         }
         if (verdict == checksum_verdict::identical || opts.verify) {
@@ -175,8 +183,9 @@ void transfer::impl::object_failed(leaf_run& lr, const std::string& key, std::st
     // One line per failure for the first ones; the report has them all.
     auto failed = result.rep.totals.failed;
     if (opts.log && failed == max_logged_failures + 1) {
-        opts.log("s3merge: more failures follow; they are not logged one by one" +
-                 std::string(opts.report_path.empty() ? " (--report FILE.json lists them)" : " (see the report)"));
+        opts.log(
+            "s3merge: more failures follow; they are not logged one by one" +
+            std::string(opts.report_path.empty() ? " (--report FILE.json lists them)" : " (see the report)"));
     }
     if (opts.log && failed <= max_logged_failures) {
         auto line = "s3merge: failed: " + diag.to_string();
@@ -249,14 +258,15 @@ asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<d
             object_done(*item.leaf, item.key);
             co_return;
         }
-        bool same_version = item.version_id.empty() || head.version_id.empty() || head.version_id == item.version_id;
+        bool same_version =
+            item.version_id.empty() || head.version_id.empty() || head.version_id == item.version_id;
         if (!ec && (!same_version || !iequals(head.etag, item.etag))) {
             diag.operation = "HeadObject";
             diag.bucket = bucket;
             diag.key = item.key;
             diag.s3_code = "SourceChanged";
-            diag.message = "the source was overwritten after it was copied (ETag now " + head.etag + ", copied " +
-                           item.etag + "): kept; re-run to copy its new content";
+            diag.message = "the source was overwritten after it was copied (ETag now " + head.etag +
+                           ", copied " + item.etag + "): kept; re-run to copy its new content";
             ec = make_error_code(errc::precondition_failed);
         }
         if (ec) {
@@ -283,8 +293,9 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
     // cannot fail the batch.
     std::vector<delete_item> singles;
     {
-        auto xml_ok = std::stable_partition(batch.begin(), batch.end(),
-                                            [](const delete_item& item) { return s3::xml_can_carry_key(item.key); });
+        auto xml_ok = std::stable_partition(batch.begin(), batch.end(), [](const delete_item& item) {
+            return s3::xml_can_carry_key(item.key);
+        });
         std::move(xml_ok, batch.end(), std::back_inserter(singles));
         batch.erase(xml_ok, batch.end());
     }
@@ -315,7 +326,8 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                 diagnostics d = diag;
                 d.key = item.key;
                 if (!diag.key.empty() && diag.key != item.key)
-                    d.detail = "in a DeleteObjects batch that failed because of key '" + diag.key + "': " + diag.detail;
+                    d.detail = "in a DeleteObjects batch that failed because of key '" + diag.key +
+                               "': " + diag.detail;
                 delete_failed(si, item, "DeleteObjects", ec, d);
             }
         } else {
@@ -337,7 +349,9 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                 auto kec = s3::classify_error(403, it->second->code);
                 if (it->second->code == "PreconditionFailed") {
                     d.s3_code = "SourceChanged";
-                    d.message = "the source was overwritten after it was copied: kept; re-run to copy its new content";
+                    d.message =
+                        "the source was overwritten after it was copied: kept; re-run to copy its new "
+                        "content";
                     kec = make_error_code(errc::precondition_failed);
                 }
                 delete_failed(si, item, "DeleteObjects", kec, d);
@@ -348,4 +362,4 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
     notify();
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

@@ -88,16 +88,16 @@ struct transfer::impl {
     transfer_result result;
     std::string job;  // job id: SHA-256 of mode, sources and destination
     std::vector<source_run> sources;
-    std::list<leaf_run> active_leaves;          // leaves being listed or with work in flight
-    std::vector<leaf_state> finished_leaves;    // for the journal
+    std::list<leaf_run> active_leaves;                     // leaves being listed or with work in flight
+    std::vector<leaf_state> finished_leaves;               // for the journal
     std::vector<std::vector<delete_item>> delete_batches;  // per source
-    std::size_t listers = 0;     // listing coroutines running
-    std::size_t waiting_for_slot = 0;  // of them, waiting for a copy slot
-    std::size_t workers = 0;     // copy / delete coroutines running
+    std::size_t listers = 0;                               // listing coroutines running
+    std::size_t waiting_for_slot = 0;                      // of them, waiting for a copy slot
+    std::size_t workers = 0;                               // copy / delete coroutines running
     bool stopping = false;
     bool done = false;
-    asio::steady_timer wake;     // cancelled whenever something finishes
-    asio::steady_timer tick;     // the ticker's timer
+    asio::steady_timer wake;  // cancelled whenever something finishes
+    asio::steady_timer tick;  // the ticker's timer
     bool ticker_running = false;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::uint64_t copies_since_limit = 0;
@@ -178,4 +178,4 @@ job_description describe(const transfer_options& o);
 const char* mode_name(const transfer_options& o);  // "copy" | "move" | "plan" | "verify"
 bool is_multipart_etag(std::string_view etag);
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

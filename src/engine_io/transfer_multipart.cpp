@@ -19,7 +19,7 @@ namespace {
 // Parts of one object in flight at once. They do not take global slots (the
 // object holds one), so a few large objects cannot deadlock the budget.
 constexpr std::size_t parts_in_flight = 8;
-} // namespace
+}  // namespace
 
 asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& lr, const decision& d,
                                                                 diagnostics& diag) {
@@ -46,7 +46,8 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
         s3::head_object_result part1;
         diagnostics pd;
         if (!co_await client.head_object(src_bucket, pp, part1, pd)) {
-            if (auto same = s3::source_layout_part_size(head.size, d.source.etag, part1.size, part1.parts_count))
+            if (auto same =
+                    s3::source_layout_part_size(head.size, d.source.etag, part1.size, part1.parts_count))
                 part_size = same;
         }
     }
@@ -153,13 +154,17 @@ asio::awaitable<void> transfer::impl::clean_up_uploads() {
             s3::list_multipart_uploads_result page;
             diagnostics diag;
             if (auto ec = co_await client.list_multipart_uploads(opts.destination.bucket, p, page, diag)) {
-                if (opts.log) opts.log("s3merge: warning: cannot list unfinished multipart uploads: " + diag.to_string());
+                if (opts.log)
+                    opts.log("s3merge: warning: cannot list unfinished multipart uploads: " +
+                             diag.to_string());
                 break;
             }
             for (const auto& u : page.uploads) {
-                auto mine = std::find_if(journaled_uploads.begin(), journaled_uploads.end(), [&](const upload_state& j) {
-                    return j.upload_id == u.upload_id && j.key == u.key && j.bucket == opts.destination.bucket;
-                });
+                auto mine = std::find_if(journaled_uploads.begin(), journaled_uploads.end(),
+                                         [&](const upload_state& j) {
+                                             return j.upload_id == u.upload_id && j.key == u.key &&
+                                                    j.bucket == opts.destination.bucket;
+                                         });
                 if (mine == journaled_uploads.end()) {
                     if (foreign++ == 0) foreign_sample = u.key;
                     continue;
@@ -169,7 +174,8 @@ asio::awaitable<void> transfer::impl::clean_up_uploads() {
                 ap.upload_id = u.upload_id;
                 diagnostics ad;
                 if (auto aec = co_await client.abort_multipart_upload(opts.destination.bucket, ap, ad)) {
-                    if (opts.log) opts.log("s3merge: warning: cannot abort an unfinished upload: " + ad.to_string());
+                    if (opts.log)
+                        opts.log("s3merge: warning: cannot abort an unfinished upload: " + ad.to_string());
                     continue;
                 }
                 ++aborted;
@@ -185,12 +191,13 @@ asio::awaitable<void> transfer::impl::clean_up_uploads() {
     result.rep.uploads_aborted = aborted;
     result.rep.uploads_foreign = foreign;
     if (opts.log && aborted)
-        opts.log("s3merge: aborted " + std::to_string(aborted) +
-                 " unfinished multipart uploads left by the interrupted run (their objects are copied again)");
+        opts.log(
+            "s3merge: aborted " + std::to_string(aborted) +
+            " unfinished multipart uploads left by the interrupted run (their objects are copied again)");
     if (opts.log && foreign)
         opts.log("s3merge: note: " + std::to_string(foreign) + " unfinished multipart uploads under s3://" +
                  opts.destination.bucket + "/ were not started by this job (e.g. " + foreign_sample +
                  "); left alone — they are billed until aborted");
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

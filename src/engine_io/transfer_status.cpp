@@ -34,8 +34,9 @@ job_description describe(const transfer_options& o) {
     return j;
 }
 
-std::string transfer_job_id(const transfer_options& o) { return job_id(describe(o)); }
-
+std::string transfer_job_id(const transfer_options& o) {
+    return job_id(describe(o));
+}
 
 journal transfer::impl::make_journal() const {
     journal j;
@@ -71,7 +72,8 @@ void transfer::impl::save_journal() {
         return;
     }
     write_output_file(opts.journal_path, encode_journal(make_journal()), ec);
-    if (ec && opts.log) opts.log("s3merge: cannot write the journal " + opts.journal_path + ": " + ec.message());
+    if (ec && opts.log)
+        opts.log("s3merge: cannot write the journal " + opts.journal_path + ": " + ec.message());
 }
 
 std::error_code transfer::impl::load_journal(diagnostics& diag) {
@@ -109,8 +111,9 @@ std::error_code transfer::impl::load_journal(diagnostics& diag) {
         if (l.complete) finished_leaves.push_back(l);
     result.resumed_totals = j.totals;
     if (opts.log) {
-        opts.log("s3merge: resuming from " + opts.journal_path + ": " + std::to_string(result.leaves_complete) +
-                 " listing leaves done, " + std::to_string(result.leaves_resumed) + " resumed after their watermark");
+        opts.log("s3merge: resuming from " + opts.journal_path + ": " +
+                 std::to_string(result.leaves_complete) + " listing leaves done, " +
+                 std::to_string(result.leaves_resumed) + " resumed after their watermark");
     }
     return {};
 }
@@ -126,15 +129,16 @@ std::string transfer::impl::status_line() const {
         std::uint64_t to_copy = all.to_copy + all.archived, bytes = all.bytes_to_copy;
         std::snprintf(buf, sizeof buf, "listed %llu  identical %llu  %s %llu (%s)  %.0f obj/s",
                       (unsigned long long)t.listed, (unsigned long long)t.skipped,
-                      opts.verify ? "differ" : "to copy", (unsigned long long)to_copy, human_bytes(bytes).c_str(),
-                      secs > 0 ? double(t.listed) / secs : 0.0);
+                      opts.verify ? "differ" : "to copy", (unsigned long long)to_copy,
+                      human_bytes(bytes).c_str(), secs > 0 ? double(t.listed) / secs : 0.0);
         return buf;
     }
     std::snprintf(buf, sizeof buf,
-                  "listed %llu  copied %llu  skipped %llu  failed %llu  deleted %llu  %s  %.0f obj/s  in flight %zu/%zu",
+                  "listed %llu  copied %llu  skipped %llu  failed %llu  deleted %llu  %s  %.0f obj/s  in "
+                  "flight %zu/%zu",
                   (unsigned long long)t.listed, (unsigned long long)t.copied, (unsigned long long)t.skipped,
-                  (unsigned long long)t.failed, (unsigned long long)t.deleted, human_bytes(t.bytes_copied).c_str(),
-                  rate_objs, copy_slots.in_use(), copy_slots.limit());
+                  (unsigned long long)t.failed, (unsigned long long)t.deleted,
+                  human_bytes(t.bytes_copied).c_str(), rate_objs, copy_slots.in_use(), copy_slots.limit());
     std::string line = buf;
     bool listing_over = listers == 0;
     for (const auto& s : sources) listing_over = listing_over && s.finished();
@@ -184,4 +188,4 @@ void transfer::impl::write_report() {
     }
 }
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

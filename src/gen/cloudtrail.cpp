@@ -43,8 +43,8 @@ void civil_from_days(long z, int& y, int& m, int& d) {
 
 std::string uuid_from(std::uint64_t a, std::uint64_t b) {
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", unsigned(a >> 32), unsigned((a >> 16) & 0xffff),
-                  unsigned(a & 0xfff), unsigned(0x8000 | ((b >> 48) & 0x3fff)),
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", unsigned(a >> 32),
+                  unsigned((a >> 16) & 0xffff), unsigned(a & 0xfff), unsigned(0x8000 | ((b >> 48) & 0x3fff)),
                   static_cast<unsigned long long>(b & 0xffffffffffffull));
     return buf;
 }
@@ -53,10 +53,11 @@ const char* const event_sources[] = {"s3.amazonaws.com", "ec2.amazonaws.com", "i
                                      "sts.amazonaws.com", "kms.amazonaws.com"};
 const char* const event_names[] = {"GetObject", "DescribeInstances", "ListRoles", "AssumeRole", "Decrypt"};
 
-} // namespace
+}  // namespace
 
 generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i) {
-    const std::uint64_t h = mix(s.seed ^ mix(i + 1) ^ mix(std::hash<std::string>{}(s.account + "/" + s.region)));
+    const std::uint64_t h =
+        mix(s.seed ^ mix(i + 1) ^ mix(std::hash<std::string>{}(s.account + "/" + s.region)));
     const int per_day = s.files_per_day > 0 ? s.files_per_day : 1;
     const long day = days_from_civil(s.start_year, s.start_month, s.start_day) + long(i / per_day);
     const long minute_of_day = long((i % per_day) * (1440 / std::max(1, std::min(per_day, 1440))));
@@ -70,8 +71,8 @@ generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i) 
     std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(h));
 
     generated_object o;
-    o.key = s.prefix + "AWSLogs/" + s.account + "/CloudTrail/" + s.region + "/" + date_path + "/" + s.account +
-            "_CloudTrail_" + s.region + "_" + stamp + "_" + suffix + ".json.gz";
+    o.key = s.prefix + "AWSLogs/" + s.account + "/CloudTrail/" + s.region + "/" + date_path + "/" +
+            s.account + "_CloudTrail_" + s.region + "_" + stamp + "_" + suffix + ".json.gz";
 
     std::string json = "{\"Records\":[";
     for (int r = 0; r < s.records_per_file; ++r) {
@@ -87,7 +88,8 @@ generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i) 
         json += event_names[(rh >> 8) % 5];
         json += "\",\"awsRegion\":\"" + s.region + "\",\"sourceIPAddress\":\"10.0.";
         json += std::to_string((rh >> 16) % 256) + "." + std::to_string((rh >> 24) % 256);
-        json += "\",\"eventID\":\"" + uuid_from(rh, mix(rh ^ i)) + "\",\"recipientAccountId\":\"" + s.account + "\"}";
+        json += "\",\"eventID\":\"" + uuid_from(rh, mix(rh ^ i)) + "\",\"recipientAccountId\":\"" +
+                s.account + "\"}";
     }
     json += "]}";
     o.body = gzip(json);
@@ -138,4 +140,4 @@ bool gunzip(std::string_view data, std::string& out, std::size_t max_out) {
     return rc == Z_STREAM_END;
 }
 
-} // namespace s3merge::gen
+}  // namespace s3merge::gen

@@ -71,7 +71,8 @@ public:
     ~response_sink() override { resp_.headers.resize(fields_); }
 
 private:
-    void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+    void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
+                         beast::error_code&) override {}
     void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
         resp_.status = static_cast<unsigned>(code);
         if (resp_.headers.capacity() == 0) resp_.headers.reserve(12);
@@ -112,9 +113,9 @@ private:
 // Asio's reactor, without a memory-BIO engine and its composed operations
 // in between.
 struct tls_buffers {
-    std::unique_ptr<char[]> rx;       // ciphertext received, not yet taken by OpenSSL
+    std::unique_ptr<char[]> rx;  // ciphertext received, not yet taken by OpenSSL
     std::size_t rx_capacity = 0, rx_begin = 0, rx_end = 0;
-    std::string tx;                   // ciphertext to send
+    std::string tx;  // ciphertext to send
     // Short answers fit the small size; a handshake or a large body (a
     // listing page) reads a full TLS record at a time.
     static constexpr std::size_t rx_small = 4 * 1024;
@@ -198,11 +199,11 @@ struct connection {
 
     std::uint64_t id = 0;
     tcp::socket sock;
-    SSL* ssl = nullptr;          // TLS over `tls`, or none
+    SSL* ssl = nullptr;  // TLS over `tls`, or none
     std::unique_ptr<tls_buffers> tls;
-    beast::flat_buffer buffer;   // response bytes (plaintext) not yet parsed
-    std::string wire;            // the request being sent (capacity reused)
-    std::size_t written = 0;     // bytes sent of what is pending: `wire`, or `tls->tx` under TLS
+    beast::flat_buffer buffer;  // response bytes (plaintext) not yet parsed
+    std::string wire;           // the request being sent (capacity reused)
+    std::size_t written = 0;    // bytes sent of what is pending: `wire`, or `tls->tx` under TLS
     clock::time_point last_used = clock::now();
     // Watched by the sweeper while in flight: past `deadline`, its wait is
     // cancelled and `timed_out` set.
@@ -237,7 +238,8 @@ connection::~connection() {
 // The outcome of a wait on c: a wait the sweeper cancelled is a timeout; a
 // wait that completed stands, even if the deadline passed meanwhile.
 beast::error_code wait_result(const connection& c, const beast::error_code& ec) {
-    return ec == asio::error::operation_aborted && c.timed_out ? beast::error_code(asio::error::timed_out) : ec;
+    return ec == asio::error::operation_aborted && c.timed_out ? beast::error_code(asio::error::timed_out)
+                                                               : ec;
 }
 
 // What an I/O step needs before it can go on.
@@ -247,26 +249,27 @@ enum class io_want { nothing, read, write };
 beast::error_code ssl_failure(SSL* ssl, int r, io_want& want) {
     int saved_errno = errno;
     switch (SSL_get_error(ssl, r)) {
-    case SSL_ERROR_WANT_READ:
-        want = io_want::read;
-        return {};
-    case SSL_ERROR_WANT_WRITE:
-        want = io_want::write;
-        return {};
-    case SSL_ERROR_ZERO_RETURN:
-        return asio::error::eof;  // the peer's close_notify
-    case SSL_ERROR_SYSCALL: {
-        unsigned long err = ERR_get_error();
-        if (err) return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
-        if (saved_errno) return beast::error_code(saved_errno, asio::error::get_system_category());
-        return asio::ssl::error::stream_truncated;
-    }
-    default: {
-        unsigned long err = ERR_get_error();
-        if (ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return asio::ssl::error::stream_truncated;
-        if (!err) return asio::ssl::error::stream_truncated;
-        return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
-    }
+        case SSL_ERROR_WANT_READ:
+            want = io_want::read;
+            return {};
+        case SSL_ERROR_WANT_WRITE:
+            want = io_want::write;
+            return {};
+        case SSL_ERROR_ZERO_RETURN:
+            return asio::error::eof;  // the peer's close_notify
+        case SSL_ERROR_SYSCALL: {
+            unsigned long err = ERR_get_error();
+            if (err) return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
+            if (saved_errno) return beast::error_code(saved_errno, asio::error::get_system_category());
+            return asio::ssl::error::stream_truncated;
+        }
+        default: {
+            unsigned long err = ERR_get_error();
+            if (ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                return asio::ssl::error::stream_truncated;
+            if (!err) return asio::ssl::error::stream_truncated;
+            return beast::error_code(static_cast<int>(err), asio::error::get_ssl_category());
+        }
     }
 }
 
@@ -277,7 +280,8 @@ beast::error_code try_send(connection& c, io_want& want) {
     std::string& out = c.tls ? c.tls->tx : c.wire;
     while (c.written < out.size()) {
         beast::error_code ec;
-        std::size_t done = c.sock.write_some(asio::buffer(out.data() + c.written, out.size() - c.written), ec);
+        std::size_t done =
+            c.sock.write_some(asio::buffer(out.data() + c.written, out.size() - c.written), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             want = io_want::write;
             return {};
@@ -387,15 +391,15 @@ std::error_code map_error(const beast::error_code& ec, std::string_view during, 
     return make_error_code(e);
 }
 
-} // namespace
+}  // namespace
 
 struct client::impl {
     impl(asio::any_io_executor ex, client_options o)
         : executor(std::move(ex)), opts(std::move(o)), resolver(executor), sweep_timer(executor) {
         // Timeouts are checked this often: a tenth of the shortest one,
         // within 5 ms and 500 ms.
-        auto shortest =
-            std::min({opts.connect_timeout, opts.first_byte_timeout, opts.idle_read_timeout, opts.request_timeout});
+        auto shortest = std::min(
+            {opts.connect_timeout, opts.first_byte_timeout, opts.idle_read_timeout, opts.request_timeout});
         sweep_every = std::clamp(shortest / 10, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
     }
     ~impl() {
@@ -695,31 +699,31 @@ struct client::impl {
                                              diagnostics& diag) {
         std::uint64_t new_id = 0;
         switch (r.what) {
-        case pool_state::decision::reuse_idle:  // it sat idle too long: a new one in its slot
-        case pool_state::decision::open_new:
-            new_id = r.id;
-            break;
-        case pool_state::decision::wait: {
-            auto w = std::make_shared<waiter>(executor);
-            p.waiters[r.waiter] = w;
-            w->timer.expires_after(remaining(deadline));
-            co_await w->timer.async_wait(use_tuple);
-            if (w->handed) {
-                out = std::move(w->handed);
-                reused = true;
-                ++stats.connections_reused;
-                co_return std::error_code{};
+            case pool_state::decision::reuse_idle:  // it sat idle too long: a new one in its slot
+            case pool_state::decision::open_new:
+                new_id = r.id;
+                break;
+            case pool_state::decision::wait: {
+                auto w = std::make_shared<waiter>(executor);
+                p.waiters[r.waiter] = w;
+                w->timer.expires_after(remaining(deadline));
+                co_await w->timer.async_wait(use_tuple);
+                if (w->handed) {
+                    out = std::move(w->handed);
+                    reused = true;
+                    ++stats.connections_reused;
+                    co_return std::error_code{};
+                }
+                if (!w->slot) {
+                    p.state.cancel_wait(r.waiter);
+                    p.waiters.erase(r.waiter);
+                    diag.detail = "waiting for a connection to " + o.host + ":" + std::to_string(o.port) +
+                                  ": timed out";
+                    co_return make_error_code(errc::timeout);
+                }
+                new_id = p.next_slot_id++;
+                break;
             }
-            if (!w->slot) {
-                p.state.cancel_wait(r.waiter);
-                p.waiters.erase(r.waiter);
-                diag.detail = "waiting for a connection to " + o.host + ":" + std::to_string(o.port) +
-                              ": timed out";
-                co_return make_error_code(errc::timeout);
-            }
-            new_id = p.next_slot_id++;
-            break;
-        }
         }
         out = std::make_unique<connection>(executor);
         out->id = new_id;
@@ -743,8 +747,8 @@ struct client::impl {
         return *left > large ? large : std::max<std::size_t>(small, static_cast<std::size_t>(*left));
     }
 
-    asio::awaitable<std::error_code> send(const origin& o, const http_request& req,
-                                          http_response& resp, diagnostics& diag) {
+    asio::awaitable<std::error_code> send(const origin& o, const http_request& req, http_response& resp,
+                                          diagnostics& diag) {
         ++stats.requests;
         const auto deadline = clock::now() + opts.request_timeout;
         const bool head = req.method == "HEAD";
@@ -822,10 +826,12 @@ struct client::impl {
                         }
                         // Until the first byte of the answer, a shorter wait: a
                         // server that accepts and never answers is found early.
-                        watch(*c, step_deadline(got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout, deadline));
+                        watch(*c, step_deadline(got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout,
+                                                deadline));
                         if (c->tls)
-                            c->tls->rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
-                                                                                       : tls_buffers::rx_small);
+                            c->tls->rx_size(read_size(parser) > tls_buffers::rx_small
+                                                ? tls_buffers::rx_large
+                                                : tls_buffers::rx_small);
                         asio::mutable_buffer into =
                             c->tls ? c->tls->rx_space() : c->buffer.prepare(read_size(parser));
                         auto [rec, n] = co_await c->sock.async_read_some(into, use_tuple);
@@ -861,11 +867,12 @@ struct client::impl {
 
             if (ec) {
                 bool stale = reused && attempt == 0 && is_closed_error(ec) && !got_bytes;
-                auto mapped = map_error(ec, wrote ? "reading response from" : "sending request to", o, diag,
-                                        c->ssl);
+                auto mapped =
+                    map_error(ec, wrote ? "reading response from" : "sending request to", o, diag, c->ssl);
                 if (mapped == errc::timeout && wrote && !got_bytes && !aborting)
                     diag.detail = "no answer from " + o.host + ":" + std::to_string(o.port) + " within " +
-                                  std::to_string(opts.first_byte_timeout.count() / 1000) + " s of the request";
+                                  std::to_string(opts.first_byte_timeout.count() / 1000) +
+                                  " s of the request";
                 release(pool, std::move(c), false);
                 if (stale) {
                     // The server closed the pooled connection while it sat
@@ -913,12 +920,14 @@ std::error_code client::init(diagnostics& diag) {
     return {};
 }
 
-asio::awaitable<std::error_code> client::send(const origin& o, const http_request& req,
-                                              http_response& resp, diagnostics& diag) {
+asio::awaitable<std::error_code> client::send(const origin& o, const http_request& req, http_response& resp,
+                                              diagnostics& diag) {
     return impl_->send(o, req, resp, diag);
 }
 
-void client::abort_in_flight() { impl_->abort_all(); }
+void client::abort_in_flight() {
+    impl_->abort_all();
+}
 
 void client::close_idle() {
     for (auto& [key, p] : impl_->pools) {
@@ -930,7 +939,11 @@ void client::close_idle() {
     }
 }
 
-const client_stats& client::stats() const { return impl_->stats; }
-const client_options& client::options() const { return impl_->opts; }
+const client_stats& client::stats() const {
+    return impl_->stats;
+}
+const client_options& client::options() const {
+    return impl_->opts;
+}
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

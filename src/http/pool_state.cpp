@@ -53,4 +53,4 @@ void pool_state::drop_idle(std::uint64_t id) {
     }
 }
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

@@ -42,7 +42,7 @@ void header_line(std::string& out, std::string_view name, std::string_view value
     out += "\r\n";
 }
 
-} // namespace
+}  // namespace
 
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
                                   diagnostics& diag) {
@@ -53,20 +53,28 @@ std::error_code serialize_request(const http_request& req, std::string_view user
     // One pass over the headers: check each, note which of the ones added
     // here the caller already set, and size the buffer.
     bool has_host = false, has_agent = false, has_length = false;
-    std::size_t size = req.method.size() + req.path.size() * 3 + req.host.size() + user_agent.size() +
-                       req.body.size() + 96;
+    std::size_t size =
+        req.method.size() + req.path.size() * 3 + req.host.size() + user_agent.size() + req.body.size() + 96;
     for (const auto& h : req.headers) {
         if (!is_token(h.name) || !safe_value(h.value)) {
-            diag.detail = "header '" + h.name + "' cannot be sent: its name must be a token and its value "
+            diag.detail = "header '" + h.name +
+                          "' cannot be sent: its name must be a token and its value "
                           "must not contain CR, LF or NUL";
             return make_error_code(errc::invalid_argument);
         }
         size += h.name.size() + h.value.size() + 4;
         switch (h.name.size()) {
-        case 4: has_host = has_host || iequals(h.name, "host"); break;
-        case 10: has_agent = has_agent || iequals(h.name, "user-agent"); break;
-        case 14: has_length = has_length || iequals(h.name, "content-length"); break;
-        default: break;
+            case 4:
+                has_host = has_host || iequals(h.name, "host");
+                break;
+            case 10:
+                has_agent = has_agent || iequals(h.name, "user-agent");
+                break;
+            case 14:
+                has_length = has_length || iequals(h.name, "content-length");
+                break;
+            default:
+                break;
         }
     }
     if (!safe_value(req.host) || !safe_value(user_agent)) {
@@ -93,4 +101,4 @@ std::error_code serialize_request(const http_request& req, std::string_view user
     return {};
 }
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

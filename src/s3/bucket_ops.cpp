@@ -4,7 +4,6 @@
 
 namespace s3merge::s3 {
 
-
 http_request build_head_bucket(const target& t) {
     return detail::request_for(t, {}, "HEAD");
 }
@@ -45,10 +44,11 @@ std::error_code parse_delete_bucket(const http_response& resp, diagnostics& diag
     // not an S3 server (a web page, a proxy's own answer): nothing says the
     // bucket is gone.
     if (resp.status != 204)
-        return detail::malformed(resp, diag,
-                                 "the endpoint answered HTTP " + std::to_string(resp.status) +
-                                     " to DeleteBucket, not S3's 204 No Content: check --endpoint-url points at an S3 "
-                                     "server; the bucket may still exist");
+        return detail::malformed(
+            resp, diag,
+            "the endpoint answered HTTP " + std::to_string(resp.status) +
+                " to DeleteBucket, not S3's 204 No Content: check --endpoint-url points at an S3 "
+                "server; the bucket may still exist");
     return {};
 }
 

@@ -54,7 +54,9 @@ http_request build_delete_objects(const target& t, const delete_objects_params& 
         if (!o.version_id.empty())
             obj.append_child("VersionId").append_child(pugi::node_pcdata).set_value(o.version_id.c_str());
         if (!o.etag.empty())
-            obj.append_child("ETag").append_child(pugi::node_pcdata).set_value(detail::quote_etag(o.etag).c_str());
+            obj.append_child("ETag")
+                .append_child(pugi::node_pcdata)
+                .set_value(detail::quote_etag(o.etag).c_str());
     }
     http_request req;
     req.method = "POST";
@@ -111,7 +113,9 @@ std::error_code parse_delete_objects(const http_response& resp, delete_objects_r
     return {};
 }
 
-bool xml_can_carry_key(std::string_view key) { return !key.empty() && detail::xml_text_problem(key).empty(); }
+bool xml_can_carry_key(std::string_view key) {
+    return !key.empty() && detail::xml_text_problem(key).empty();
+}
 
 http_request build_delete_object(const target& t, const object_identifier& o) {
     http_request req = detail::request_for(t, o.key, "DELETE");

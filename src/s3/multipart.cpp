@@ -17,7 +17,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-
 void set_if(http_request& req, std::string_view name, const std::string& value) {
     if (!value.empty()) req.set_header(name, value);
 }
@@ -170,7 +169,9 @@ http_request build_complete_multipart_upload(const target& t, const complete_mul
         node.append_child("PartNumber").text().set(part->part_number);
         // Written as text: pugixml escapes & < > and leaves the quotes as
         // they are, as in the AWS example (<ETag>"a54357…"</ETag>).
-        node.append_child("ETag").append_child(pugi::node_pcdata).set_value(detail::quote_etag(part->etag).c_str());
+        node.append_child("ETag")
+            .append_child(pugi::node_pcdata)
+            .set_value(detail::quote_etag(part->etag).c_str());
     }
     http_request req = detail::request_for(t, p.key, "POST");
     req.query.push_back({"uploadId", p.upload_id});

@@ -8,7 +8,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-
 void add_metadata(http_request& req, const std::vector<http_header>& metadata) {
     for (const http_header& h : metadata) req.set_header(detail::meta_header_name(h.name), h.value);
 }
@@ -57,7 +56,8 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
     out.checksums.sha1 = header_or_empty(resp, "x-amz-checksum-sha1");
     out.checksums.sha256 = header_or_empty(resp, "x-amz-checksum-sha256");
     out.checksums.type = header_or_empty(resp, "x-amz-checksum-type");
-    if (const std::string* n = resp.find_header("x-amz-mp-parts-count")) (void)detail::parse_u64(*n, out.parts_count);
+    if (const std::string* n = resp.find_header("x-amz-mp-parts-count"))
+        (void)detail::parse_u64(*n, out.parts_count);
     constexpr std::string_view prefix = "x-amz-meta-";
     for (const http_header& h : resp.headers) {
         if (h.name.size() > prefix.size() &&
@@ -77,7 +77,8 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     // key with its '/' kept, every other byte outside A-Za-z0-9-._~ as %XX
     // (so '+', '%', ' ', '?', '#', '&' and UTF-8 all survive). botocore does
     // the same with percent_encode(bucket/key, safe="-._~/").
-    req.set_header("x-amz-copy-source", detail::copy_source_header(p.source_bucket, p.source_key, p.source_version_id));
+    req.set_header("x-amz-copy-source",
+                   detail::copy_source_header(p.source_bucket, p.source_key, p.source_version_id));
     req.set_header("x-amz-metadata-directive", p.replace_metadata ? "REPLACE" : "COPY");
     if (p.replace_metadata) {
         add_metadata(req, p.metadata);
@@ -92,7 +93,8 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     if (!p.sse.empty()) req.set_header("x-amz-server-side-encryption", p.sse);
     if (!p.sse_kms_key_id.empty())
         req.set_header("x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id);
-    if (!p.source_if_match.empty()) req.set_header("x-amz-copy-source-if-match", detail::quote_etag(p.source_if_match));
+    if (!p.source_if_match.empty())
+        req.set_header("x-amz-copy-source-if-match", detail::quote_etag(p.source_if_match));
     return req;
 }
 
@@ -111,7 +113,8 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
         detail::strip_etag_quotes_in_place(out.etag);
     }
     if (!etag || out.etag.empty()) return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
-    if (const pugi::xml_node lm = detail::child(root, "LastModified")) detail::text_into(lm, out.last_modified);
+    if (const pugi::xml_node lm = detail::child(root, "LastModified"))
+        detail::text_into(lm, out.last_modified);
     out.version_id = header_or_empty(resp, "x-amz-version-id");
     out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
     return {};

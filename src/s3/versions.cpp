@@ -9,7 +9,6 @@ namespace s3merge::s3 {
 
 namespace {
 
-
 // Reads the fields <Version> and <DeleteMarker> share. Returns why the entry
 // is unusable, or "".
 template <class Entry, class Decode>

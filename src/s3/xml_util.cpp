@@ -228,7 +228,9 @@ std::string strip_etag_quotes(std::string_view etag) {
     return out;
 }
 
-std::string quote_etag(std::string_view etag) { return "\"" + strip_etag_quotes(etag) + "\""; }
+std::string quote_etag(std::string_view etag) {
+    return "\"" + strip_etag_quotes(etag) + "\"";
+}
 
 std::string url_decode_plus(std::string_view s) {
     std::string out;

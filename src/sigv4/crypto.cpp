@@ -55,7 +55,7 @@ std::string digest(const EVP_MD* md, std::string_view data) {
     return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-} // namespace
+}  // namespace
 
 // SHA-256 of the concatenation a || b.
 static void sha256_of(std::string_view a, std::string_view b, unsigned char (&out)[32]) {
@@ -77,7 +77,9 @@ std::string sha256_hex(std::string_view data) {
     return hex(sha256_raw(data));
 }
 
-void sha256_into(std::string_view data, unsigned char (&out)[32]) { sha256_of(data, {}, out); }
+void sha256_into(std::string_view data, unsigned char (&out)[32]) {
+    sha256_of(data, {}, out);
+}
 
 // HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
 void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
@@ -130,14 +132,12 @@ std::string hex(std::string_view raw) {
 }
 
 std::string base64(std::string_view raw) {
-    static constexpr char table[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     out.reserve((raw.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < raw.size(); i += 3) {
-        unsigned v = (unsigned char)raw[i] << 16 | (unsigned char)raw[i + 1] << 8 |
-                     (unsigned char)raw[i + 2];
+        unsigned v = (unsigned char)raw[i] << 16 | (unsigned char)raw[i + 1] << 8 | (unsigned char)raw[i + 2];
         out += table[v >> 18];
         out += table[(v >> 12) & 63];
         out += table[(v >> 6) & 63];
@@ -158,7 +158,11 @@ std::string base64(std::string_view raw) {
     return out;
 }
 
-std::string md5_base64(std::string_view data) { return base64(digest(md5_md(), data)); }
-std::string md5_hex(std::string_view data) { return hex(digest(md5_md(), data)); }
+std::string md5_base64(std::string_view data) {
+    return base64(digest(md5_md(), data));
+}
+std::string md5_hex(std::string_view data) {
+    return hex(digest(md5_md(), data));
+}
 
-} // namespace s3merge::crypto
+}  // namespace s3merge::crypto

@@ -28,7 +28,9 @@ constexpr std::string_view unsigned_payload_value = "UNSIGNED-PAYLOAD";
 constexpr std::size_t cache_limit = 64;
 constexpr std::size_t sha256_len = 32;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
 void append_lower(std::string& out, std::string_view s) {
     const std::size_t at = out.size();
@@ -41,7 +43,8 @@ void append_lower(std::string& out, std::string_view s) {
 int compare_lower(std::string_view a, std::string_view b) {
     std::size_t n = std::min(a.size(), b.size());
     for (std::size_t i = 0; i < n; ++i) {
-        auto x = static_cast<unsigned char>(ascii_lower(a[i])), y = static_cast<unsigned char>(ascii_lower(b[i]));
+        auto x = static_cast<unsigned char>(ascii_lower(a[i])),
+             y = static_cast<unsigned char>(ascii_lower(b[i]));
         if (x != y) return x < y ? -1 : 1;
     }
     return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
@@ -139,7 +142,8 @@ bool listed(std::string_view list, std::string_view name) {
 // Header values that are credentials in their own right. They are signed like
 // any other header but never copied into signing_debug.
 bool is_secret_header(std::string_view lower_name) {
-    return lower_name == "x-amz-security-token" || lower_name == "x-amz-server-side-encryption-customer-key" ||
+    return lower_name == "x-amz-security-token" ||
+           lower_name == "x-amz-server-side-encryption-customer-key" ||
            lower_name == "x-amz-copy-source-server-side-encryption-customer-key";
 }
 
@@ -252,8 +256,8 @@ void format_amz_date(std::chrono::system_clock::time_point t, char (&buf)[16]) {
     buf[15] = 'Z';
 }
 
-std::string derive_signing_key(std::string_view secret, std::string_view date8,
-                               std::string_view region, std::string_view service) {
+std::string derive_signing_key(std::string_view secret, std::string_view date8, std::string_view region,
+                               std::string_view service) {
     std::string k_secret;
     k_secret.reserve(4 + secret.size());
     k_secret += "AWS4";
@@ -273,7 +277,7 @@ void remove_headers(http_request& req, std::string_view name) {
     std::erase_if(req.headers, [&](const http_header& h) { return iequals(h.name, name); });
 }
 
-} // namespace
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // Pure canonicalisation
@@ -444,8 +448,8 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     crypto::hmac_sha256_into(signing_key, sts, signature);
 
     std::string auth;
-    auth.reserve(algorithm.size() + creds.access_key_id.size() + scope.size() +
-                 signed_list.size() + 2 * sha256_len + 48);
+    auth.reserve(algorithm.size() + creds.access_key_id.size() + scope.size() + signed_list.size() +
+                 2 * sha256_len + 48);
     auth += algorithm;
     auth += " Credential=";
     auth += creds.access_key_id;
@@ -490,8 +494,7 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
     r.query.push_back({"X-Amz-Date", date});
     r.query.push_back({"X-Amz-Expires", std::to_string(expires.count())});
     r.query.push_back({"X-Amz-SignedHeaders", "host"});
-    if (!creds.session_token.empty())
-        r.query.push_back({"X-Amz-Security-Token", creds.session_token});
+    if (!creds.session_token.empty()) r.query.push_back({"X-Amz-Security-Token", creds.session_token});
 
     const auto creq = signer::canonical_request(r, "host", unsigned_payload_value);
     const auto sts = string_to_sign(date, scope, creq);
@@ -509,4 +512,4 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
     return url;
 }
 
-} // namespace s3merge::sigv4
+}  // namespace s3merge::sigv4

@@ -24,7 +24,7 @@ int hex_value(char c) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
-} // namespace
+}  // namespace
 
 void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash) {
     // Runs several times per request (canonical URI, request target, copy
@@ -75,4 +75,4 @@ std::string uri_decode(std::string_view s) {
     return out;
 }
 
-} // namespace s3merge::sigv4
+}  // namespace s3merge::sigv4

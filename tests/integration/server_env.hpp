@@ -27,8 +27,9 @@ inline std::string env(const char* name) {
 inline bool have_server() {
     bool ok = !env("S3MERGE_TEST_ENDPOINT").empty() && !env("AWS_ACCESS_KEY_ID").empty();
     if (!ok)
-        FAIL("no S3 test server: run `scripts/s3-server start && eval \"$(scripts/s3-server env)\"` "
-             "or scripts/run-tests");
+        FAIL(
+            "no S3 test server: run `scripts/s3-server start && eval \"$(scripts/s3-server env)\"` "
+            "or scripts/run-tests");
     return ok;
 }
 
@@ -60,12 +61,15 @@ void run_async(const s3::client_config& cfg, F f) {
     diagnostics d;
     REQUIRE_MESSAGE(!c.init(d), d.detail);
     bool done = false;
-    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        co_await f(c);
-        done = true;
-    }, boost::asio::detached);
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            co_await f(c);
+            done = true;
+        },
+        boost::asio::detached);
     io.run();
     REQUIRE(done);
 }
 
-} // namespace s3merge::test
+}  // namespace s3merge::test

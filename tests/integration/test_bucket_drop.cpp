@@ -30,7 +30,9 @@ using test::env;
 using test::have_server;
 using test::unique_bucket;
 
-s3::client_config config() { return test::config_for(false); }
+s3::client_config config() {
+    return test::config_for(false);
+}
 
 template <class F>
 void run_async(F f) {

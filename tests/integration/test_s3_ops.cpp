@@ -48,12 +48,15 @@ std::vector<std::string> awkward_keys() {
         "tilde~key",
         "double//slash",
         "trailing/slash/",
-        "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/02/123456789012_CloudTrail_us-east-1_20240102T0000Z_abc.json.gz",
+        "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/02/"
+        "123456789012_CloudTrail_us-east-1_20240102T0000Z_abc.json.gz",
         std::string(1024 - 4, 'k') + ".bin",  // a 1,024-byte key
     };
 }
 
-std::string body_for(const std::string& key) { return "content of <" + key + ">\n"; }
+std::string body_for(const std::string& key) {
+    return "content of <" + key + ">\n";
+}
 
 void exercise_all_operations(bool tls) {
     auto cfg = config_for(tls);
@@ -137,7 +140,8 @@ void exercise_all_operations(bool tls) {
         s3::list_objects_v2_result dr;
         CHECK(!co_await c.list_objects_v2(src, dp, dr, d));
         std::set<std::string> prefixes(dr.common_prefixes.begin(), dr.common_prefixes.end());
-        CHECK(prefixes == std::set<std::string>{"AWSLogs/", "double/", "trailing/", "with space/", "日本語/"});
+        CHECK(prefixes ==
+              std::set<std::string>{"AWSLogs/", "double/", "trailing/", "with space/", "日本語/"});
         s3::list_objects_v2_params pre;
         pre.prefix = "日本語/";
         s3::list_objects_v2_result prer;
@@ -228,7 +232,7 @@ void exercise_all_operations(bool tls) {
     });
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("every operation with awkward keys over HTTP") {
     if (!have_server()) return;
@@ -303,15 +307,18 @@ TEST_CASE("keep-alive: many requests over few connections, in parallel") {
         int done = 0, failed = 0;
         auto ex = co_await asio::this_coro::executor;
         for (int i = 0; i < 40; ++i) {
-            asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
-                diagnostics dd;
-                s3::put_object_result r;
-                s3::put_object_params p;
-                p.key = "k" + std::to_string(i);
-                p.body = "v";
-                if (co_await c.put_object(b, p, r, dd)) ++failed;
-                ++done;
-            }, asio::detached);
+            asio::co_spawn(
+                ex,
+                [&, i]() -> asio::awaitable<void> {
+                    diagnostics dd;
+                    s3::put_object_result r;
+                    s3::put_object_params p;
+                    p.key = "k" + std::to_string(i);
+                    p.body = "v";
+                    if (co_await c.put_object(b, p, r, dd)) ++failed;
+                    ++done;
+                },
+                asio::detached);
         }
         asio::steady_timer t(ex);
         while (done < 40) {

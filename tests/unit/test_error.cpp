@@ -68,13 +68,13 @@ TEST_CASE("retry_policy: attempts, full jitter bounds, exponential growth, cap")
 
     using ms = std::chrono::milliseconds;
     CHECK(p.delay(errc::server_error, 1, 0.0) == ms(0));
-    CHECK(p.delay(errc::server_error, 1, 0.5) == ms(50));     // base 100
-    CHECK(p.delay(errc::server_error, 2, 0.5) == ms(100));    // 200 * 0.5
-    CHECK(p.delay(errc::server_error, 4, 0.5) == ms(400));    // 800 * 0.5
-    CHECK(p.delay(errc::throttled, 1, 0.5) == ms(250));       // throttle base 500
-    CHECK(p.delay(errc::server_error, 60, 0.999) <= p.cap);   // saturates, no overflow
+    CHECK(p.delay(errc::server_error, 1, 0.5) == ms(50));    // base 100
+    CHECK(p.delay(errc::server_error, 2, 0.5) == ms(100));   // 200 * 0.5
+    CHECK(p.delay(errc::server_error, 4, 0.5) == ms(400));   // 800 * 0.5
+    CHECK(p.delay(errc::throttled, 1, 0.5) == ms(250));      // throttle base 500
+    CHECK(p.delay(errc::server_error, 60, 0.999) <= p.cap);  // saturates, no overflow
     CHECK(p.delay(errc::server_error, 60, 0.5) == ms(10000));
-    CHECK(p.delay(errc::server_error, 2, 7.0) == ms(200));    // unit clamped
+    CHECK(p.delay(errc::server_error, 2, 7.0) == ms(200));  // unit clamped
 }
 
 TEST_CASE("host_health: a host is down only after a lasting streak of transport failures") {
@@ -82,18 +82,18 @@ TEST_CASE("host_health: a host is down only after a lasting streak of transport 
     s3merge::host_health h({15000ms, 3});
     auto t0 = s3merge::host_health::clock::time_point{} + 100s;
     CHECK_FALSE(h.down(t0));
-    CHECK(h.on_failure(t0));         // starts a streak: warn once
+    CHECK(h.on_failure(t0));  // starts a streak: warn once
     const auto first = h.streak_id();
     CHECK(h.in_streak(first));
     CHECK_FALSE(h.on_failure(t0 + 1s));
     CHECK_FALSE(h.on_failure(t0 + 2s));
-    CHECK_FALSE(h.down(t0 + 14s));   // three failures, but not for long enough
+    CHECK_FALSE(h.down(t0 + 14s));  // three failures, but not for long enough
     CHECK(h.down(t0 + 15s));
     CHECK(h.streak(t0 + 15s) == 15000ms);
-    h.on_success();                  // any answer ends the streak
+    h.on_success();  // any answer ends the streak
     CHECK_FALSE(h.in_streak(first));
     CHECK_FALSE(h.down(t0 + 60s));
-    CHECK(h.on_failure(t0 + 61s));   // a new streak starts, and is said again
+    CHECK(h.on_failure(t0 + 61s));  // a new streak starts, and is said again
     CHECK_FALSE(h.in_streak(first));
     CHECK(h.in_streak(h.streak_id()));
     CHECK_FALSE(h.down(t0 + 200s));  // one failure, however long ago, is not a dead host

@@ -32,8 +32,8 @@ struct config_inputs {
     // AWS_DEFAULT_REGION, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE,
     // AWS_CA_BUNDLE, AWS_ENDPOINT_URL, HOME).
     std::map<std::string, std::string> env;
-    std::string cli_profile;  // --profile
-    std::string cli_region;   // --region
+    std::string cli_profile;                      // --profile
+    std::string cli_region;                       // --region
     std::optional<std::string> credentials_text;  // contents of the credentials file, if it exists
     std::optional<std::string> config_text;       // contents of the config file, if it exists
     std::string credentials_path;                 // for messages
@@ -42,12 +42,12 @@ struct config_inputs {
 
 struct resolved_config {
     credentials creds;
-    std::string region;            // may be empty: callers decide the default
-    std::string profile;           // the profile in use ("default" if none named)
+    std::string region;              // may be empty: callers decide the default
+    std::string profile;             // the profile in use ("default" if none named)
     std::string credentials_source;  // "environment", "credentials file <path> [profile]", ...
     std::string region_source;
-    std::string ca_bundle;         // AWS_CA_BUNDLE or profile ca_bundle
-    std::string endpoint_url;      // AWS_ENDPOINT_URL or profile endpoint_url
+    std::string ca_bundle;     // AWS_CA_BUNDLE or profile ca_bundle
+    std::string endpoint_url;  // AWS_ENDPOINT_URL or profile endpoint_url
 };
 
 // Precedence (as the AWS CLI): credentials — a named profile (--profile)
@@ -64,4 +64,4 @@ std::error_code resolve_config(const config_inputs& in, resolved_config& out, di
 // AWS_CONFIG_FILE (default ~/.aws/credentials, ~/.aws/config).
 config_inputs load_inputs(std::string cli_profile, std::string cli_region);
 
-} // namespace s3merge::aws
+}  // namespace s3merge::aws

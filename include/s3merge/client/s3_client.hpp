@@ -70,44 +70,40 @@ public:
     // sends `req` to `t`, retrying retryable errors per the policy. Returns
     // the transport error, or {} with the response in `resp` (which may be
     // any HTTP status: the typed calls below check it).
-    boost::asio::awaitable<std::error_code> execute(const target& t, http_request req,
-                                                    http_response& resp, diagnostics& diag,
-                                                    std::string_view service = "s3");
+    boost::asio::awaitable<std::error_code> execute(const target& t, http_request req, http_response& resp,
+                                                    diagnostics& diag, std::string_view service = "s3");
 
     // Typed operations. diag gets operation, bucket, key and region.
-    boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket,
-                                                            list_objects_v2_params p,
-                                                            list_objects_v2_result& out,
-                                                            diagnostics& diag);
+    boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket, list_objects_v2_params p,
+                                                            list_objects_v2_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> head_bucket(std::string bucket, head_bucket_result& out,
                                                         diagnostics& diag);
     boost::asio::awaitable<std::error_code> head_object(std::string bucket, head_object_params p,
                                                         head_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> copy_object(std::string bucket, copy_object_params p,
                                                         copy_object_result& out, diagnostics& diag);
-    boost::asio::awaitable<std::error_code> delete_objects(std::string bucket,
-                                                           delete_objects_params p,
-                                                           delete_objects_result& out,
-                                                           diagnostics& diag);
+    boost::asio::awaitable<std::error_code> delete_objects(std::string bucket, delete_objects_params p,
+                                                           delete_objects_result& out, diagnostics& diag);
     // One key in the URL: for keys DeleteObjects cannot carry.
     boost::asio::awaitable<std::error_code> delete_object(std::string bucket, object_identifier o,
                                                           diagnostics& diag);
     boost::asio::awaitable<std::error_code> put_object(std::string bucket, put_object_params p,
                                                        put_object_result& out, diagnostics& diag);
-    boost::asio::awaitable<std::error_code> create_bucket(std::string bucket,
-                                                          create_bucket_params p,
+    boost::asio::awaitable<std::error_code> create_bucket(std::string bucket, create_bucket_params p,
                                                           diagnostics& diag);
     boost::asio::awaitable<std::error_code> delete_bucket(std::string bucket, diagnostics& diag);
 
     // Multipart copy, tagging, versions (s3_client_more.cpp).
-    boost::asio::awaitable<std::error_code> create_multipart_upload(
-        std::string bucket, create_multipart_upload_params p, create_multipart_upload_result& out,
-        diagnostics& diag);
+    boost::asio::awaitable<std::error_code> create_multipart_upload(std::string bucket,
+                                                                    create_multipart_upload_params p,
+                                                                    create_multipart_upload_result& out,
+                                                                    diagnostics& diag);
     boost::asio::awaitable<std::error_code> upload_part_copy(std::string bucket, upload_part_copy_params p,
                                                              upload_part_copy_result& out, diagnostics& diag);
-    boost::asio::awaitable<std::error_code> complete_multipart_upload(
-        std::string bucket, complete_multipart_upload_params p, complete_multipart_upload_result& out,
-        diagnostics& diag);
+    boost::asio::awaitable<std::error_code> complete_multipart_upload(std::string bucket,
+                                                                      complete_multipart_upload_params p,
+                                                                      complete_multipart_upload_result& out,
+                                                                      diagnostics& diag);
     boost::asio::awaitable<std::error_code> abort_multipart_upload(std::string bucket,
                                                                    abort_multipart_upload_params p,
                                                                    diagnostics& diag);
@@ -163,7 +159,8 @@ private:
     // After a HeadBucket/HeadObject 403 without a code: a wrong secret, an
     // unknown access key, an expired token or a skewed clock, learnt from a
     // ListObjectsV2 of one key, replaces ec and diag (else they stand).
-    boost::asio::awaitable<void> explain_head_403(const std::string& bucket, std::error_code& ec, diagnostics& diag);
+    boost::asio::awaitable<void> explain_head_403(const std::string& bucket, std::error_code& ec,
+                                                  diagnostics& diag);
     // Sleeps the policy's backoff for the attempt (full jitter).
     boost::asio::awaitable<void> backoff(std::error_code ec, int attempt);
     // The target for a bucket, resolved once and kept (a job addresses a
@@ -190,7 +187,7 @@ private:
         host_health health;
         std::string last_failure;  // diag.detail of the last transport failure
         std::error_code last_ec;
-        bool announced = false;    // on_host_down called
+        bool announced = false;                   // on_host_down called
         host_health::clock::time_point warned{};  // the last warning line
     };
     std::map<std::string, host_state, std::less<>> hosts_;
@@ -200,4 +197,4 @@ private:
     client_stats stats_;
 };
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

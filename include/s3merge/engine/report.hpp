@@ -36,16 +36,16 @@ failure_record make_failure(const diagnostics& diag, std::error_code ec);
 // What a dry run (plan / verify) or the listing learnt about one source,
 // beyond the progress counters. Not journaled.
 struct source_details {
-    std::uint64_t bytes_listed = 0;   // current objects listed
-    std::uint64_t to_copy = 0;        // dry run: missing or different at the destination
+    std::uint64_t bytes_listed = 0;  // current objects listed
+    std::uint64_t to_copy = 0;       // dry run: missing or different at the destination
     std::uint64_t bytes_to_copy = 0;
-    std::uint64_t missing = 0;        // of to_copy: no such key at the destination
-    std::uint64_t different = 0;      // of to_copy: size or ETag differs
-    std::uint64_t unverifiable = 0;   // of different: same size, identity not provable from the
-                                      // listing (multipart/empty ETag) nor by checksums
-    std::uint64_t collisions = 0;     // source keys that another source maps onto the same
-                                      // destination key with other content: neither copied
-    std::uint64_t archived = 0;       // GLACIER / DEEP_ARCHIVE, not copied
+    std::uint64_t missing = 0;       // of to_copy: no such key at the destination
+    std::uint64_t different = 0;     // of to_copy: size or ETag differs
+    std::uint64_t unverifiable = 0;  // of different: same size, identity not provable from the
+                                     // listing (multipart/empty ETag) nor by checksums
+    std::uint64_t collisions = 0;    // source keys that another source maps onto the same
+                                     // destination key with other content: neither copied
+    std::uint64_t archived = 0;      // GLACIER / DEEP_ARCHIVE, not copied
     std::uint64_t noncurrent_versions = 0;
     std::uint64_t delete_markers = 0;
 

@@ -15,7 +15,8 @@ namespace s3merge::engine {
 
 class async_limiter {
 public:
-    async_limiter(boost::asio::any_io_executor ex, std::size_t limit) : ex_(std::move(ex)), limit_(limit ? limit : 1) {}
+    async_limiter(boost::asio::any_io_executor ex, std::size_t limit)
+        : ex_(std::move(ex)), limit_(limit ? limit : 1) {}
 
     boost::asio::awaitable<void> acquire();
     void release();
@@ -39,4 +40,4 @@ private:
     std::deque<std::shared_ptr<waiter>> waiters_;
 };
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

@@ -38,13 +38,13 @@ struct transfer_options {
     // under; empty: destination.prefix for every source.
     std::vector<std::string> dest_prefixes;
 
-    std::size_t concurrency = 256;   // requests in flight, all sources together
-    std::size_t min_concurrency = 8; // AIMD floor
-    std::size_t max_listers = 64;    // leaves (or discovery tasks) listed at once
-    int fanout_depth = 4;            // levels of '/' discovered below each source prefix
+    std::size_t concurrency = 256;    // requests in flight, all sources together
+    std::size_t min_concurrency = 8;  // AIMD floor
+    std::size_t max_listers = 64;     // leaves (or discovery tasks) listed at once
+    int fanout_depth = 4;             // levels of '/' discovered below each source prefix
     int page_size = 1000;
     bool overwrite = false;
-    bool glacier_fail = false;       // default: skip archived objects and count them
+    bool glacier_fail = false;  // default: skip archived objects and count them
     std::uint64_t multipart_threshold = 5ull << 30;
     std::uint64_t part_size = 256ull << 20;
     std::string storage_class;
@@ -58,7 +58,7 @@ struct transfer_options {
 
     std::string journal_path;  // empty: no journal
     std::chrono::milliseconds journal_interval{2000};
-    std::string report_path;   // empty: no report file
+    std::string report_path;  // empty: no report file
 
     // Progress: called with a status line every progress_interval.
     std::function<void(std::string_view line, bool final)> progress;
@@ -107,4 +107,4 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

@@ -32,4 +32,4 @@ boost::asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string
                                                       std::string src_etag, s3::copy_object_result& res,
                                                       diagnostics& diag);
 
-} // namespace s3merge::engine
+}  // namespace s3merge::engine

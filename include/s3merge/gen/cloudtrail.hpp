@@ -14,10 +14,10 @@ namespace s3merge::gen {
 struct cloudtrail_series {
     std::string account = "123456789012";
     std::string region = "us-east-1";
-    std::string prefix;             // prepended to every key ("" or ending in '/')
+    std::string prefix;  // prepended to every key ("" or ending in '/')
     std::uint64_t seed = 1;
     int start_year = 2024, start_month = 1, start_day = 1;
-    int files_per_day = 288;        // CloudTrail writes about one file per 5 minutes
+    int files_per_day = 288;  // CloudTrail writes about one file per 5 minutes
     int records_per_file = 4;
 };
 
@@ -35,4 +35,4 @@ std::string gzip(std::string_view data);
 // would exceed max_out.
 bool gunzip(std::string_view data, std::string& out, std::size_t max_out = 64u << 20);
 
-} // namespace s3merge::gen
+}  // namespace s3merge::gen

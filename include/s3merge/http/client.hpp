@@ -85,4 +85,4 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

@@ -15,9 +15,9 @@ public:
     explicit pool_state(std::size_t max_connections) : max_(max_connections ? max_connections : 1) {}
 
     enum class decision {
-        reuse_idle,   // take idle connection `id` (returned by acquire)
-        open_new,     // open a new connection (counted as live now)
-        wait,         // at the cap: wait; `waiter` identifies the waiter
+        reuse_idle,  // take idle connection `id` (returned by acquire)
+        open_new,    // open a new connection (counted as live now)
+        wait,        // at the cap: wait; `waiter` identifies the waiter
     };
     struct acquire_result {
         decision what;
@@ -45,11 +45,11 @@ public:
 
 private:
     std::size_t max_;
-    std::size_t live_ = 0;           // open connections, busy or idle
+    std::size_t live_ = 0;             // open connections, busy or idle
     std::vector<std::uint64_t> idle_;  // LIFO: the most recently used is the warmest
     std::deque<std::uint64_t> waiters_;
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;
 };
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

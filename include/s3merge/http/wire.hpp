@@ -21,4 +21,4 @@ namespace s3merge::http {
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
                                   diagnostics& diag);
 
-} // namespace s3merge::http
+}  // namespace s3merge::http

@@ -26,13 +26,13 @@ struct endpoint_options {
 
 // A resolved destination for requests about one bucket.
 struct target {
-    std::string scheme;        // "http" | "https"
-    std::string host;          // connect host: "127.0.0.1", "bkt.s3.eu-west-1.amazonaws.com"
+    std::string scheme;  // "http" | "https"
+    std::string host;    // connect host: "127.0.0.1", "bkt.s3.eu-west-1.amazonaws.com"
     std::uint16_t port = 443;
-    std::string host_header;   // Host header value: host, plus ":port" when not default
-    std::string bucket;        // the bucket this target addresses ("" for service-level)
-    bool path_style = false;   // bucket in the path ("/bucket/key") instead of the host
-    std::string region;        // signing region
+    std::string host_header;  // Host header value: host, plus ":port" when not default
+    std::string bucket;       // the bucket this target addresses ("" for service-level)
+    bool path_style = false;  // bucket in the path ("/bucket/key") instead of the host
+    std::string region;       // signing region
     bool tls() const { return scheme == "https"; }
     // Raw (unencoded) request path for a key in this bucket: "/bucket/key" or "/key".
     // An empty key addresses the bucket itself ("/bucket" or "/").
@@ -50,8 +50,8 @@ std::string default_service_host(std::string_view service, std::string_view regi
 // endpoint_url or the AWS default, automatic means virtual-hosted, unless the
 // bucket name is not DNS-compatible (upper case, '_', or a '.' over https),
 // which falls back to path-style. Errors: invalid_url (with diag.detail).
-std::error_code resolve_target(const endpoint_options& opts, std::string_view region,
-                               std::string_view bucket, target& out, diagnostics& diag);
+std::error_code resolve_target(const endpoint_options& opts, std::string_view region, std::string_view bucket,
+                               target& out, diagnostics& diag);
 
 // Splits "http://host:port" into parts. Accepts IPv6 in brackets.
 struct parsed_url {
@@ -65,7 +65,6 @@ std::error_code parse_url(std::string_view url, parsed_url& out);
 std::error_code parse_s3_uri(std::string_view uri, std::string& bucket, std::string& key);
 // As above, and on error diag.detail says what was wrong and which form is
 // expected ("expected s3://BUCKET[/KEY]").
-std::error_code parse_s3_uri(std::string_view uri, std::string& bucket, std::string& key,
-                             diagnostics& diag);
+std::error_code parse_s3_uri(std::string_view uri, std::string& bucket, std::string& key, diagnostics& diag);
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

@@ -71,8 +71,7 @@ struct head_bucket_result {
 http_request build_head_bucket(const target& t);
 // A 301/400/403 answer still carries x-amz-bucket-region: it is returned in
 // out.region together with the error.
-std::error_code parse_head_bucket(const http_response& resp, head_bucket_result& out,
-                                  diagnostics& diag);
+std::error_code parse_head_bucket(const http_response& resp, head_bucket_result& out, diagnostics& diag);
 
 // ---- HeadObject ---------------------------------------------------------
 
@@ -99,17 +98,16 @@ struct head_object_result {
     std::uint64_t parts_count = 0;      // x-amz-mp-parts-count (with part_number), 0 when absent
 };
 http_request build_head_object(const target& t, const head_object_params& p);
-std::error_code parse_head_object(const http_response& resp, head_object_result& out,
-                                  diagnostics& diag);
+std::error_code parse_head_object(const http_response& resp, head_object_result& out, diagnostics& diag);
 
 // ---- CopyObject ---------------------------------------------------------
 
 struct copy_object_params {
     std::string source_bucket;
     std::string source_key;
-    std::string source_version_id;  // optional
-    std::string key;                 // destination key (bucket comes from the target)
-    bool replace_metadata = false;   // x-amz-metadata-directive: REPLACE (else COPY)
+    std::string source_version_id;      // optional
+    std::string key;                    // destination key (bucket comes from the target)
+    bool replace_metadata = false;      // x-amz-metadata-directive: REPLACE (else COPY)
     std::vector<http_header> metadata;  // with replace_metadata: x-amz-meta-<name>
     std::string content_type;           // with replace_metadata
     bool replace_tagging = false;       // x-amz-tagging-directive: REPLACE (else COPY)
@@ -132,8 +130,7 @@ struct copy_object_result {
 http_request build_copy_object(const target& t, const copy_object_params& p);
 // A 200 whose body is an <Error> document is an error (CopyObject can fail
 // after the status line was sent).
-std::error_code parse_copy_object(const http_response& resp, copy_object_result& out,
-                                  diagnostics& diag);
+std::error_code parse_copy_object(const http_response& resp, copy_object_result& out, diagnostics& diag);
 
 // ---- DeleteObjects ------------------------------------------------------
 
@@ -167,13 +164,12 @@ struct delete_objects_result {
 constexpr std::size_t max_delete_objects = 1000;
 // POST /?delete with an XML body built by pugixml (keys escaped), and
 // Content-MD5. Returns invalid_argument (via ec) for 0 or >1000 objects.
-http_request build_delete_objects(const target& t, const delete_objects_params& p,
-                                  std::error_code& ec);
+http_request build_delete_objects(const target& t, const delete_objects_params& p, std::error_code& ec);
 // As above, and on error diag.key names the offending key and diag.detail
 // says why it cannot be sent (count, empty key, invalid UTF-8, or a
 // character XML 1.0 cannot carry).
-http_request build_delete_objects(const target& t, const delete_objects_params& p,
-                                  std::error_code& ec, diagnostics& diag);
+http_request build_delete_objects(const target& t, const delete_objects_params& p, std::error_code& ec,
+                                  diagnostics& diag);
 std::error_code parse_delete_objects(const http_response& resp, delete_objects_result& out,
                                      diagnostics& diag);
 
@@ -203,8 +199,7 @@ struct put_object_result {
     std::string version_id;
 };
 http_request build_put_object(const target& t, put_object_params p);
-std::error_code parse_put_object(const http_response& resp, put_object_result& out,
-                                 diagnostics& diag);
+std::error_code parse_put_object(const http_response& resp, put_object_result& out, diagnostics& diag);
 
 // ---- CreateBucket / DeleteBucket ---------------------------------------
 
@@ -218,4 +213,4 @@ std::error_code parse_create_bucket(const http_response& resp, diagnostics& diag
 http_request build_delete_bucket(const target& t);
 std::error_code parse_delete_bucket(const http_response& resp, diagnostics& diag);
 
-} // namespace s3merge::s3
+}  // namespace s3merge::s3

@@ -11,7 +11,7 @@ std::vector<option_spec> spec() {
             {"recursive", false, false, "", "recurse"},
             {"help", false, false, "", "help"}};
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("parse_args: values, inline values, flags, positionals, --") {
     parsed_args a;

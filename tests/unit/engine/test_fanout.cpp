@@ -230,7 +230,9 @@ TEST_CASE("fan-out: free single-child levels and direct objects in discovery cov
                         // page size and failures: a resumed run must match.
                         auto again = run_plan(keys, prefix, opt, page == 1 ? 1000 : 1, 7, rng);
                         auto a = res.leaves, b = again.leaves;
-                        auto by_prefix = [](const leaf& x, const leaf& y) { return key_less(x.prefix, y.prefix); };
+                        auto by_prefix = [](const leaf& x, const leaf& y) {
+                            return key_less(x.prefix, y.prefix);
+                        };
                         std::sort(a.begin(), a.end(), by_prefix);
                         std::sort(b.begin(), b.end(), by_prefix);
                         REQUIRE(a == b);
@@ -289,7 +291,8 @@ TEST_CASE("fan-out: direct objects in discovery resume after the journal's water
             auto first = run_plan(keys, "", opt, 2, 4, rng);
             std::vector<leaf_state> journal;
             std::vector<std::string> done;
-            auto record = [&](const std::string& prefix, const std::string& delim, const std::vector<std::string>& ks) {
+            auto record = [&](const std::string& prefix, const std::string& delim,
+                              const std::vector<std::string>& ks) {
                 switch (rng() % 3) {
                     case 0:
                         journal.push_back({"bkt", prefix, delim, ks.empty() ? "" : ks.back(), true});
@@ -305,7 +308,8 @@ TEST_CASE("fan-out: direct objects in discovery resume after the journal's water
                         break;
                 }
             };
-            for (const auto& l : first.leaves) record(l.prefix, l.delimiter, list_all(keys, {l.prefix, "", "", "", 1000}));
+            for (const auto& l : first.leaves)
+                record(l.prefix, l.delimiter, list_all(keys, {l.prefix, "", "", "", 1000}));
             for (const auto& [node, ks] : first.direct_by_node) record(node, "/", ks);
             auto second = run_plan(keys, "", opt, 2, 4, rng, &journal);
             auto rest = list_leaves(keys, second.leaves, 5);

@@ -196,13 +196,13 @@ TEST_CASE("single-part etags that differ at equal size: replace") {
 // Every pair below has equal sizes and must not be called identical.
 TEST_CASE("identity on evidence only: equal sizes with incomparable etags are never skipped") {
     const std::pair<const char*, const char*> not_evidence[] = {
-        {"aaaa", "bbbb-2"},      // single-part source, multipart destination (other bytes, same size)
-        {"aaaa-2", "bbbb"},      // multipart source, single-part destination
-        {"aaaa-2", "bbbb-3"},    // two multipart layouts
-        {"aaaa-2", "aaaa-3"},    // same digest text, other part count
-        {"", "aaaa"},            // no source etag
-        {"aaaa", ""},            // no destination etag
-        {"", ""},                // none at all
+        {"aaaa", "bbbb-2"},    // single-part source, multipart destination (other bytes, same size)
+        {"aaaa-2", "bbbb"},    // multipart source, single-part destination
+        {"aaaa-2", "bbbb-3"},  // two multipart layouts
+        {"aaaa-2", "aaaa-3"},  // same digest text, other part count
+        {"", "aaaa"},          // no source etag
+        {"aaaa", ""},          // no destination etag
+        {"", ""},              // none at all
     };
     for (const auto& [se, de] : not_evidence) {
         CAPTURE(se);

@@ -145,8 +145,14 @@ TEST_CASE("report writes per-source details of a dry run next to the counters") 
     r.destination = {"dst", "AWSLogs/1/CloudTrail/"};
     r.sources = {{{"a", "p/"}, {}}, {{"b", "p/"}, {}}};
     r.details.resize(1);  // details may be shorter than sources
-    r.details[0] = {.bytes_listed = 1000, .to_copy = 3, .bytes_to_copy = 600, .missing = 2, .different = 2,
-                    .archived = 1, .noncurrent_versions = 7, .delete_markers = 4};
+    r.details[0] = {.bytes_listed = 1000,
+                    .to_copy = 3,
+                    .bytes_to_copy = 600,
+                    .missing = 2,
+                    .different = 2,
+                    .archived = 1,
+                    .noncurrent_versions = 7,
+                    .delete_markers = 4};
     std::string text = encode_report(r);
     simdjson::dom::parser p;
     simdjson::padded_string ps(text);

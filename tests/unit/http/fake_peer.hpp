@@ -32,9 +32,11 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // One behaviour per accepted connection: reads requests (headers only; the
 // tests send bodiless requests) and answers through `respond`.
 struct fake_peer {
-    using handler = std::function<asio::awaitable<bool>(tcp::socket&, int request_index, int connection_index)>;
+    using handler =
+        std::function<asio::awaitable<bool>(tcp::socket&, int request_index, int connection_index)>;
 
-    fake_peer(asio::io_context& io, handler h) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond(std::move(h)) {
+    fake_peer(asio::io_context& io, handler h)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond(std::move(h)) {
         asio::co_spawn(io, accept_loop(), asio::detached);
     }
     std::uint16_t port() const { return acceptor.local_endpoint().port(); }
@@ -99,7 +101,8 @@ struct http_req {
 struct body_peer {
     using handler = std::function<std::string(const http_req&)>;
 
-    body_peer(asio::io_context& io, handler h, std::chrono::milliseconds post_delay = std::chrono::milliseconds(0))
+    body_peer(asio::io_context& io, handler h,
+              std::chrono::milliseconds post_delay = std::chrono::milliseconds(0))
         : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
           respond(std::move(h)),
           delay(post_delay) {
@@ -168,9 +171,9 @@ struct body_peer {
 // An HTTP/1.1 answer with a Content-Length and S3's request id header.
 inline std::string reply(int status, const std::string& reason, const std::string& body,
                          const std::string& extra_headers = "") {
-    return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nx-amz-request-id: req-" + std::to_string(status) + "\r\n" +
-           extra_headers + "\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nx-amz-request-id: req-" +
+           std::to_string(status) + "\r\n" + extra_headers + "\r\n" + body;
 }
 inline std::string ok(const std::string& body) {
     return reply(200, "OK", body);
@@ -179,5 +182,4 @@ inline std::string error_doc(const std::string& code, const std::string& msg) {
     return "<Error><Code>" + code + "</Code><Message>" + msg + "</Message></Error>";
 }
 
-
-} // namespace s3merge::test
+}  // namespace s3merge::test

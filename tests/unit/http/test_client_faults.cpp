@@ -53,9 +53,12 @@ std::vector<result> run_requests(asio::io_context& io, http::client& c, std::uin
         if (++finished == n) io.stop();  // the fake peer keeps the context busy
     };
     if (sequential) {
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            for (int i = 0; i < n; ++i) co_await one(i);
-        }, asio::detached);
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (int i = 0; i < n; ++i) co_await one(i);
+            },
+            asio::detached);
     } else {
         for (int i = 0; i < n; ++i) asio::co_spawn(io, one(i), asio::detached);
     }
@@ -64,7 +67,7 @@ std::vector<result> run_requests(asio::io_context& io, http::client& c, std::uin
     return results;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("keep-alive: sequential requests reuse one connection") {
     asio::io_context io;
@@ -210,7 +213,8 @@ TEST_CASE("a trickling server is cut off by the whole-request timeout") {
 TEST_CASE("a body over the limit is refused") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
-        co_return co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+        co_return co_await write_all(
+            s, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
     });
     http::client_options opts;
     opts.max_body_bytes = 1000;
@@ -226,7 +230,8 @@ TEST_CASE("a body over the limit is refused") {
 // the pieces the server sends them in.
 std::string patterned_body(std::size_t n, int seed) {
     std::string b(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<char>('a' + (i * 7 + static_cast<std::size_t>(seed)) % 26);
+    for (std::size_t i = 0; i < n; ++i)
+        b[i] = static_cast<char>('a' + (i * 7 + static_cast<std::size_t>(seed)) % 26);
     return b;
 }
 
@@ -239,7 +244,8 @@ TEST_CASE("large bodies arrive whole, in any pieces, and the connection is reuse
     const std::vector<std::size_t> pieces = {4096, 100, 16383, 0, 0, 65536};
     fake_peer peer(io, [&](tcp::socket& s, int i, int) -> asio::awaitable<bool> {
         std::string body = patterned_body(sizes[static_cast<std::size_t>(i)], i);
-        std::string all = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string all =
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
         std::size_t step = pieces[static_cast<std::size_t>(i)];
         if (step == 0) co_return co_await write_all(s, all);
         for (std::size_t off = 0; off < all.size(); off += step) {
@@ -337,14 +343,17 @@ TEST_CASE("DNS answers are cached per host") {
     diagnostics d;
     REQUIRE_FALSE(c.init(d));
     std::vector<result> results(3);
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::origin o{false, "localhost", peer.port()};
-        for (auto& r : results) {
-            http_request req;
-            req.host = "localhost";
-            r.ec = co_await c.send(o, req, r.resp, r.diag);
-        }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            http::origin o{false, "localhost", peer.port()};
+            for (auto& r : results) {
+                http_request req;
+                req.host = "localhost";
+                r.ec = co_await c.send(o, req, r.resp, r.diag);
+            }
+        },
+        asio::detached);
     io.run_for(2s);
     for (auto& r : results) CHECK_FALSE(r.ec);
     CHECK(c.stats().dns_lookups == 1);
@@ -394,7 +403,8 @@ struct slow_reader {
         for (unsigned char ch : body) sum = sum * 31 + ch;
         received = len;
         const std::string answer = std::to_string(len) + " " + std::to_string(sum);
-        std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
+        std::string reply =
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
         co_await write_all(sock, std::move(reply));
         co_await sleep_for(1s);
     }
@@ -406,23 +416,26 @@ struct slow_reader {
 result put_big(asio::io_context& io, http::client& c, std::uint16_t port, const std::string& body) {
     result out;
     bool finished = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        http::origin o{false, "127.0.0.1", port};
-        http_request req;
-        req.method = "PUT";
-        req.host = "127.0.0.1:" + std::to_string(port);
-        req.path = "/bucket/big";
-        req.body = body;
-        out.ec = co_await c.send(o, req, out.resp, out.diag);
-        finished = true;
-        io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            http::origin o{false, "127.0.0.1", port};
+            http_request req;
+            req.method = "PUT";
+            req.host = "127.0.0.1:" + std::to_string(port);
+            req.path = "/bucket/big";
+            req.body = body;
+            out.ec = co_await c.send(o, req, out.resp, out.diag);
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
     io.run_for(20s);
     REQUIRE(finished);
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a request larger than the socket buffers waits for the peer to read, then arrives whole") {
     asio::io_context io;

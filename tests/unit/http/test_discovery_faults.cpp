@@ -103,7 +103,8 @@ bool has(const std::string& s, const std::string& part) {
 
 TEST_CASE("discovery: GetCallerIdentity is a GET signed for sts and parses the STS example") {
     asio::io_context io;
-    fake_peer peer(io, [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", sts_example)); });
+    fake_peer peer(io,
+                   [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", sts_example)); });
     auto out = run(io, peer.port(), "sts");
     REQUIRE_FALSE(out.ec);
     CHECK(out.id.account == "123456789012");
@@ -121,8 +122,8 @@ TEST_CASE("discovery: GetCallerIdentity is a GET signed for sts and parses the S
 TEST_CASE("discovery: DescribeRegions is a GET signed for ec2, AllRegions when asked") {
     {
         asio::io_context io;
-        fake_peer peer(io,
-                       [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
+        fake_peer peer(
+            io, [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
         auto out = run(io, peer.port(), "ec2");
         REQUIRE_FALSE(out.ec);
         REQUIRE(out.regions.size() == 2);
@@ -136,8 +137,8 @@ TEST_CASE("discovery: DescribeRegions is a GET signed for ec2, AllRegions when a
     }
     {
         asio::io_context io;
-        fake_peer peer(io,
-                       [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
+        fake_peer peer(
+            io, [](tcp::socket& s, int, int) { return write_all(s, xml_reply(200, "OK", ec2_example)); });
         auto out = run(io, peer.port(), "ec2", true);
         REQUIRE_FALSE(out.ec);
         CHECK(peer.last_request.starts_with(
@@ -150,10 +151,10 @@ TEST_CASE("discovery: 403 InvalidClientTokenId is not retried and says why") {
     fake_peer peer(io, [](tcp::socket& s, int, int) {
         return write_all(
             s, xml_reply(403, "Forbidden",
-                     "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
-                     "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security "
-                     "token included in the request is invalid.</Message></Error>"
-                     "<RequestId>4fc0d3ee-efef-11e9-9282-3b7bffe54a9b</RequestId></ErrorResponse>"));
+                         "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+                         "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security "
+                         "token included in the request is invalid.</Message></Error>"
+                         "<RequestId>4fc0d3ee-efef-11e9-9282-3b7bffe54a9b</RequestId></ErrorResponse>"));
     });
     auto out = run(io, peer.port(), "sts");
     CHECK(out.ec == errc::invalid_access_key);
@@ -173,9 +174,10 @@ TEST_CASE("discovery: 503 RequestLimitExceeded is retried, then succeeds") {
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i < 2)
             return write_all(
-                s, xml_reply(503, "Service Unavailable",
-                         "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request "
-                         "limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>"));
+                s,
+                xml_reply(503, "Service Unavailable",
+                          "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request "
+                          "limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>"));
         return write_all(s, xml_reply(200, "OK", ec2_example));
     });
     auto out = run(io, peer.port(), "ec2");
@@ -188,9 +190,9 @@ TEST_CASE("discovery: 503 RequestLimitExceeded is retried, then succeeds") {
 
 TEST_CASE("discovery: STS '400 Throttling' is retried by the discovery layer, within the attempt budget") {
     const std::string throttled = xml_reply(400, "Bad Request",
-                                        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                                        "<Message>Rate exceeded</Message></Error><RequestId>t</RequestId>"
-                                        "</ErrorResponse>");
+                                            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                                            "<Message>Rate exceeded</Message></Error><RequestId>t</RequestId>"
+                                            "</ErrorResponse>");
     {
         asio::io_context io;
         fake_peer peer(io, [&](tcp::socket& s, int i, int) {
@@ -219,8 +221,8 @@ TEST_CASE("discovery: a malformed 200 is not retried") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) {
         return write_all(s, xml_reply(200, "OK",
-                                  "<GetCallerIdentityResponse><GetCallerIdentityResult>"
-                                  "</GetCallerIdentityResult></GetCallerIdentityResponse>"));
+                                      "<GetCallerIdentityResponse><GetCallerIdentityResult>"
+                                      "</GetCallerIdentityResult></GetCallerIdentityResponse>"));
     });
     auto out = run(io, peer.port(), "sts");
     CHECK(out.ec == errc::malformed_response);

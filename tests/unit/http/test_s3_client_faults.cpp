@@ -11,9 +11,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
-const std::string copy_ok = "<CopyObjectResult><ETag>\"0123456789abcdef0123456789abcdef\"</ETag>"
-                            "<LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>";
+const std::string copy_ok =
+    "<CopyObjectResult><ETag>\"0123456789abcdef0123456789abcdef\"</ETag>"
+    "<LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>";
 
 s3::client_config config(std::uint16_t port) {
     s3::client_config cfg;
@@ -40,30 +40,34 @@ copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
     s3::client c(io.get_executor(), cfg);
     REQUIRE_FALSE(c.init(out.diag));
     bool finished = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        s3::copy_object_params p;
-        p.source_bucket = "src";
-        p.source_key = "a b/c.json";
-        p.key = "dst/c.json";
-        const std::string bucket = "dst-bucket";
-        out.ec = co_await c.copy_object(bucket, p, out.res, out.diag);
-        out.stats = c.stats();
-        finished = true;
-        io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            s3::copy_object_params p;
+            p.source_bucket = "src";
+            p.source_key = "a b/c.json";
+            p.key = "dst/c.json";
+            const std::string bucket = "dst-bucket";
+            out.ec = co_await c.copy_object(bucket, p, out.res, out.diag);
+            out.stats = c.stats();
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
     io.run_for(10s);
     REQUIRE(finished);
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a CopyObject 200 whose body is an error is retried, then succeeds") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i == 0)
-            return write_all(s, reply(200, "OK", "<Error><Code>InternalError</Code><Message>try again</Message>"
-                                                 "<RequestId>r0</RequestId></Error>"));
+            return write_all(s, reply(200, "OK",
+                                      "<Error><Code>InternalError</Code><Message>try again</Message>"
+                                      "<RequestId>r0</RequestId></Error>"));
         return write_all(s, reply(200, "OK", copy_ok));
     });
     auto out = run_copy(io, peer.port());
@@ -79,7 +83,8 @@ TEST_CASE("attempts count every request of a call: 200-with-error retries and a 
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i == 0) return write_all(s, reply(503, "Slow Down", error_doc("SlowDown", "slow")));
-        return write_all(s, reply(200, "OK", "<Error><Code>InternalError</Code><Message>again</Message></Error>"));
+        return write_all(
+            s, reply(200, "OK", "<Error><Code>InternalError</Code><Message>again</Message></Error>"));
     });
     auto out = run_copy(io, peer.port());
     CHECK(out.ec == errc::server_error);
@@ -104,7 +109,8 @@ TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not ret
     {
         asio::io_context io;
         fake_peer peer(io, [](tcp::socket& s, int, int) {
-            return write_all(s, reply(403, "Forbidden", "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"));
+            return write_all(
+                s, reply(403, "Forbidden", "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"));
         });
         auto out = run_copy(io, peer.port());
         CHECK(out.ec == errc::access_denied);
@@ -132,9 +138,10 @@ TEST_CASE("a PermanentRedirect with x-amz-bucket-region is followed once, signed
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i == 0)
-            return write_all(s, reply(301, "Moved Permanently",
-                                      "<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>",
-                                      "x-amz-bucket-region: eu-west-3\r\n"));
+            return write_all(
+                s, reply(301, "Moved Permanently",
+                         "<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>",
+                         "x-amz-bucket-region: eu-west-3\r\n"));
         return write_all(s, reply(200, "OK", copy_ok));
     });
     auto out = run_copy(io, peer.port());
@@ -151,9 +158,10 @@ TEST_CASE("a reused response object never carries an earlier answer's headers in
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int i, int) {
         if (i == 0)
-            return write_all(s, reply(200, "OK", copy_ok,
-                                      "x-amz-version-id: version-one\r\nx-amz-server-side-encryption: AES256\r\n"
-                                      "x-amz-id-2: a-rather-long-extended-request-id-value-for-the-first-answer\r\n"));
+            return write_all(
+                s, reply(200, "OK", copy_ok,
+                         "x-amz-version-id: version-one\r\nx-amz-server-side-encryption: AES256\r\n"
+                         "x-amz-id-2: a-rather-long-extended-request-id-value-for-the-first-answer\r\n"));
         return write_all(s, reply(200, "OK", copy_ok));
     });
     s3::client c(io.get_executor(), config(peer.port()));
@@ -162,21 +170,24 @@ TEST_CASE("a reused response object never carries an earlier answer's headers in
     std::vector<s3::copy_object_result> results;
     std::vector<std::error_code> errors;
     bool finished = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 3; ++i) {
-            s3::copy_object_params p;
-            p.source_bucket = "src";
-            p.source_key = "k" + std::to_string(i);
-            p.key = "dst/k" + std::to_string(i);
-            s3::copy_object_result res;
-            diagnostics d;
-            const std::string bucket = "dst-bucket";
-            errors.push_back(co_await c.copy_object(bucket, p, res, d));
-            results.push_back(res);
-        }
-        finished = true;
-        io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) {
+                s3::copy_object_params p;
+                p.source_bucket = "src";
+                p.source_key = "k" + std::to_string(i);
+                p.key = "dst/k" + std::to_string(i);
+                s3::copy_object_result res;
+                diagnostics d;
+                const std::string bucket = "dst-bucket";
+                errors.push_back(co_await c.copy_object(bucket, p, res, d));
+                results.push_back(res);
+            }
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
     io.run_for(10s);
     REQUIRE(finished);
     REQUIRE(results.size() == 3);

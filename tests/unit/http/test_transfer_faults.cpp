@@ -61,8 +61,9 @@ std::string answer(const scenario& sc, const http_req& r) {
     if (r.method == "GET" && r.target.find("tagging") != std::string::npos)
         return ok("<Tagging><TagSet></TagSet></Tagging>");
     if (r.method == "POST" && r.target.find("?uploads") != std::string::npos)
-        return ok("<InitiateMultipartUploadResult><Bucket>dst</Bucket><Key>k</Key><UploadId>u1</UploadId>"
-                  "</InitiateMultipartUploadResult>");
+        return ok(
+            "<InitiateMultipartUploadResult><Bucket>dst</Bucket><Key>k</Key><UploadId>u1</UploadId>"
+            "</InitiateMultipartUploadResult>");
     if (r.method == "POST" && r.target.find("uploadId=") != std::string::npos)
         return ok("<CompleteMultipartUploadResult><ETag>\"abc-3\"</ETag></CompleteMultipartUploadResult>");
     if (r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos) return sc.copy(r);
@@ -219,14 +220,16 @@ TEST_CASE("transfer: a multipart source is copied with its own part layout, so t
     sc.source_listing = entry("k", 20 * mib, "abc-3");
     sc.head = [](const http_req& r) {
         if (r.target.find("partNumber=1") != std::string::npos)
-            return std::string("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\nETag: \"abc-3\"\r\n"
-                               "x-amz-mp-parts-count: 3\r\n\r\n");
+            return std::string(
+                "HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\nETag: \"abc-3\"\r\n"
+                "x-amz-mp-parts-count: 3\r\n\r\n");
         return std::string("HTTP/1.1 200 OK\r\nContent-Length: 20971520\r\nETag: \"abc-3\"\r\n\r\n");
     };
     std::vector<std::string> ranges;
     sc.copy = [&](const http_req& r) {
         auto at = r.head.find("x-amz-copy-source-range: bytes=");
-        if (at != std::string::npos) ranges.push_back(r.head.substr(at + 31, r.head.find("\r\n", at) - at - 31));
+        if (at != std::string::npos)
+            ranges.push_back(r.head.substr(at + 31, r.head.find("\r\n", at) - at - 31));
         return ok("<CopyPartResult><ETag>\"p\"</ETag></CopyPartResult>");
     };
     auto out = run(sc, false, false, [](engine::transfer_options& o) {

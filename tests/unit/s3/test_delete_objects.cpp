@@ -29,7 +29,8 @@ std::vector<object_identifier> reparse(const std::string& body) {
     CHECK(std::string_view(root.attribute("xmlns").value()) == "http://s3.amazonaws.com/doc/2006-03-01/");
     std::vector<object_identifier> out;
     for (pugi::xml_node o : root.children("Object"))
-        out.push_back({o.child("Key").text().get(), o.child("VersionId").text().get(), o.child("ETag").text().get()});
+        out.push_back(
+            {o.child("Key").text().get(), o.child("VersionId").text().get(), o.child("ETag").text().get()});
     return out;
 }
 
@@ -99,7 +100,8 @@ TEST_CASE("build_delete_object: one key in the URL, with If-Match and a version"
     CHECK(req.find_header("If-Match") == nullptr);
     diagnostics d;
     CHECK_FALSE(parse_delete_object(response(204, ""), d));
-    CHECK(parse_delete_object(response(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>"), d) ==
+    CHECK(parse_delete_object(
+              response(412, "<Error><Code>PreconditionFailed</Code><Message>m</Message></Error>"), d) ==
           errc::precondition_failed);
 }
 

@@ -780,9 +780,10 @@ TEST_CASE("parse_complete_multipart_upload: errors") {
     // Ceph RGW's answer: an empty <ETag/> is accepted (the engine verifies
     // the assembled object with HeadObject).
     REQUIRE_FALSE(parse_complete_multipart_upload(
-        response(200, "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                      "<Location>http://127.0.0.1:7480/b/t1</Location><Bucket>b</Bucket><Key>t1</Key>"
-                      "<ETag></ETag></CompleteMultipartUploadResult>"),
+        response(200,
+                 "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                 "<Location>http://127.0.0.1:7480/b/t1</Location><Bucket>b</Bucket><Key>t1</Key>"
+                 "<ETag></ETag></CompleteMultipartUploadResult>"),
         out, diag));
     CHECK(out.etag.empty());
     CHECK(out.key == "t1");

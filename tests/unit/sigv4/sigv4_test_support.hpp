@@ -10,8 +10,8 @@
 
 namespace s3merge::sigv4::test {
 
-inline std::chrono::system_clock::time_point utc(int y, unsigned mo, unsigned d, int h = 0,
-                                                 int mi = 0, int s = 0) {
+inline std::chrono::system_clock::time_point utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0,
+                                                 int s = 0) {
     using namespace std::chrono;
     return sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s};
 }
@@ -33,8 +33,7 @@ inline std::size_t count_headers(const http_request& req, std::string_view name)
 // "…, Signature=<hex>" -> "<hex>"
 inline std::string signature_of(std::string_view authorization) {
     auto pos = authorization.rfind("Signature=");
-    return pos == std::string_view::npos ? std::string()
-                                         : std::string(authorization.substr(pos + 10));
+    return pos == std::string_view::npos ? std::string() : std::string(authorization.substr(pos + 10));
 }
 
-} // namespace s3merge::sigv4::test
+}  // namespace s3merge::sigv4::test

@@ -23,7 +23,7 @@ http_request with_query(std::vector<query_param> q, std::string path = "/") {
     req.query = std::move(q);
     return req;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("canonical_uri: S3 rules, each byte encoded once, '/' kept, no normalisation") {
     CHECK(canonical_uri("") == "/");
@@ -82,8 +82,7 @@ TEST_CASE("canonical_query: ordering by encoded name, then encoded value") {
 TEST_CASE("request_target: canonical path and query, ready for the request line") {
     CHECK(request_target(with_query({}, "/b/k")) == "/b/k");
     CHECK(request_target(with_query({}, "")) == "/");
-    CHECK(request_target(with_query({{"versionId", "abc+/="}, {"acl", ""}},
-                                    "/b/\u65e5\u672c\u8a9e key")) ==
+    CHECK(request_target(with_query({{"versionId", "abc+/="}, {"acl", ""}}, "/b/\u65e5\u672c\u8a9e key")) ==
           "/b/%E6%97%A5%E6%9C%AC%E8%AA%9E%20key?acl=&versionId=abc%2B%2F%3D");
     CHECK(request_target(with_query({{"uploadId", "x"}}, "/b/a%2Fb")) == "/b/a%252Fb?uploadId=x");
     CHECK(request_target(with_query({{"delete", ""}}, "/b/")) == "/b/?delete=");
@@ -104,8 +103,7 @@ TEST_CASE("canonical_header_value: trim, collapse runs of spaces, keep everythin
     CHECK(canonical_header_value("a  \t  b") == "a \t b");
     CHECK(canonical_header_value("value1\n  value2") == "value1\n value2");
     CHECK(canonical_header_value("\u65e5\u672c  \u8a9e") == "\u65e5\u672c \u8a9e");
-    CHECK(canonical_header_value("Fri, 24 May 2013 00:00:00 GMT") ==
-          "Fri, 24 May 2013 00:00:00 GMT");
+    CHECK(canonical_header_value("Fri, 24 May 2013 00:00:00 GMT") == "Fri, 24 May 2013 00:00:00 GMT");
 }
 
 TEST_CASE("signer::amz_date: UTC, ISO 8601 basic format, whole seconds") {
@@ -120,11 +118,9 @@ TEST_CASE("signer::amz_date: UTC, ISO 8601 basic format, whole seconds") {
 
 TEST_CASE("signer::payload_hash") {
     http_request req;
-    CHECK(signer::payload_hash(req) ==
-          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(signer::payload_hash(req) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     req.body = "Welcome to Amazon S3.";
-    CHECK(signer::payload_hash(req) ==
-          "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+    CHECK(signer::payload_hash(req) == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
     req.unsigned_payload = true;
     CHECK(signer::payload_hash(req) == "UNSIGNED-PAYLOAD");
 }
@@ -170,18 +166,17 @@ TEST_CASE("canonical_request: repeated headers keep request order among many hea
     req.headers.push_back({"Host", "h"});
     CHECK(signer::signed_headers(req) == "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4");
     const auto creq = signer::canonical_request(req, signer::signed_headers(req), "UNSIGNED-PAYLOAD");
-    CHECK(creq ==
-          "GET\n/\n\nhost:h\nx-dup:" + expected_dup +
-              "\nx-other-0:o,o,o,o,o,o,o,o\nx-other-1:o,o,o,o,o,o,o,o\nx-other-2:o,o,o,o,o,o,o,o\n"
-              "x-other-3:o,o,o,o,o,o,o,o\nx-other-4:o,o,o,o,o,o,o,o\n\n"
-              "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4\nUNSIGNED-PAYLOAD");
+    CHECK(creq == "GET\n/\n\nhost:h\nx-dup:" + expected_dup +
+                      "\nx-other-0:o,o,o,o,o,o,o,o\nx-other-1:o,o,o,o,o,o,o,o\nx-other-2:o,o,o,o,o,o,o,o\n"
+                      "x-other-3:o,o,o,o,o,o,o,o\nx-other-4:o,o,o,o,o,o,o,o\n\n"
+                      "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4\nUNSIGNED-PAYLOAD");
 }
 
 TEST_CASE("append_uri_encoded and append_canonical_uri: append what uri_encode and canonical_uri return") {
     std::string all;
     for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
-    for (std::string_view s : {std::string_view(""), std::string_view("plain-._~AZaz09"), std::string_view("a/b c+%2F"),
-                               std::string_view(all)}) {
+    for (std::string_view s : {std::string_view(""), std::string_view("plain-._~AZaz09"),
+                               std::string_view("a/b c+%2F"), std::string_view(all)}) {
         for (bool slash : {true, false}) {
             std::string out = "prefix";
             append_uri_encoded(out, s, slash);

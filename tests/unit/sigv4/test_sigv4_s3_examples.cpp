@@ -22,8 +22,7 @@ namespace {
 
 const credentials s3_creds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
 constexpr const char* host = "examplebucket.s3.amazonaws.com";
-constexpr const char* empty_sha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr const char* empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 signing_params s3_params() {
     signing_params p;
@@ -41,7 +40,7 @@ http_request s3_request(std::string method, std::string path) {
     return req;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("S3 example: GET Object (Range header)") {
     auto req = s3_request("GET", "/test.txt");
@@ -81,8 +80,7 @@ TEST_CASE("S3 example: PUT Object (test$file.text, storage class, Date header)")
     signing_debug dbg;
     s.sign(req, s3_creds, s3_params(), &dbg);
 
-    CHECK(signer::payload_hash(req) ==
-          "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+    CHECK(signer::payload_hash(req) == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
     CHECK(dbg.canonical_request ==
           "PUT\n/test%24file.text\n\n"
           "date:Fri, 24 May 2013 00:00:00 GMT\n"

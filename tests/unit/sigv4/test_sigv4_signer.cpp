@@ -45,24 +45,21 @@ std::string fresh_authorization(http_request req, const credentials& c, const si
     return header_or_absent(req, "Authorization");
 }
 
-std::string signed_authorization(signer& s, http_request req, const credentials& c,
-                                 const signing_params& p) {
+std::string signed_authorization(signer& s, http_request req, const credentials& c, const signing_params& p) {
     s.sign(req, c, p);
     return header_or_absent(req, "Authorization");
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("signing key cache: one entry per (date, region, service, access key id)") {
     signer s;
     CHECK(s.cache_size() == 0);
 
     // Served from the cache the second time, and still the published signature.
-    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) ==
-          get_object_signature);
+    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) == get_object_signature);
     CHECK(s.cache_size() == 1);
-    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) ==
-          get_object_signature);
+    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) == get_object_signature);
     CHECK(s.cache_size() == 1);
 
     // Another request, later the same UTC day: same key, same entry.
@@ -77,12 +74,10 @@ TEST_CASE("signing key cache: one entry per (date, region, service, access key i
 
     // A new region, service, day or access key each derive their own key.
     const auto eu = params("eu-west-1");
-    CHECK(signed_authorization(s, get_object(), creds, eu) ==
-          fresh_authorization(get_object(), creds, eu));
+    CHECK(signed_authorization(s, get_object(), creds, eu) == fresh_authorization(get_object(), creds, eu));
     CHECK(s.cache_size() == 2);
     const auto sts = params("us-east-1", "sts");
-    CHECK(signed_authorization(s, get_object(), creds, sts) ==
-          fresh_authorization(get_object(), creds, sts));
+    CHECK(signed_authorization(s, get_object(), creds, sts) == fresh_authorization(get_object(), creds, sts));
     CHECK(s.cache_size() == 3);
     const auto next_day = params("us-east-1", "s3", utc(2013, 5, 25));
     CHECK(signed_authorization(s, get_object(), creds, next_day) ==
@@ -94,8 +89,7 @@ TEST_CASE("signing key cache: one entry per (date, region, service, access key i
     CHECK(s.cache_size() == 5);
 
     // Earlier entries still give the right signature.
-    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) ==
-          get_object_signature);
+    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) == get_object_signature);
     CHECK(s.cache_size() == 5);
 }
 
@@ -108,8 +102,7 @@ TEST_CASE("signing key cache: bounded to 64 entries") {
     }
     // The 65th scope clears the cache rather than growing past the bound.
     const auto p65 = params("region-64");
-    CHECK(signed_authorization(s, get_object(), creds, p65) ==
-          fresh_authorization(get_object(), creds, p65));
+    CHECK(signed_authorization(s, get_object(), creds, p65) == fresh_authorization(get_object(), creds, p65));
     CHECK(s.cache_size() == 1);
     for (int i = 0; i < 200; ++i) {
         auto req = get_object();
@@ -117,8 +110,7 @@ TEST_CASE("signing key cache: bounded to 64 entries") {
         REQUIRE(s.cache_size() <= 64);
     }
     // Signing is unaffected by evictions.
-    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) ==
-          get_object_signature);
+    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) == get_object_signature);
 }
 
 TEST_CASE("signing key cache: a secret rotated under the same access key id is not stale") {
@@ -130,8 +122,7 @@ TEST_CASE("signing key cache: a secret rotated under the same access key id is n
     CHECK(after == fresh_authorization(get_object(), rotated, params()));
     CHECK(after != before);
     CHECK(s.cache_size() == 1);
-    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) ==
-          get_object_signature);
+    CHECK(signature_of(signed_authorization(s, get_object(), creds, params())) == get_object_signature);
 }
 
 TEST_CASE("session token: X-Amz-Security-Token is added and signed") {
@@ -144,7 +135,8 @@ TEST_CASE("session token: X-Amz-Security-Token is added and signed") {
     CHECK(header_or_absent(req, "Authorization") ==
           "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
           "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date;x-amz-security-token, "
-          "Signature=" + signature_of(header_or_absent(req, "Authorization")));
+          "Signature=" +
+              signature_of(header_or_absent(req, "Authorization")));
     // The token changes the signature.
     CHECK(signature_of(header_or_absent(req, "Authorization")) != get_object_signature);
 
@@ -218,9 +210,8 @@ TEST_CASE("signing_debug: holds no secret, signature, signing key, token or SSE-
         "x-amz-server-side-encryption-customer-key;x-amz-server-side-encryption-customer-key-md5",
         signer::payload_hash(req));
     CHECK(real.find(token) != std::string::npos);
-    CHECK(dbg.string_to_sign ==
-          "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n" +
-              crypto::sha256_hex(real));
+    CHECK(dbg.string_to_sign == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n" +
+                                    crypto::sha256_hex(real));
 }
 
 TEST_CASE("signing a request again replaces Authorization and X-Amz-Date") {

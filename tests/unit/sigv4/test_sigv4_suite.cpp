@@ -62,7 +62,12 @@ const http_header date_h{"X-Amz-Date", "20150830T123600Z"};
 
 std::vector<suite_vector> vectors() {
     return {
-        {"get-vanilla", "GET", "/", {}, {host_h, date_h}, "",
+        {"get-vanilla",
+         "GET",
+         "/",
+         {},
+         {host_h, date_h},
+         "",
          "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -72,7 +77,12 @@ std::vector<suite_vector> vectors() {
          "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
 
         // The suite's get-vanilla-query request carries no query at all.
-        {"get-vanilla-query", "GET", "/", {}, {host_h, date_h}, "",
+        {"get-vanilla-query",
+         "GET",
+         "/",
+         {},
+         {host_h, date_h},
+         "",
          "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -81,7 +91,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
 
-        {"get-vanilla-empty-query-key", "GET", "/", {{"Param1", "value1"}}, {host_h, date_h}, "",
+        {"get-vanilla-empty-query-key",
+         "GET",
+         "/",
+         {{"Param1", "value1"}},
+         {host_h, date_h},
+         "",
          "GET\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -90,8 +105,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"},
 
-        {"get-vanilla-query-order-key", "GET", "/", {{"Param1", "value2"}, {"Param1", "Value1"}},
-         {host_h, date_h}, "",
+        {"get-vanilla-query-order-key",
+         "GET",
+         "/",
+         {{"Param1", "value2"}, {"Param1", "Value1"}},
+         {host_h, date_h},
+         "",
          "GET\n/\nParam1=Value1&Param1=value2\nhost:example.amazonaws.com\n"
          "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -101,8 +120,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1"},
 
-        {"get-vanilla-query-order-key-case", "GET", "/", {{"Param2", "value2"}, {"Param1", "value1"}},
-         {host_h, date_h}, "",
+        {"get-vanilla-query-order-key-case",
+         "GET",
+         "/",
+         {{"Param2", "value2"}, {"Param1", "value1"}},
+         {host_h, date_h},
+         "",
          "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
          "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -112,8 +135,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
 
-        {"get-vanilla-query-order-value", "GET", "/", {{"Param1", "value2"}, {"Param1", "value1"}},
-         {host_h, date_h}, "",
+        {"get-vanilla-query-order-value",
+         "GET",
+         "/",
+         {{"Param1", "value2"}, {"Param1", "value1"}},
+         {host_h, date_h},
+         "",
          "GET\n/\nParam1=value1&Param1=value2\nhost:example.amazonaws.com\n"
          "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -123,10 +150,13 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
 
-        {"get-vanilla-query-unreserved", "GET", "/",
+        {"get-vanilla-query-unreserved",
+         "GET",
+         "/",
          {{"-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
            "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}},
-         {host_h, date_h}, "",
+         {host_h, date_h},
+         "",
          "GET\n/\n-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz="
          "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n"
          "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
@@ -137,7 +167,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
 
-        {"get-vanilla-utf8-query", "GET", "/", {{"\xE1\x88\xB4", "bar"}}, {host_h, date_h}, "",
+        {"get-vanilla-utf8-query",
+         "GET",
+         "/",
+         {{"\xE1\x88\xB4", "bar"}},
+         {host_h, date_h},
+         "",
          "GET\n/\n%E1%88%B4=bar\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -147,7 +182,12 @@ std::vector<suite_vector> vectors() {
          "Signature=2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
 
         // GET /ሴ (U+1234): the path is encoded once, as S3 does.
-        {"get-utf8", "GET", "/\xE1\x88\xB4", {}, {host_h, date_h}, "",
+        {"get-utf8",
+         "GET",
+         "/\xE1\x88\xB4",
+         {},
+         {host_h, date_h},
+         "",
          "GET\n/%E1%88%B4\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -156,9 +196,11 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
 
-        {"get-header-key-duplicate", "GET", "/", {},
-         {host_h, {"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"},
-          date_h},
+        {"get-header-key-duplicate",
+         "GET",
+         "/",
+         {},
+         {host_h, {"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}, date_h},
          "",
          "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value2,value2,value1\n"
          "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n"
@@ -175,9 +217,11 @@ std::vector<suite_vector> vectors() {
         // representable. The suite's expected canonical form ("value1,value2,
         // value3") is exactly that of three repeated headers, which is how the
         // vector is expressed here.
-        {"get-header-value-multiline", "GET", "/", {},
-         {host_h, {"My-Header1", "value1"}, {"My-Header1", "value2"}, {"My-Header1", "value3"},
-          date_h},
+        {"get-header-value-multiline",
+         "GET",
+         "/",
+         {},
+         {host_h, {"My-Header1", "value1"}, {"My-Header1", "value2"}, {"My-Header1", "value3"}, date_h},
          "",
          "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1,value2,value3\n"
          "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n"
@@ -188,9 +232,16 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;my-header1;x-amz-date, "
          "Signature=ba17b383a53190154eb5fa66a1b836cc297cc0a3d70a5d00705980573d8ff790"},
 
-        {"get-header-value-order", "GET", "/", {},
-         {host_h, {"My-Header1", "value4"}, {"My-Header1", "value1"}, {"My-Header1", "value3"},
-          {"My-Header1", "value2"}, date_h},
+        {"get-header-value-order",
+         "GET",
+         "/",
+         {},
+         {host_h,
+          {"My-Header1", "value4"},
+          {"My-Header1", "value1"},
+          {"My-Header1", "value3"},
+          {"My-Header1", "value2"},
+          date_h},
          "",
          "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value4,value1,value3,value2\n"
          "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n"
@@ -203,8 +254,12 @@ std::vector<suite_vector> vectors() {
 
         // "My-Header1: value1" and "My-Header2: \"a   b   c\"": the space after
         // the colon is part of the raw value here, as a naive parser would keep it.
-        {"get-header-value-trim", "GET", "/", {},
-         {host_h, {"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}, date_h}, "",
+        {"get-header-value-trim",
+         "GET",
+         "/",
+         {},
+         {host_h, {"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}, date_h},
+         "",
          "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:\"a b c\"\n"
          "x-amz-date:20150830T123600Z\n\nhost;my-header1;my-header2;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -214,9 +269,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;my-header1;my-header2;x-amz-date, "
          "Signature=acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
 
-        {"get-unreserved", "GET",
-         "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", {},
-         {host_h, date_h}, "",
+        {"get-unreserved",
+         "GET",
+         "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+         {},
+         {host_h, date_h},
+         "",
          "GET\n/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n\n"
          "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -227,7 +285,12 @@ std::vector<suite_vector> vectors() {
          "Signature=07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
 
         // normalize-path/get-space: nothing to normalise; the trailing '/' stays.
-        {"get-space", "GET", "/example space/", {}, {host_h, date_h}, "",
+        {"get-space",
+         "GET",
+         "/example space/",
+         {},
+         {host_h, date_h},
+         "",
          "GET\n/example%20space/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -236,7 +299,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741"},
 
-        {"post-vanilla", "POST", "/", {}, {host_h, date_h}, "",
+        {"post-vanilla",
+         "POST",
+         "/",
+         {},
+         {host_h, date_h},
+         "",
          "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -245,7 +313,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
 
-        {"post-vanilla-query", "POST", "/", {{"Param1", "value1"}}, {host_h, date_h}, "",
+        {"post-vanilla-query",
+         "POST",
+         "/",
+         {{"Param1", "value1"}},
+         {host_h, date_h},
+         "",
          "POST\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -254,7 +327,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
 
-        {"post-vanilla-empty-query-value", "POST", "/", {{"Param1", "value1"}}, {host_h, date_h}, "",
+        {"post-vanilla-empty-query-value",
+         "POST",
+         "/",
+         {{"Param1", "value1"}},
+         {host_h, date_h},
+         "",
          "POST\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
          "host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -264,7 +342,12 @@ std::vector<suite_vector> vectors() {
          "Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
 
         // post-header-key-case sends "X-Amz-Date"; names are lower-cased.
-        {"post-header-key-case", "POST", "/", {}, {host_h, date_h}, "",
+        {"post-header-key-case",
+         "POST",
+         "/",
+         {},
+         {host_h, date_h},
+         "",
          "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -273,7 +356,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;x-amz-date, "
          "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
 
-        {"post-header-key-sort", "POST", "/", {}, {host_h, {"My-Header1", "value1"}, date_h}, "",
+        {"post-header-key-sort",
+         "POST",
+         "/",
+         {},
+         {host_h, {"My-Header1", "value1"}, date_h},
+         "",
          "POST\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nx-amz-date:20150830T123600Z\n\n"
          "host;my-header1;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -283,7 +371,12 @@ std::vector<suite_vector> vectors() {
          "SignedHeaders=host;my-header1;x-amz-date, "
          "Signature=c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
 
-        {"post-header-value-case", "POST", "/", {}, {host_h, {"My-Header1", "VALUE1"}, date_h}, "",
+        {"post-header-value-case",
+         "POST",
+         "/",
+         {},
+         {host_h, {"My-Header1", "VALUE1"}, date_h},
+         "",
          "POST\n/\n\nhost:example.amazonaws.com\nmy-header1:VALUE1\nx-amz-date:20150830T123600Z\n\n"
          "host;my-header1;x-amz-date\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -302,8 +395,12 @@ std::vector<suite_vector> vectors() {
         // assert the published .sts and .authz exactly; the canonical request
         // below is the published one without its content-length line, whose
         // SHA-256 is the published 42a5e5bb….
-        {"post-x-www-form-urlencoded", "POST", "/", {},
-         {{"Content-Type", "application/x-www-form-urlencoded"}, host_h, date_h}, "Param1=value1",
+        {"post-x-www-form-urlencoded",
+         "POST",
+         "/",
+         {},
+         {{"Content-Type", "application/x-www-form-urlencoded"}, host_h, date_h},
+         "Param1=value1",
          "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
          "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
          "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e",
@@ -317,7 +414,10 @@ std::vector<suite_vector> vectors() {
         // Content-Length, but the .sts (2e1cf7ed…) and .authz (1a72ec8f…)
         // match the suite's original request, "charset=utf8" and no
         // Content-Length, which is the one used here.
-        {"post-x-www-form-urlencoded-parameters", "POST", "/", {},
+        {"post-x-www-form-urlencoded-parameters",
+         "POST",
+         "/",
+         {},
          {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}, host_h, date_h},
          "Param1=value1",
          "POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf8\n"
@@ -350,7 +450,7 @@ http_request make_request(const suite_vector& v) {
     return req;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("sigv4 test suite: canonical request, string to sign and Authorization") {
     for (const auto& v : vectors()) {
@@ -387,11 +487,13 @@ TEST_CASE("sigv4 test suite: post-sts-token/post-sts-header-before") {
 
     const std::string creq =
         "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
-        "x-amz-security-token:" + suite_token + "\n\n"
+        "x-amz-security-token:" +
+        suite_token +
+        "\n\n"
         "host;x-amz-date;x-amz-security-token\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    CHECK(signer::canonical_request(req, "host;x-amz-date;x-amz-security-token",
-                                    signer::payload_hash(req)) == creq);
+    CHECK(signer::canonical_request(req, "host;x-amz-date;x-amz-security-token", signer::payload_hash(req)) ==
+          creq);
 
     signer s;
     signing_debug dbg;

@@ -18,6 +18,12 @@ asio::awaitable<void> async_limiter::acquire() {
     while (!w->granted) co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+bool async_limiter::try_acquire() {
+    if (in_use_ >= limit_ || !waiters_.empty()) return false;
+    ++in_use_;
+    return true;
+}
+
 void async_limiter::grant() {
     while (in_use_ < limit_ && !waiters_.empty()) {
         auto w = waiters_.front();

@@ -16,8 +16,11 @@
 namespace s3merge::engine {
 
 namespace {
-// Parts of one object in flight at once. They do not take global slots (the
-// object holds one), so a few large objects cannot deadlock the budget.
+// Parts of one object in flight at once, at most. Every part copy counts
+// against the global budget: the first worker runs on the slot the object
+// holds; each other part takes a free slot only if one is free at once
+// (never waits for one), so objects holding slots cannot deadlock each other
+// waiting for more.
 constexpr std::size_t parts_in_flight = 8;
 }  // namespace
 
@@ -80,8 +83,9 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
     diagnostics error_diag;
     asio::steady_timer part_wake(ex);
     part_wake.expires_at(asio::steady_timer::time_point::max());  // a wait ends only by cancel()
-    auto worker = [&]() -> asio::awaitable<void> {
+    auto worker = [&](bool own_slot) -> asio::awaitable<void> {
         while (next < parts.size() && !first_error) {
+            if (!own_slot && !copy_slots.try_acquire()) break;  // the budget is full: fewer parts at once
             const auto& part = parts[next++];
             s3::upload_part_copy_params up;
             up.key = d.dest_key;
@@ -93,7 +97,9 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
             up.source_if_match = d.source.etag.empty() ? head.etag : d.source.etag;  // the listed version
             s3::upload_part_copy_result pr;
             diagnostics pd;
-            if (auto ec = co_await client.upload_part_copy(dst_bucket, up, pr, pd)) {
+            auto ec = co_await client.upload_part_copy(dst_bucket, up, pr, pd);
+            if (!own_slot) copy_slots.release();
+            if (ec) {
                 if (!first_error) {
                     first_error = ec;
                     error_diag = pd;
@@ -107,7 +113,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& 
     };
     for (std::size_t i = 0; i < std::min(parts_in_flight, parts.size()); ++i) {
         ++running;
-        asio::co_spawn(ex, worker(), asio::detached);
+        asio::co_spawn(ex, worker(i == 0), asio::detached);
     }
     while (running > 0) co_await part_wake.async_wait(asio::as_tuple(asio::use_awaitable));
 

@@ -19,6 +19,8 @@ public:
         : ex_(std::move(ex)), limit_(limit ? limit : 1) {}
 
     boost::asio::awaitable<void> acquire();
+    // A slot now, if one is free and nobody waits for one; never waits.
+    bool try_acquire();
     void release();
     void set_limit(std::size_t limit);
 

@@ -1,6 +1,8 @@
-// Async HTTP/1.1 client on Boost.Beast with C++20 coroutines: per-origin
-// keep-alive pools with a cap, plain TCP and TLS, cached DNS answers,
-// connect / idle-read / whole-request timeouts and a body size limit.
+// Async HTTP/1.1 client with C++20 coroutines: Beast's parser over
+// non-blocking sockets driven by the reactor, TLS through OpenSSL over the
+// connection's own buffers, per-origin keep-alive pools with a cap, cached
+// DNS answers, connect / first-byte / idle-read / whole-request timeouts
+// checked by one sweep timer, and a body size limit.
 //
 // Errors are values: every operation returns an error_code (errc) and fills a
 // diagnostics::detail line; nothing throws across the async layer.

@@ -56,3 +56,28 @@ TEST_CASE("async_limiter never exceeds its limit, serves FIFO, and follows limit
     io.run();
     CHECK(peak == 5);
 }
+
+TEST_CASE("async_limiter::try_acquire takes a free slot at once and never jumps the queue") {
+    asio::io_context io;
+    async_limiter lim(io.get_executor(), 2);
+    CHECK(lim.try_acquire());
+    CHECK(lim.try_acquire());
+    CHECK_FALSE(lim.try_acquire());  // full
+    bool waited = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            co_await lim.acquire();
+            waited = true;
+        },
+        asio::detached);
+    io.run_for(10ms);
+    io.restart();
+    CHECK_FALSE(waited);
+    CHECK(lim.waiting() == 1);
+    lim.release();  // goes to the waiter, not to a later try_acquire
+    io.run_for(10ms);
+    CHECK(waited);
+    CHECK_FALSE(lim.try_acquire());
+    CHECK(lim.in_use() == 2);
+}

@@ -240,7 +240,32 @@ TEST_CASE("transfer: a multipart source is copied with its own part layout, so t
     CHECK(out.res.rep.totals.copied == 1);
     CHECK(out.res.rep.totals.failed == 0);
     std::sort(ranges.begin(), ranges.end());
+    // Three parts, three part copies, whatever the budget allowed at once.
     CHECK(ranges == std::vector<std::string>{"0-8388607", "16777216-20971519", "8388608-16777215"});
     // The parts are pinned to the listed version too.
     CHECK(out.count("PUT", "x-amz-copy-source-if-match: \"abc-3\"") == 3);
+}
+
+TEST_CASE("transfer: part copies count against the global budget, and one slot still finishes") {
+    constexpr std::uint64_t mib = 1ull << 20;
+    scenario sc;
+    sc.source_listing = entry("k", 20 * mib, src_etag);
+    sc.head = [](const http_req&) {
+        return std::string("HTTP/1.1 200 OK\r\nContent-Length: 20971520\r\nETag: \"") + src_etag +
+               "\"\r\n\r\n";
+    };
+    int parts = 0;
+    sc.copy = [&](const http_req&) {
+        ++parts;
+        return ok("<CopyPartResult><ETag>\"p\"</ETag></CopyPartResult>");
+    };
+    auto out = run(sc, false, false, [](engine::transfer_options& o) {
+        o.move = false;
+        o.concurrency = 1;  // the object's own slot only: parts go one at a time
+        o.min_concurrency = 1;
+        o.multipart_threshold = 5 * mib;
+        o.part_size = 5 * mib;
+    });
+    CHECK(out.res.rep.totals.copied == 1);
+    CHECK(parts == 4);
 }

@@ -10,6 +10,8 @@
 
 #include <optional>
 #include <string>
+
+#include "s3merge/ascii.hpp"
 #include <string_view>
 #include <vector>
 
@@ -51,8 +53,5 @@ struct http_response {
 
     const std::string* find_header(std::string_view name) const;
 };
-
-// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace s3merge

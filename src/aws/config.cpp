@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "s3merge/aws/config.hpp"
+#include "s3merge/ascii.hpp"
 
 namespace s3merge::aws {
 
@@ -197,10 +198,7 @@ std::error_code static_keys(const section_map* values, const std::string& profil
 
 bool is_true(const std::string* v) {
     if (v == nullptr) return false;
-    std::string s(trim(*v));
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s == "true";
+    return iequals(trim(*v), "true");
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "s3merge/aws/config.hpp"
+#include "s3merge/ascii.hpp"
 
 namespace s3merge::aws {
 
@@ -40,10 +41,7 @@ std::string_view trim(std::string_view s) {
 }
 
 std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return ascii_lower(s);
 }
 
 using section_map = std::map<std::string, std::string>;

@@ -2,6 +2,8 @@
 // batcher and the explanation of failures.
 #include "s3merge/engine/drop_plan.hpp"
 
+#include "s3merge/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -35,13 +37,6 @@ bool make_time(int y, int mo, int d, int h, int mi, int sec, nanoseconds frac, s
 constexpr std::array<std::string_view, 7> day_names = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-bool ascii_icontains(std::string_view haystack, std::string_view needle) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                          [&](char a, char b) { return lower(a) == lower(b); });
-    return it != haystack.end();
-}
 
 // A server's message or a key as one short printable line (control
 // characters as spaces); a message loses its final period.
@@ -214,7 +209,7 @@ drop_failure_kind classify_drop_failure(std::string_view code, std::string_view 
     // object lock."; other servers InvalidRequest or their own wording.
     for (std::string_view w : {"object lock", "objectlock", "object-lock", "retention", "legal hold",
                                "legalhold", "worm protected"})
-        if (ascii_icontains(message, w)) return drop_failure_kind::object_lock;
+        if (icontains(message, w)) return drop_failure_kind::object_lock;
     if (ec == errc::access_denied) return drop_failure_kind::access_denied;
     return drop_failure_kind::other;
 }

@@ -1,6 +1,7 @@
 // Endpoint and addressing resolution: which host to connect to, which Host
 // header to send, and whether the bucket goes in the host or the path.
 #include "s3merge/s3/endpoint.hpp"
+#include "s3merge/ascii.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -24,10 +25,7 @@ bool is_alnum(char c) {
     return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
 }
 std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return ascii_lower(s);
 }
 
 std::error_code fail(errc e, diagnostics& diag, std::string detail) {

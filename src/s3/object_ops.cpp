@@ -17,13 +17,6 @@ std::string header_or_empty(const http_response& resp, std::string_view name) {
     return v ? *v : std::string();
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 }  // namespace
 
 // ---- HeadObject -------------------------------------------------------------
@@ -63,7 +56,7 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
         if (h.name.size() > prefix.size() &&
             iequals(std::string_view(h.name).substr(0, prefix.size()), prefix))
             // Header names are case-insensitive; S3 stores metadata names in lower case.
-            out.metadata.push_back({lower(std::string_view(h.name).substr(prefix.size())), h.value});
+            out.metadata.push_back({ascii_lower(std::string_view(h.name).substr(prefix.size())), h.value});
     }
     return {};
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "s3merge/sigv4.hpp"
+#include "s3merge/ascii.hpp"
 
 namespace s3merge::sigv4 {
 
@@ -27,10 +28,6 @@ constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view unsigned_payload_value = "UNSIGNED-PAYLOAD";
 constexpr std::size_t cache_limit = 64;
 constexpr std::size_t sha256_len = 32;
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-}
 
 void append_lower(std::string& out, std::string_view s) {
     const std::size_t at = out.size();

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine_io/transfer_impl.hpp"
+#include "s3merge/engine_io/parallel_for.hpp"
 
 namespace s3merge::engine {
 
@@ -140,55 +141,44 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         std::error_code ec;
         diagnostics diag;
         bool versioned = false;
-        bool done = false;
     };
     std::vector<probe> probes(buckets.size());
     // Destination prefixes (one per source, often all the same) whose range
     // holds no object: their sources' leaves need not list the destination.
     std::set<std::string> empty_dest_prefixes;
-    for (std::size_t i = 0; i < buckets.size(); ++i) {
-        bool is_source = i + 1 < buckets.size();
-        asio::co_spawn(
-            ex,
-            [this, &probes, &buckets, &empty_dest_prefixes, i, is_source]() -> asio::awaitable<void> {
-                auto& pr = probes[i];
-                const std::string& b = buckets[i];
-                s3::head_bucket_result hb;
-                pr.ec = co_await client.head_bucket(b, hb, pr.diag);
-                if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
-                if (pr.ec == errc::wrong_region && !hb.region.empty())
-                    pr.ec = co_await client.head_bucket(b, hb, pr.diag);
-                if (!pr.ec && is_source) {
-                    // Versioned sources: only current versions are copied; the
-                    // others are counted for the report by a ListObjectVersions pass.
-                    s3::get_bucket_versioning_result vr;
-                    diagnostics vd;
-                    pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
-                }
-                if (!pr.ec && !is_source && !opts.overwrite) {
-                    // One key of each destination range, once its region is
-                    // known, tells whether there is anything to compare with.
-                    std::set<std::string> ranges;
-                    for (std::size_t j = 0; j < opts.sources.size(); ++j) ranges.insert(dest_prefix(j));
-                    for (const auto& range : ranges) {
-                        s3::list_objects_v2_params lp;
-                        lp.prefix = range;
-                        lp.max_keys = 1;
-                        s3::list_objects_v2_result lr;
-                        diagnostics ld;
-                        auto lec = co_await client.list_objects_v2(b, lp, lr, ld);
-                        if (!lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated)
-                            empty_dest_prefixes.insert(range);
-                    }
-                }
-                pr.done = true;
-                notify();
-            },
-            asio::detached);
-    }
-    for (auto& pr : probes) {
-        while (!pr.done) co_await wait_for_change();
-    }
+    co_await parallel_for(buckets.size(), buckets.size(), [&](std::size_t i) -> asio::awaitable<void> {
+        const bool is_source = i + 1 < buckets.size();
+        auto& pr = probes[i];
+        const std::string& b = buckets[i];
+        s3::head_bucket_result hb;
+        pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+        if (!hb.region.empty()) client.set_bucket_region(b, hb.region);
+        if (pr.ec == errc::wrong_region && !hb.region.empty())
+            pr.ec = co_await client.head_bucket(b, hb, pr.diag);
+        if (!pr.ec && is_source) {
+            // Versioned sources: only current versions are copied; the
+            // others are counted for the report by a ListObjectVersions pass.
+            s3::get_bucket_versioning_result vr;
+            diagnostics vd;
+            pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
+        }
+        if (!pr.ec && !is_source && !opts.overwrite) {
+            // One key of each destination range, once its region is
+            // known, tells whether there is anything to compare with.
+            std::set<std::string> ranges;
+            for (std::size_t j = 0; j < opts.sources.size(); ++j) ranges.insert(dest_prefix(j));
+            for (const auto& range : ranges) {
+                s3::list_objects_v2_params lp;
+                lp.prefix = range;
+                lp.max_keys = 1;
+                s3::list_objects_v2_result lr;
+                diagnostics ld;
+                auto lec = co_await client.list_objects_v2(b, lp, lr, ld);
+                if (!lec && lr.objects.empty() && lr.common_prefixes.empty() && !lr.is_truncated)
+                    empty_dest_prefixes.insert(range);
+            }
+        }
+    });
     for (auto& pr : probes) {
         if (pr.ec) {
             diag = pr.diag;

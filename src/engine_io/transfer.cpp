@@ -13,9 +13,6 @@
 
 namespace s3merge::engine {
 
-bool is_archived(std::string_view sc) {
-    return sc == "GLACIER" || sc == "DEEP_ARCHIVE";
-}
 bool is_multipart_etag(std::string_view etag) {
     return etag.find('-') != std::string_view::npos;
 }
@@ -36,20 +33,15 @@ aimd_params rate_params(const transfer_options& o) {
 }  // namespace
 
 transfer::impl::impl(s3::client& c, transfer_options o)
-    : client(c),
-      opts(std::move(o)),
-      ex(c.executor()),
-      copy_slots(ex, opts.concurrency),
-      rate(rate_params(opts)),
-      wake(ex),
-      tick(ex) {
+    : client(c), opts(std::move(o)), ex(c.executor()), copy_slots(ex, opts.concurrency), wake(ex), tick(ex) {
     if (opts.verify) opts.dry_run = true;  // verify is a dry run that reports differences
     wake.expires_at(asio::steady_timer::time_point::max());
     result.rep.started_at = utc_timestamp();
     job = job_id(describe(opts));
     client.set_on_throttle([this] {
-        if (rate.on_throttle(std::chrono::steady_clock::now()))
-            copy_slots.set_limit(static_cast<std::size_t>(rate.limit()));
+        if (!plan) return;
+        plan->on_throttle(std::chrono::steady_clock::now());
+        drain();
     });
     // A host that stopped answering stops the job (fast, with one reason)
     // instead of failing every object after all its attempts.
@@ -58,8 +50,7 @@ transfer::impl::impl(s3::client& c, transfer_options o)
             result.fatal = ec;
             result.fatal_diag = diag;
         }
-        stopping = true;
-        notify();
+        stop(true);
     });
 }
 
@@ -87,10 +78,32 @@ asio::awaitable<transfer_result> transfer::run() {
 }
 
 void transfer::request_stop() {
-    impl_->stopping = true;
     // Waits between retries end now; no new attempt is made.
     impl_->client.cancel_retries();
-    impl_->notify();
+    impl_->stop(false);
+}
+
+void transfer::impl::stop(bool host_down) {
+    stopping = true;
+    if (plan) plan->stop(host_down);
+    notify();
+}
+
+void transfer::impl::drain() {
+    while (auto s = plan->next()) {
+        switch (s->kind) {
+            case step_kind::delete_batch:
+                ++workers;
+                asio::co_spawn(ex, flush_deletes(s->source, std::move(s->batch)), asio::detached);
+                break;
+            case step_kind::set_limit:
+                copy_slots.set_limit(s->limit);
+                break;
+            case step_kind::log:
+                if (opts.log) opts.log(s->line);
+                break;
+        }
+    }
 }
 
 void transfer::save_journal_now() {
@@ -203,11 +216,25 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     // Two sources onto one destination key: found before any copy.
     if (sources.size() > 1)
         if (auto ec = co_await find_collisions(diag)) co_return ec;
-    delete_batches.resize(sources.size());
     result.rep.mode = mode_name(opts);
     result.rep.destination = opts.destination;
     for (const auto& s : opts.sources) result.rep.sources.push_back({s, {}});
     result.rep.details.resize(opts.sources.size());
+    plan_options po;
+    po.move = opts.move;
+    po.dry_run = opts.dry_run;
+    po.verify = opts.verify;
+    po.glacier_fail = opts.glacier_fail;
+    po.conditional_deletes = opts.conditional_deletes;
+    po.destination_bucket = opts.destination.bucket;
+    for (const auto& s : opts.sources) po.source_buckets.push_back(s.bucket);
+    po.rate = rate_params(opts);
+    po.has_report_file = !opts.report_path.empty();
+    po.delete_batch = s3::max_delete_objects;
+    plan.emplace(std::move(po), result.rep);
+    plan->set_collisions(std::move(collisions));
+    plan->set_shared_keys(std::move(shared_keys));
+    if (stopping) plan->stop(static_cast<bool>(result.fatal));
     if (auto ec = load_journal(diag)) co_return ec;
     // A resumed run first aborts the multipart uploads its interrupted run
     // left unfinished (their objects are copied again).
@@ -266,7 +293,8 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     // Listing is over: drain copies and deletes (copies finishing now still
     // fill delete batches, so flush until nothing runs).
     for (;;) {
-        flush_all_deletes();
+        plan->flush_deletes();
+        drain();
         if (workers == 0) break;
         co_await wait_for_change();
     }
@@ -310,18 +338,6 @@ asio::awaitable<void> transfer::impl::count_noncurrent(std::size_t si) {
     notify();
 }
 
-void transfer::impl::listing_failed(std::size_t si, std::error_code ec, const diagnostics& diag) {
-    failure_record f;
-    f.operation = diag.operation.empty() ? "ListObjectsV2" : diag.operation;
-    f.bucket = diag.bucket.empty() ? sources[si].loc.bucket : diag.bucket;
-    f.key = diag.key;
-    f.s3_code = diag.s3_code.empty() ? ec.message() : diag.s3_code;
-    f.message = diag.message.empty() ? diag.detail : diag.message;
-    f.attempts = static_cast<int>(diag.attempts);
-    result.rep.add_failure(si, f);  // counts it as failed
-    if (opts.log) opts.log("s3merge: listing failed: " + diag.to_string());
-}
-
 asio::awaitable<void> transfer::impl::fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                                  std::shared_ptr<page_fetch> out) {
     out->ec = co_await client.list_objects_v2(bucket, p, out->page, out->diag);
@@ -329,7 +345,7 @@ asio::awaitable<void> transfer::impl::fetch_page(std::string bucket, s3::list_ob
     notify();
 }
 
-asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
+asio::awaitable<void> transfer::impl::list_leaf(leaf_run lr) {
     auto& s = sources[lr.source];
     merge_options mo;
     mo.overwrite = opts.overwrite;
@@ -357,7 +373,7 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
     while (!stopping && !mj.finished()) {
         // Bound the leaf's watermark window (keys listed, not yet done): a
         // slow object must not let listing run ahead without limit.
-        while (lr.wm.window() > max_leaf_window && !stopping) {
+        while (plan->window(lr.id) > max_leaf_window && !stopping) {
             co_await wait_for_change();
         }
         bool want_src = mj.wants_source();
@@ -420,7 +436,8 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
             }
         }
         if (ec) {
-            listing_failed(lr.source, ec, diag);
+            plan->on_listing_failed(lr.source, ec, diag);
+            drain();
             if (lr.node) s.failed = true;  // its sub-prefixes are unknown: no more listing of this source
             ok = false;
             break;
@@ -428,19 +445,19 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run& lr) {
         // Most decisions settle at once (skips, dry runs); only a copy waits
         // for a slot and gets its own coroutine.
         for (auto& d : mj.pop_decisions()) {
-            if (settle_decision(lr, d)) continue;
+            auto work = plan->on_decision(lr.id, d);
+            drain();
+            if (!work) continue;
             ++waiting_for_slot;
             co_await copy_slots.acquire();
             --waiting_for_slot;
             ++workers;
-            asio::co_spawn(ex, copy_one(lr, std::move(d)), asio::detached);
+            asio::co_spawn(ex, copy_one(std::move(*work)), asio::detached);
             if (stopping) break;
         }
     }
-    lr.listing_done = true;
-    lr.listing_failed = !ok || stopping;
+    plan->on_listing_end(lr.id, !ok || stopping);
     --listers;
-    leaf_progress(lr);
     notify();
 }
 
@@ -451,14 +468,14 @@ bool transfer::impl::room_for_lister() const {
 }
 
 void transfer::impl::start_lister(std::size_t source, leaf spec, bool node, bool objects_done) {
-    auto& lr = active_leaves.emplace_back();
+    leaf_run lr;
+    lr.id = plan->open_leaf(source, spec, node, objects_done);
     lr.source = source;
-    lr.wm = watermark_tracker(spec.start_after);
     lr.spec = std::move(spec);
     lr.node = node;
     lr.objects_done = objects_done;
     ++listers;
-    asio::co_spawn(ex, list_leaf(lr), asio::detached);
+    asio::co_spawn(ex, list_leaf(std::move(lr)), asio::detached);
 }
 
 void transfer::impl::drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects) {
@@ -477,124 +494,4 @@ const std::string& transfer::impl::dest_prefix(std::size_t source) const {
     return opts.dest_prefixes.empty() ? opts.destination.prefix : opts.dest_prefixes[source];
 }
 
-void transfer::impl::dry_run_decision(leaf_run& lr, const decision& d) {
-    auto& det = result.rep.details[lr.source];
-    if (d.what == action::skip) {
-        counters sd;
-        sd.skipped = 1;
-        result.rep.count(lr.source, sd);
-        object_done(lr, d.source.key);
-        return;
-    }
-    bool missing = d.what == action::copy;
-    bool archived = is_archived(d.source.storage_class);
-    if (archived) {
-        ++det.archived;
-        if (!opts.verify) ++result.rep.glacier_skipped;
-    } else {
-        ++det.to_copy;
-        det.bytes_to_copy += d.source.size;
-    }
-    ++(missing ? det.missing : det.different);
-    if (d.why == reason::unverifiable) ++det.unverifiable;
-    if (!opts.verify) {
-        object_done(lr, d.source.key);
-        return;
-    }
-    diagnostics diag;
-    diag.operation = "Verify";
-    diag.bucket = sources[lr.source].loc.bucket;
-    diag.key = d.source.key;
-    if (missing) {
-        diag.s3_code = "Missing";
-        diag.message = "not at s3://" + opts.destination.bucket + "/" + d.dest_key;
-    } else {
-        diag.s3_code = d.why == reason::size_differs ? "SizeDiffers" : "ETagDiffers";
-        diag.message =
-            std::string(to_string(d.why)) + " at s3://" + opts.destination.bucket + "/" + d.dest_key;
-    }
-    if (archived) diag.message += " (the source is in " + d.source.storage_class + ": restore it to copy it)";
-    object_failed(lr, d.source.key, "Verify", make_error_code(errc::s3_error), diag);
-}
-
-bool transfer::impl::settle_decision(leaf_run& lr, const decision& d) {
-    counters delta;
-    delta.listed = 1;
-    result.rep.count(lr.source, delta);
-    result.rep.details[lr.source].bytes_listed += d.source.size;
-    if (auto ec = lr.wm.listed(d.source.key); ec) {
-        // Listing order is checked by the merge-join already; a repeat here
-        // would be a bug: count it, do not act on the object.
-        diagnostics diag;
-        diag.operation = "ListObjectsV2";
-        diag.bucket = sources[lr.source].loc.bucket;
-        diag.key = d.source.key;
-        object_failed(lr, d.source.key, "ListObjectsV2", ec, diag);
-        return true;
-    }
-    ++lr.pending;
-    if (!collisions.empty()) {
-        if (auto it = collisions.find(d.dest_key); it != collisions.end()) {
-            ++result.rep.details[lr.source].collisions;
-            diagnostics diag;
-            diag.operation = "Plan";
-            diag.bucket = sources[lr.source].loc.bucket;
-            diag.key = d.source.key;
-            diag.s3_code = "KeyCollision";
-            diag.message = collision_message(it->second);
-            object_failed(lr, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag);
-            return true;
-        }
-    }
-    // A verification of an object whose identity the listing cannot tell
-    // reads both sides' checksums (a worker); a plan only counts it.
-    if (opts.dry_run && !(opts.verify && d.what == action::check && !is_archived(d.source.storage_class))) {
-        dry_run_decision(lr, d);
-        return true;
-    }
-    if (is_archived(d.source.storage_class) && d.what != action::skip) {
-        if (opts.glacier_fail) {
-            diagnostics diag;
-            diag.operation = "CopyObject";
-            diag.bucket = sources[lr.source].loc.bucket;
-            diag.key = d.source.key;
-            diag.s3_code = "InvalidObjectState";
-            diag.message =
-                "object is in " + d.source.storage_class + " and needs a restore before it can be copied";
-            object_failed(lr, d.source.key, "CopyObject", make_error_code(errc::invalid_object_state), diag);
-        } else {
-            ++result.rep.glacier_skipped;
-            object_done(lr, d.source.key);
-        }
-        return true;
-    }
-    // Skipped only when identical on evidence (compare_objects): then a move
-    // deletes the source, with the listed ETag as the condition.
-    if (d.what == action::skip) {
-        counters sd;
-        sd.skipped = 1;
-        result.rep.count(lr.source, sd);
-        confirmed(lr, d.source.key, d.source.etag, false);
-        return true;
-    }
-    return false;
-}
-
-void transfer::impl::leaf_progress(leaf_run& lr) {
-    if (!lr.listing_done || lr.pending > 0) return;
-    // The leaf is settled: record it for the journal and forget it.
-    leaf_state st;
-    st.bucket = lr.spec.bucket;
-    st.prefix = lr.spec.prefix;
-    st.delimiter = lr.spec.delimiter;
-    st.watermark = lr.journal_watermark();
-    st.complete = lr.complete();
-    if (st.complete || !st.watermark.empty()) finished_leaves.push_back(std::move(st));
-    for (auto it = active_leaves.begin(); it != active_leaves.end(); ++it) {
-        if (&*it == &lr) {
-            active_leaves.erase(it);
-            break;
-        }
-    }
-}
 }  // namespace s3merge::engine

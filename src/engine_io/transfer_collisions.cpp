@@ -43,7 +43,24 @@ asio::awaitable<std::error_code> transfer::impl::find_collisions(diagnostics& di
             }
         }
         for (auto& c : nm.take_collisions()) {
-            if (c.identical) continue;  // whichever is copied, the destination is the same
+            if (c.identical) {
+                // Whichever is copied, the destination is the same; a move
+                // pins each to that content (a source overwritten mid-run
+                // must not replace what another source's delete relies on).
+                if (!opts.move) continue;
+                if (shared_keys.size() >= max_collisions) {
+                    diag.operation = "plan";
+                    diag.bucket = opts.destination.bucket;
+                    diag.detail = "more than " + std::to_string(max_collisions) +
+                                  " destination keys would be written by two sources (e.g. s3://" +
+                                  opts.destination.bucket + "/" + c.dest_key +
+                                  "); a move needs each --source to have its own destination prefix, or move "
+                                  "the sources one at a time";
+                    co_return make_error_code(errc::invalid_argument);
+                }
+                shared_keys.emplace(c.dest_key, c.sides.front().etag);
+                continue;
+            }
             if (++conflicting > max_collisions) {
                 diag.operation = "plan";
                 diag.bucket = opts.destination.bucket;
@@ -55,7 +72,7 @@ asio::awaitable<std::error_code> transfer::impl::find_collisions(diagnostics& di
                 co_return make_error_code(errc::invalid_argument);
             }
             auto key = c.dest_key;
-            collisions.emplace(std::move(key), std::move(c));
+            collisions.emplace(std::move(key), collision_message(c));
         }
         for (auto& child : nm.take_children()) stack.push_back(std::move(child));
     }

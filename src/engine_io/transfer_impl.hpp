@@ -6,7 +6,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <list>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -16,7 +15,7 @@
 #include "s3merge/engine/fanout.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
-#include "s3merge/engine/watermark.hpp"
+#include "s3merge/engine/transfer_plan.hpp"
 #include "s3merge/engine_io/async_limiter.hpp"
 #include "s3merge/engine_io/transfer.hpp"
 
@@ -24,22 +23,16 @@ namespace s3merge::engine {
 
 namespace asio = boost::asio;
 
+// The listing side of one leaf; its rules and watermark live in the plan.
 struct leaf_run {
+    leaf_id id = 0;
     std::size_t source = 0;  // index into opts.sources
     leaf spec;
-    watermark_tracker wm;
-    std::optional<std::string> frozen;  // watermark at the first failure: never passed in the journal
-    std::size_t pending = 0;            // objects listed but not yet done
-    bool listing_done = false;
-    bool listing_failed = false;
     // A discovery node: listed with '/'; its sub-prefixes go to the planner,
     // its own objects are this run's. spec.start_after is then the journal's
     // watermark of those objects (the listing itself starts at the node).
     bool node = false;
     bool objects_done = false;  // the journal says every own object is done
-
-    std::string journal_watermark() const { return frozen ? *frozen : wm.watermark(); }
-    bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
 };
 
 struct source_run {
@@ -55,17 +48,6 @@ struct source_run {
     // fresh bucket or prefix needs half the listing requests).
     bool dest_empty = false;
     bool finished() const { return failed || planner->done(); }
-};
-
-// Keys confirmed at the destination, waiting for a DeleteObjects batch.
-// Only what was copied is deleted: the source must still have the ETag (and
-// the version, when the copy named it) that was copied or found identical.
-struct delete_item {
-    leaf_run* leaf;
-    std::string key;
-    std::string etag;        // as listed: what the copy was pinned to
-    std::string version_id;  // the source version the copy read, when the server said
-    bool copied = false;     // counted as copied (else as skipped): taken back if the delete fails
 };
 
 // One listing page fetched by a concurrent coroutine.
@@ -84,26 +66,25 @@ struct transfer::impl {
     transfer_options opts;
     asio::any_io_executor ex;
     async_limiter copy_slots;
-    aimd rate;
     transfer_result result;
+    // The rules: made once the sources are known (prepare).
+    std::optional<transfer_plan> plan;
     std::string job;  // job id: SHA-256 of mode, sources and destination
     std::vector<source_run> sources;
-    std::list<leaf_run> active_leaves;                     // leaves being listed or with work in flight
-    std::vector<leaf_state> finished_leaves;               // for the journal
-    std::vector<std::vector<delete_item>> delete_batches;  // per source
-    std::size_t listers = 0;                               // listing coroutines running
-    std::size_t waiting_for_slot = 0;                      // of them, waiting for a copy slot
-    std::size_t workers = 0;                               // copy / delete coroutines running
+    std::size_t listers = 0;           // listing coroutines running
+    std::size_t waiting_for_slot = 0;  // of them, waiting for a copy slot
+    std::size_t workers = 0;           // copy / delete coroutines running
     bool stopping = false;
     bool done = false;
     asio::steady_timer wake;  // cancelled whenever something finishes
     asio::steady_timer tick;  // the ticker's timer
     bool ticker_running = false;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    std::uint64_t copies_since_limit = 0;
     // Destination keys that two or more sources map onto with different
-    // content (found before any copy): never copied, never deleted.
-    std::unordered_map<std::string, collision> collisions;
+    // content (found before any copy), with their message for the plan.
+    std::unordered_map<std::string, std::string> collisions;
+    // Move only: keys two sources map onto with identical content, and its ETag.
+    std::unordered_map<std::string, std::string> shared_keys;
     // Multipart uploads created and not yet completed or aborted (journaled,
     // so that a killed run's uploads are found and aborted on resume), and
     // those the journal of an interrupted run named.
@@ -120,46 +101,35 @@ struct transfer::impl {
     asio::awaitable<transfer_result> run();
     asio::awaitable<std::error_code> prepare(diagnostics& diag);
     bool room_for_lister() const;
-    // A leaf run for a leaf or (node) a discovery node, and its listing coroutine.
+    // A leaf of the plan and its listing coroutine.
     void start_lister(std::size_t source, leaf spec, bool node, bool objects_done);
     // A node's own objects at or below the journal's watermark (all, when
     // complete) are not listed again.
     static void drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects);
-    asio::awaitable<void> list_leaf(leaf_run& lr);
+    asio::awaitable<void> list_leaf(leaf_run lr);
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);
-    // Counts a listed object and settles it when no copy is needed (skip,
-    // dry run, archived, listing error); false: it needs a copy.
-    bool settle_decision(leaf_run& lr, const decision& d);
-    void dry_run_decision(leaf_run& lr, const decision& d);  // plan / verify
     const std::string& dest_prefix(std::size_t source) const;
     void notify();
     asio::awaitable<void> wait_for_change();  // until the next notify()
-    void leaf_progress(leaf_run& lr);
+    // Performs what the plan asks for now (delete batches, the copy budget,
+    // log lines); called after every event fed to it.
+    void drain();
+    void stop(bool host_down);
     asio::awaitable<void> count_noncurrent(std::size_t source);
-    void listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
 
     // transfer_copy.cpp
-    asio::awaitable<void> copy_one(leaf_run& lr, decision d);
+    // A copy (or, for action::check, a checksum comparison first) holding
+    // one copy slot, released at the end.
+    asio::awaitable<void> copy_one(object_ticket t);
     // action::check: full-object checksums of both sides (HeadObject).
-    asio::awaitable<checksum_verdict> compare_checksums(const leaf_run& lr, const decision& d);
-    asio::awaitable<std::error_code> copy_multipart(const leaf_run& lr, const decision& d, diagnostics& diag);
-    void object_done(leaf_run& lr, const std::string& key);
-    void object_failed(leaf_run& lr, const std::string& key, std::string_view op, std::error_code ec,
-                       const diagnostics& diag);
-    void confirmed(leaf_run& lr, const std::string& key, const std::string& etag, bool copied,
-                   std::string version_id = {});
-    // A move's delete stage failed for item: its copied/skipped count is
-    // taken back and it counts as failed.
-    void delete_failed(std::size_t source, delete_item& item, std::string_view op, std::error_code ec,
-                       const diagnostics& diag);
+    asio::awaitable<checksum_verdict> compare_checksums(const object_ticket& t);
+    asio::awaitable<std::error_code> copy_multipart(std::size_t source, const decision& d, diagnostics& diag);
     asio::awaitable<void> flush_deletes(std::size_t source, std::vector<delete_item> batch);
     // Right before a delete without conditional deletes: HeadObject of each
-    // key; those whose ETag (or version) changed since the copy are failed
-    // and dropped from the batch, those already gone are done.
+    // key; the plan drops from the batch those changed since the copy or
+    // already gone.
     asio::awaitable<void> drop_changed(std::size_t source, std::vector<delete_item>& batch);
-    void delete_done(std::size_t source, delete_item& item);
-    void flush_all_deletes();
 
     // transfer_status.cpp
     journal make_journal() const;
@@ -170,10 +140,8 @@ struct transfer::impl {
     void write_report();
 };
 
-constexpr std::uint64_t max_logged_failures = 100;
 constexpr std::size_t max_collisions = 10000;  // conflicting keys tracked; more is an error
-bool is_archived(std::string_view storage_class);
-std::string utc_timestamp();  // "2024-01-02T03:04:05Z"
+std::string utc_timestamp();                   // "2024-01-02T03:04:05Z"
 job_description describe(const transfer_options& o);
 const char* mode_name(const transfer_options& o);  // "copy" | "move" | "plan" | "verify"
 bool is_multipart_etag(std::string_view etag);

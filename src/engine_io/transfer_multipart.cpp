@@ -24,9 +24,9 @@ namespace {
 constexpr std::size_t parts_in_flight = 8;
 }  // namespace
 
-asio::awaitable<std::error_code> transfer::impl::copy_multipart(const leaf_run& lr, const decision& d,
+asio::awaitable<std::error_code> transfer::impl::copy_multipart(std::size_t source, const decision& d,
                                                                 diagnostics& diag) {
-    const std::string src_bucket = sources[lr.source].loc.bucket;
+    const std::string src_bucket = sources[source].loc.bucket;
     const std::string dst_bucket = opts.destination.bucket;
 
     s3::head_object_params hp;

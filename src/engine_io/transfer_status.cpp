@@ -44,17 +44,7 @@ journal transfer::impl::make_journal() const {
     j.fanout_depth = opts.fanout_depth;
     j.totals = result.rep.totals;
     j.sources = result.rep.sources;
-    j.leaves = finished_leaves;
-    for (const auto& lr : active_leaves) {
-        leaf_state st;
-        st.bucket = lr.spec.bucket;
-        st.prefix = lr.spec.prefix;
-        st.delimiter = lr.spec.delimiter;
-        st.watermark = lr.journal_watermark();
-        st.complete = false;
-        // A leaf never started gains nothing from an entry.
-        if (!st.watermark.empty()) j.leaves.push_back(std::move(st));
-    }
+    if (plan) j.leaves = plan->journal_leaves();
     j.uploads = open_uploads;
     // Not yet cleaned up (a run stopped before its clean-up): still named.
     for (const auto& u : journaled_uploads) j.uploads.push_back(u);
@@ -108,7 +98,7 @@ std::error_code transfer::impl::load_journal(diagnostics& diag) {
     journaled_uploads = std::move(j.uploads);
     // Keep the finished leaves: a later journal must still say they are done.
     for (const auto& l : j.leaves)
-        if (l.complete) finished_leaves.push_back(l);
+        if (l.complete) plan->add_finished(l);
     result.resumed_totals = j.totals;
     if (opts.log) {
         opts.log("s3merge: resuming from " + opts.journal_path + ": " +
@@ -159,7 +149,8 @@ asio::awaitable<void> transfer::impl::ticker() {
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
         if (done) break;
         // Partial delete batches go out a quarter second after they start.
-        flush_all_deletes();
+        plan->flush_deletes();
+        drain();
         auto now = std::chrono::steady_clock::now();
         if (now - last_journal >= opts.journal_interval) {
             save_journal();

@@ -1,0 +1,215 @@
+// The rules of a transfer as one sans-io state machine: what is copied, what
+// is skipped, what a move may delete, what counts as a failure, and how far
+// the journal's watermark of each listing leaf may advance.
+//
+// The driver (engine_io/transfer*.cpp) lists, copies, reads checksums and
+// deletes; this machine decides. It is fed events and answers with what to
+// do; it never performs I/O and never reads a clock (time is an argument).
+//
+//   event (driver → machine)              answer / steps queued for next()
+//   open_leaf(source, spec, node, done)   a leaf id
+//   on_decision(leaf, decision)           work (copy or check) or settled now:
+//                                         skip, dry run, archived, collision
+//   on_checked(ticket, verdict)           copy now? (else settled)
+//   on_copied(ticket, outcome)            delete_batch (move, batch full),
+//                                         set_limit (AIMD), log
+//   before_delete(item, head)             keep in the batch, or an outcome
+//   on_deleted(item, outcome)             log
+//   on_listing_failed(source, ec, diag)   log
+//   on_listing_end(leaf, ok)              the leaf's journal record when settled
+//   on_throttle(now)                      set_limit
+//   flush_deletes()                       delete_batch for every partial batch
+//   stop(host_down)                       work cut short is not a failure
+//
+// Every listed object ends exactly once: copied, skipped (identical on
+// evidence), deleted after either (move), or failed and reported; a stop
+// leaves it unfinished and the watermark before it. The one deletion rule
+// lives in confirm(): a source enters a delete batch only after a copy the
+// server confirmed or a skip on evidence (same size and a matching ETag, or
+// equal full-object checksums), pinned to the ETag that was copied.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "s3merge/engine/aimd.hpp"
+#include "s3merge/engine/fanout.hpp"
+#include "s3merge/engine/journal.hpp"
+#include "s3merge/engine/merge_join.hpp"
+#include "s3merge/engine/report.hpp"
+#include "s3merge/engine/watermark.hpp"
+#include "s3merge/error.hpp"
+
+namespace s3merge::engine {
+
+using leaf_id = std::uint64_t;
+
+struct plan_options {
+    bool move = false;
+    bool dry_run = false;  // plan: count only
+    bool verify = false;   // a dry run that fails every difference (implies dry_run)
+    bool glacier_fail = false;
+    bool conditional_deletes = false;  // the service evaluates If-Match on DELETE
+    std::string destination_bucket;
+    std::vector<std::string> source_buckets;  // one per source
+    aimd_params rate;
+    std::uint64_t max_logged_failures = 100;
+    bool has_report_file = false;  // only for the wording of a log line
+    std::size_t delete_batch = 1000;
+};
+
+// An object handed to the driver for work; given back with its result.
+struct object_ticket {
+    leaf_id leaf = 0;
+    std::size_t source = 0;
+    decision d;  // d.what: copy / replace (copy it) or check (checksums first)
+};
+
+// A source confirmed at the destination, waiting for its delete.
+struct delete_item {
+    leaf_id leaf = 0;
+    std::string key;
+    std::string etag;        // as listed: what the copy was pinned to
+    std::string version_id;  // the source version the copy read, when the server said
+    bool copied = false;     // counted as copied (else as skipped): taken back if the delete fails
+};
+
+struct copy_outcome {
+    std::error_code ec;
+    diagnostics diag;
+    const char* operation = "CopyObject";  // or "MultipartCopy"
+    std::string source_version_id;         // x-amz-copy-source-version-id
+};
+
+struct delete_outcome {
+    std::error_code ec;  // none: deleted
+    diagnostics diag;
+    const char* operation = "DeleteObjects";  // or "DeleteObject"
+    bool already_gone = false;                // not there any more: nothing to delete, nothing lost
+};
+
+enum class step_kind {
+    delete_batch,  // delete `batch` from source `source` (DeleteObjects, at most delete_batch keys)
+    set_limit,     // the copy budget is now `limit`
+    log,           // one line for the user
+};
+
+struct plan_step {
+    step_kind kind = step_kind::log;
+    std::size_t source = 0;
+    std::vector<delete_item> batch;
+    std::size_t limit = 0;
+    std::string line;
+};
+
+class transfer_plan {
+public:
+    // Counts go into rep (its sources and details sized by the caller).
+    transfer_plan(plan_options o, report& rep);
+
+    // Destination keys two sources map onto with different content, with the
+    // message naming them: never copied, never deleted.
+    void set_collisions(std::unordered_map<std::string, std::string> messages);
+    // Destination keys two or more sources map onto with identical content
+    // (the same size and ETag when planned), with that ETag. A source listed
+    // with another ETag since (overwritten mid-run) is not copied there: its
+    // copy would replace the content another source's move relies on.
+    void set_shared_keys(std::unordered_map<std::string, std::string> etags);
+    // A leaf the journal says is complete stays in later journals.
+    void add_finished(leaf_state st);
+
+    // A listing leaf (node: a discovery node whose own objects are listed;
+    // objects_done: the journal says all of them are done).
+    leaf_id open_leaf(std::size_t source, leaf spec, bool node, bool objects_done);
+    // One listed object, in listing order. A ticket: the driver copies it
+    // (or, for action::check, reads both sides' checksums first).
+    std::optional<object_ticket> on_decision(leaf_id leaf, const decision& d);
+    // Checksums of both sides read: true when the object must be copied now.
+    bool on_checked(const object_ticket& t, checksum_verdict v);
+    void on_copied(const object_ticket& t, copy_outcome out);
+    // A HeadObject of a source right before its delete (no conditional
+    // deletes): nullopt keeps it in the batch; else feed the outcome to
+    // on_deleted (gone already, or changed since it was copied).
+    std::optional<delete_outcome> before_delete(const delete_item& item, std::error_code head_ec,
+                                                std::string_view head_etag, std::string_view head_version,
+                                                diagnostics diag) const;
+    void on_deleted(std::size_t source, const delete_item& item, delete_outcome out);
+    // Listing a range of a source failed after the client's retries.
+    void on_listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
+    // No more objects will come for the leaf (failed: the listing stopped early).
+    void on_listing_end(leaf_id leaf, bool failed);
+    void on_throttle(std::chrono::steady_clock::time_point now);
+    void flush_deletes();
+    // Ctrl-C (host_down false) or a host that stopped answering: work cut
+    // short after this is not counted as failed; the watermark stays before it.
+    void stop(bool host_down);
+
+    std::optional<plan_step> next();
+
+    // Queries.
+    bool stopping() const { return stopping_; }
+    std::size_t window(leaf_id leaf) const;  // keys listed, not done, of an open leaf
+    std::size_t open_leaves() const { return leaves_.size(); }
+    std::size_t unfinished_objects() const { return unfinished_; }
+    std::size_t queued_deletes() const;
+    int limit() const { return rate_.limit(); }
+    // Journal records: finished leaves, then open ones with a watermark.
+    std::vector<leaf_state> journal_leaves() const;
+    // The watermark the journal would give an open leaf.
+    std::optional<std::string> journal_watermark(leaf_id leaf) const;
+
+private:
+    struct leaf_entry {
+        std::size_t source = 0;
+        leaf spec;
+        watermark_tracker wm;
+        std::optional<std::string> frozen;  // watermark at the first failure
+        std::size_t pending = 0;
+        bool listing_done = false;
+        bool listing_failed = false;
+        bool node = false;
+        bool objects_done = false;
+        const std::string& watermark() const { return frozen ? *frozen : wm.watermark(); }
+        bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
+    };
+
+    leaf_entry& entry(leaf_id id);
+    void dry_run(leaf_id id, leaf_entry& l, const decision& d);
+    // The one rule for deletes: only here does a source become deletable.
+    void confirm(leaf_id id, leaf_entry& l, const std::string& key, const std::string& etag, bool copied,
+                 std::string version_id);
+    void done(leaf_id id, leaf_entry& l, const std::string& key);
+    // io: the error came from a request (a stop may have cut it short);
+    // else a rule of the plan failed the object (always reported).
+    void fail(leaf_id id, leaf_entry& l, const std::string& key, std::string_view op, std::error_code ec,
+              const diagnostics& diag, bool io = true);
+    void count_failure(std::size_t source, failure_record f, std::error_code ec, const diagnostics& diag);
+    bool cut_short(std::error_code ec) const;
+    void settle_leaf(leaf_id id);
+
+    plan_options opt_;
+    report& rep_;
+    aimd rate_;
+    std::unordered_map<std::string, std::string> collisions_;
+    std::unordered_map<std::string, std::string> shared_;
+    std::map<leaf_id, leaf_entry> leaves_;
+    std::vector<leaf_state> finished_;
+    std::vector<std::vector<delete_item>> batches_;  // per source
+    std::deque<plan_step> steps_;
+    leaf_id next_id_ = 1;
+    std::size_t unfinished_ = 0;  // listed, not yet done
+    bool stopping_ = false;
+    bool host_down_ = false;
+};
+
+bool is_archived(std::string_view storage_class);  // GLACIER, DEEP_ARCHIVE
+
+}  // namespace s3merge::engine

@@ -1,0 +1,475 @@
+// The rules of a transfer. See include/s3merge/engine/transfer_plan.hpp.
+#include "s3merge/engine/transfer_plan.hpp"
+
+#include "s3merge/ascii.hpp"
+#include "s3merge/retry.hpp"
+
+namespace s3merge::engine {
+
+bool is_archived(std::string_view sc) {
+    return sc == "GLACIER" || sc == "DEEP_ARCHIVE";
+}
+
+transfer_plan::transfer_plan(plan_options o, report& rep)
+    : opt_(std::move(o)), rep_(rep), rate_(opt_.rate), batches_(opt_.source_buckets.size()) {
+    if (opt_.verify) opt_.dry_run = true;
+    if (opt_.dry_run) opt_.move = false;
+    if (opt_.delete_batch == 0) opt_.delete_batch = 1;
+    if (rep_.sources.size() < opt_.source_buckets.size()) rep_.sources.resize(opt_.source_buckets.size());
+    if (rep_.details.size() < opt_.source_buckets.size()) rep_.details.resize(opt_.source_buckets.size());
+}
+
+void transfer_plan::set_collisions(std::unordered_map<std::string, std::string> messages) {
+    collisions_ = std::move(messages);
+}
+
+void transfer_plan::set_shared_keys(std::unordered_map<std::string, std::string> etags) {
+    shared_ = std::move(etags);
+}
+
+void transfer_plan::add_finished(leaf_state st) {
+    finished_.push_back(std::move(st));
+}
+
+leaf_id transfer_plan::open_leaf(std::size_t source, leaf spec, bool node, bool objects_done) {
+    leaf_id id = next_id_++;
+    auto& l = leaves_[id];
+    l.source = source;
+    l.wm = watermark_tracker(spec.start_after);
+    l.spec = std::move(spec);
+    l.node = node;
+    l.objects_done = objects_done;
+    return id;
+}
+
+transfer_plan::leaf_entry& transfer_plan::entry(leaf_id id) {
+    return leaves_.at(id);  // an unknown id is a driver bug
+}
+
+std::size_t transfer_plan::window(leaf_id id) const {
+    auto it = leaves_.find(id);
+    return it == leaves_.end() ? 0 : it->second.wm.window();
+}
+
+std::optional<std::string> transfer_plan::journal_watermark(leaf_id id) const {
+    auto it = leaves_.find(id);
+    if (it == leaves_.end()) return std::nullopt;
+    return it->second.watermark();
+}
+
+std::size_t transfer_plan::queued_deletes() const {
+    std::size_t n = 0;
+    for (const auto& b : batches_) n += b.size();
+    return n;
+}
+
+std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, const decision& d) {
+    auto& l = entry(id);
+    const std::size_t si = l.source;
+    counters listed;
+    listed.listed = 1;
+    rep_.count(si, listed);
+    rep_.details[si].bytes_listed += d.source.size;
+    if (auto ec = l.wm.listed(d.source.key); ec) {
+        // Listing order is checked by the merge-join already; a repeat here
+        // would be a bug: counted as a failure, the object is not acted on.
+        diagnostics diag;
+        diag.operation = "ListObjectsV2";
+        diag.bucket = opt_.source_buckets[si];
+        diag.key = d.source.key;
+        diag.detail = "listed out of order";
+        count_failure(si, make_failure(diag, ec), ec, diag);
+        if (!l.frozen) l.frozen = l.wm.watermark();
+        return std::nullopt;
+    }
+    ++l.pending;
+    ++unfinished_;
+    if (!collisions_.empty()) {
+        if (auto it = collisions_.find(d.dest_key); it != collisions_.end()) {
+            ++rep_.details[si].collisions;
+            diagnostics diag;
+            diag.operation = "Plan";
+            diag.bucket = opt_.source_buckets[si];
+            diag.key = d.source.key;
+            diag.s3_code = "KeyCollision";
+            diag.message = it->second;
+            fail(id, l, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag, false);
+            return std::nullopt;
+        }
+    }
+    if (!shared_.empty()) {
+        if (auto it = shared_.find(d.dest_key); it != shared_.end() && !iequals(it->second, d.source.etag)) {
+            ++rep_.details[si].collisions;
+            diagnostics diag;
+            diag.operation = "Plan";
+            diag.bucket = opt_.source_buckets[si];
+            diag.key = d.source.key;
+            diag.s3_code = "KeyCollision";
+            diag.message = "s3://" + opt_.destination_bucket + "/" + d.dest_key +
+                           " is written by two or more sources that held the same content (ETag " +
+                           it->second + ") when the run began; this one changed since (ETag now " +
+                           d.source.etag +
+                           "): not copied, not deleted; give each --source its own destination prefix";
+            fail(id, l, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag, false);
+            return std::nullopt;
+        }
+    }
+    const bool archived = is_archived(d.source.storage_class);
+    // A verification of an object whose identity the listing cannot tell
+    // reads both sides' checksums (work); a plan only counts it.
+    if (opt_.dry_run && !(opt_.verify && d.what == action::check && !archived)) {
+        dry_run(id, l, d);
+        return std::nullopt;
+    }
+    if (archived && d.what != action::skip) {
+        if (opt_.glacier_fail) {
+            diagnostics diag;
+            diag.operation = "CopyObject";
+            diag.bucket = opt_.source_buckets[si];
+            diag.key = d.source.key;
+            diag.s3_code = "InvalidObjectState";
+            diag.message =
+                "object is in " + d.source.storage_class + " and needs a restore before it can be copied";
+            fail(id, l, d.source.key, "CopyObject", make_error_code(errc::invalid_object_state), diag, false);
+        } else {
+            ++rep_.glacier_skipped;
+            done(id, l, d.source.key);
+        }
+        return std::nullopt;
+    }
+    // Skipped only when identical on evidence (compare_objects): then a move
+    // deletes the source, with the listed ETag as the condition.
+    if (d.what == action::skip) {
+        counters sd;
+        sd.skipped = 1;
+        rep_.count(si, sd);
+        confirm(id, l, d.source.key, d.source.etag, false, {});
+        return std::nullopt;
+    }
+    return object_ticket{id, si, d};
+}
+
+void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {
+    const std::size_t si = l.source;
+    auto& det = rep_.details[si];
+    if (d.what == action::skip) {
+        counters sd;
+        sd.skipped = 1;
+        rep_.count(si, sd);
+        done(id, l, d.source.key);
+        return;
+    }
+    const bool missing = d.what == action::copy;
+    const bool archived = is_archived(d.source.storage_class);
+    if (archived) {
+        ++det.archived;
+        if (!opt_.verify) ++rep_.glacier_skipped;
+    } else {
+        ++det.to_copy;
+        det.bytes_to_copy += d.source.size;
+    }
+    ++(missing ? det.missing : det.different);
+    if (d.why == reason::unverifiable) ++det.unverifiable;
+    if (!opt_.verify) {
+        done(id, l, d.source.key);
+        return;
+    }
+    diagnostics diag;
+    diag.operation = "Verify";
+    diag.bucket = opt_.source_buckets[si];
+    diag.key = d.source.key;
+    if (missing) {
+        diag.s3_code = "Missing";
+        diag.message = "not at s3://" + opt_.destination_bucket + "/" + d.dest_key;
+    } else {
+        diag.s3_code = d.why == reason::size_differs ? "SizeDiffers" : "ETagDiffers";
+        diag.message =
+            std::string(to_string(d.why)) + " at s3://" + opt_.destination_bucket + "/" + d.dest_key;
+    }
+    if (archived) diag.message += " (the source is in " + d.source.storage_class + ": restore it to copy it)";
+    fail(id, l, d.source.key, "Verify", make_error_code(errc::s3_error), diag, false);
+}
+
+bool transfer_plan::on_checked(const object_ticket& t, checksum_verdict v) {
+    auto& l = entry(t.leaf);
+    const std::size_t si = l.source;
+    auto& det = rep_.details[si];
+    const decision& d = t.d;
+    if (v == checksum_verdict::identical) {
+        counters sd;
+        sd.skipped = 1;
+        rep_.count(si, sd);
+        if (opt_.verify)
+            done(t.leaf, l, d.source.key);
+        else
+            confirm(t.leaf, l, d.source.key, d.source.etag, false, {});
+        return false;
+    }
+    ++det.unverifiable;
+    if (!opt_.verify) return true;  // not identical on evidence: copied again
+    // Not identical on evidence: "different", as a plan counts it.
+    ++det.different;
+    diagnostics diag;
+    diag.operation = "Verify";
+    diag.bucket = opt_.source_buckets[si];
+    diag.key = d.source.key;
+    diag.s3_code = v == checksum_verdict::different ? "ChecksumDiffers" : "Unverifiable";
+    diag.message = v == checksum_verdict::different
+                       ? "full-object checksum differs at s3://" + opt_.destination_bucket + "/" + d.dest_key
+                       : "same size at s3://" + opt_.destination_bucket + "/" + d.dest_key +
+                             ", but the ETags (" + d.source.etag +
+                             ") cannot prove the same content and neither side has a full-object checksum: "
+                             "copy it again (s3merge copy) to make it provable";
+    fail(t.leaf, l, d.source.key, "Verify", make_error_code(errc::s3_error), diag, false);
+    return false;
+}
+
+void transfer_plan::on_copied(const object_ticket& t, copy_outcome out) {
+    auto& l = entry(t.leaf);
+    const decision& d = t.d;
+    if (out.ec) {
+        if (out.ec == errc::precondition_failed) {
+            out.diag.s3_code = "SourceChanged";
+            out.diag.message = "the source changed after it was listed (ETag no longer " + d.source.etag +
+                               "): not copied, not deleted; re-run to copy its new content";
+        }
+        fail(t.leaf, l, d.source.key, out.operation, out.ec, out.diag);
+        return;
+    }
+    counters delta;
+    delta.copied = 1;
+    delta.bytes_copied = d.source.size;
+    rep_.count(l.source, delta);
+    const int before = rate_.limit();
+    rate_.on_success();
+    if (rate_.limit() != before)
+        steps_.push_back({step_kind::set_limit, 0, {}, static_cast<std::size_t>(rate_.limit()), {}});
+    confirm(t.leaf, l, d.source.key, d.source.etag, true, std::move(out.source_version_id));
+}
+
+void transfer_plan::confirm(leaf_id id, leaf_entry& l, const std::string& key, const std::string& etag,
+                            bool copied, std::string version_id) {
+    if (!opt_.move) {
+        done(id, l, key);
+        return;
+    }
+    if (etag.empty()) {
+        // Nothing ties a delete to the content that was copied (a server
+        // that sends no ETags): the copy stands, the source is kept.
+        counters undo;
+        (copied ? undo.copied : undo.skipped) = 1;
+        rep_.uncount(l.source, undo);
+        diagnostics diag;
+        diag.operation = "DeleteObjects";
+        diag.bucket = opt_.source_buckets[l.source];
+        diag.key = key;
+        diag.s3_code = "NoETag";
+        diag.message =
+            "the server gave the source no ETag, so its delete cannot be tied to the content that was "
+            "copied: copied, kept at the source (delete it yourself once checked)";
+        fail(id, l, key, "DeleteObjects", make_error_code(errc::precondition_failed), diag, false);
+        return;
+    }
+    auto& batch = batches_[l.source];
+    batch.push_back({id, key, etag, std::move(version_id), copied});
+    if (batch.size() >= opt_.delete_batch) {
+        plan_step s;
+        s.kind = step_kind::delete_batch;
+        s.source = l.source;
+        s.batch.swap(batch);
+        steps_.push_back(std::move(s));
+    }
+}
+
+void transfer_plan::flush_deletes() {
+    for (std::size_t i = 0; i < batches_.size(); ++i) {
+        if (batches_[i].empty()) continue;
+        plan_step s;
+        s.kind = step_kind::delete_batch;
+        s.source = i;
+        s.batch.swap(batches_[i]);
+        steps_.push_back(std::move(s));
+    }
+}
+
+std::optional<delete_outcome> transfer_plan::before_delete(const delete_item& item, std::error_code head_ec,
+                                                           std::string_view head_etag,
+                                                           std::string_view head_version,
+                                                           diagnostics diag) const {
+    delete_outcome out;
+    out.operation = "DeleteObjects";
+    if (head_ec == errc::not_found || head_ec == errc::no_such_key) {
+        out.already_gone = true;
+        return out;
+    }
+    if (head_ec) {
+        out.ec = head_ec;
+        out.diag = std::move(diag);
+        return out;
+    }
+    const bool same_version =
+        item.version_id.empty() || head_version.empty() || head_version == item.version_id;
+    if (same_version && iequals(head_etag, item.etag)) return std::nullopt;
+    out.diag = std::move(diag);
+    if (auto it = leaves_.find(item.leaf); it != leaves_.end() && out.diag.bucket.empty())
+        out.diag.bucket = opt_.source_buckets[it->second.source];
+    out.diag.operation = "HeadObject";
+    out.diag.key = item.key;
+    out.diag.s3_code = "SourceChanged";
+    out.diag.message = "the source was overwritten after it was copied (ETag now " + std::string(head_etag) +
+                       ", copied " + item.etag + "): kept; re-run to copy its new content";
+    out.ec = make_error_code(errc::precondition_failed);
+    return out;
+}
+
+void transfer_plan::on_deleted(std::size_t si, const delete_item& item, delete_outcome out) {
+    auto& l = entry(item.leaf);
+    if (!out.ec) {
+        if (!out.already_gone) {
+            counters delta;
+            delta.deleted = 1;
+            rep_.count(si, delta);
+        }
+        done(item.leaf, l, item.key);
+        return;
+    }
+    if (out.diag.s3_code == "PreconditionFailed" || out.ec == errc::precondition_failed) {
+        out.ec = make_error_code(errc::precondition_failed);
+        if (out.diag.s3_code != "SourceChanged") {
+            out.diag.s3_code = "SourceChanged";
+            out.diag.message =
+                "the source was overwritten after it was copied: kept; re-run to copy its new content";
+        }
+    }
+    if (!cut_short(out.ec)) {
+        // Counted as copied or skipped, but the move of it failed: a failure only.
+        counters undo;
+        (item.copied ? undo.copied : undo.skipped) = 1;
+        rep_.uncount(si, undo);
+    }
+    fail(item.leaf, l, item.key, out.operation, out.ec, out.diag);
+}
+
+void transfer_plan::on_listing_failed(std::size_t si, std::error_code ec, const diagnostics& diag) {
+    failure_record f;
+    f.operation = diag.operation.empty() ? "ListObjectsV2" : diag.operation;
+    f.bucket = diag.bucket.empty() ? opt_.source_buckets[si] : diag.bucket;
+    f.key = diag.key;
+    f.s3_code = diag.s3_code.empty() ? ec.message() : diag.s3_code;
+    f.message = diag.message.empty() ? diag.detail : diag.message;
+    f.attempts = static_cast<int>(diag.attempts);
+    rep_.add_failure(si, std::move(f));  // counts it as failed
+    steps_.push_back({step_kind::log, 0, {}, 0, "s3merge: listing failed: " + diag.to_string()});
+}
+
+void transfer_plan::on_listing_end(leaf_id id, bool failed) {
+    auto& l = entry(id);
+    l.listing_done = true;
+    l.listing_failed = failed || stopping_;
+    settle_leaf(id);
+}
+
+void transfer_plan::on_throttle(std::chrono::steady_clock::time_point now) {
+    if (rate_.on_throttle(now))
+        steps_.push_back({step_kind::set_limit, 0, {}, static_cast<std::size_t>(rate_.limit()), {}});
+}
+
+void transfer_plan::stop(bool host_down) {
+    stopping_ = true;
+    host_down_ = host_down_ || host_down;
+}
+
+bool transfer_plan::cut_short(std::error_code ec) const {
+    return stopping_ && (ec == errc::cancelled || host_down_);
+}
+
+std::optional<plan_step> transfer_plan::next() {
+    if (steps_.empty()) return std::nullopt;
+    plan_step s = std::move(steps_.front());
+    steps_.pop_front();
+    return s;
+}
+
+void transfer_plan::done(leaf_id id, leaf_entry& l, const std::string& key) {
+    (void)l.wm.done(key);
+    --l.pending;
+    --unfinished_;
+    settle_leaf(id);  // may forget l
+}
+
+void transfer_plan::count_failure(std::size_t si, failure_record f, std::error_code ec,
+                                  const diagnostics& diag) {
+    rep_.add_failure(si, std::move(f));  // counts it as failed
+    if (is_transport_failure(ec)) ++rep_.network_failures;
+    // One line per failure for the first ones; the report has them all.
+    const auto failed = rep_.totals.failed;
+    if (failed == opt_.max_logged_failures + 1) {
+        steps_.push_back({step_kind::log,
+                          0,
+                          {},
+                          0,
+                          "s3merge: more failures follow; they are not logged one by one" +
+                              std::string(opt_.has_report_file ? " (see the report)"
+                                                               : " (--report FILE.json lists them)")});
+    }
+    if (failed <= opt_.max_logged_failures) {
+        auto line = "s3merge: failed: " + diag.to_string();
+        auto hint = hint_for(ec, diag);
+        if (!hint.empty()) line += " — " + hint;
+        steps_.push_back({step_kind::log, 0, {}, 0, std::move(line)});
+    }
+}
+
+void transfer_plan::fail(leaf_id id, leaf_entry& l, const std::string& key, std::string_view op,
+                         std::error_code ec, const diagnostics& diag, bool io) {
+    // The journal's watermark never passes a failed or unfinished key: a
+    // re-run retries it.
+    if (!l.frozen) l.frozen = l.wm.watermark();
+    if (io && cut_short(ec)) {
+        // Cut short by the stop (Ctrl-C, a host that is down): not a failure
+        // of the object.
+        done(id, l, key);
+        return;
+    }
+    failure_record f;
+    f.operation = std::string(op);
+    f.bucket = diag.bucket.empty() ? opt_.source_buckets[l.source] : diag.bucket;
+    f.key = diag.key.empty() ? key : diag.key;
+    f.s3_code = diag.s3_code.empty() ? ec.message() : diag.s3_code;
+    f.message = diag.message.empty() ? diag.detail : diag.message;
+    f.attempts = static_cast<int>(diag.attempts);
+    count_failure(l.source, std::move(f), ec, diag);
+    done(id, l, key);
+}
+
+void transfer_plan::settle_leaf(leaf_id id) {
+    auto it = leaves_.find(id);
+    const auto& l = it->second;
+    if (!l.listing_done || l.pending > 0) return;
+    // The leaf is settled: its journal record is kept, the rest forgotten.
+    leaf_state st;
+    st.bucket = l.spec.bucket;
+    st.prefix = l.spec.prefix;
+    st.delimiter = l.spec.delimiter;
+    st.watermark = l.watermark();
+    st.complete = l.complete();
+    if (st.complete || !st.watermark.empty()) finished_.push_back(std::move(st));
+    leaves_.erase(it);
+}
+
+std::vector<leaf_state> transfer_plan::journal_leaves() const {
+    std::vector<leaf_state> out = finished_;
+    for (const auto& [id, l] : leaves_) {
+        leaf_state st;
+        st.bucket = l.spec.bucket;
+        st.prefix = l.spec.prefix;
+        st.delimiter = l.spec.delimiter;
+        st.watermark = l.watermark();
+        st.complete = false;
+        // A leaf never started gains nothing from an entry.
+        if (!st.watermark.empty()) out.push_back(std::move(st));
+    }
+    return out;
+}
+
+}  // namespace s3merge::engine

@@ -4,7 +4,7 @@
 // Contract: an http_request holds *raw* (unencoded) values. The path is the
 // decoded object path (e.g. "/bucket/日本語 key"), query parameters are raw
 // name/value pairs in any order. Encoding and ordering are owned by
-// s3merge::sigv4 (canonical_uri / canonical_query / request_target); callers
+// s3merge::uri (canonical_path / canonical_query / request_target); callers
 // never pre-encode or pre-sort.
 #pragma once
 

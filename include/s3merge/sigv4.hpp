@@ -1,5 +1,5 @@
-// AWS Signature Version 4, sans-io. The clock and the credentials are
-// parameters; nothing here reads the environment or the time.
+// AWS Signature Version 4, sans-io (URI encoding: uri.hpp; hashes: crypto.hpp). The clock and the credentials
+// are parameters; nothing here reads the environment or the time.
 #pragma once
 
 #include <chrono>
@@ -9,38 +9,13 @@
 #include <string_view>
 #include <tuple>
 
+#include "s3merge/credentials.hpp"
 #include "s3merge/http_message.hpp"
+#include "s3merge/uri.hpp"
 
 namespace s3merge {
 
-struct credentials {
-    std::string access_key_id;
-    std::string secret_access_key;
-    std::string session_token;  // empty when not temporary credentials
-    bool empty() const { return access_key_id.empty() || secret_access_key.empty(); }
-};
-
 namespace sigv4 {
-
-// RFC 3986 percent-encoding: unreserved A-Z a-z 0-9 - . _ ~ kept, every other
-// byte as %XX (upper-case hex). When encode_slash is false, '/' is kept.
-std::string uri_encode(std::string_view s, bool encode_slash = true);
-// The same, appended to `out`.
-void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash = true);
-// Decodes %XX sequences (and only those; '+' stays '+'). Invalid sequences
-// are kept verbatim.
-std::string uri_decode(std::string_view s);
-
-// S3 canonical URI: each path segment encoded once, '/' kept, no
-// normalisation of "//", "." or "..". An empty path becomes "/".
-std::string canonical_uri(std::string_view raw_path);
-void append_canonical_uri(std::string& out, std::string_view raw_path);
-// Canonical query string: names and values encoded, sorted by encoded name
-// then encoded value, joined with '&'.
-std::string canonical_query(const http_request& req);
-// What goes on the request line: canonical_uri + ('?' + canonical_query).
-std::string request_target(const http_request& req);
-void append_request_target(std::string& out, const http_request& req);
 
 // Header values are trimmed and inner runs of spaces collapsed.
 std::string canonical_header_value(std::string_view v);
@@ -90,20 +65,5 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
                         const signing_params& params, std::chrono::seconds expires);
 
 }  // namespace sigv4
-
-namespace crypto {
-std::string sha256_hex(std::string_view data);
-// Allocation-free forms for the signing hot path: 32-byte digests into `out`,
-// lower-case hex appended to a string.
-void sha256_into(std::string_view data, unsigned char (&out)[32]);
-void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]);
-void append_hex(std::string& out, const unsigned char* raw, std::size_t n);
-std::string sha256_raw(std::string_view data);
-std::string hmac_sha256_raw(std::string_view key, std::string_view data);
-std::string hex(std::string_view raw);
-std::string base64(std::string_view raw);
-std::string md5_base64(std::string_view data);
-std::string md5_hex(std::string_view data);
-}  // namespace crypto
 
 }  // namespace s3merge

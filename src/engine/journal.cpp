@@ -3,7 +3,7 @@
 
 #include "engine/json_writer.hpp"
 #include "s3merge/engine/journal.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace s3merge::engine {
 

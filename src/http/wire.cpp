@@ -1,6 +1,6 @@
 #include "s3merge/http/wire.hpp"
 
-#include "s3merge/sigv4.hpp"
+#include "s3merge/uri.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -86,7 +86,7 @@ std::error_code serialize_request(const http_request& req, std::string_view user
     out.reserve(size);
     out += req.method;
     out += ' ';
-    sigv4::append_request_target(out, req);
+    uri::append_request_target(out, req);
     out += " HTTP/1.1\r\n";
     for (const auto& h : req.headers) header_line(out, h.name, h.value);
     if (!has_host) header_line(out, "Host", req.host);

@@ -9,7 +9,7 @@
 // with MalformedXML for the whole batch of 1000.
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace s3merge::s3 {
 

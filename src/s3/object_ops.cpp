@@ -3,6 +3,7 @@
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace s3merge::s3 {
 

@@ -2,7 +2,7 @@
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/multipart.hpp"
 #include "s3merge/s3/ops.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/uri.hpp"
 
 namespace s3merge::s3 {
 
@@ -48,9 +48,9 @@ std::string encode_tagging(const std::vector<object_tag>& tags) {
     std::string out;
     for (const object_tag& t : tags) {
         if (!out.empty()) out += '&';
-        out += sigv4::uri_encode(t.key);
+        out += uri::encode(t.key);
         out += '=';
-        out += sigv4::uri_encode(t.value);
+        out += uri::encode(t.value);
     }
     return out;
 }

@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace s3merge::crypto {
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 #include "s3merge/ascii.hpp"
 
 namespace s3merge::sigv4 {
@@ -158,9 +159,9 @@ void canonical_request_into(std::string& out, const http_request& req, const hea
     out.reserve(256 + req.path.size() * 3 + signed_headers.size() * 2);
     out += req.method;
     out += '\n';
-    append_canonical_uri(out, req.path);
+    uri::append_canonical_path(out, req.path);
     out += '\n';
-    if (!req.query.empty()) out += canonical_query(req);
+    if (!req.query.empty()) out += uri::canonical_query(req);
     out += '\n';
     for (std::size_t i = 0; i < headers.size();) {
         const auto& name = headers[i].name;
@@ -278,62 +279,6 @@ void remove_headers(http_request& req, std::string_view name) {
 
 // ---------------------------------------------------------------------------
 // Pure canonicalisation
-
-void append_canonical_uri(std::string& out, std::string_view raw_path) {
-    // uri_encode with encode_slash=false encodes each segment once and keeps
-    // every '/', so "//" and a trailing '/' survive: S3 object keys are opaque
-    // byte strings and the service signs the path exactly as sent.
-    if (raw_path.empty() || raw_path.front() != '/') out += '/';
-    append_uri_encoded(out, raw_path, false);
-}
-
-std::string canonical_uri(std::string_view raw_path) {
-    std::string out;
-    append_canonical_uri(out, raw_path);
-    return out;
-}
-
-std::string canonical_query(const http_request& req) {
-    if (req.query.empty()) return {};
-    struct encoded {
-        std::string name, value;
-    };
-    std::vector<encoded> params;
-    params.reserve(req.query.size());
-    std::size_t total = 0;
-    for (const auto& q : req.query) {
-        params.push_back({uri_encode(q.name), uri_encode(q.value)});
-        total += params.back().name.size() + params.back().value.size() + 2;
-    }
-    std::sort(params.begin(), params.end(), [](const encoded& a, const encoded& b) {
-        if (int c = a.name.compare(b.name); c != 0) return c < 0;
-        return a.value < b.value;
-    });
-    std::string out;
-    out.reserve(total);
-    for (const auto& p : params) {
-        if (!out.empty()) out += '&';
-        out += p.name;
-        out += '=';
-        out += p.value;
-    }
-    return out;
-}
-
-std::string request_target(const http_request& req) {
-    std::string target;
-    target.reserve(req.path.size() + 16);
-    append_request_target(target, req);
-    return target;
-}
-
-void append_request_target(std::string& out, const http_request& req) {
-    append_canonical_uri(out, req.path);
-    if (!req.query.empty()) {
-        out += '?';
-        out += canonical_query(req);
-    }
-}
 
 std::string canonical_header_value(std::string_view v) {
     // Trim the optional whitespace HTTP allows around a field value (SP and
@@ -503,7 +448,7 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
     url += scheme;
     url += "://";
     url += host;
-    url += request_target(r);
+    url += uri::request_target(r);
     url += "&X-Amz-Signature=";
     url += signature;
     return url;

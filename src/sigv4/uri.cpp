@@ -1,8 +1,11 @@
+// URI encoding. See include/s3merge/uri.hpp.
+#include "s3merge/uri.hpp"
+
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
-#include "s3merge/sigv4.hpp"
-
-namespace s3merge::sigv4 {
+namespace s3merge::uri {
 
 namespace {
 // Bytes kept as they are: RFC 3986 "unreserved" (A-Z a-z 0-9 - . _ ~).
@@ -26,7 +29,7 @@ int hex_value(char c) {
 }
 }  // namespace
 
-void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash) {
+void append_encoded(std::string& out, std::string_view s, bool encode_slash) {
     // Runs several times per request (canonical URI, request target, copy
     // source): size the output once, then fill it.
     static constexpr char digits[] = "0123456789ABCDEF";
@@ -52,13 +55,13 @@ void append_uri_encoded(std::string& out, std::string_view s, bool encode_slash)
     }
 }
 
-std::string uri_encode(std::string_view s, bool encode_slash) {
+std::string encode(std::string_view s, bool encode_slash) {
     std::string out;
-    append_uri_encoded(out, s, encode_slash);
+    append_encoded(out, s, encode_slash);
     return out;
 }
 
-std::string uri_decode(std::string_view s) {
+std::string decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -75,4 +78,60 @@ std::string uri_decode(std::string_view s) {
     return out;
 }
 
-}  // namespace s3merge::sigv4
+void append_canonical_path(std::string& out, std::string_view raw_path) {
+    // encode with encode_slash=false encodes each segment once and keeps
+    // every '/', so "//" and a trailing '/' survive: S3 object keys are opaque
+    // byte strings and the service signs the path exactly as sent.
+    if (raw_path.empty() || raw_path.front() != '/') out += '/';
+    append_encoded(out, raw_path, false);
+}
+
+std::string canonical_path(std::string_view raw_path) {
+    std::string out;
+    append_canonical_path(out, raw_path);
+    return out;
+}
+
+std::string canonical_query(const http_request& req) {
+    if (req.query.empty()) return {};
+    struct encoded {
+        std::string name, value;
+    };
+    std::vector<encoded> params;
+    params.reserve(req.query.size());
+    std::size_t total = 0;
+    for (const auto& q : req.query) {
+        params.push_back({encode(q.name), encode(q.value)});
+        total += params.back().name.size() + params.back().value.size() + 2;
+    }
+    std::sort(params.begin(), params.end(), [](const encoded& a, const encoded& b) {
+        if (int c = a.name.compare(b.name); c != 0) return c < 0;
+        return a.value < b.value;
+    });
+    std::string out;
+    out.reserve(total);
+    for (const auto& p : params) {
+        if (!out.empty()) out += '&';
+        out += p.name;
+        out += '=';
+        out += p.value;
+    }
+    return out;
+}
+
+std::string request_target(const http_request& req) {
+    std::string target;
+    target.reserve(req.path.size() + 16);
+    append_request_target(target, req);
+    return target;
+}
+
+void append_request_target(std::string& out, const http_request& req) {
+    append_canonical_path(out, req.path);
+    if (!req.query.empty()) {
+        out += '?';
+        out += canonical_query(req);
+    }
+}
+
+}  // namespace s3merge::uri

@@ -20,7 +20,8 @@
 #include "s3merge/s3/multipart.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/s3/versions.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/credentials.hpp"
+#include "s3merge/uri.hpp"
 
 namespace s3merge::fuzz {
 
@@ -132,7 +133,7 @@ inline int uri(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
     auto upper_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
     for (bool slash : {true, false}) {
-        std::string enc = sigv4::uri_encode(text, slash);
+        std::string enc = uri::encode(text, slash);
         for (std::size_t i = 0; i < enc.size(); ++i) {
             char c = enc[i];
             if (c == '%') {
@@ -144,9 +145,9 @@ inline int uri(const std::uint8_t* data, std::size_t size) {
                               c == '-' || c == '.' || c == '_' || c == '~' || (!slash && c == '/');
             require(unreserved);
         }
-        require(sigv4::uri_decode(enc) == text);
+        require(uri::decode(enc) == text);
     }
-    std::string canon = sigv4::canonical_uri(text);
+    std::string canon = uri::canonical_path(text);
     std::size_t slashes_in = 0, slashes_out = 0;
     for (char c : text) slashes_in += c == '/';
     for (char c : canon) slashes_out += c == '/';

@@ -19,7 +19,7 @@
 #include "server_env.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine_io/bucket_drop.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace asio = boost::asio;
 using namespace s3merge;

@@ -6,6 +6,7 @@
 // tests FAIL (they are not skipped): run them through scripts/run-tests.
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,7 +22,7 @@
 
 #include "server_env.hpp"
 #include "s3merge/client/s3_client.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 namespace asio = boost::asio;
 using namespace s3merge;

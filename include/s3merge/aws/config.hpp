@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "s3merge/error.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/credentials.hpp"
 
 namespace s3merge::aws {
 

@@ -67,7 +67,7 @@ public:
     std::error_code init(diagnostics& diag);
 
     // Sends `req` (already signed; its request target is computed by
-    // sigv4::request_target) to `o` and reads the response into `resp`.
+    // uri::request_target) to `o` and reads the response into `resp`.
     // A request on a pooled connection that the server had closed is re-sent
     // once on a fresh connection.
     boost::asio::awaitable<std::error_code> send(const origin& o, const http_request& req,

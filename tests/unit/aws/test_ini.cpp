@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 
 #include "s3merge/aws/config.hpp"

@@ -3,7 +3,7 @@
 #include <ostream>  // doctest prints std::error_code with operator<<
 
 #include "s3merge/engine/journal.hpp"
-#include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 using namespace s3merge;
 using namespace s3merge::engine;

@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <pugixml.hpp>
 
 #include "s3_test_util.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 
 using namespace s3merge;
 using namespace s3merge::s3;

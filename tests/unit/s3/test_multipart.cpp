@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <limits>
 
 #include <pugixml.hpp>
@@ -222,7 +223,7 @@ TEST_CASE("build_create_multipart_upload") {
     CHECK(header(req, "x-amz-tagging") == "project=blue&owner=a%20b");
     CHECK(header(req, "x-amz-server-side-encryption") == "aws:kms");
     CHECK(header(req, "x-amz-server-side-encryption-aws-kms-key-id") == p.sse_kms_key_id);
-    CHECK(sigv4::request_target(req) == "/videos/%E6%97%A5%E6%9C%AC%E8%AA%9E%20clip%2B1.mp4?uploads=");
+    CHECK(uri::request_target(req) == "/videos/%E6%97%A5%E6%9C%AC%E8%AA%9E%20clip%2B1.mp4?uploads=");
 
     create_multipart_upload_params bare;
     bare.key = "k";
@@ -240,9 +241,9 @@ TEST_CASE("build_create_multipart_upload: awkward keys stay raw in the path") {
         CHECK(req.path == "/" + key);
         // The signer's request line decodes back to the key: no double encoding,
         // and '?' / '#' in the key never leak into the query.
-        std::string target = sigv4::request_target(req);
+        std::string target = uri::request_target(req);
         CHECK(target.substr(target.rfind('?')) == "?uploads=");
-        CHECK(sigv4::uri_decode(target.substr(0, target.rfind('?'))) == "/" + key);
+        CHECK(uri::decode(target.substr(0, target.rfind('?'))) == "/" + key);
     }
 }
 
@@ -329,7 +330,7 @@ TEST_CASE("build_upload_part_copy: the AWS example's request") {
     CHECK(header(req, "x-amz-copy-source-if-match") == "<absent>");
     CHECK(header(req, "x-amz-metadata-directive") == "<absent>");
     CHECK(req.body.empty());
-    CHECK(sigv4::request_target(req) ==
+    CHECK(uri::request_target(req) ==
           "/newobject?partNumber=2&uploadId=VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
 
     // Without a range the whole source is copied; a one-byte range is "bytes=n-n".
@@ -391,8 +392,7 @@ TEST_CASE("build_upload_part_copy: x-amz-copy-source is encoded exactly as CopyO
                 CHECK(header(req, "x-amz-copy-source") == header(copy, "x-amz-copy-source"));
                 CHECK(req.path == "/dst/" + key);  // destination stays raw
                 const std::string source = header(req, "x-amz-copy-source");
-                CHECK(sigv4::uri_decode(source.substr(0, source.find("?versionId="))) ==
-                      "/" + bucket + "/" + key);
+                CHECK(uri::decode(source.substr(0, source.find("?versionId="))) == "/" + bucket + "/" + key);
             }
         }
     }
@@ -590,7 +590,7 @@ TEST_CASE("build_complete_multipart_upload: the AWS example's request, exact bod
           "</CompleteMultipartUpload>");
     CHECK(header(req, "Content-Type") == "application/xml");
     CHECK_FALSE(req.unsigned_payload);
-    CHECK(sigv4::request_target(req) ==
+    CHECK(uri::request_target(req) ==
           "/example-object?uploadId=AAAsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
 }
 
@@ -648,8 +648,8 @@ TEST_CASE("build_complete_multipart_upload: awkward keys stay raw in the path") 
         INFO("key " << key);
         CHECK(req.path == "/b/" + key);
         CHECK(req.body.find(key) == std::string::npos);  // the key is not in the body
-        std::string target = sigv4::request_target(req);
-        CHECK(sigv4::uri_decode(target.substr(0, target.rfind("?uploadId="))) == "/b/" + key);
+        std::string target = uri::request_target(req);
+        CHECK(uri::decode(target.substr(0, target.rfind("?uploadId="))) == "/b/" + key);
     }
 }
 
@@ -993,7 +993,7 @@ TEST_CASE("build_list_multipart_uploads") {
     CHECK(find_query(req, "upload-id-marker") == "YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ");
     CHECK(find_query(req, "max-uploads") == "3");
     CHECK(find_query(req, "encoding-type") == "url");
-    CHECK(sigv4::request_target(req) ==
+    CHECK(uri::request_target(req) ==
           "/?delimiter=%2F&encoding-type=url&key-marker=my-movie.m2ts&max-uploads=3&prefix=photos%2F2006%20%"
           "2B%252F"
           "&upload-id-marker=YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ&uploads=");
@@ -1133,7 +1133,7 @@ TEST_CASE("build_get_object_tagging") {
     REQUIRE(req.query.size() == 1);
     CHECK(req.query[0].name == "tagging");
     CHECK(req.query[0].value == "");
-    CHECK(sigv4::request_target(req) == "/example-object?tagging=");
+    CHECK(uri::request_target(req) == "/example-object?tagging=");
 
     p.version_id = "ydlaNkwWm0SfKJR.T1b1fIdPRbldTYRI";
     req = build_get_object_tagging(s3test::aws_target("examplebucket", true), p);
@@ -1145,8 +1145,8 @@ TEST_CASE("build_get_object_tagging") {
         req = build_get_object_tagging(s3test::aws_target("b"), p);
         INFO("key " << key);
         CHECK(req.path == "/" + key);
-        std::string target = sigv4::request_target(req);
-        CHECK(sigv4::uri_decode(target.substr(0, target.find("?tagging=&versionId="))) == "/" + key);
+        std::string target = uri::request_target(req);
+        CHECK(uri::decode(target.substr(0, target.find("?tagging=&versionId="))) == "/" + key);
     }
 }
 
@@ -1242,7 +1242,7 @@ TEST_CASE("encode_tagging: RFC 3986 for the x-amz-tagging header") {
         std::string pair = encoded.substr(start, end - start);
         std::size_t eq = pair.find('=');
         REQUIRE(eq != std::string::npos);
-        back.push_back({sigv4::uri_decode(pair.substr(0, eq)), sigv4::uri_decode(pair.substr(eq + 1))});
+        back.push_back({uri::decode(pair.substr(0, eq)), uri::decode(pair.substr(eq + 1))});
         start = end + 1;
     }
     CHECK(back == tags);

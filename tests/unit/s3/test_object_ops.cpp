@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include "s3_test_util.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
@@ -151,7 +152,7 @@ TEST_CASE("build_copy_object: x-amz-copy-source encoding of awkward keys") {
         CHECK(req.path == "/dst/" + r.key);  // destination stays raw
         CHECK(req.body.empty());
         // Decoding the header gives back exactly bucket/key (no double encoding).
-        std::string decoded = sigv4::uri_decode(r.expected.substr(0, r.expected.find("?versionId=")));
+        std::string decoded = uri::decode(r.expected.substr(0, r.expected.find("?versionId=")));
         CHECK(decoded == "/" + r.bucket + "/" + r.key);
     }
 }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <pugixml.hpp>
 
 #include "s3_test_util.hpp"
@@ -214,7 +215,7 @@ TEST_CASE("build_list_object_versions: query parameters, only the non-empty ones
     CHECK(find_query(req, "max-keys") == "3");
     CHECK(find_query(req, "encoding-type") == "url");
     CHECK(req.body.empty());
-    CHECK(sigv4::request_target(req) ==
+    CHECK(uri::request_target(req) ==
           "/?delimiter=%2F&encoding-type=url&key-marker=key3&max-keys=3&prefix=photos%2F2006%2F%20a%2Bb%252F"
           "&version-id-marker=t46Z0menlYTZBnj&versions=");
 
@@ -225,7 +226,7 @@ TEST_CASE("build_list_object_versions: query parameters, only the non-empty ones
     CHECK(req.path == "/b");
     REQUIRE(req.query.size() == 1);
     CHECK(req.query[0].name == "versions");
-    CHECK(sigv4::request_target(req) == "/b?versions=");
+    CHECK(uri::request_target(req) == "/b?versions=");
 
     req = build_list_object_versions(s3test::aws_target("b"), list_object_versions_params{});
     CHECK(req.query.size() == 3);  // versions, max-keys=1000, encoding-type
@@ -238,8 +239,7 @@ TEST_CASE("build_list_object_versions: query parameters, only the non-empty ones
         req = build_list_object_versions(s3test::aws_target("b"), m);
         INFO("key " << key);
         CHECK(find_query(req, "key-marker") == key);
-        CHECK(sigv4::request_target(req).find("key-marker=" + sigv4::uri_encode(key) + "&") !=
-              std::string::npos);
+        CHECK(uri::request_target(req).find("key-marker=" + uri::encode(key) + "&") != std::string::npos);
     }
 }
 
@@ -445,7 +445,7 @@ TEST_CASE("build_get_bucket_versioning") {
     REQUIRE(req.query.size() == 1);
     CHECK(req.query[0].name == "versioning");
     CHECK(req.query[0].value == "");
-    CHECK(sigv4::request_target(req) == "/?versioning=");
+    CHECK(uri::request_target(req) == "/?versioning=");
     req = build_get_bucket_versioning(s3test::aws_target("bucket", true));
     CHECK(req.path == "/bucket");
 }

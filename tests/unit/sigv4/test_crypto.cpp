@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "s3merge/sigv4.hpp"
+#include <ostream>  // doctest prints std::error_code with operator<<
+#include "s3merge/crypto.hpp"
 
 using namespace s3merge;
 

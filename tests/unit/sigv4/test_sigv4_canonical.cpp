@@ -1,4 +1,4 @@
-// Canonicalisation edge cases: canonical_uri, canonical_query,
+// Canonicalisation edge cases: uri::canonical_path, canonical_query,
 // request_target, canonical_header_value, amz_date, payload_hash,
 // signed_headers and canonical_request. Expected values are written out by
 // hand from RFC 3986 and the S3 signing rules (each byte outside
@@ -6,6 +6,7 @@
 // by byte; '/' is kept in paths and encoded in query strings).
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <chrono>
 #include <string>
 
@@ -25,68 +26,69 @@ http_request with_query(std::vector<query_param> q, std::string path = "/") {
 }
 }  // namespace
 
-TEST_CASE("canonical_uri: S3 rules, each byte encoded once, '/' kept, no normalisation") {
-    CHECK(canonical_uri("") == "/");
-    CHECK(canonical_uri("/") == "/");
-    CHECK(canonical_uri("/bucket/key with space") == "/bucket/key%20with%20space");
-    CHECK(canonical_uri("/bucket/\u65e5\u672c\u8a9e/\u30ed\u30b0.json.gz") ==
+TEST_CASE("uri::canonical_path: S3 rules, each byte encoded once, '/' kept, no normalisation") {
+    CHECK(uri::canonical_path("") == "/");
+    CHECK(uri::canonical_path("/") == "/");
+    CHECK(uri::canonical_path("/bucket/key with space") == "/bucket/key%20with%20space");
+    CHECK(uri::canonical_path("/bucket/\u65e5\u672c\u8a9e/\u30ed\u30b0.json.gz") ==
           "/bucket/%E6%97%A5%E6%9C%AC%E8%AA%9E/%E3%83%AD%E3%82%B0.json.gz");
-    CHECK(canonical_uri("/b/a+b") == "/b/a%2Bb");
-    CHECK(canonical_uri("/b/100%") == "/b/100%25");
+    CHECK(uri::canonical_path("/b/a+b") == "/b/a%2Bb");
+    CHECK(uri::canonical_path("/b/100%") == "/b/100%25");
     // A key that literally contains "%2F" is not a slash: encoded once more.
-    CHECK(canonical_uri("/b/a%2Fb") == "/b/a%252Fb");
-    CHECK(canonical_uri("/b/k=v&x?y#z") == "/b/k%3Dv%26x%3Fy%23z");
-    CHECK(canonical_uri("/b/~user-1.2_3") == "/b/~user-1.2_3");
-    CHECK(canonical_uri("/b/a:b@c!$'()*,;") == "/b/a%3Ab%40c%21%24%27%28%29%2A%2C%3B");
-    CHECK(canonical_uri(std::string("/b/\x01\x7f\xff", 6)) == "/b/%01%7F%FF");
+    CHECK(uri::canonical_path("/b/a%2Fb") == "/b/a%252Fb");
+    CHECK(uri::canonical_path("/b/k=v&x?y#z") == "/b/k%3Dv%26x%3Fy%23z");
+    CHECK(uri::canonical_path("/b/~user-1.2_3") == "/b/~user-1.2_3");
+    CHECK(uri::canonical_path("/b/a:b@c!$'()*,;") == "/b/a%3Ab%40c%21%24%27%28%29%2A%2C%3B");
+    CHECK(uri::canonical_path(std::string("/b/\x01\x7f\xff", 6)) == "/b/%01%7F%FF");
     // "//", a trailing '/', "." and ".." are part of the S3 key and kept.
-    CHECK(canonical_uri("//") == "//");
-    CHECK(canonical_uri("/b//k") == "/b//k");
-    CHECK(canonical_uri("/b/dir/") == "/b/dir/");
-    CHECK(canonical_uri("//example//") == "//example//");
-    CHECK(canonical_uri("/example/..") == "/example/..");
-    CHECK(canonical_uri("/./example") == "/./example");
-    CHECK(canonical_uri("/example1/example2/../..") == "/example1/example2/../..");
+    CHECK(uri::canonical_path("//") == "//");
+    CHECK(uri::canonical_path("/b//k") == "/b//k");
+    CHECK(uri::canonical_path("/b/dir/") == "/b/dir/");
+    CHECK(uri::canonical_path("//example//") == "//example//");
+    CHECK(uri::canonical_path("/example/..") == "/example/..");
+    CHECK(uri::canonical_path("/./example") == "/./example");
+    CHECK(uri::canonical_path("/example1/example2/../..") == "/example1/example2/../..");
     // A path without its leading '/' still yields an absolute canonical URI.
-    CHECK(canonical_uri("key") == "/key");
+    CHECK(uri::canonical_path("key") == "/key");
 }
 
 TEST_CASE("canonical_query: encoding") {
-    CHECK(canonical_query(with_query({})) == "");
-    CHECK(canonical_query(with_query({{"prefix", "a b/c+d%2F"}})) == "prefix=a%20b%2Fc%2Bd%252F");
-    CHECK(canonical_query(with_query({{"prefix", "\u65e5\u672c\u8a9e/"}})) ==
+    CHECK(uri::canonical_query(with_query({})) == "");
+    CHECK(uri::canonical_query(with_query({{"prefix", "a b/c+d%2F"}})) == "prefix=a%20b%2Fc%2Bd%252F");
+    CHECK(uri::canonical_query(with_query({{"prefix", "\u65e5\u672c\u8a9e/"}})) ==
           "prefix=%E6%97%A5%E6%9C%AC%E8%AA%9E%2F");
-    CHECK(canonical_query(with_query({{"k", "a=b&c"}})) == "k=a%3Db%26c");
-    CHECK(canonical_query(with_query({{"q?#", "v~"}})) == "q%3F%23=v~");
+    CHECK(uri::canonical_query(with_query({{"k", "a=b&c"}})) == "k=a%3Db%26c");
+    CHECK(uri::canonical_query(with_query({{"q?#", "v~"}})) == "q%3F%23=v~");
     // A parameter without a value renders "name=" (S3 sub-resources).
-    CHECK(canonical_query(with_query({{"uploads", ""}})) == "uploads=");
-    CHECK(canonical_query(with_query({{"acl", ""}, {"versionId", "v1"}})) == "acl=&versionId=v1");
+    CHECK(uri::canonical_query(with_query({{"uploads", ""}})) == "uploads=");
+    CHECK(uri::canonical_query(with_query({{"acl", ""}, {"versionId", "v1"}})) == "acl=&versionId=v1");
 }
 
 TEST_CASE("canonical_query: ordering by encoded name, then encoded value") {
     // Repeated names are ordered by value, byte-wise ("10" < "2").
-    CHECK(canonical_query(with_query({{"a", "2"}, {"a", "10"}, {"a", "1"}})) == "a=1&a=10&a=2");
+    CHECK(uri::canonical_query(with_query({{"a", "2"}, {"a", "10"}, {"a", "1"}})) == "a=1&a=10&a=2");
     // Upper case sorts before lower case.
-    CHECK(canonical_query(with_query({{"b", "1"}, {"B", "2"}, {"a", "3"}})) == "B=2&a=3&b=1");
+    CHECK(uri::canonical_query(with_query({{"b", "1"}, {"B", "2"}, {"a", "3"}})) == "B=2&a=3&b=1");
     // Sorted after encoding: '%' (0x25) < '-' < 'B' < '_'.
-    CHECK(canonical_query(with_query({{"a_b", "4"}, {"aB", "3"}, {"a-b", "2"}, {"a b", "1"}})) ==
+    CHECK(uri::canonical_query(with_query({{"a_b", "4"}, {"aB", "3"}, {"a-b", "2"}, {"a b", "1"}})) ==
           "a%20b=1&a-b=2&aB=3&a_b=4");
     // Raw order would put "~a" (0x7E) before "é" (0xC3); encoded, "%C3%A9" comes first.
-    CHECK(canonical_query(with_query({{"~a", "1"}, {"\u00e9", "2"}})) == "%C3%A9=2&~a=1");
+    CHECK(uri::canonical_query(with_query({{"~a", "1"}, {"\u00e9", "2"}})) == "%C3%A9=2&~a=1");
     // Values are compared encoded too: " " -> "%20" sorts before "+" -> "%2B".
-    CHECK(canonical_query(with_query({{"k", "+"}, {"k", " "}})) == "k=%20&k=%2B");
+    CHECK(uri::canonical_query(with_query({{"k", "+"}, {"k", " "}})) == "k=%20&k=%2B");
     // An empty value sorts before any other value of the same name.
-    CHECK(canonical_query(with_query({{"k", "x"}, {"k", ""}})) == "k=&k=x");
+    CHECK(uri::canonical_query(with_query({{"k", "x"}, {"k", ""}})) == "k=&k=x");
 }
 
 TEST_CASE("request_target: canonical path and query, ready for the request line") {
-    CHECK(request_target(with_query({}, "/b/k")) == "/b/k");
-    CHECK(request_target(with_query({}, "")) == "/");
-    CHECK(request_target(with_query({{"versionId", "abc+/="}, {"acl", ""}}, "/b/\u65e5\u672c\u8a9e key")) ==
+    CHECK(uri::request_target(with_query({}, "/b/k")) == "/b/k");
+    CHECK(uri::request_target(with_query({}, "")) == "/");
+    CHECK(uri::request_target(
+              with_query({{"versionId", "abc+/="}, {"acl", ""}}, "/b/\u65e5\u672c\u8a9e key")) ==
           "/b/%E6%97%A5%E6%9C%AC%E8%AA%9E%20key?acl=&versionId=abc%2B%2F%3D");
-    CHECK(request_target(with_query({{"uploadId", "x"}}, "/b/a%2Fb")) == "/b/a%252Fb?uploadId=x");
-    CHECK(request_target(with_query({{"delete", ""}}, "/b/")) == "/b/?delete=");
-    CHECK(request_target(with_query({{"list-type", "2"}, {"prefix", "a b"}}, "//")) ==
+    CHECK(uri::request_target(with_query({{"uploadId", "x"}}, "/b/a%2Fb")) == "/b/a%252Fb?uploadId=x");
+    CHECK(uri::request_target(with_query({{"delete", ""}}, "/b/")) == "/b/?delete=");
+    CHECK(uri::request_target(with_query({{"list-type", "2"}, {"prefix", "a b"}}, "//")) ==
           "//?list-type=2&prefix=a%20b");
 }
 
@@ -172,26 +174,28 @@ TEST_CASE("canonical_request: repeated headers keep request order among many hea
                       "host;x-dup;x-other-0;x-other-1;x-other-2;x-other-3;x-other-4\nUNSIGNED-PAYLOAD");
 }
 
-TEST_CASE("append_uri_encoded and append_canonical_uri: append what uri_encode and canonical_uri return") {
+TEST_CASE(
+    "uri::append_encoded and uri::append_canonical_path: append what uri::encode and uri::canonical_path "
+    "return") {
     std::string all;
     for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
     for (std::string_view s : {std::string_view(""), std::string_view("plain-._~AZaz09"),
                                std::string_view("a/b c+%2F"), std::string_view(all)}) {
         for (bool slash : {true, false}) {
             std::string out = "prefix";
-            append_uri_encoded(out, s, slash);
-            CHECK(out == "prefix" + uri_encode(s, slash));
+            uri::append_encoded(out, s, slash);
+            CHECK(out == "prefix" + uri::encode(s, slash));
         }
         std::string out = "x";
-        append_canonical_uri(out, s);
-        CHECK(out == "x" + canonical_uri(s));
+        uri::append_canonical_path(out, s);
+        CHECK(out == "x" + uri::canonical_path(s));
     }
     // Every byte outside the unreserved set is escaped, with upper-case hex.
-    std::string encoded = uri_encode(all);
+    std::string encoded = uri::encode(all);
     CHECK(encoded.size() == 66 + 3 * (256 - 66));
     CHECK(encoded.find("%2F") != std::string::npos);
     CHECK(encoded.find("%FF") != std::string::npos);
-    CHECK(uri_encode(all, false).find("%2F") == std::string::npos);
+    CHECK(uri::encode(all, false).find("%2F") == std::string::npos);
 }
 
 TEST_CASE("signer::amz_date: four-digit years and single-digit fields are zero-padded") {

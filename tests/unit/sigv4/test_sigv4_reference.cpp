@@ -8,6 +8,7 @@
 // printed literals here. The case names match the script's.
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 
 #include "s3merge/sigv4.hpp"
@@ -99,7 +100,7 @@ TEST_CASE("reference: key containing a literal %2F, a space and '+'") {
           "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
           "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
           "Signature=918b139633ac6fed1765567599795bb3dd662cb35b64167aa1c6228f4be470f3");
-    CHECK(request_target(req) == "/a%252Fb%20c%2Bd");
+    CHECK(uri::request_target(req) == "/a%252Fb%20c%2Bd");
 }
 
 TEST_CASE("reference: key with \"//\" (HEAD)") {
@@ -147,7 +148,7 @@ TEST_CASE("reference: 1024-byte key (the S3 maximum)") {
     std::string uri = "/";
     for (int i = 0; i < 85; ++i) uri += "a%20b%2Bc%252F%E6%97%A5/";
     uri += "tail";
-    CHECK(canonical_uri(req.path) == uri);
+    CHECK(uri::canonical_path(req.path) == uri);
     CHECK(r.debug.string_to_sign ==
           "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/"
           "aws4_request\n9cf3066f2e3c7f935a7760a3a19a7586a480d6b10752649925d8496579e3a047");
@@ -211,7 +212,7 @@ TEST_CASE("reference: UploadPartCopy with session token, leap day, ap-northeast-
           "SignedHeaders=host;x-amz-content-sha256;x-amz-copy-source;x-amz-copy-source-range;x-amz-date;x-"
           "amz-security-token, Signature=69136287e2d3008285a8abe40184322be6807b2cbf658d41cd45cb2c7fa4b9a3");
     CHECK(
-        request_target(req) ==
+        uri::request_target(req) ==
         "/dstbucket/out/%E6%97%A5%E6%9C%AC%E8%AA%9E%20part.bin?partNumber=3&uploadId=VXBsb2FkIElE%2B%2F%3D");
 }
 

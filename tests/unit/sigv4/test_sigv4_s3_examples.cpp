@@ -8,6 +8,7 @@
 // Canonical requests, strings to sign and signatures are the published ones.
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 
 #include "s3merge/sigv4.hpp"
@@ -68,7 +69,7 @@ TEST_CASE("S3 example: GET Object (Range header)") {
     CHECK(header_or_absent(req, "Host") == host);
     CHECK(header_or_absent(req, "x-amz-date") == "20130524T000000Z");
     CHECK(header_or_absent(req, "x-amz-content-sha256") == empty_sha256);
-    CHECK(request_target(req) == "/test.txt");
+    CHECK(uri::request_target(req) == "/test.txt");
 }
 
 TEST_CASE("S3 example: PUT Object (test$file.text, storage class, Date header)") {
@@ -99,7 +100,7 @@ TEST_CASE("S3 example: PUT Object (test$file.text, storage class, Date header)")
           "Signature=98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
     CHECK(header_or_absent(req, "x-amz-content-sha256") ==
           "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
-    CHECK(request_target(req) == "/test%24file.text");
+    CHECK(uri::request_target(req) == "/test%24file.text");
 }
 
 TEST_CASE("S3 example: GET Bucket Lifecycle (?lifecycle)") {
@@ -123,7 +124,7 @@ TEST_CASE("S3 example: GET Bucket Lifecycle (?lifecycle)") {
           "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
           "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
           "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
-    CHECK(request_target(req) == "/?lifecycle=");
+    CHECK(uri::request_target(req) == "/?lifecycle=");
 }
 
 TEST_CASE("S3 example: GET Bucket (List Objects) ?max-keys=2&prefix=J") {
@@ -149,7 +150,7 @@ TEST_CASE("S3 example: GET Bucket (List Objects) ?max-keys=2&prefix=J") {
           "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
           "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
           "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
-    CHECK(request_target(req) == "/?max-keys=2&prefix=J");
+    CHECK(uri::request_target(req) == "/?max-keys=2&prefix=J");
 }
 
 TEST_CASE("S3 example: presigned URL for GET test.txt, expires 86400") {

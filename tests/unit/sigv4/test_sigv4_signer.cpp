@@ -2,9 +2,11 @@
 // what signing_debug may and may not contain, and signing a request again.
 #include <doctest/doctest.h>
 
+#include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 
 #include "s3merge/sigv4.hpp"
+#include "s3merge/crypto.hpp"
 #include "sigv4_test_support.hpp"
 
 using namespace s3merge;

@@ -52,7 +52,7 @@ asio::awaitable<std::error_code> read_server_date(s3::client& client, const std:
     http_response resp;
     if (auto ec = co_await client.execute(t, std::move(req), resp, diag)) co_return ec;
     const std::string* date = resp.find_header("date");
-    if (!date || !engine::parse_http_date(*date, out)) {
+    if (!date || !parse_http_date(*date, out)) {
         diag.detail =
             "the server sent no readable Date header; drop-sources needs the server's clock to "
             "keep objects written after the verification";
@@ -134,19 +134,22 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
 
     // 2. Drop the verified buckets, a few at a time.
     struct outcome {
-        bool verified = false;
+        engine::bucket_verdict verdict;
         engine::drop_result drop;
         bool attempted = false;
     };
     std::vector<outcome> out(j.rows.size());
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
         if (j.rows[i].state != bucket_state::found) continue;
-        out[i].verified = row_counters(j.rows[i], res.rep).failed == 0;
+        out[i].verdict = engine::judge_bucket(
+            j.rows[i].bucket, row_counters(j.rows[i], res.rep), res.rep, j.dest_bucket,
+            "copy what is missing first (s3merge cloudtrail move; --include-digests for CloudTrail-Digest/), "
+            "or remove it yourself, then re-run");
     }
     std::printf("== deleting the verified buckets\n");
     std::fflush(stdout);
     std::function<asio::awaitable<void>(std::size_t)> drop = [&](std::size_t i) -> asio::awaitable<void> {
-        if (!out[i].verified) co_return;
+        if (!out[i].verdict.drop) co_return;
         engine::drop_options d;
         d.bucket = j.rows[i].bucket;
         d.guard = guard;
@@ -171,7 +174,7 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
             auto c = row_counters(r, res.rep);
             const auto& dr = out[i].drop;
             row.push_back(group_digits(c.listed));
-            row.push_back(out[i].verified ? "yes" : "NO");
+            row.push_back(out[i].verdict.drop ? "yes" : "NO");
             row.push_back(group_digits(dr.versions_deleted));
             row.push_back(group_digits(dr.delete_markers_deleted));
             row.push_back(group_digits(dr.uploads_aborted));
@@ -181,23 +184,8 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
             } else {
                 row.push_back("kept");
                 ++kept;
-                if (!out[i].verified) {
-                    std::string line = "kept s3://" + r.bucket + ": " + group_digits(c.failed) +
-                                       " objects are not identical at s3://" + j.dest_bucket;
-                    std::size_t shown = 0;
-                    for (const auto& f : res.rep.failures) {
-                        if (f.bucket != r.bucket) continue;
-                        if (shown++ == 10) {
-                            line += "\n    ...";
-                            break;
-                        }
-                        line += "\n    " + f.s3_code + ": " + f.key;
-                    }
-                    line +=
-                        "\n  nothing in this bucket was deleted — copy what is missing first (s3merge "
-                        "cloudtrail "
-                        "move; --include-digests for CloudTrail-Digest/), or remove it yourself, then re-run";
-                    reasons.push_back(line);
+                if (!out[i].verdict.drop) {
+                    reasons.push_back(out[i].verdict.why_kept);
                 } else {
                     std::string line = "kept s3://" + r.bucket + ": " + dr.diag.to_string();
                     reasons.push_back(line);

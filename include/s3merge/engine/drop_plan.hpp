@@ -1,5 +1,5 @@
-// The pure part of dropping a bucket ("a safe `aws s3 rb --force`"): time
-// parsing for the guard, the batcher that turns ListObjectVersions pages into
+// The pure part of dropping a bucket ("a safe `aws s3 rb --force`"): the
+// guard, the batcher that turns ListObjectVersions pages into
 // DeleteObjects batches, and the one-line explanation of per-key failures.
 // See docs/bucket-drop.md. No I/O; engine_io/bucket_drop.hpp drives it.
 #pragma once
@@ -17,28 +17,11 @@
 #include "s3merge/engine/report.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/s3/versions.hpp"
+#include "s3merge/time.hpp"
 
 namespace s3merge::engine {
 
-using sys_time = std::chrono::system_clock::time_point;
-
-// ---- time parsing ----------------------------------------------------------
-
-// S3's LastModified: "2009-10-12T17:50:30.000Z" or "2009-10-12T17:50:30Z"
-// (1 to 9 fractional digits, UTC "Z" only). Strict: exact field widths, a
-// valid calendar date, hours 00-23, minutes 00-59, seconds 00-60 (a leap
-// second reads as the next minute). Returns false and leaves `out` alone on
-// anything else.
-bool parse_iso8601(std::string_view s, sys_time& out);
-
-// The HTTP Date header in IMF-fixdate form (RFC 9110 5.6.7):
-// "Wed, 12 Oct 2009 17:50:00 GMT". Strict: exact form, English day and month
-// names (case-sensitive), a day name that matches the date, "GMT". The
-// obsolete RFC 850 and asctime forms are refused.
-bool parse_http_date(std::string_view s, sys_time& out);
-
-// "2009-10-12T17:50:30Z" (whole seconds, for messages).
-std::string format_iso8601(sys_time t);
+using s3merge::sys_time;  // include/s3merge/time.hpp
 
 // ---- the guard ----------------------------------------------------------------
 
@@ -159,5 +142,19 @@ private:
     group groups_[4];
     std::uint64_t total_ = 0;
 };
+
+// ---- which source buckets may go (cloudtrail drop-sources) ------------------
+
+struct bucket_verdict {
+    bool drop = false;
+    std::string why_kept;  // when kept: what keeps it (up to 10 keys named) and the fix, several lines
+};
+// A source bucket may be deleted only when a verification of the whole
+// bucket (`verified`: its counters in that run's report) found every listed
+// object identical at the destination: nothing failed and every object
+// counted as identical. Anything else keeps it, naming the objects from
+// `rep`'s failures for that bucket and `fix` (what to run first).
+bucket_verdict judge_bucket(std::string_view bucket, const counters& verified, const report& rep,
+                            std::string_view dest_bucket, std::string_view fix);
 
 }  // namespace s3merge::engine

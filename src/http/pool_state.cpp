@@ -10,34 +10,38 @@ pool_state::acquire_result pool_state::acquire() {
         idle_.pop_back();
         return {decision::reuse_idle, id, 0};
     }
-    if (live_ < max_) {
-        ++live_;
-        return {decision::open_new, next_id_++, 0};
+    if (live_.size() < max_) {
+        auto id = next_id_++;
+        live_.insert(id);
+        return {decision::open_new, id, 0};
     }
     auto w = next_waiter_++;
     waiters_.push_back(w);
     return {decision::wait, 0, w};
 }
 
-std::uint64_t pool_state::release_idle(std::uint64_t id) {
+pool_state::handoff pool_state::release_idle(std::uint64_t id) {
+    if (!live_.count(id) || std::find(idle_.begin(), idle_.end(), id) != idle_.end()) return {};
     if (!waiters_.empty()) {
         auto w = waiters_.front();
         waiters_.pop_front();
-        return w;  // the connection passes to the waiter, still live
+        return {w, id};  // the connection passes to the waiter, still live
     }
     idle_.push_back(id);
-    return 0;
+    return {};
 }
 
-std::uint64_t pool_state::release_closed(std::uint64_t /*id*/) {
-    if (live_ > 0) --live_;
+pool_state::handoff pool_state::release_closed(std::uint64_t id) {
+    if (!live_.erase(id)) return {};
+    if (auto it = std::find(idle_.begin(), idle_.end(), id); it != idle_.end()) idle_.erase(it);
     if (!waiters_.empty()) {
         auto w = waiters_.front();
         waiters_.pop_front();
-        ++live_;  // the waiter opens a new connection in this slot
-        return w;
+        auto fresh = next_id_++;
+        live_.insert(fresh);  // the waiter opens a new connection in this slot
+        return {w, fresh};
     }
-    return 0;
+    return {};
 }
 
 void pool_state::cancel_wait(std::uint64_t waiter) {
@@ -49,7 +53,7 @@ void pool_state::drop_idle(std::uint64_t id) {
     auto it = std::find(idle_.begin(), idle_.end(), id);
     if (it != idle_.end()) {
         idle_.erase(it);
-        if (live_ > 0) --live_;
+        live_.erase(id);
     }
 }
 

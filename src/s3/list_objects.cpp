@@ -21,102 +21,72 @@ http_request build_list_objects_v2(const target& t, const list_objects_v2_params
     return req;
 }
 
-namespace {
-
-std::error_code parse_page(const http_response& resp, list_objects_v2_result& out, diagnostics& diag) {
-    if (auto ec = check_response(resp, diag)) return ec;
-    pugi::xml_document doc;
-    if (auto ec = detail::load_result(resp, "ListObjectsV2", "ListBucketResult", doc, diag)) return ec;
-    const pugi::xml_node root = doc.document_element();
-
-    // Decode only when the response says it is encoded: a server that ignores
-    // encoding-type=url sends raw keys and no <EncodingType>. Like botocore's
-    // decode_list_object_v2, the continuation token is opaque and never decoded.
-    const bool url = iequals(detail::child_text(root, "EncodingType"), "url");
-    auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : std::move(s); };
-
-    // One pass over each <Contents>, text taken straight from the node when
-    // it is a single text child (the usual case): a listing page holds up to
-    // 1,000 entries and this runs for every one of them, on both sides.
-    std::string problem;
-    std::string size;
-    std::size_t entries = 0;
-    detail::for_each_child(root, "Contents", [&](const pugi::xml_node&) { ++entries; });
-    out.objects.reserve(out.objects.size() + entries);
-    detail::for_each_child(root, "Contents", [&](const pugi::xml_node& c) {
-        if (!problem.empty()) return;
-        object_entry e;
-        bool has_key = false, has_size = false, has_etag = false;
-        size.clear();
-        for (pugi::xml_node f = c.first_child(); f; f = f.next_sibling()) {
-            if (f.type() != pugi::node_element) continue;
-            std::string_view name = detail::local_name(f);
-            if (name == "Key") {
-                detail::text_into(f, e.key);
-                has_key = true;
-            } else if (name == "Size") {
-                detail::text_into(f, size);
-                has_size = true;
-            } else if (name == "ETag") {
-                detail::text_into(f, e.etag);
-                has_etag = true;
-            } else if (name == "LastModified") {
-                detail::text_into(f, e.last_modified);
-            } else if (name == "StorageClass") {
-                detail::text_into(f, e.storage_class);
-            }
-        }
-        if (!has_key) {
-            problem = "a <Contents> entry has no <Key>";
-            return;
-        }
-        if (url) e.key = detail::url_decode_plus(e.key);
-        if (!has_size || !detail::parse_u64(size, e.size)) {
-            problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
-            return;
-        }
-        if (has_etag) detail::strip_etag_quotes_in_place(e.etag);
-        if (e.storage_class.empty()) e.storage_class = "STANDARD";
-        out.objects.push_back(std::move(e));
-    });
-    detail::for_each_child(root, "CommonPrefixes", [&](const pugi::xml_node& c) {
-        bool has_prefix = false;
-        std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
-        if (has_prefix) out.common_prefixes.push_back(decode(std::move(prefix)));
-    });
-    if (!problem.empty()) return detail::malformed(resp, diag, "ListObjectsV2: " + problem);
-
-    bool has_truncated = false;
-    std::string truncated = detail::child_text(root, "IsTruncated", &has_truncated);
-    if (has_truncated && !detail::parse_bool(truncated, out.is_truncated))
-        return detail::malformed(resp, diag, "ListObjectsV2: invalid <IsTruncated> '" + truncated + "'");
-    out.next_continuation_token = detail::child_text(root, "NextContinuationToken");
-    // A truncated page without a token would make the caller list the first
-    // page again, forever.
-    if (out.is_truncated && out.next_continuation_token.empty())
-        return detail::malformed(resp, diag,
-                                 "ListObjectsV2: <IsTruncated> is true but there is no "
-                                 "<NextContinuationToken>");
-
-    bool has_count = false;
-    std::string count = detail::child_text(root, "KeyCount", &has_count);
-    if (has_count) {
-        if (!detail::parse_int(count, out.key_count))
-            return detail::malformed(resp, diag, "ListObjectsV2: invalid <KeyCount> '" + count + "'");
-    } else {
-        out.key_count = static_cast<int>(out.objects.size() + out.common_prefixes.size());
-    }
-    return {};
-}
-
-}  // namespace
-
 std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2_result& out,
                                       diagnostics& diag) {
-    out = list_objects_v2_result{};
-    auto ec = parse_page(resp, out, diag);
-    if (ec) out = list_objects_v2_result{};  // never a partial page
-    return ec;
+    static constexpr detail::page_spec spec{"ListObjectsV2", "ListBucketResult", "NextContinuationToken"};
+    return detail::parse_page(resp, spec, out, diag, [&](const detail::page_frame& f) -> std::string {
+        // Like botocore's decode_list_object_v2, the continuation token is
+        // opaque and never decoded.
+        // One pass over each <Contents>, text taken straight from the node
+        // when it is a single text child (the usual case): a listing page
+        // holds up to 1,000 entries and this runs for every one of them, on
+        // both sides.
+        std::string problem;
+        std::string size;
+        std::size_t entries = 0;
+        detail::for_each_child(f.root, "Contents", [&](const pugi::xml_node&) { ++entries; });
+        out.objects.reserve(entries);
+        detail::for_each_child(f.root, "Contents", [&](const pugi::xml_node& c) {
+            if (!problem.empty()) return;
+            object_entry e;
+            bool has_key = false, has_size = false, has_etag = false;
+            size.clear();
+            for (pugi::xml_node n = c.first_child(); n; n = n.next_sibling()) {
+                if (n.type() != pugi::node_element) continue;
+                std::string_view name = detail::local_name(n);
+                if (name == "Key") {
+                    detail::text_into(n, e.key);
+                    has_key = true;
+                } else if (name == "Size") {
+                    detail::text_into(n, size);
+                    has_size = true;
+                } else if (name == "ETag") {
+                    detail::text_into(n, e.etag);
+                    has_etag = true;
+                } else if (name == "LastModified") {
+                    detail::text_into(n, e.last_modified);
+                } else if (name == "StorageClass") {
+                    detail::text_into(n, e.storage_class);
+                }
+            }
+            if (!has_key) {
+                problem = "a <Contents> entry has no <Key>";
+                return;
+            }
+            if (f.url) e.key = detail::url_decode_plus(e.key);
+            if (!has_size || !detail::parse_u64(size, e.size)) {
+                problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
+                return;
+            }
+            if (has_etag) detail::strip_etag_quotes_in_place(e.etag);
+            if (e.storage_class.empty()) e.storage_class = "STANDARD";
+            out.objects.push_back(std::move(e));
+        });
+        if (!problem.empty()) return problem;
+        detail::for_each_child(f.root, "CommonPrefixes", [&](const pugi::xml_node& c) {
+            bool has_prefix = false;
+            std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
+            if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
+        });
+        out.next_continuation_token = detail::child_text(f.root, "NextContinuationToken");
+        bool has_count = false;
+        std::string count = detail::child_text(f.root, "KeyCount", &has_count);
+        if (!has_count)
+            out.key_count = static_cast<int>(out.objects.size() + out.common_prefixes.size());
+        else if (!detail::parse_int(count, out.key_count))
+            return "invalid <KeyCount> '" + count + "'";
+        return {};
+    });
 }
 
 }  // namespace s3merge::s3

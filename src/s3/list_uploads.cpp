@@ -21,70 +21,43 @@ http_request build_list_multipart_uploads(const target& t, const list_multipart_
     return req;
 }
 
-namespace {
-
-std::error_code parse_page(const http_response& resp, list_multipart_uploads_result& out, diagnostics& diag) {
-    pugi::xml_document doc;
-    if (auto ec = detail::load_result(resp, "ListMultipartUploads", "ListMultipartUploadsResult", doc, diag))
-        return ec;
-    const pugi::xml_node root = doc.document_element();
-
-    // Decode only when the response says it is encoded (see ListObjectsV2).
-    // botocore's decode_list_multipart_uploads decodes Key, Prefix,
-    // Delimiter, KeyMarker and NextKeyMarker; upload ids are opaque.
-    const bool url = iequals(detail::child_text(root, "EncodingType"), "url");
-    auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : s; };
-
-    std::string problem;
-    detail::for_each_child(root, "Upload", [&](const pugi::xml_node& u) {
-        if (!problem.empty()) return;
-        multipart_upload_entry e;
-        bool has_key = false;
-        e.key = decode(detail::child_text(u, "Key", &has_key));
-        e.upload_id = detail::child_text(u, "UploadId");
-        if (!has_key) {
-            problem = "an <Upload> entry has no <Key>";
-            return;
-        }
-        if (e.upload_id.empty()) {
-            problem = "the upload of '" + e.key + "' has no <UploadId>";
-            return;
-        }
-        e.initiated = detail::child_text(u, "Initiated");
-        e.storage_class = detail::child_text(u, "StorageClass");
-        if (e.storage_class.empty()) e.storage_class = "STANDARD";
-        out.uploads.push_back(std::move(e));
-    });
-    if (!problem.empty()) return detail::malformed(resp, diag, "ListMultipartUploads: " + problem);
-    detail::for_each_child(root, "CommonPrefixes", [&](const pugi::xml_node& c) {
-        bool has_prefix = false;
-        std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
-        if (has_prefix) out.common_prefixes.push_back(decode(std::move(prefix)));
-    });
-
-    bool has_truncated = false;
-    std::string truncated = detail::child_text(root, "IsTruncated", &has_truncated);
-    if (has_truncated && !detail::parse_bool(truncated, out.is_truncated))
-        return detail::malformed(resp, diag,
-                                 "ListMultipartUploads: invalid <IsTruncated> '" + truncated + "'");
-    out.next_key_marker = decode(detail::child_text(root, "NextKeyMarker"));
-    out.next_upload_id_marker = detail::child_text(root, "NextUploadIdMarker");
-    // Without a marker the caller would list the first page again, forever.
-    if (out.is_truncated && out.next_key_marker.empty())
-        return detail::malformed(
-            resp, diag, "ListMultipartUploads: <IsTruncated> is true but there is no <NextKeyMarker>");
-    return {};
-}
-
-}  // namespace
-
 std::error_code parse_list_multipart_uploads(const http_response& resp, list_multipart_uploads_result& out,
                                              diagnostics& diag) {
-    out = list_multipart_uploads_result{};
-    if (auto ec = check_response(resp, diag)) return ec;
-    auto ec = parse_page(resp, out, diag);
-    if (ec) out = list_multipart_uploads_result{};  // never a partial page
-    return ec;
+    static constexpr detail::page_spec spec{"ListMultipartUploads", "ListMultipartUploadsResult",
+                                            "NextKeyMarker"};
+    return detail::parse_page(resp, spec, out, diag, [&](const detail::page_frame& f) -> std::string {
+        // botocore's decode_list_multipart_uploads decodes Key, Prefix,
+        // Delimiter, KeyMarker and NextKeyMarker; upload ids are opaque.
+        std::string problem;
+        detail::for_each_child(f.root, "Upload", [&](const pugi::xml_node& u) {
+            if (!problem.empty()) return;
+            multipart_upload_entry e;
+            bool has_key = false;
+            e.key = f.decode(detail::child_text(u, "Key", &has_key));
+            e.upload_id = detail::child_text(u, "UploadId");
+            if (!has_key) {
+                problem = "an <Upload> entry has no <Key>";
+                return;
+            }
+            if (e.upload_id.empty()) {
+                problem = "the upload of '" + e.key + "' has no <UploadId>";
+                return;
+            }
+            e.initiated = detail::child_text(u, "Initiated");
+            e.storage_class = detail::child_text(u, "StorageClass");
+            if (e.storage_class.empty()) e.storage_class = "STANDARD";
+            out.uploads.push_back(std::move(e));
+        });
+        if (!problem.empty()) return problem;
+        detail::for_each_child(f.root, "CommonPrefixes", [&](const pugi::xml_node& c) {
+            bool has_prefix = false;
+            std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
+            if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
+        });
+        out.next_key_marker = f.decode(detail::child_text(f.root, "NextKeyMarker"));
+        out.next_upload_id_marker = detail::child_text(f.root, "NextUploadIdMarker");
+        return {};
+    });
 }
 
 }  // namespace s3merge::s3

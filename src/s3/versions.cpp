@@ -30,63 +30,6 @@ std::string read_common(const pugi::xml_node& n, const char* what, Decode&& deco
     return {};
 }
 
-std::error_code parse_page(const http_response& resp, list_object_versions_result& out, diagnostics& diag) {
-    pugi::xml_document doc;
-    if (auto ec = detail::load_result(resp, "ListObjectVersions", "ListVersionsResult", doc, diag)) return ec;
-    const pugi::xml_node root = doc.document_element();
-
-    // Decode only when the response says it is encoded (see ListObjectsV2).
-    // botocore's decode_list_object_versions decodes Key, Prefix, Delimiter,
-    // KeyMarker and NextKeyMarker; version ids are opaque.
-    const bool url = iequals(detail::child_text(root, "EncodingType"), "url");
-    auto decode = [url](std::string s) { return url ? detail::url_decode_plus(s) : s; };
-
-    // One pass over the children: <Version> and <DeleteMarker> interleave,
-    // and each list keeps document order.
-    std::string problem;
-    for (pugi::xml_node c = root.first_child(); c && problem.empty(); c = c.next_sibling()) {
-        if (c.type() != pugi::node_element) continue;
-        const std::string_view name = detail::local_name(c);
-        if (name == "Version") {
-            object_version v;
-            problem = read_common(c, "Version", decode, v);
-            if (!problem.empty()) break;
-            bool has_size = false;
-            std::string size = detail::child_text(c, "Size", &has_size);
-            if (!has_size || !detail::parse_u64(size, v.size)) {
-                problem =
-                    "version '" + v.version_id + "' of '" + v.key + "' has an invalid <Size> '" + size + "'";
-                break;
-            }
-            v.etag = detail::strip_etag_quotes(detail::child_text(c, "ETag"));
-            v.storage_class = detail::child_text(c, "StorageClass");
-            if (v.storage_class.empty()) v.storage_class = "STANDARD";
-            out.versions.push_back(std::move(v));
-        } else if (name == "DeleteMarker") {
-            delete_marker_entry d;
-            problem = read_common(c, "DeleteMarker", decode, d);
-            if (problem.empty()) out.delete_markers.push_back(std::move(d));
-        } else if (name == "CommonPrefixes") {
-            bool has_prefix = false;
-            std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
-            if (has_prefix) out.common_prefixes.push_back(decode(std::move(prefix)));
-        }
-    }
-    if (!problem.empty()) return detail::malformed(resp, diag, "ListObjectVersions: " + problem);
-
-    bool has_truncated = false;
-    std::string truncated = detail::child_text(root, "IsTruncated", &has_truncated);
-    if (has_truncated && !detail::parse_bool(truncated, out.is_truncated))
-        return detail::malformed(resp, diag, "ListObjectVersions: invalid <IsTruncated> '" + truncated + "'");
-    out.next_key_marker = decode(detail::child_text(root, "NextKeyMarker"));
-    out.next_version_id_marker = detail::child_text(root, "NextVersionIdMarker");
-    // Without a marker the caller would list the first page again, forever.
-    if (out.is_truncated && out.next_key_marker.empty())
-        return detail::malformed(resp, diag,
-                                 "ListObjectVersions: <IsTruncated> is true but there is no <NextKeyMarker>");
-    return {};
-}
-
 }  // namespace
 
 // ---- ListObjectVersions -----------------------------------------------------
@@ -106,11 +49,43 @@ http_request build_list_object_versions(const target& t, const list_object_versi
 
 std::error_code parse_list_object_versions(const http_response& resp, list_object_versions_result& out,
                                            diagnostics& diag) {
-    out = list_object_versions_result{};
-    if (auto ec = check_response(resp, diag)) return ec;
-    auto ec = parse_page(resp, out, diag);
-    if (ec) out = list_object_versions_result{};  // never a partial page
-    return ec;
+    static constexpr detail::page_spec spec{"ListObjectVersions", "ListVersionsResult", "NextKeyMarker"};
+    return detail::parse_page(resp, spec, out, diag, [&](const detail::page_frame& f) -> std::string {
+        // botocore's decode_list_object_versions decodes Key, Prefix,
+        // Delimiter, KeyMarker and NextKeyMarker; version ids are opaque.
+        auto decode = [&f](std::string s) { return f.decode(std::move(s)); };
+        // One pass over the children: <Version> and <DeleteMarker>
+        // interleave, and each list keeps document order.
+        for (pugi::xml_node c = f.root.first_child(); c; c = c.next_sibling()) {
+            if (c.type() != pugi::node_element) continue;
+            const std::string_view name = detail::local_name(c);
+            if (name == "Version") {
+                object_version v;
+                if (auto problem = read_common(c, "Version", decode, v); !problem.empty()) return problem;
+                bool has_size = false;
+                std::string size = detail::child_text(c, "Size", &has_size);
+                if (!has_size || !detail::parse_u64(size, v.size))
+                    return "version '" + v.version_id + "' of '" + v.key + "' has an invalid <Size> '" +
+                           size + "'";
+                v.etag = detail::strip_etag_quotes(detail::child_text(c, "ETag"));
+                v.storage_class = detail::child_text(c, "StorageClass");
+                if (v.storage_class.empty()) v.storage_class = "STANDARD";
+                out.versions.push_back(std::move(v));
+            } else if (name == "DeleteMarker") {
+                delete_marker_entry d;
+                if (auto problem = read_common(c, "DeleteMarker", decode, d); !problem.empty())
+                    return problem;
+                out.delete_markers.push_back(std::move(d));
+            } else if (name == "CommonPrefixes") {
+                bool has_prefix = false;
+                std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
+                if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
+            }
+        }
+        out.next_key_marker = f.decode(detail::child_text(f.root, "NextKeyMarker"));
+        out.next_version_id_marker = detail::child_text(f.root, "NextVersionIdMarker");
+        return {};
+    });
 }
 
 // ---- GetBucketVersioning / PutBucketVersioning ------------------------------

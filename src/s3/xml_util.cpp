@@ -232,6 +232,10 @@ std::string quote_etag(std::string_view etag) {
     return "\"" + strip_etag_quotes(etag) + "\"";
 }
 
+std::string page_frame::decode(std::string s) const {
+    return url ? url_decode_plus(s) : s;
+}
+
 std::string url_decode_plus(std::string_view s) {
     std::string out;
     out.reserve(s.size());

@@ -10,9 +10,11 @@
 
 #include <pugixml.hpp>
 
+#include "s3merge/ascii.hpp"
 #include "s3merge/error.hpp"
 #include "s3merge/http_message.hpp"
 #include "s3merge/s3/endpoint.hpp"
+#include "s3merge/s3/ops.hpp"
 
 namespace s3merge::s3::detail {
 
@@ -71,6 +73,33 @@ std::error_code error_from_document(const pugi::xml_node& error, const http_resp
 // Sets diag for a malformed response and returns errc::malformed_response.
 std::error_code malformed(const http_response& resp, diagnostics& diag, std::string detail);
 
+// ---- listing pages ----------------------------------------------------------
+
+// A listing page being read: its root element and whether its keys are
+// URL-encoded (only when the answer says so in <EncodingType>: a server that
+// ignores encoding-type=url sends raw keys).
+struct page_frame {
+    pugi::xml_node root;
+    bool url = false;
+    std::string decode(std::string s) const;
+};
+
+// What a paged listing's answer must carry.
+struct page_spec {
+    std::string_view operation;  // "ListObjectsV2"
+    std::string_view root;       // "ListBucketResult"
+    std::string_view marker;     // what a truncated page continues from: "NextContinuationToken"
+};
+
+// The skeleton every paged listing shares: the error model (check_response),
+// the document and its root, the entries (read by `entries`, which returns
+// "" or what is wrong), <IsTruncated>, and a truncated page that names no
+// `spec.marker` (the caller would list the first page again, forever). A
+// failure leaves `out` empty: never a partial page.
+template <class Result, class Entries>
+std::error_code parse_page(const http_response& resp, const page_spec& spec, Result& out, diagnostics& diag,
+                           Entries&& entries);
+
 // ---- values ---------------------------------------------------------------
 
 // Decimal digits only, no sign, no overflow.
@@ -114,5 +143,33 @@ pugi::xml_node start_document(pugi::xml_document& doc, const char* root_name);
 
 // "x-amz-meta-" + name, unless name already carries the prefix.
 std::string meta_header_name(std::string_view name);
+
+template <class Result, class Entries>
+std::error_code parse_page(const http_response& resp, const page_spec& spec, Result& out, diagnostics& diag,
+                           Entries&& entries) {
+    out = Result{};
+    auto ec = [&]() -> std::error_code {
+        if (auto ec = check_response(resp, diag)) return ec;
+        pugi::xml_document doc;
+        if (auto ec = load_result(resp, spec.operation, spec.root, doc, diag)) return ec;
+        page_frame f;
+        f.root = doc.document_element();
+        f.url = iequals(child_text(f.root, "EncodingType"), "url");
+        std::string problem = entries(f);
+        if (!problem.empty()) return malformed(resp, diag, std::string(spec.operation) + ": " + problem);
+        bool has_truncated = false;
+        std::string truncated = child_text(f.root, "IsTruncated", &has_truncated);
+        if (has_truncated && !parse_bool(truncated, out.is_truncated))
+            return malformed(resp, diag,
+                             std::string(spec.operation) + ": invalid <IsTruncated> '" + truncated + "'");
+        if (out.is_truncated && child_text(f.root, spec.marker).empty())
+            return malformed(resp, diag,
+                             std::string(spec.operation) + ": <IsTruncated> is true but there is no <" +
+                                 std::string(spec.marker) + ">");
+        return {};
+    }();
+    if (ec) out = Result{};
+    return ec;
+}
 
 }  // namespace s3merge::s3::detail

@@ -74,8 +74,8 @@ const identity& test_identity() {
         X509_gmtime_adj(X509_getm_notAfter(x), 86400);
         X509_set_pubkey(x, key);
         X509_NAME* name = X509_get_subject_name(x);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("s3merge test"),
-                                   -1, -1, 0);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>("s3merge test"), -1, -1, 0);
         X509_set_issuer_name(x, name);
         add_ext(x, NID_basic_constraints, "critical,CA:TRUE");
         add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign");
@@ -97,7 +97,8 @@ const identity& test_identity() {
 
 std::string ca_file() {
     static const std::string path = [] {
-        auto p = std::filesystem::temp_directory_path() / ("s3merge-tls-test-" + std::to_string(::getpid()) + ".pem");
+        auto p = std::filesystem::temp_directory_path() /
+                 ("s3merge-tls-test-" + std::to_string(::getpid()) + ".pem");
         std::ofstream(p) << test_identity().cert;
         return p.string();
     }();
@@ -253,7 +254,10 @@ TEST_CASE("TLS: a record cut short is an error, not a response") {
         asio::streambuf buf;
         if (!co_await read_request(s, buf)) co_return;
         // An application-data record header announcing 64 bytes, then 10.
-        const std::string partial("\x17\x03\x03\x00\x40" "0123456789", 15);
+        const std::string partial(
+            "\x17\x03\x03\x00\x40"
+            "0123456789",
+            15);
         co_await write_all(s.next_layer(), partial);
         cut(s);
     });
@@ -376,9 +380,7 @@ TEST_CASE("TLS: an alert in place of the answer is a TLS error") {
             asio::streambuf buf;
             co_await read_request(s, buf);
         },
-        [](ssl::context& ctx) {
-            ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-        });
+        [](ssl::context& ctx) { ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert); });
     http::client c(io.get_executor(), tls_options());
     auto r = run_tls(io, c, peer.port(), 1);
     CHECK(r[0].ec == errc::tls_error);

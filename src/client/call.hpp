@@ -1,5 +1,5 @@
-// Private: the build -> execute -> parse driver shared by the typed calls of
-// s3::client (s3_client.cpp, s3_client_more.cpp).
+// Private: client::call<Op>, the one build -> execute -> parse driver of
+// every typed call of s3::client (s3_client.cpp, s3_client_more.cpp).
 #pragma once
 
 #include "s3merge/client/s3_client.hpp"
@@ -8,10 +8,11 @@ namespace s3merge::s3 {
 
 namespace asio = boost::asio;
 
-template <class Build, class Parse>
-asio::awaitable<std::error_code> client::call(std::string_view op, const std::string& bucket,
-                                              std::string_view key, Build build, Parse parse,
-                                              diagnostics& diag) {
+template <class Op>
+asio::awaitable<std::error_code> client::call(const std::string& bucket, const typename Op::params& p,
+                                              typename Op::result& out, diagnostics& diag) {
+    constexpr std::string_view op = Op::name;
+    const std::string_view key = Op::key(p);
     int redirects = 0;
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named
@@ -33,7 +34,7 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         if (auto ec = shared_target_for(bucket, tp, diag)) co_return failed(ec, nullptr);
         const target& t = *tp;
         std::error_code bec;
-        http_request req = build(t, bec);
+        http_request req = Op::build(t, p, bec, diag);
         if (bec) co_return failed(bec, &t);
         // A reused response object, given back when the call is done.
         struct response_lease {
@@ -46,7 +47,7 @@ asio::awaitable<std::error_code> client::call(std::string_view op, const std::st
         sent += diag.attempts;
         diag.attempts = sent;
         if (xec) co_return failed(xec, &t);
-        auto ec = parse(resp, diag);
+        auto ec = Op::parse(resp, out, diag);
         if (ec == errc::wrong_region && redirects++ == 0) {
             const std::string* r = resp.find_header("x-amz-bucket-region");
             if (r && !r->empty() && *r != t.region) {

@@ -196,27 +196,20 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
 
 asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket, list_objects_v2_params p,
                                                          list_objects_v2_result& out, diagnostics& diag) {
-    co_return co_await call(
-        "ListObjectsV2", bucket, p.prefix,
-        [&](const target& t, std::error_code&) { return build_list_objects_v2(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_list_objects_v2(r, out, d); }, diag);
+    co_return co_await call<op::list_objects_v2>(bucket, p, out, diag);
 }
 
 asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bucket_result& out,
                                                      diagnostics& diag) {
-    auto ec = co_await call(
-        "HeadBucket", bucket, "", [&](const target& t, std::error_code&) { return build_head_bucket(t); },
-        [&](const http_response& r, diagnostics& d) { return parse_head_bucket(r, out, d); }, diag);
+    op::none none;
+    auto ec = co_await call<op::head_bucket>(bucket, none, out, diag);
     co_await explain_head_403(bucket, ec, diag);
     co_return ec;
 }
 
 asio::awaitable<std::error_code> client::head_object(std::string bucket, head_object_params p,
                                                      head_object_result& out, diagnostics& diag) {
-    auto ec = co_await call(
-        "HeadObject", bucket, p.key,
-        [&](const target& t, std::error_code&) { return build_head_object(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_head_object(r, out, d); }, diag);
+    auto ec = co_await call<op::head_object>(bucket, p, out, diag);
     co_await explain_head_403(bucket, ec, diag);
     co_return ec;
 }
@@ -243,48 +236,34 @@ asio::awaitable<void> client::explain_head_403(const std::string& bucket, std::e
 
 asio::awaitable<std::error_code> client::copy_object(std::string bucket, copy_object_params p,
                                                      copy_object_result& out, diagnostics& diag) {
-    co_return co_await call(
-        "CopyObject", bucket, p.key,
-        [&](const target& t, std::error_code&) { return build_copy_object(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_copy_object(r, out, d); }, diag);
+    co_return co_await call<op::copy_object>(bucket, p, out, diag);
 }
 
 asio::awaitable<std::error_code> client::delete_objects(std::string bucket, delete_objects_params p,
                                                         delete_objects_result& out, diagnostics& diag) {
-    co_return co_await call(
-        "DeleteObjects", bucket, "",
-        [&](const target& t, std::error_code& ec) { return build_delete_objects(t, p, ec, diag); },
-        [&](const http_response& r, diagnostics& d) { return parse_delete_objects(r, out, d); }, diag);
+    co_return co_await call<op::delete_objects>(bucket, p, out, diag);
 }
 
 asio::awaitable<std::error_code> client::delete_object(std::string bucket, object_identifier o,
                                                        diagnostics& diag) {
-    co_return co_await call(
-        "DeleteObject", bucket, o.key,
-        [&](const target& t, std::error_code&) { return build_delete_object(t, o); },
-        [&](const http_response& r, diagnostics& d) { return parse_delete_object(r, d); }, diag);
+    op::none none;
+    co_return co_await call<op::delete_object>(bucket, o, none, diag);
 }
 
 asio::awaitable<std::error_code> client::put_object(std::string bucket, put_object_params p,
                                                     put_object_result& out, diagnostics& diag) {
-    std::string key = p.key;
-    co_return co_await call(
-        "PutObject", bucket, key, [&](const target& t, std::error_code&) { return build_put_object(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_put_object(r, out, d); }, diag);
+    co_return co_await call<op::put_object>(bucket, p, out, diag);
 }
 
 asio::awaitable<std::error_code> client::create_bucket(std::string bucket, create_bucket_params p,
                                                        diagnostics& diag) {
-    co_return co_await call(
-        "CreateBucket", bucket, "",
-        [&](const target& t, std::error_code&) { return build_create_bucket(t, p); },
-        [&](const http_response& r, diagnostics& d) { return parse_create_bucket(r, d); }, diag);
+    op::none none;
+    co_return co_await call<op::create_bucket>(bucket, p, none, diag);
 }
 
 asio::awaitable<std::error_code> client::delete_bucket(std::string bucket, diagnostics& diag) {
-    co_return co_await call(
-        "DeleteBucket", bucket, "", [&](const target& t, std::error_code&) { return build_delete_bucket(t); },
-        [&](const http_response& r, diagnostics& d) { return parse_delete_bucket(r, d); }, diag);
+    op::none none;
+    co_return co_await call<op::delete_bucket>(bucket, none, none, diag);
 }
 
 }  // namespace s3merge::s3

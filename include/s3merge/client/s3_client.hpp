@@ -20,6 +20,7 @@
 #include "s3merge/retry.hpp"
 #include "s3merge/s3/endpoint.hpp"
 #include "s3merge/s3/multipart.hpp"
+#include "s3merge/s3/operations.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/s3/versions.hpp"
 #include "s3merge/sigv4.hpp"
@@ -148,12 +149,12 @@ public:
     }
     const client_config& config() const { return cfg_; }
 
-    // Runs build -> execute -> parse, following one region redirect.
-    // (Public for the typed calls' translation units; see client/call.hpp.)
-    template <class Build, class Parse>
-    boost::asio::awaitable<std::error_code> call(std::string_view op, const std::string& bucket,
-                                                 std::string_view key, Build build, Parse parse,
-                                                 diagnostics& diag);
+    // The one call path for every S3 operation (s3/operations.hpp): build
+    // -> sign -> send with retries -> parse, following one region redirect,
+    // retrying errors that arrive inside a 200. Defined in client/call.hpp.
+    template <class Op>
+    boost::asio::awaitable<std::error_code> call(const std::string& bucket, const typename Op::params& p,
+                                                 typename Op::result& out, diagnostics& diag);
 
 private:
     // After a HeadBucket/HeadObject 403 without a code: a wrong secret, an

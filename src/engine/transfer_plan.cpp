@@ -1,6 +1,8 @@
 // The rules of a transfer. See include/s3merge/engine/transfer_plan.hpp.
 #include "s3merge/engine/transfer_plan.hpp"
 
+#include <algorithm>
+
 #include "s3merge/ascii.hpp"
 #include "s3merge/retry.hpp"
 
@@ -17,6 +19,94 @@ transfer_plan::transfer_plan(plan_options o, report& rep)
     if (opt_.delete_batch == 0) opt_.delete_batch = 1;
     if (rep_.sources.size() < opt_.source_buckets.size()) rep_.sources.resize(opt_.source_buckets.size());
     if (rep_.details.size() < opt_.source_buckets.size()) rep_.details.resize(opt_.source_buckets.size());
+    for (std::size_t i = 0; i < opt_.source_buckets.size(); ++i) {
+        source_state st;
+        st.planner = std::make_unique<fanout_planner>(
+            opt_.source_buckets[i], i < opt_.source_prefixes.size() ? opt_.source_prefixes[i] : std::string(),
+            opt_.fanout);
+        sources_.push_back(std::move(st));
+    }
+}
+
+resume_counts transfer_plan::resume(const std::vector<leaf_state>& journal_leaves) {
+    resume_counts n;
+    for (auto& s : sources_) s.planner->resume(journal_leaves);  // each takes its bucket's entries
+    for (const auto& l : journal_leaves) {
+        if (l.complete) {
+            ++n.complete;
+            // A later journal must still say it is done.
+            finished_.push_back(l);
+        } else {
+            ++n.resumed;
+        }
+    }
+    return n;
+}
+
+std::optional<listing_order> transfer_plan::next_listing() {
+    if (stopping_) return std::nullopt;
+    for (std::size_t n = 0; n < sources_.size(); ++n) {
+        const std::size_t i = (next_source_ + n) % sources_.size();
+        auto& s = sources_[i];
+        if (s.failed) continue;
+        listing_order o;
+        o.source = i;
+        if (auto l = s.planner->next_leaf()) {
+            o.spec = std::move(*l);
+        } else if (auto t = s.planner->next_task()) {
+            // A node: listed with '/', its sub-prefixes go to the planner
+            // and its own objects through this leaf.
+            o.spec = leaf{opt_.source_buckets[i], t->prefix, "/", t->objects_after};
+            o.node = true;
+            o.objects_done = t->objects_done;
+        } else {
+            continue;
+        }
+        o.id = open_leaf(i, o.spec, o.node, o.objects_done);
+        next_source_ = i + 1;
+        return o;
+    }
+    return std::nullopt;
+}
+
+std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::string>& common_prefixes,
+                                            std::vector<s3::object_entry>& objects, bool last_page,
+                                            diagnostics& diag) {
+    auto& l = entry(id);
+    auto ec = sources_[l.source].planner->on_discovery_page(l.spec.prefix, common_prefixes, objects.size(),
+                                                            last_page, diag);
+    // A node is listed from its start (its sub-prefixes are all needed); its
+    // own objects up to the journal's watermark are dropped here.
+    if (l.objects_done) {
+        objects.clear();
+    } else if (!l.spec.start_after.empty()) {
+        const std::string& after = l.spec.start_after;
+        auto first = std::find_if(objects.begin(), objects.end(),
+                                  [&](const s3::object_entry& o) { return compare_keys(o.key, after) > 0; });
+        objects.erase(objects.begin(), first);
+    }
+    return ec;
+}
+
+bool transfer_plan::listing_finished() const {
+    for (const auto& s : sources_)
+        if (!s.failed && !s.planner->done()) return false;
+    return true;
+}
+
+void transfer_plan::on_tick(std::chrono::steady_clock::time_point now) {
+    // Partial delete batches go out a tick after they start.
+    flush_deletes();
+    if (!last_journal_) last_journal_ = now;
+    if (!last_progress_) last_progress_ = now;
+    if (opt_.journal_interval.count() > 0 && now - *last_journal_ >= opt_.journal_interval) {
+        steps_.push_back({step_kind::save_journal, 0, {}, 0, {}});
+        last_journal_ = now;
+    }
+    if (opt_.progress_interval.count() > 0 && now - *last_progress_ >= opt_.progress_interval) {
+        steps_.push_back({step_kind::progress, 0, {}, 0, {}});
+        last_progress_ = now;
+    }
 }
 
 void transfer_plan::set_collisions(std::unordered_map<std::string, std::string> messages) {
@@ -25,10 +115,6 @@ void transfer_plan::set_collisions(std::unordered_map<std::string, std::string> 
 
 void transfer_plan::set_shared_keys(std::unordered_map<std::string, std::string> etags) {
     shared_ = std::move(etags);
-}
-
-void transfer_plan::add_finished(leaf_state st) {
-    finished_.push_back(std::move(st));
 }
 
 leaf_id transfer_plan::open_leaf(std::size_t source, leaf spec, bool node, bool objects_done) {
@@ -350,7 +436,11 @@ void transfer_plan::on_deleted(std::size_t si, const delete_item& item, delete_o
     fail(item.leaf, l, item.key, out.operation, out.ec, out.diag);
 }
 
-void transfer_plan::on_listing_failed(std::size_t si, std::error_code ec, const diagnostics& diag) {
+void transfer_plan::on_listing_failed(leaf_id id, std::error_code ec, const diagnostics& diag) {
+    auto& l = entry(id);
+    const std::size_t si = l.source;
+    // A node's sub-prefixes are unknown: no more listing of its source.
+    if (l.node) sources_[si].failed = true;
     failure_record f;
     f.operation = diag.operation.empty() ? "ListObjectsV2" : diag.operation;
     f.bucket = diag.bucket.empty() ? opt_.source_buckets[si] : diag.bucket;

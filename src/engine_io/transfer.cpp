@@ -102,6 +102,12 @@ void transfer::impl::drain() {
             case step_kind::log:
                 if (opts.log) opts.log(s->line);
                 break;
+            case step_kind::save_journal:
+                save_journal();
+                break;
+            case step_kind::progress:
+                if (opts.progress) opts.progress(status_line(), false);
+                break;
         }
     }
 }
@@ -204,13 +210,6 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         sr.dest_empty = empty_dest_prefixes.count(dest_prefix(i)) > 0;
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
-        fanout_options fo;
-        fo.max_depth = opts.fanout_depth;
-        // A node's own objects are copied from its discovery listing (listed
-        // once), and levels that do not branch are not counted.
-        fo.direct_leaves = false;
-        fo.max_free_levels = max_free_levels;
-        sr.planner = std::make_unique<fanout_planner>(sr.loc.bucket, sr.loc.prefix, fo);
         sources.push_back(std::move(sr));
     }
     // Two sources onto one destination key: found before any copy.
@@ -227,7 +226,18 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     po.glacier_fail = opts.glacier_fail;
     po.conditional_deletes = opts.conditional_deletes;
     po.destination_bucket = opts.destination.bucket;
-    for (const auto& s : opts.sources) po.source_buckets.push_back(s.bucket);
+    for (const auto& s : opts.sources) {
+        po.source_buckets.push_back(s.bucket);
+        po.source_prefixes.push_back(s.prefix);
+    }
+    po.fanout.max_depth = opts.fanout_depth;
+    // A node's own objects are copied from its discovery listing (listed
+    // once), and levels that do not branch are not counted.
+    po.fanout.direct_leaves = false;
+    po.fanout.max_free_levels = max_free_levels;
+    po.journal_interval =
+        opts.journal_path.empty() || opts.dry_run ? std::chrono::milliseconds(0) : opts.journal_interval;
+    po.progress_interval = opts.progress ? opts.progress_interval : std::chrono::milliseconds(0);
     po.rate = rate_params(opts);
     po.has_report_file = !opts.report_path.empty();
     po.delete_batch = s3::max_delete_objects;
@@ -260,34 +270,17 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     }
 
     // The scheduler: keep up to max_listers listing coroutines busy with
-    // leaves first (they produce work), then discovery tasks.
-    std::size_t next_source = 0;
+    // what the plan orders (leaves first: they produce work).
     for (;;) {
         bool spawned = false;
         while (!stopping && room_for_lister()) {
-            bool found = false;
-            for (std::size_t n = 0; n < sources.size() && !found; ++n) {
-                auto i = (next_source + n) % sources.size();
-                if (sources[i].failed) continue;
-                auto& planner = *sources[i].planner;
-                if (auto l = planner.next_leaf()) {
-                    start_lister(i, std::move(*l), false, false);
-                    found = true;
-                } else if (auto t = planner.next_task()) {
-                    // A node: listed with '/', its sub-prefixes go to the
-                    // planner and its own objects through a leaf run.
-                    start_lister(i, leaf{sources[i].loc.bucket, t->prefix, "/", t->objects_after}, true,
-                                 t->objects_done);
-                    found = true;
-                }
-                if (found) next_source = i + 1;
-            }
-            if (!found) break;
+            auto order = plan->next_listing();
+            if (!order) break;
+            ++listers;
+            asio::co_spawn(ex, list_leaf(std::move(*order)), asio::detached);
             spawned = true;
         }
-        bool planners_done = true;
-        for (auto& s : sources) planners_done = planners_done && s.finished();
-        if ((planners_done || stopping) && listers == 0) break;
+        if ((plan->listing_finished() || stopping) && listers == 0) break;
         if (!spawned || !room_for_lister() || stopping) co_await wait_for_change();
     }
     // Listing is over: drain copies and deletes (copies finishing now still
@@ -345,7 +338,7 @@ asio::awaitable<void> transfer::impl::fetch_page(std::string bucket, s3::list_ob
     notify();
 }
 
-asio::awaitable<void> transfer::impl::list_leaf(leaf_run lr) {
+asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     auto& s = sources[lr.source];
     merge_options mo;
     mo.overwrite = opts.overwrite;
@@ -403,10 +396,8 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run lr) {
             s3::list_objects_v2_result page;
             ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
             if (!ec && lr.node) {
-                ec = s.planner->on_discovery_page(lr.spec.prefix, page.common_prefixes, page.objects.size(),
-                                                  !page.is_truncated, diag);
+                ec = plan->on_node_page(lr.id, page.common_prefixes, page.objects, !page.is_truncated, diag);
                 notify();  // new tasks or leaves for the scheduler
-                drop_done_objects(lr, page.objects);
             }
             if (!ec) {
                 bool last = !page.is_truncated;
@@ -436,9 +427,8 @@ asio::awaitable<void> transfer::impl::list_leaf(leaf_run lr) {
             }
         }
         if (ec) {
-            plan->on_listing_failed(lr.source, ec, diag);
+            plan->on_listing_failed(lr.id, ec, diag);
             drain();
-            if (lr.node) s.failed = true;  // its sub-prefixes are unknown: no more listing of this source
             ok = false;
             break;
         }
@@ -465,29 +455,6 @@ bool transfer::impl::room_for_lister() const {
     // Copies are the bottleneck when listers queue for copy slots: then no
     // more leaves start (each would hold a page of decisions).
     return listers < opts.max_listers && waiting_for_slot < max_listers_waiting;
-}
-
-void transfer::impl::start_lister(std::size_t source, leaf spec, bool node, bool objects_done) {
-    leaf_run lr;
-    lr.id = plan->open_leaf(source, spec, node, objects_done);
-    lr.source = source;
-    lr.spec = std::move(spec);
-    lr.node = node;
-    lr.objects_done = objects_done;
-    ++listers;
-    asio::co_spawn(ex, list_leaf(std::move(lr)), asio::detached);
-}
-
-void transfer::impl::drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects) {
-    if (lr.objects_done) {
-        objects.clear();
-        return;
-    }
-    const std::string& after = lr.spec.start_after;
-    if (after.empty()) return;
-    auto first = std::find_if(objects.begin(), objects.end(),
-                              [&](const s3::object_entry& o) { return compare_keys(o.key, after) > 0; });
-    objects.erase(objects.begin(), first);
 }
 
 const std::string& transfer::impl::dest_prefix(std::size_t source) const {

@@ -12,7 +12,6 @@
 
 #include "s3merge/engine/aimd.hpp"
 #include "s3merge/engine/collisions.hpp"
-#include "s3merge/engine/fanout.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
 #include "s3merge/engine/transfer_plan.hpp"
@@ -23,31 +22,14 @@ namespace s3merge::engine {
 
 namespace asio = boost::asio;
 
-// The listing side of one leaf; its rules and watermark live in the plan.
-struct leaf_run {
-    leaf_id id = 0;
-    std::size_t source = 0;  // index into opts.sources
-    leaf spec;
-    // A discovery node: listed with '/'; its sub-prefixes go to the planner,
-    // its own objects are this run's. spec.start_after is then the journal's
-    // watermark of those objects (the listing itself starts at the node).
-    bool node = false;
-    bool objects_done = false;  // the journal says every own object is done
-};
-
 struct source_run {
     location loc;
     key_map map;
-    std::unique_ptr<fanout_planner> planner;
-    // Listing this source failed after the client's retries: no more
-    // listing for it in this run (the others go on; a re-run resumes).
-    bool failed = false;
     bool versioned = false;  // versioning Enabled or Suspended
     // The destination range of this source held no object when the run
     // started: its leaves list the source side alone (a first copy into a
     // fresh bucket or prefix needs half the listing requests).
     bool dest_empty = false;
-    bool finished() const { return failed || planner->done(); }
 };
 
 // One listing page fetched by a concurrent coroutine.
@@ -101,12 +83,8 @@ struct transfer::impl {
     asio::awaitable<transfer_result> run();
     asio::awaitable<std::error_code> prepare(diagnostics& diag);
     bool room_for_lister() const;
-    // A leaf of the plan and its listing coroutine.
-    void start_lister(std::size_t source, leaf spec, bool node, bool objects_done);
-    // A node's own objects at or below the journal's watermark (all, when
-    // complete) are not listed again.
-    static void drop_done_objects(const leaf_run& lr, std::vector<s3::object_entry>& objects);
-    asio::awaitable<void> list_leaf(leaf_run lr);
+    // Lists a range the plan ordered (a leaf, or a discovery node).
+    asio::awaitable<void> list_leaf(listing_order lr);
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);
     const std::string& dest_prefix(std::size_t source) const;

@@ -83,22 +83,10 @@ std::error_code transfer::impl::load_journal(diagnostics& diag) {
         return dec;
     }
     result.resumed = true;
-    for (auto& s : sources) {
-        std::vector<leaf_state> mine;
-        for (const auto& l : j.leaves) {
-            if (l.bucket != s.loc.bucket) continue;
-            mine.push_back(l);
-            if (l.complete)
-                ++result.leaves_complete;
-            else
-                ++result.leaves_resumed;
-        }
-        s.planner->resume(mine);
-    }
+    auto counts = plan->resume(j.leaves);
+    result.leaves_complete = counts.complete;
+    result.leaves_resumed = counts.resumed;
     journaled_uploads = std::move(j.uploads);
-    // Keep the finished leaves: a later journal must still say they are done.
-    for (const auto& l : j.leaves)
-        if (l.complete) plan->add_finished(l);
     result.resumed_totals = j.totals;
     if (opts.log) {
         opts.log("s3merge: resuming from " + opts.journal_path + ": " +
@@ -130,8 +118,7 @@ std::string transfer::impl::status_line() const {
                   (unsigned long long)t.failed, (unsigned long long)t.deleted,
                   human_bytes(t.bytes_copied).c_str(), rate_objs, copy_slots.in_use(), copy_slots.limit());
     std::string line = buf;
-    bool listing_over = listers == 0;
-    for (const auto& s : sources) listing_over = listing_over && s.finished();
+    const bool listing_over = listers == 0 && plan && plan->listing_finished();
     if (listing_over && rate_objs > 0 && !done) {
         auto settled = t.copied + t.skipped + t.failed + result.rep.glacier_skipped;
         auto left = t.listed > settled ? t.listed - settled : 0;
@@ -141,25 +128,14 @@ std::string transfer::impl::status_line() const {
 }
 
 asio::awaitable<void> transfer::impl::ticker() {
-    auto& t = tick;
-    auto last_journal = std::chrono::steady_clock::now();
-    auto last_progress = last_journal;
+    // Time goes to the plan: partial delete batches, the journal and the
+    // progress line come back as steps.
     while (!done) {
-        t.expires_after(std::chrono::milliseconds(250));
-        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        tick.expires_after(std::chrono::milliseconds(250));
+        co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
         if (done) break;
-        // Partial delete batches go out a quarter second after they start.
-        plan->flush_deletes();
+        plan->on_tick(std::chrono::steady_clock::now());
         drain();
-        auto now = std::chrono::steady_clock::now();
-        if (now - last_journal >= opts.journal_interval) {
-            save_journal();
-            last_journal = now;
-        }
-        if (opts.progress && now - last_progress >= opts.progress_interval) {
-            opts.progress(status_line(), false);
-            last_progress = now;
-        }
     }
     ticker_running = false;
     notify();

@@ -416,95 +416,94 @@ struct client::impl {
     }
 
     // --- one exchange ---------------------------------------------------
-    // The whole request in the connection's buffer (under TLS, encrypted),
-    // sent with as few sends as the socket allows.
-    asio::awaitable<beast::error_code> write_request(connection& c, clock::time_point deadline) {
+    // The hot path makes no coroutine call per piece: starting the write,
+    // taking what TLS can decrypt and feeding the parser are plain calls;
+    // only read_response, once per request, is a coroutine of its own.
+
+    // The request in the connection's buffer (under TLS, encrypted) sent as
+    // far as the socket takes it; want = write when it is full.
+    beast::error_code start_write(connection& c, io_want& want) {
         c.written = 0;
-        beast::error_code ec;
+        want = io_want::nothing;
         if (c.tls) {
             c.tls->buffers().tx.clear();
-            ec = c.tls->encrypt(c.wire);
+            if (auto ec = c.tls->encrypt(c.wire)) return ec;
         }
-        while (!ec) {
-            io_want want = io_want::nothing;
-            ec = try_send(c, want);
-            if (ec || want == io_want::nothing) break;
-            sweeper.watch(c, step_deadline(opts.idle_read_timeout, deadline));
-            auto [wec] = co_await c.sock.async_wait(tcp::socket::wait_write, use_tuple);
-            ec = wait_result(c, wec);
-        }
-        co_return ec;
+        return try_send(c, want);
     }
 
-    // The next plaintext into the connection's buffer: decrypted from what
-    // has arrived, else read from the socket (waiting, watched).
-    asio::awaitable<beast::error_code> read_some(connection& c, const response_sink& parser, exchange& x,
-                                                 clock::time_point deadline) {
-        for (;;) {
-            if (c.tls && c.tls->has_input()) {
-                auto space = c.buffer.prepare(read_size(parser));
-                std::size_t got = 0;
-                io_want want = io_want::nothing;
-                auto ec = c.tls->decrypt(static_cast<char*>(space.data()), space.size(), got, want);
-                if (ec) co_return ec;
-                if (got) {
-                    c.buffer.commit(got);
-                    x.got_bytes = true;
-                    co_return beast::error_code{};
-                }
+    // Plaintext that TLS can give from what has arrived: got > 0, or none
+    // (more ciphertext needed; what OpenSSL wants to say meanwhile is sent).
+    static beast::error_code take_plaintext(connection& c, const response_sink& parser, exchange& x,
+                                            bool& got) {
+        got = false;
+        if (c.tls->has_input()) {
+            auto space = c.buffer.prepare(read_size(parser));
+            std::size_t n = 0;
+            io_want want = io_want::nothing;
+            if (auto ec = c.tls->decrypt(static_cast<char*>(space.data()), space.size(), n, want)) return ec;
+            if (n) {
+                c.buffer.commit(n);
+                x.got_bytes = got = true;
+                return {};
             }
-            if (c.tls && !c.tls->buffers().tx.empty()) {
-                // OpenSSL had something to say (a key update, an alert).
-                io_want want = io_want::nothing;
-                auto ec = try_send(c, want);
-                if (!ec && want != io_want::nothing) ec = asio::error::no_buffer_space;
-                if (ec) co_return ec;
-            }
-            // Until the first byte of the answer, a shorter wait: a server
-            // that accepts and never answers is found early.
-            sweeper.watch(
-                c, step_deadline(x.got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout, deadline));
-            if (c.tls)
+        }
+        if (!c.tls->buffers().tx.empty()) {
+            // OpenSSL had something to say (a key update, an alert).
+            io_want want = io_want::nothing;
+            auto ec = try_send(c, want);
+            if (!ec && want != io_want::nothing) ec = asio::error::no_buffer_space;
+            return ec;
+        }
+        return {};
+    }
+
+    // Feeds what the buffer holds to the parser; an incomplete header stays
+    // in the buffer until more arrives.
+    static beast::error_code parse_buffered(connection& c, response_sink& parser) {
+        beast::error_code ec;
+        while (c.buffer.size() > 0 && !parser.is_done()) {
+            auto used = parser.put(c.buffer.data(), ec);
+            c.buffer.consume(used);
+            if (ec == bhttp::error::need_more) return {};
+            if (ec || used == 0) break;
+        }
+        return ec;
+    }
+
+    // Reads and parses until the response is whole. Each wait on the
+    // socket is watched: until the first byte of the answer with the
+    // shorter first-byte timeout (a server that accepts and never answers
+    // is found early), then the idle timeout; the deadline bounds both.
+    asio::awaitable<beast::error_code> read_response(connection& c, response_sink& parser, exchange& x,
+                                                     clock::time_point deadline) {
+        beast::error_code ec;
+        while (!ec && !parser.is_done()) {
+            if (c.tls) {
+                bool got = false;
+                ec = take_plaintext(c, parser, x, got);
+                if (!ec && got) ec = parse_buffered(c, parser);
+                if (ec || got) continue;
                 c.tls->buffers().rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
                                                                                    : tls_buffers::rx_small);
+            }
+            sweeper.watch(
+                c, step_deadline(x.got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout, deadline));
             asio::mutable_buffer into =
                 c.tls ? c.tls->buffers().rx_space() : c.buffer.prepare(read_size(parser));
             auto [rec, n] = co_await c.sock.async_read_some(into, use_tuple);
-            if (auto ec = wait_result(c, rec)) {
-                // Under TLS the end of the TCP stream is not the end of the
-                // data: only a close_notify (seen by decrypt as eof) is.
-                if (c.tls && ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
-                co_return ec;
-            }
+            ec = wait_result(c, rec);
+            // Under TLS the end of the TCP stream is not the end of the
+            // data: only a close_notify (seen by decrypt as eof) is.
+            if (c.tls && ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
+            if (ec) break;
             if (c.tls) {
                 c.tls->buffers().rx_end += n;
                 continue;  // decrypt it
             }
             c.buffer.commit(n);
             x.got_bytes = true;
-            co_return beast::error_code{};
-        }
-    }
-
-    // Reads and parses until the response is whole.
-    asio::awaitable<beast::error_code> read_response(connection& c, response_sink& parser, exchange& x,
-                                                     clock::time_point deadline) {
-        beast::error_code ec;
-        while (!parser.is_done()) {
-            ec = co_await read_some(c, parser, x, deadline);
-            if (ec) break;
-            // Parse all that is there; an incomplete header stays in the
-            // buffer until more arrives.
-            while (c.buffer.size() > 0 && !parser.is_done()) {
-                auto used = parser.put(c.buffer.data(), ec);
-                c.buffer.consume(used);
-                if (ec == bhttp::error::need_more) {
-                    ec = {};
-                    break;
-                }
-                if (ec || used == 0) break;
-            }
-            if (ec) break;
+            ec = parse_buffered(c, parser);
         }
         if (ec == asio::error::eof && x.got_bytes) {
             // The server closed (plain TCP, or TLS with close_notify): the
@@ -562,7 +561,15 @@ struct client::impl {
             parser.eager(true);
 
             exchange x;
-            auto ec = co_await write_request(*c, deadline);
+            io_want want = io_want::nothing;
+            auto ec = start_write(*c, want);
+            while (!ec && want == io_want::write) {
+                // The socket is full: wait until it takes more.
+                sweeper.watch(*c, step_deadline(opts.idle_read_timeout, deadline));
+                auto [wec] = co_await c->sock.async_wait(tcp::socket::wait_write, use_tuple);
+                ec = wait_result(*c, wec);
+                if (!ec) ec = try_send(*c, want);
+            }
             if (!ec) {
                 x.wrote = true;
                 ec = co_await read_response(*c, parser, x, deadline);

@@ -7,7 +7,12 @@
 // do; it never performs I/O and never reads a clock (time is an argument).
 //
 //   event (driver → machine)              answer / steps queued for next()
-//   open_leaf(source, spec, node, done)   a leaf id
+//   resume(journal leaves)                where each source's listing resumes
+//   next_listing()                        the next range to list (a leaf, or a
+//                                         discovery node), opened; or none
+//   on_node_page(leaf, page)              a node's sub-prefixes to the fan-out
+//                                         planner; its objects done before dropped
+//   open_leaf(source, spec, node, done)   a leaf id (next_listing uses it)
 //   on_decision(leaf, decision)           work (copy or check) or settled now:
 //                                         skip, dry run, archived, collision
 //   on_checked(ticket, verdict)           copy now? (else settled)
@@ -18,6 +23,8 @@
 //   on_listing_failed(source, ec, diag)   log
 //   on_listing_end(leaf, ok)              the leaf's journal record when settled
 //   on_throttle(now)                      set_limit
+//   on_tick(now)                          delete_batch for partial batches,
+//                                         save_journal, progress (by interval)
 //   flush_deletes()                       delete_batch for every partial batch
 //   stop(host_down)                       work cut short is not a failure
 //
@@ -34,6 +41,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -59,7 +67,13 @@ struct plan_options {
     bool glacier_fail = false;
     bool conditional_deletes = false;  // the service evaluates If-Match on DELETE
     std::string destination_bucket;
-    std::vector<std::string> source_buckets;  // one per source
+    std::vector<std::string> source_buckets;   // one per source
+    std::vector<std::string> source_prefixes;  // parallel (missing: "")
+    fanout_options fanout;                     // each source's discovery
+    // on_tick: the journal is saved and a progress line asked for this often
+    // (0: never).
+    std::chrono::milliseconds journal_interval{0};
+    std::chrono::milliseconds progress_interval{0};
     aimd_params rate;
     std::uint64_t max_logged_failures = 100;
     bool has_report_file = false;  // only for the wording of a log line
@@ -100,6 +114,22 @@ enum class step_kind {
     delete_batch,  // delete `batch` from source `source` (DeleteObjects, at most delete_batch keys)
     set_limit,     // the copy budget is now `limit`
     log,           // one line for the user
+    save_journal,  // write the journal now (journal_leaves())
+    progress,      // print a status line now
+};
+
+// A range to list, opened as a leaf of the plan.
+struct listing_order {
+    leaf_id id = 0;
+    std::size_t source = 0;
+    leaf spec;
+    bool node = false;          // a discovery node: listed with '/', sub-prefixes to on_node_page
+    bool objects_done = false;  // the journal says every own object of the node is done
+};
+
+struct resume_counts {
+    std::size_t complete = 0;  // leaves the journal says are done: not listed again
+    std::size_t resumed = 0;   // leaves resumed after their watermark
 };
 
 struct plan_step {
@@ -123,8 +153,22 @@ public:
     // with another ETag since (overwritten mid-run) is not copied there: its
     // copy would replace the content another source's move relies on.
     void set_shared_keys(std::unordered_map<std::string, std::string> etags);
-    // A leaf the journal says is complete stays in later journals.
-    void add_finished(leaf_state st);
+    // The journal of an interrupted run: each source's planner resumes from
+    // it, and complete leaves stay complete in later journals. Before the
+    // first next_listing().
+    resume_counts resume(const std::vector<leaf_state>& journal_leaves);
+
+    // The next range to list, round robin over the sources (leaves first:
+    // they make work, then discovery nodes); none when nothing is ready now
+    // (more may come from pages in flight) or after a stop.
+    std::optional<listing_order> next_listing();
+    // A discovery node's page: sub-prefixes to the planner; the node's own
+    // objects the journal says are done (at or below its watermark, or all)
+    // are removed from `objects`.
+    std::error_code on_node_page(leaf_id leaf, const std::vector<std::string>& common_prefixes,
+                                 std::vector<s3::object_entry>& objects, bool last_page, diagnostics& diag);
+    // Every source's listing is planned out (or failed).
+    bool listing_finished() const;
 
     // A listing leaf (node: a discovery node whose own objects are listed;
     // objects_done: the journal says all of them are done).
@@ -142,11 +186,13 @@ public:
                                                 std::string_view head_etag, std::string_view head_version,
                                                 diagnostics diag) const;
     void on_deleted(std::size_t source, const delete_item& item, delete_outcome out);
-    // Listing a range of a source failed after the client's retries.
-    void on_listing_failed(std::size_t source, std::error_code ec, const diagnostics& diag);
+    // Listing a leaf failed after the client's retries (a node: its source
+    // lists nothing more in this run; a re-run resumes).
+    void on_listing_failed(leaf_id leaf, std::error_code ec, const diagnostics& diag);
     // No more objects will come for the leaf (failed: the listing stopped early).
     void on_listing_end(leaf_id leaf, bool failed);
     void on_throttle(std::chrono::steady_clock::time_point now);
+    void on_tick(std::chrono::steady_clock::time_point now);
     void flush_deletes();
     // Ctrl-C (host_down false) or a host that stopped answering: work cut
     // short after this is not counted as failed; the watermark stays before it.
@@ -195,8 +241,16 @@ private:
     bool cut_short(std::error_code ec) const;
     void settle_leaf(leaf_id id);
 
+    struct source_state {
+        std::unique_ptr<fanout_planner> planner;
+        bool failed = false;  // a node's listing failed: nothing more of it this run
+    };
+
     plan_options opt_;
     report& rep_;
+    std::vector<source_state> sources_;
+    std::size_t next_source_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> last_journal_, last_progress_;
     aimd rate_;
     std::unordered_map<std::string, std::string> collisions_;
     std::unordered_map<std::string, std::string> shared_;

@@ -782,3 +782,114 @@ TEST_CASE(
         return d;
     }()));
 }
+
+TEST_CASE("transfer_plan: listing orders come round robin, nodes first give their sub-prefixes") {
+    report rep;
+    plan_options po;
+    po.source_buckets = {"a", "b"};
+    po.source_prefixes = {"logs/", ""};
+    po.fanout.max_depth = 1;
+    po.fanout.direct_leaves = false;
+    transfer_plan p(po, rep);
+    auto first = p.next_listing();
+    auto second = p.next_listing();
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(first->source == 0);
+    CHECK(second->source == 1);
+    CHECK(first->node);  // discovery of logs/ with '/'
+    CHECK(first->spec.bucket == "a");
+    CHECK(first->spec.prefix == "logs/");
+    CHECK(first->spec.delimiter == "/");
+    CHECK(!p.next_listing());  // both nodes in flight: nothing ready
+    CHECK(!p.listing_finished());
+
+    // The node's page: two sub-prefixes become leaves, its own object is its own.
+    std::vector<s3::object_entry> objects{s3::object_entry{"logs/top", 1, "e", "", "STANDARD"}};
+    diagnostics diag;
+    REQUIRE(!p.on_node_page(first->id, {"logs/2024/", "logs/2025/"}, objects, true, diag));
+    CHECK(objects.size() == 1);
+    auto leaf1 = p.next_listing();
+    REQUIRE(leaf1);
+    CHECK(leaf1->source == 0);
+    CHECK(!leaf1->node);
+    CHECK(leaf1->spec.prefix == "logs/2024/");
+    auto leaf2 = p.next_listing();
+    REQUIRE(leaf2);
+    CHECK(leaf2->spec.prefix == "logs/2025/");
+
+    // A failed node stops its source; the other source is finished when its node is.
+    diagnostics fd;
+    fd.operation = "ListObjectsV2";
+    p.on_listing_failed(second->id, make_error_code(errc::server_error), fd);
+    p.on_listing_end(second->id, true);
+    CHECK(rep.totals.failed == 1);
+    for (auto id : {first->id, leaf1->id, leaf2->id}) p.on_listing_end(id, false);
+    CHECK(p.listing_finished());
+    CHECK(!p.next_listing());
+    // After a stop no listing is ordered.
+    p.stop(false);
+    CHECK(!p.next_listing());
+}
+
+TEST_CASE("transfer_plan: a resumed node drops its own objects the journal says are done") {
+    report rep;
+    plan_options po;
+    po.source_buckets = {"a"};
+    po.source_prefixes = {"p/"};
+    po.fanout.max_depth = 1;
+    po.fanout.direct_leaves = false;
+    transfer_plan p(po, rep);
+    leaf_state done_leaf{"a", "p/", "/", "p/b", false};
+    auto counts = p.resume({done_leaf, leaf_state{"a", "p/x/", "", "", true}});
+    CHECK(counts.complete == 1);
+    CHECK(counts.resumed == 1);
+    auto node = p.next_listing();
+    REQUIRE(node);
+    REQUIRE(node->node);
+    CHECK(node->spec.start_after == "p/b");
+    std::vector<s3::object_entry> objects{s3::object_entry{"p/a", 1, "e", "", "STANDARD"},
+                                          s3::object_entry{"p/b", 1, "e", "", "STANDARD"},
+                                          s3::object_entry{"p/c", 1, "e", "", "STANDARD"}};
+    diagnostics diag;
+    REQUIRE(!p.on_node_page(node->id, {"p/x/", "p/y/"}, objects, true, diag));
+    REQUIRE(objects.size() == 1);
+    CHECK(objects[0].key == "p/c");
+    // p/x/ was complete: only p/y/ is listed; the journal still says p/x/ is done.
+    auto leaf = p.next_listing();
+    REQUIRE(leaf);
+    CHECK(leaf->spec.prefix == "p/y/");
+    CHECK(!p.next_listing());
+    bool x_done = false;
+    for (const auto& l : p.journal_leaves()) x_done = x_done || (l.prefix == "p/x/" && l.complete);
+    CHECK(x_done);
+}
+
+TEST_CASE("transfer_plan: time brings partial delete batches, journal saves and progress lines") {
+    report rep;
+    plan_options po;
+    po.move = true;
+    po.source_buckets = {"a"};
+    po.journal_interval = std::chrono::milliseconds(2000);
+    po.progress_interval = std::chrono::milliseconds(5000);
+    transfer_plan p(po, rep);
+    auto id = p.open_leaf(0, leaf{"a", "", "", ""}, false, false);
+    decision d;
+    d.source = s3::object_entry{"k", 1, "e1", "", "STANDARD"};
+    d.dest_key = "k";
+    p.on_copied(*p.on_decision(id, d), copy_outcome{});
+    auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    auto kinds = [&] {
+        std::vector<step_kind> k;
+        while (auto s = p.next()) k.push_back(s->kind);
+        return k;
+    };
+    p.on_tick(t0);
+    CHECK(kinds() == std::vector<step_kind>{step_kind::delete_batch});
+    p.on_tick(t0 + std::chrono::milliseconds(1000));
+    CHECK(kinds().empty());
+    p.on_tick(t0 + std::chrono::milliseconds(2000));
+    CHECK(kinds() == std::vector<step_kind>{step_kind::save_journal});
+    p.on_tick(t0 + std::chrono::milliseconds(5000));
+    CHECK(kinds() == std::vector<step_kind>{step_kind::save_journal, step_kind::progress});
+}

@@ -29,11 +29,12 @@ http_request build_ok(auto op, const auto& params) {
 }  // namespace
 
 TEST_CASE("operation traits: every operation has its own name") {
-    auto all = names<op::list_objects_v2, op::head_bucket, op::head_object, op::copy_object, op::delete_objects,
-                     op::delete_object, op::put_object, op::create_bucket, op::delete_bucket,
-                     op::create_multipart_upload, op::upload_part_copy, op::complete_multipart_upload,
-                     op::abort_multipart_upload, op::list_multipart_uploads, op::get_object_tagging,
-                     op::list_object_versions, op::get_bucket_versioning, op::put_bucket_versioning>();
+    auto all =
+        names<op::list_objects_v2, op::head_bucket, op::head_object, op::copy_object, op::delete_objects,
+              op::delete_object, op::put_object, op::create_bucket, op::delete_bucket,
+              op::create_multipart_upload, op::upload_part_copy, op::complete_multipart_upload,
+              op::abort_multipart_upload, op::list_multipart_uploads, op::get_object_tagging,
+              op::list_object_versions, op::get_bucket_versioning, op::put_bucket_versioning>();
     CHECK(all.size() == 18);
     CHECK(all.count("ListObjectsV2"));
     CHECK(all.count("PutBucketVersioning"));

@@ -149,7 +149,7 @@ std::size_t transfer_plan::queued_deletes() const {
     return n;
 }
 
-std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, const decision& d) {
+std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, decision d) {
     auto& l = entry(id);
     const std::size_t si = l.source;
     counters listed;
@@ -170,35 +170,30 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, const decisi
     }
     ++l.pending;
     ++unfinished_;
-    if (!collisions_.empty()) {
-        if (auto it = collisions_.find(d.dest_key); it != collisions_.end()) {
-            ++rep_.details[si].collisions;
-            diagnostics diag;
-            diag.operation = "Plan";
-            diag.bucket = opt_.source_buckets[si];
-            diag.key = d.source.key;
-            diag.s3_code = "KeyCollision";
-            diag.message = it->second;
-            fail(id, l, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag, false);
-            return std::nullopt;
-        }
+    // Two sources onto one destination key: with other content (found
+    // before the run), or with the content planned but this source changed
+    // since (its copy would replace what the other source's move relies on).
+    std::string collision;
+    if (auto it = collisions_.empty() ? collisions_.end() : collisions_.find(d.dest_key);
+        it != collisions_.end()) {
+        collision = it->second;
+    } else if (auto sh = shared_.empty() ? shared_.end() : shared_.find(d.dest_key);
+               sh != shared_.end() && !iequals(sh->second, d.source.etag)) {
+        collision = "s3://" + opt_.destination_bucket + "/" + d.dest_key +
+                    " is written by two or more sources that held the same content (ETag " + sh->second +
+                    ") when the run began; this one changed since (ETag now " + d.source.etag +
+                    "): not copied, not deleted; give each --source its own destination prefix";
     }
-    if (!shared_.empty()) {
-        if (auto it = shared_.find(d.dest_key); it != shared_.end() && !iequals(it->second, d.source.etag)) {
-            ++rep_.details[si].collisions;
-            diagnostics diag;
-            diag.operation = "Plan";
-            diag.bucket = opt_.source_buckets[si];
-            diag.key = d.source.key;
-            diag.s3_code = "KeyCollision";
-            diag.message = "s3://" + opt_.destination_bucket + "/" + d.dest_key +
-                           " is written by two or more sources that held the same content (ETag " +
-                           it->second + ") when the run began; this one changed since (ETag now " +
-                           d.source.etag +
-                           "): not copied, not deleted; give each --source its own destination prefix";
-            fail(id, l, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag, false);
-            return std::nullopt;
-        }
+    if (!collision.empty()) {
+        ++rep_.details[si].collisions;
+        diagnostics diag;
+        diag.operation = "Plan";
+        diag.bucket = opt_.source_buckets[si];
+        diag.key = d.source.key;
+        diag.s3_code = "KeyCollision";
+        diag.message = std::move(collision);
+        fail(id, l, d.source.key, "Plan", make_error_code(errc::invalid_argument), diag, false);
+        return std::nullopt;
     }
     const bool archived = is_archived(d.source.storage_class);
     // A verification of an object whose identity the listing cannot tell
@@ -232,7 +227,7 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, const decisi
         confirm(id, l, d.source.key, d.source.etag, false, {});
         return std::nullopt;
     }
-    return object_ticket{id, si, d};
+    return object_ticket{id, si, std::move(d)};
 }
 
 void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {

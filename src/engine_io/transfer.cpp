@@ -435,7 +435,7 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
         // Most decisions settle at once (skips, dry runs); only a copy waits
         // for a slot and gets its own coroutine.
         for (auto& d : mj.pop_decisions()) {
-            auto work = plan->on_decision(lr.id, d);
+            auto work = plan->on_decision(lr.id, std::move(d));
             drain();
             if (!work) continue;
             ++waiting_for_slot;

@@ -85,7 +85,7 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
             s3::copy_object_params p;
             p.source_bucket = sources[t.source].loc.bucket;
             p.source_key = d.source.key;
-            p.key = d.dest_key;
+            p.key = std::move(t.d.dest_key);  // ticket's own: the driver holds the only copy
             p.storage_class = opts.storage_class;
             p.sse = opts.sse;
             p.sse_kms_key_id = opts.sse_kms_key_id;
@@ -95,9 +95,11 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
             s3::copy_object_result res;
             out.ec = co_await client.copy_object(opts.destination.bucket, std::move(p), res, out.diag);
             out.source_version_id = std::move(res.source_version_id);
-            if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag))
-                out.ec = co_await confirm_size(client, opts.destination.bucket, d.dest_key, d.source.size,
-                                               "the destination", out.diag);
+            if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
+                std::string dest_key = sources[t.source].map.to_dest(d.source.key);
+                out.ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key),
+                                               d.source.size, "the destination", out.diag);
+            }
         }
         plan->on_copied(t, std::move(out));
     }

@@ -416,9 +416,9 @@ struct client::impl {
     }
 
     // --- one exchange ---------------------------------------------------
-    // The hot path makes no coroutine call per piece: starting the write,
-    // taking what TLS can decrypt and feeding the parser are plain calls;
-    // only read_response, once per request, is a coroutine of its own.
+    // The hot path makes no coroutine call: starting the write, taking what
+    // TLS can decrypt, feeding the parser are plain calls; send awaits only
+    // the socket itself.
 
     // The request in the connection's buffer (under TLS, encrypted) sent as
     // far as the socket takes it; want = write when it is full.
@@ -471,50 +471,57 @@ struct client::impl {
         return ec;
     }
 
-    // Reads and parses until the response is whole. Each wait on the
-    // socket is watched: until the first byte of the answer with the
-    // shorter first-byte timeout (a server that accepts and never answers
-    // is found early), then the idle timeout; the deadline bounds both.
-    asio::awaitable<beast::error_code> read_response(connection& c, response_sink& parser, exchange& x,
-                                                     clock::time_point deadline) {
-        beast::error_code ec;
-        while (!ec && !parser.is_done()) {
-            if (c.tls) {
-                bool got = false;
-                ec = take_plaintext(c, parser, x, got);
-                if (!ec && got) ec = parse_buffered(c, parser);
-                if (ec || got) continue;
-                c.tls->buffers().rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
-                                                                                   : tls_buffers::rx_small);
-            }
-            sweeper.watch(
-                c, step_deadline(x.got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout, deadline));
-            asio::mutable_buffer into =
-                c.tls ? c.tls->buffers().rx_space() : c.buffer.prepare(read_size(parser));
-            auto [rec, n] = co_await c.sock.async_read_some(into, use_tuple);
-            ec = wait_result(c, rec);
-            // Under TLS the end of the TCP stream is not the end of the
-            // data: only a close_notify (seen by decrypt as eof) is.
-            if (c.tls && ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
-            if (ec) break;
-            if (c.tls) {
-                c.tls->buffers().rx_end += n;
-                continue;  // decrypt it
-            }
-            c.buffer.commit(n);
-            x.got_bytes = true;
-            ec = parse_buffered(c, parser);
+    // Reading a response, without waiting: decrypts and parses what has
+    // arrived. need_read: the socket must be read next (read_target says
+    // where, then took_bytes takes what arrived).
+    beast::error_code advance_response(connection& c, response_sink& parser, exchange& x, bool& need_read) {
+        need_read = false;
+        if (c.tls) {
+            bool got = false;
+            auto ec = take_plaintext(c, parser, x, got);
+            if (ec) return ec;
+            if (got) return parse_buffered(c, parser);
+            c.tls->buffers().rx_size(read_size(parser) > tls_buffers::rx_small ? tls_buffers::rx_large
+                                                                               : tls_buffers::rx_small);
         }
+        need_read = true;
+        // Until the first byte of the answer, a shorter wait: a server that
+        // accepts and never answers is found early. The deadline bounds both.
+        sweeper.watch(c, step_deadline(x.got_bytes ? opts.idle_read_timeout : opts.first_byte_timeout,
+                                       c.request_deadline));
+        return {};
+    }
+
+    static asio::mutable_buffer read_target(connection& c, const response_sink& parser) {
+        return c.tls ? c.tls->buffers().rx_space() : c.buffer.prepare(read_size(parser));
+    }
+
+    // What one socket read brought.
+    static beast::error_code took_bytes(connection& c, response_sink& parser, exchange& x,
+                                        beast::error_code ec, std::size_t n) {
+        // Under TLS the end of the TCP stream is not the end of the data:
+        // only a close_notify (seen by decrypt as eof) is.
+        if (c.tls && ec == asio::error::eof) ec = asio::ssl::error::stream_truncated;
+        if (ec) return ec;
+        if (c.tls) {
+            c.tls->buffers().rx_end += n;  // decrypted by the next advance
+            return {};
+        }
+        c.buffer.commit(n);
+        x.got_bytes = true;
+        return parse_buffered(c, parser);
+    }
+
+    // The end of reading: a response delimited by the end of the stream is
+    // whole when the server closed (plain TCP, or TLS with close_notify). A
+    // TLS stream cut without close_notify (stream_truncated) does not end
+    // such a body: it may have been cut on the way. It stays an error.
+    static beast::error_code finish_response(response_sink& parser, const exchange& x, beast::error_code ec) {
         if (ec == asio::error::eof && x.got_bytes) {
-            // The server closed (plain TCP, or TLS with close_notify): the
-            // end of a response delimited by the end of the stream.
             parser.put_eof(ec);
             if (!ec && !parser.is_done()) ec = bhttp::error::partial_message;
         }
-        // A TLS stream cut without close_notify (stream_truncated) does not
-        // end a body that runs to the end of the stream: it may have been
-        // cut on the way. It stays an error.
-        co_return ec;
+        return ec;
     }
 
     // A connection that may carry the next request goes back to the pool,
@@ -571,8 +578,18 @@ struct client::impl {
                 if (!ec) ec = try_send(*c, want);
             }
             if (!ec) {
+                // read_response: steps that do not wait, and watched socket
+                // reads in between (no coroutine call per piece or request).
                 x.wrote = true;
-                ec = co_await read_response(*c, parser, x, deadline);
+                c->request_deadline = deadline;
+                while (!ec && !parser.is_done()) {
+                    bool need_read = false;
+                    ec = advance_response(*c, parser, x, need_read);
+                    if (ec || !need_read) continue;
+                    auto [rec, n] = co_await c->sock.async_read_some(read_target(*c, parser), use_tuple);
+                    ec = took_bytes(*c, parser, x, wait_result(*c, rec), n);
+                }
+                ec = finish_response(parser, x, ec);
             }
             if (!ec) {
                 recycle(pool, std::move(c), parser);

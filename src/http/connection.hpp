@@ -47,8 +47,9 @@ struct connection {
     // Watched by the sweeper while in flight: past `deadline`, its wait is
     // cancelled and `timed_out` set.
     clock::time_point deadline = clock::time_point::max();
-    std::shared_ptr<watch_list> watcher;  // set while on the list
-    std::size_t watch_slot = 0;           // its place on the list, while on it
+    clock::time_point request_deadline = clock::time_point::max();  // the whole request's
+    std::shared_ptr<watch_list> watcher;                            // set while on the list
+    std::size_t watch_slot = 0;                                     // its place on the list, while on it
     bool timed_out = false;
 
     void close() {

@@ -8,11 +8,12 @@ pool_state::acquire_result pool_state::acquire() {
     if (!idle_.empty()) {
         auto id = idle_.back();
         idle_.pop_back();
+        live_[id] = false;
         return {decision::reuse_idle, id, 0};
     }
     if (live_.size() < max_) {
         auto id = next_id_++;
-        live_.insert(id);
+        live_.emplace(id, false);
         return {decision::open_new, id, 0};
     }
     auto w = next_waiter_++;
@@ -21,24 +22,28 @@ pool_state::acquire_result pool_state::acquire() {
 }
 
 pool_state::handoff pool_state::release_idle(std::uint64_t id) {
-    if (!live_.count(id) || std::find(idle_.begin(), idle_.end(), id) != idle_.end()) return {};
+    auto it = live_.find(id);
+    if (it == live_.end() || it->second) return {};  // unknown, or idle already
     if (!waiters_.empty()) {
         auto w = waiters_.front();
         waiters_.pop_front();
-        return {w, id};  // the connection passes to the waiter, still live
+        return {w, id};  // the connection passes to the waiter, still live and busy
     }
+    it->second = true;
     idle_.push_back(id);
     return {};
 }
 
 pool_state::handoff pool_state::release_closed(std::uint64_t id) {
-    if (!live_.erase(id)) return {};
-    if (auto it = std::find(idle_.begin(), idle_.end(), id); it != idle_.end()) idle_.erase(it);
+    auto it = live_.find(id);
+    if (it == live_.end()) return {};
+    if (it->second) idle_.erase(std::find(idle_.begin(), idle_.end(), id));
+    live_.erase(it);
     if (!waiters_.empty()) {
         auto w = waiters_.front();
         waiters_.pop_front();
         auto fresh = next_id_++;
-        live_.insert(fresh);  // the waiter opens a new connection in this slot
+        live_.emplace(fresh, false);  // the waiter opens a new connection in this slot
         return {w, fresh};
     }
     return {};

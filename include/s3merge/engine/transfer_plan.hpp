@@ -175,7 +175,7 @@ public:
     leaf_id open_leaf(std::size_t source, leaf spec, bool node, bool objects_done);
     // One listed object, in listing order. A ticket: the driver copies it
     // (or, for action::check, reads both sides' checksums first).
-    std::optional<object_ticket> on_decision(leaf_id leaf, const decision& d);
+    std::optional<object_ticket> on_decision(leaf_id leaf, decision d);
     // Checksums of both sides read: true when the object must be copied now.
     bool on_checked(const object_ticket& t, checksum_verdict v);
     void on_copied(const object_ticket& t, copy_outcome out);

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace s3merge::http {
@@ -56,8 +56,8 @@ public:
 
 private:
     std::size_t max_;
-    std::unordered_set<std::uint64_t> live_;  // open connections, busy or idle
-    std::vector<std::uint64_t> idle_;         // LIFO: the most recently used is the warmest
+    std::unordered_map<std::uint64_t, bool> live_;  // open connections: id -> idle
+    std::vector<std::uint64_t> idle_;               // LIFO: the most recently used is the warmest
     std::deque<std::uint64_t> waiters_;
     std::uint64_t next_id_ = 1;
     std::uint64_t next_waiter_ = 1;

@@ -4,6 +4,7 @@
 //
 // Messages name variables, keys, profiles and paths, never a value read
 // from a key: diagnostics must not carry a secret or a session token.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -132,45 +133,6 @@ std::string describe_path(const std::string& path, bool exists) {
     return path + (exists ? "" : " (not found)");
 }
 
-// `profile` empty: the profile was not named (the CLI would use its default chain).
-std::string export_hint(const std::string& profile) {
-    return "export static or temporary keys instead (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, "
-           "for temporary keys, AWS_SESSION_TOKEN), for example with: eval \"$(aws configure "
-           "export-credentials " +
-           (profile.empty() ? std::string() : "--profile " + profile + " ") + "--format env)\"";
-}
-
-// Keys that make the AWS CLI obtain credentials in a way s3merge does not
-// implement yet. `before_static` is true when the CLI tries that method
-// before the profile's static keys, so using the keys would silently give a
-// different identity than `aws` does.
-struct unsupported_key {
-    const char* key;
-    const char* what;
-    bool before_static;  // before the credentials file's keys
-    bool before_config;  // before the config file's keys
-};
-constexpr unsupported_key unsupported_keys[] = {
-    // Before role_arn: a profile with both is web identity, not assume role.
-    {"web_identity_token_file", "web identity (web_identity_token_file)", true, true},
-    {"role_arn", "assume role (role_arn)", true, true},
-    {"sso_session", "IAM Identity Center / SSO (sso_session)", true, true},
-    {"sso_start_url", "IAM Identity Center / SSO (sso_start_url)", true, true},
-    {"sso_account_id", "IAM Identity Center / SSO (sso_account_id)", true, true},
-    {"sso_role_name", "IAM Identity Center / SSO (sso_role_name)", true, true},
-    {"sso_region", "IAM Identity Center / SSO (sso_region)", true, true},
-    {"credential_process", "an external credential process (credential_process)", false, true},
-    {"source_profile", "a source profile (source_profile)", false, false},
-    {"credential_source", "a credential source (credential_source)", false, false},
-};
-
-std::error_code unsupported(diagnostics& diag, const std::string& profile, const profile_view::hit& h,
-                            const unsupported_key& k) {
-    return fail(diag, errc::config_error,
-                "profile '" + profile + "' in " + h.where + " gets its credentials from " + k.what +
-                    ", which s3merge does not support yet; " + export_hint(profile));
-}
-
 // Static keys from one file's profile section. Returns true with `out` set
 // when both keys are present; an error when only one is.
 std::error_code static_keys(const section_map* values, const std::string& profile, const std::string& where,
@@ -193,6 +155,323 @@ std::error_code static_keys(const section_map* values, const std::string& profil
     else if (has_value(values, "aws_session_token"))
         out.session_token = *map_get(values, "aws_session_token");
     found = true;
+    return {};
+}
+
+bool has_static_keys(const profile_view& v) {
+    // botocore: either key present (a half pair is an error when read).
+    for (const char* k : {"aws_access_key_id", "aws_secret_access_key"})
+        if (v.get(k).value) return true;
+    return false;
+}
+
+bool has_role(const profile_view& v) {
+    // A profile with web_identity_token_file is web identity, not assume role.
+    return v.get("role_arn").value && !v.get("web_identity_token_file").value;
+}
+
+// The two files, and any profile's view of them.
+struct profile_files {
+    const ini_file& creds;
+    const ini_file& cfg;
+    const config_inputs& in;
+    profile_view view(const std::string& name) const {
+        return profile_view{find_config_profile(cfg, name), find_credentials_profile(creds, name),
+                            in.config_path, in.credentials_path};
+    }
+    bool exists(const std::string& name) const {
+        auto v = view(name);
+        return v.cfg.values || v.creds.values;
+    }
+};
+
+std::string value_or(const profile_view::hit& h) {
+    return h.value ? std::string(trim(*h.value)) : std::string();
+}
+
+std::error_code role_from(const profile_view& v, const std::string& profile, role_step& r,
+                          diagnostics& diag) {
+    r.profile = profile;
+    r.role_arn = value_or(v.get("role_arn"));
+    r.external_id = value_or(v.get("external_id"));
+    r.session_name = value_or(v.get("role_session_name"));
+    r.mfa_serial = value_or(v.get("mfa_serial"));
+    if (auto h = v.get("duration_seconds"); h.value) {
+        std::string d(trim(*h.value));
+        int n = 0;
+        bool ok = !d.empty() && d.size() <= 6 &&
+                  std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (ok) n = std::stoi(d);
+        if (!ok || n < 900 || n > 43200)
+            return fail(diag, errc::config_error,
+                        "profile '" + profile + "' in " + h.where +
+                            ": duration_seconds must be a number of seconds from 900 to 43200");
+        r.duration_seconds = n;
+    }
+    return {};
+}
+
+// The profile's own sources, in botocore's ProfileProviderBuilder order:
+// web identity, SSO, the credentials file's keys, credential_process, the
+// config file's keys. `env_web` lets AWS_WEB_IDENTITY_TOKEN_FILE /
+// AWS_ROLE_ARN / AWS_ROLE_SESSION_NAME win over the profile's (not for a
+// source profile, nor with --profile).
+std::error_code profile_sources(const profile_files& files, const std::string& profile, bool env_web,
+                                resolved_config& out, bool& found, diagnostics& diag) {
+    found = false;
+    const config_inputs& in = files.in;
+    auto v = files.view(profile);
+    auto& plan = out.plan;
+    // Web identity.
+    const std::string* env_token = env_web ? env_get(in, "AWS_WEB_IDENTITY_TOKEN_FILE") : nullptr;
+    auto token_hit = v.get("web_identity_token_file");
+    if (env_token || (token_hit.value && !token_hit.value->empty())) {
+        plan.base = credential_source::web_identity;
+        plan.token_file = env_token ? *env_token : std::string(trim(*token_hit.value));
+        const std::string* env_arn = env_web ? env_get(in, "AWS_ROLE_ARN") : nullptr;
+        if (auto ec = role_from(v, profile, plan.web_role, diag)) return ec;
+        if (env_arn) plan.web_role.role_arn = *env_arn;
+        if (const std::string* n = env_web ? env_get(in, "AWS_ROLE_SESSION_NAME") : nullptr)
+            plan.web_role.session_name = *n;
+        if (plan.web_role.role_arn.empty())
+            return fail(diag, errc::config_error,
+                        std::string(env_token ? "AWS_WEB_IDENTITY_TOKEN_FILE is set"
+                                              : "profile '" + profile + "' has web_identity_token_file") +
+                            " but no role is named: set " +
+                            (env_token ? "AWS_ROLE_ARN" : "role_arn in the profile"));
+        plan.base_where = env_token ? std::string("web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)")
+                                    : "web identity (" + token_hit.where + ")";
+        found = true;
+        return {};
+    }
+    // IAM Identity Center.
+    auto sso_session = v.get("sso_session");
+    auto sso_url = v.get("sso_start_url");
+    if ((sso_session.value && !sso_session.value->empty()) || (sso_url.value && !sso_url.value->empty())) {
+        plan.base = credential_source::sso;
+        if (sso_session.value && !sso_session.value->empty()) {
+            plan.sso_session = std::string(trim(*sso_session.value));
+            const section_map* sec = nullptr;
+            for (const auto& [name, values] : files.cfg.sections) {
+                std::string_view n = name;
+                if (!n.starts_with("sso-session")) continue;
+                n.remove_prefix(11);
+                if (!n.empty() && (n.front() == ' ' || n.front() == '\t') && trim(n) == plan.sso_session)
+                    sec = &values;
+            }
+            if (!sec)
+                return fail(diag, errc::config_error,
+                            "profile '" + profile + "' names sso_session '" + plan.sso_session +
+                                "', but config file " + in.config_path + " has no [sso-session " +
+                                plan.sso_session + "] section");
+            if (const std::string* u = map_get(sec, "sso_start_url"))
+                plan.sso_start_url = std::string(trim(*u));
+            if (const std::string* r = map_get(sec, "sso_region")) plan.sso_region = std::string(trim(*r));
+        } else {
+            plan.sso_start_url = std::string(trim(*sso_url.value));
+            plan.sso_region = value_or(v.get("sso_region"));
+        }
+        plan.sso_account_id = value_or(v.get("sso_account_id"));
+        plan.sso_role_name = value_or(v.get("sso_role_name"));
+        std::string missing;
+        for (auto [key, val] :
+             {std::pair<const char*, const std::string*>{"sso_start_url", &plan.sso_start_url},
+              {"sso_region", &plan.sso_region},
+              {"sso_account_id", &plan.sso_account_id},
+              {"sso_role_name", &plan.sso_role_name}})
+            if (val->empty()) missing += std::string(missing.empty() ? "" : ", ") + key;
+        if (!missing.empty())
+            return fail(diag, errc::config_error,
+                        "profile '" + profile + "' uses IAM Identity Center (SSO) but lacks " + missing +
+                            "; run aws configure sso --profile " + profile);
+        plan.base_where = "IAM Identity Center (profile " + profile + ")";
+        found = true;
+        return {};
+    }
+    // The credentials file's keys.
+    if (auto ec = static_keys(v.creds.values, profile, v.creds.values ? v.where_creds() : "", out.creds,
+                              found, diag))
+        return ec;
+    if (found) {
+        plan.base = credential_source::static_keys;
+        plan.base_where = v.where_creds();
+        return {};
+    }
+    // credential_process.
+    if (auto h = v.get("credential_process"); h.value && !trim(*h.value).empty()) {
+        plan.base = credential_source::process;
+        plan.process_command = std::string(trim(*h.value));
+        plan.base_where = "credential_process (" + h.where + ")";
+        found = true;
+        return {};
+    }
+    // The config file's keys.
+    if (auto ec =
+            static_keys(v.cfg.values, profile, v.cfg.values ? v.where_cfg() : "", out.creds, found, diag))
+        return ec;
+    if (found) {
+        plan.base = credential_source::static_keys;
+        plan.base_where = v.where_cfg();
+    }
+    return {};
+}
+
+// Environment keys: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, with
+// AWS_SESSION_TOKEN (the legacy AWS_SECURITY_TOKEN first, as botocore).
+std::error_code env_keys(const config_inputs& in, resolved_config& out, bool& found, diagnostics& diag) {
+    found = false;
+    const std::string* akid = env_get(in, "AWS_ACCESS_KEY_ID");
+    const std::string* secret = env_get(in, "AWS_SECRET_ACCESS_KEY");
+    if ((akid == nullptr) != (secret == nullptr)) {
+        const char* set = akid ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+        const char* missing = akid ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+        return fail(diag, errc::config_error,
+                    std::string(set) + " is set but " + missing + " is not; set both, or unset " + set +
+                        " to use a profile");
+    }
+    if (akid == nullptr) return {};
+    out.creds.access_key_id = *akid;
+    out.creds.secret_access_key = *secret;
+    out.plan.base = credential_source::static_keys;
+    out.plan.base_where = "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY";
+    for (const char* token_var : {"AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"}) {
+        if (const std::string* token = env_get(in, token_var)) {
+            out.creds.session_token = *token;
+            out.plan.base_where += std::string(", ") + token_var;
+            break;
+        }
+    }
+    out.plan.base_where += ')';
+    found = true;
+    return {};
+}
+
+// A host the SDKs let a container credentials URL name over plain HTTP:
+// loopback, the ECS (169.254.170.2) and EKS Pod Identity (169.254.170.23,
+// fd00:ec2::23) agents.
+bool allowed_container_host(std::string_view host) {
+    if (host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23" ||
+        host == "[fd00:ec2::23]" || host == "[::1]")
+        return true;
+    return host.starts_with("127.");
+}
+
+// Container credentials from the environment (ECS task roles, EKS Pod Identity).
+std::error_code container_settings(const config_inputs& in, credential_plan& plan, bool& found,
+                                   diagnostics& diag) {
+    found = false;
+    if (const std::string* rel = env_get(in, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+        plan.container_url = "http://169.254.170.2" + (rel->starts_with("/") ? *rel : "/" + *rel);
+        plan.base_where = "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)";
+    } else if (const std::string* full = env_get(in, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+        std::string_view u = *full;
+        const bool https = u.starts_with("https://");
+        if (!https && !u.starts_with("http://"))
+            return fail(diag, errc::config_error,
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI must be an http:// or https:// URL");
+        std::string_view rest = u.substr(https ? 8 : 7);
+        std::string_view hostport = rest.substr(0, rest.find('/'));
+        std::string_view host = hostport;
+        if (!host.starts_with("["))
+            host = host.substr(0, host.rfind(':') == std::string_view::npos ? host.size() : host.rfind(':'));
+        else
+            host = host.substr(0, host.find(']') + 1);
+        if (!https && !allowed_container_host(host))
+            return fail(diag, errc::config_error,
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI names host '" + std::string(host) +
+                            "': over http only loopback and the ECS/EKS agent addresses (169.254.170.2, "
+                            "169.254.170.23, fd00:ec2::23) are allowed; use https");
+        plan.container_url = *full;
+        plan.base_where = "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)";
+    } else {
+        return {};
+    }
+    if (const std::string* f = env_get(in, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+        plan.container_token_file = *f;
+    else if (const std::string* t = env_get(in, "AWS_CONTAINER_AUTHORIZATION_TOKEN"))
+        plan.container_token = *t;
+    plan.base = credential_source::container;
+    found = true;
+    return {};
+}
+
+// A role chain: the source of `profile`'s role (a source profile, itself a
+// chain, or a credential source), then the role. Cycles are refused, except
+// a profile naming itself as source_profile for its own static keys.
+std::error_code role_chain(const profile_files& files, const std::string& profile,
+                           std::vector<std::string>& visited, resolved_config& out, diagnostics& diag) {
+    visited.push_back(profile);
+    auto v = files.view(profile);
+    role_step role;
+    if (auto ec = role_from(v, profile, role, diag)) return ec;
+    auto sp = v.get("source_profile");
+    auto cs = v.get("credential_source");
+    const bool has_sp = sp.value && !trim(*sp.value).empty();
+    const bool has_cs = cs.value && !trim(*cs.value).empty();
+    if (has_sp && has_cs)
+        return fail(
+            diag, errc::config_error,
+            "profile '" + profile + "' has both source_profile and credential_source; keep one of them");
+    if (!has_sp && !has_cs)
+        return fail(diag, errc::config_error,
+                    "profile '" + profile +
+                        "' has role_arn but neither source_profile nor credential_source: "
+                        "say where the credentials to assume the role come from");
+    if (has_cs) {
+        const std::string src(trim(*cs.value));
+        if (src == "Environment") {
+            bool found = false;
+            if (auto ec = env_keys(files.in, out, found, diag)) return ec;
+            if (!found)
+                return fail(diag, errc::no_credentials,
+                            "profile '" + profile +
+                                "' has credential_source = Environment, but AWS_ACCESS_KEY_ID and "
+                                "AWS_SECRET_ACCESS_KEY are not set");
+        } else if (src == "Ec2InstanceMetadata") {
+            out.plan.base = credential_source::instance_metadata;
+            out.plan.base_where = "EC2 instance metadata (credential_source of profile " + profile + ")";
+        } else if (src == "EcsContainer") {
+            bool found = false;
+            if (auto ec = container_settings(files.in, out.plan, found, diag)) return ec;
+            if (!found)
+                return fail(diag, errc::no_credentials,
+                            "profile '" + profile +
+                                "' has credential_source = EcsContainer, but neither "
+                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
+                                "AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+        } else {
+            return fail(diag, errc::config_error,
+                        "profile '" + profile + "' in " + cs.where + ": credential_source '" + src +
+                            "' is not one of Environment, Ec2InstanceMetadata, EcsContainer");
+        }
+    } else {
+        const std::string source(trim(*sp.value));
+        if (!files.exists(source))
+            return fail(
+                diag, errc::config_error,
+                "the source_profile '" + source + "' named in profile '" + profile + "' does not exist");
+        auto sv = files.view(source);
+        if (std::find(visited.begin(), visited.end(), source) != visited.end() &&
+            (source != profile || !has_static_keys(sv))) {
+            std::string loop;
+            for (const auto& p : visited) loop += p + " -> ";
+            return fail(diag, errc::config_error,
+                        "source_profile loop: " + loop + source +
+                            "; a role chain must end in a profile with keys or a "
+                            "credential_source");
+        }
+        if (has_static_keys(sv) || !has_role(sv)) {
+            bool found = false;
+            if (auto ec = profile_sources(files, source, false, out, found, diag)) return ec;
+            if (!found)
+                return fail(
+                    diag, errc::no_credentials,
+                    "the source_profile '" + source + "' of profile '" + profile + "' has no credentials");
+        } else if (auto ec = role_chain(files, source, visited, out, diag)) {
+            return ec;
+        }
+    }
+    out.plan.roles.push_back(std::move(role));
     return {};
 }
 
@@ -259,81 +538,43 @@ std::error_code resolve(const config_inputs& in, resolved_config& out, diagnosti
         return fail(diag, errc::config_error, std::move(d));
     }
 
-    // Credentials.
+    // Credentials, in the AWS CLI's order: environment keys (not with
+    // --profile), the profile's role (role_arn with source_profile or
+    // credential_source), web identity, IAM Identity Center, the
+    // credentials file's keys, credential_process, the config file's keys,
+    // container credentials, EC2 instance metadata.
     bool have_creds = false;
     const bool env_allowed = in.cli_profile.empty();  // --profile disables environment keys
-    if (env_allowed) {
-        const std::string* akid = env_get(in, "AWS_ACCESS_KEY_ID");
-        const std::string* secret = env_get(in, "AWS_SECRET_ACCESS_KEY");
-        if ((akid == nullptr) != (secret == nullptr)) {
-            const char* set = akid ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
-            const char* missing = akid ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
-            return fail(diag, errc::config_error,
-                        std::string(set) + " is set but " + missing + " is not; set both, or unset " + set +
-                            " to use a profile");
-        }
-        if (akid != nullptr) {
-            out.creds.access_key_id = *akid;
-            out.creds.secret_access_key = *secret;
-            out.credentials_source = "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY";
-            // botocore's order: the legacy name first.
-            for (const char* token_var : {"AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"}) {
-                if (const std::string* token = env_get(in, token_var)) {
-                    out.creds.session_token = *token;
-                    out.credentials_source += std::string(", ") + token_var;
-                    break;
-                }
-            }
-            out.credentials_source += ')';
-            have_creds = true;
-        }
+    if (env_allowed)
+        if (auto ec = env_keys(in, out, have_creds, diag)) return ec;
+    profile_files files{creds_ini, cfg_ini, in};
+    if (!have_creds && has_role(view)) {
+        std::vector<std::string> visited;
+        if (auto ec = role_chain(files, profile, visited, out, diag)) return ec;
+        have_creds = true;
     }
-
-    // Web identity from the environment (EKS IAM roles for service
-    // accounts) comes before every profile source in the AWS CLI.
-    if (!have_creds && env_allowed && env_get(in, "AWS_WEB_IDENTITY_TOKEN_FILE") != nullptr)
-        return fail(diag, errc::config_error,
-                    "AWS_WEB_IDENTITY_TOKEN_FILE is set (web identity credentials), which s3merge does not "
-                    "support yet; " +
-                        export_hint(in.cli_profile));
-
-    if (!have_creds) {
-        // The AWS CLI's order inside a profile: assume role, web identity,
-        // SSO, then the credentials file's keys, then credential_process,
-        // then the config file's keys.
-        for (const auto& k : unsupported_keys) {
-            if (!k.before_static) continue;
-            if (auto h = view.get(k.key); h.value) return unsupported(diag, profile, h, k);
-        }
-        bool found = false;
-        if (auto ec = static_keys(view.creds.values, profile, view.creds.values ? view.where_creds() : "",
-                                  out.creds, found, diag))
-            return ec;
-        if (found) {
-            out.credentials_source = view.where_creds();
-            have_creds = true;
-        }
+    if (!have_creds)
+        if (auto ec = profile_sources(files, profile, env_allowed, out, have_creds, diag)) return ec;
+    if (!have_creds)
+        if (auto ec = container_settings(in, out.plan, have_creds, diag)) return ec;
+    if (!have_creds && !is_true(env_get(in, "AWS_EC2_METADATA_DISABLED"))) {
+        out.plan.base = credential_source::instance_metadata;
+        out.plan.imds_endpoint = "http://169.254.169.254";
+        if (const std::string* e = env_get(in, "AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+            out.plan.imds_endpoint = *e;
+        else if (auto h = view.get("ec2_metadata_service_endpoint"); h.value && !h.value->empty())
+            out.plan.imds_endpoint = std::string(trim(*h.value));
+        while (out.plan.imds_endpoint.ends_with("/")) out.plan.imds_endpoint.pop_back();
+        std::string tried =
+            env_allowed ? "no AWS_ACCESS_KEY_ID" : "environment keys are not used with --profile";
+        tried += ", no keys or other source in profile '" + profile + "' (credentials file " +
+                 describe_path(in.credentials_path, in.credentials_text.has_value()) + ", config file " +
+                 describe_path(in.config_path, in.config_text.has_value()) + "), no container credentials";
+        out.plan.base_where = "EC2 instance metadata (" + out.plan.imds_endpoint + ")";
+        out.plan.tried = std::move(tried);
+        have_creds = true;
     }
     if (!have_creds) {
-        for (const auto& k : unsupported_keys) {
-            if (!k.before_config || k.before_static) continue;
-            if (auto h = view.get(k.key); h.value) return unsupported(diag, profile, h, k);
-        }
-        bool found = false;
-        if (auto ec = static_keys(view.cfg.values, profile, view.cfg.values ? view.where_cfg() : "",
-                                  out.creds, found, diag))
-            return ec;
-        if (found) {
-            out.credentials_source = view.where_cfg();
-            have_creds = true;
-        }
-    }
-    if (!have_creds) {
-        // A profile that only points elsewhere (source_profile,
-        // credential_source) and has no keys: say why, not just "none".
-        for (const auto& k : unsupported_keys) {
-            if (auto h = view.get(k.key); h.value) return unsupported(diag, profile, h, k);
-        }
         std::string d = "no credentials for profile '" + profile + "': ";
         if (env_allowed)
             d += "AWS_ACCESS_KEY_ID is not set; ";
@@ -343,12 +584,14 @@ std::error_code resolve(const config_inputs& in, resolved_config& out, diagnosti
              describe_path(in.credentials_path, in.credentials_text.has_value()) + " or in [" +
              (view.cfg.values ? view.cfg.section
                               : (profile == "default" ? std::string("default") : "profile " + profile)) +
-             "] of config file " + describe_path(in.config_path, in.config_text.has_value());
-        if (env_get(in, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") ||
-            env_get(in, "AWS_CONTAINER_CREDENTIALS_FULL_URI"))
-            d += "; container credentials (AWS_CONTAINER_CREDENTIALS_*) are not supported yet";
+             "] of config file " + describe_path(in.config_path, in.config_text.has_value()) +
+             "; no container credentials; EC2 instance metadata is off (AWS_EC2_METADATA_DISABLED)";
         return fail(diag, errc::no_credentials, std::move(d));
     }
+    out.credentials_source = out.plan.base_where;
+    if (!out.plan.roles.empty())
+        out.credentials_source = "role " + out.plan.roles.back().role_arn + " (profile " +
+                                 out.plan.roles.back().profile + ") via " + out.plan.base_where;
 
     // Region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile.
     if (!in.cli_region.empty()) {
@@ -393,10 +636,43 @@ std::error_code resolve(const config_inputs& in, resolved_config& out, diagnosti
                 out.endpoint_url = *h.value;
         }
     }
+    // STS: regional endpoints (the default of current SDKs), signed for the
+    // region in use (us-east-1 when none is set).
+    out.plan.sts_region = out.region.empty() ? std::string("us-east-1") : out.region;
+    if (!ignore_endpoints) {
+        if (const std::string* e = env_get(in, "AWS_ENDPOINT_URL_STS")) {
+            out.plan.sts_endpoint_url = *e;
+        } else {
+            const std::string* services = view.get("services").value;
+            const section_map* svc = services ? services_section(cfg_ini, trim(*services)) : nullptr;
+            if (const std::string* e2 = map_get(svc, "sts.endpoint_url"); e2 && !e2->empty())
+                out.plan.sts_endpoint_url = *e2;
+            else if (const std::string* e3 = env_get(in, "AWS_ENDPOINT_URL"))
+                out.plan.sts_endpoint_url = *e3;
+        }
+    }
     return {};
 }
 
 }  // namespace
+
+const char* to_string(credential_source s) {
+    switch (s) {
+        case credential_source::static_keys:
+            return "keys";
+        case credential_source::process:
+            return "credential_process";
+        case credential_source::web_identity:
+            return "web identity";
+        case credential_source::sso:
+            return "IAM Identity Center";
+        case credential_source::container:
+            return "container credentials";
+        case credential_source::instance_metadata:
+            return "EC2 instance metadata";
+    }
+    return "?";
+}
 
 std::error_code resolve_config(const config_inputs& in, resolved_config& out, diagnostics& diag) {
     out = resolved_config{};

@@ -143,6 +143,24 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
         print_error(ec, diag);
         return exit_config;
     }
+    if (rc.plan.refreshable()) {
+        // The chain is planned as the AWS CLI would; obtaining temporary
+        // credentials from these sources is not wired yet.
+        const bool nothing =
+            rc.plan.base == aws::credential_source::instance_metadata && rc.plan.roles.empty();
+        diagnostics d;
+        d.operation = "configuration";
+        d.detail = nothing
+                       ? "no credentials for profile '" + rc.profile + "': " + rc.plan.tried +
+                             "; reading EC2 instance metadata is not supported yet"
+                       : "credentials of profile '" + rc.profile + "' come from " + rc.credentials_source +
+                             ", which s3merge cannot obtain yet; export temporary keys instead, for example "
+                             "with: eval \"$(aws configure export-credentials --profile " +
+                             rc.profile + " --format env)\"";
+        auto ec = make_error_code(nothing ? errc::no_credentials : errc::config_error);
+        print_error(ec, d);
+        return exit_config;
+    }
     cfg.creds = rc.creds;
     cfg.region = rc.region.empty() ? "us-east-1" : rc.region;
     cfg.endpoint.endpoint_url = args.value("endpoint-url", rc.endpoint_url);

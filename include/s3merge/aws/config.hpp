@@ -40,8 +40,58 @@ struct config_inputs {
     std::string config_path;
 };
 
+// Where credentials come from when they are not plain keys: the AWS CLI's
+// chain beyond the environment and the files' keys. resolve_config() makes
+// the plan (pure); the client layer carries it out and refreshes it.
+enum class credential_source {
+    static_keys,        // environment or a profile's keys: `creds`
+    process,            // credential_process: run without a shell, JSON on stdout
+    web_identity,       // AssumeRoleWithWebIdentity with a token file
+    sso,                // IAM Identity Center: the cached token, then GetRoleCredentials
+    container,          // ECS / EKS Pod Identity container endpoint
+    instance_metadata,  // EC2 instance metadata (IMDSv2)
+};
+const char* to_string(credential_source s);
+
+// One STS AssumeRole of a chain (role_arn with source_profile or
+// credential_source), in the order they are assumed.
+struct role_step {
+    std::string profile;  // the profile that names the role (for messages)
+    std::string role_arn;
+    std::string external_id;
+    std::string session_name;  // role_session_name, else one is made
+    std::string mfa_serial;    // a code is asked for on a terminal
+    int duration_seconds = 0;  // 0: STS's default (3600)
+};
+
+struct credential_plan {
+    credential_source base = credential_source::static_keys;
+    std::string base_where;  // where the base comes from, for messages and the report
+    // process
+    std::string process_command;
+    // web_identity: the token file (re-read on every refresh) and its role
+    std::string token_file;
+    role_step web_role;
+    // sso
+    std::string sso_start_url, sso_region, sso_account_id, sso_role_name, sso_session;
+    // container: the full URL, and the authorization token or its file
+    std::string container_url, container_token, container_token_file;
+    // instance_metadata: the endpoint ("http://169.254.169.254" unless set),
+    // and, when it is the last resort, what was tried before (for messages)
+    std::string imds_endpoint;
+    std::string tried;
+    // Then these roles, in order, each assumed with the credentials before it.
+    std::vector<role_step> roles;
+    std::string sts_region;        // the region STS calls are signed for (regional endpoints)
+    std::string sts_endpoint_url;  // AWS_ENDPOINT_URL_STS / [services] sts, when set
+    // Temporary credentials that need renewing (anything but static keys
+    // without roles).
+    bool refreshable() const { return base != credential_source::static_keys || !roles.empty(); }
+};
+
 struct resolved_config {
-    credentials creds;
+    credentials creds;  // static keys (plan.base == static_keys), the base of any role chain
+    credential_plan plan;
     std::string region;              // may be empty: callers decide the default
     std::string profile;             // the profile in use ("default" if none named)
     std::string credentials_source;  // "environment", "credentials file <path> [profile]", ...

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <ostream>  // doctest prints std::error_code with operator<<
-#include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 #include <vector>
 
@@ -209,6 +208,12 @@ TEST_CASE("resolve_config: --profile disables environment keys; AWS_PROFILE does
         auto in = inputs("[p]\nregion = x\n", std::nullopt);
         in.cli_profile = "p";
         in.env = {{"AWS_ACCESS_KEY_ID", "AKID_ENV"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t_ENV"}};
+        const auto out = resolve_ok(in);  // the last source: instance metadata
+        CHECK(out.creds.access_key_id.empty());
+        CHECK(out.plan.base == credential_source::instance_metadata);
+        CHECK(contains(out.plan.tried, "profile 'p'"));
+        CHECK(contains(out.plan.tried, "not used with --profile"));
+        in.env["AWS_EC2_METADATA_DISABLED"] = "true";
         const auto d = resolve_error(in, errc::no_credentials);
         CHECK(contains(d, "profile 'p'"));
         CHECK(contains(d, "not used with --profile"));
@@ -268,16 +273,60 @@ TEST_CASE("resolve_config: a named profile that exists nowhere is config_error n
     }
 }
 
-TEST_CASE("resolve_config: the unnamed default profile may be missing; then there are no credentials") {
-    const auto d = resolve_error(inputs(std::nullopt, std::nullopt), errc::no_credentials);
+TEST_CASE(
+    "resolve_config: with nothing else, EC2 instance metadata is the last source; off, no credentials") {
+    auto out = resolve_ok(inputs(std::nullopt, std::nullopt));
+    CHECK(out.plan.base == credential_source::instance_metadata);
+    CHECK(out.plan.imds_endpoint == "http://169.254.169.254");
+    CHECK(out.plan.refreshable());
+    // What was tried before, for the message when metadata does not answer.
+    CHECK(contains(out.plan.tried, "no AWS_ACCESS_KEY_ID"));
+    CHECK(contains(out.plan.tried, creds_path));
+
+    auto in = inputs(std::nullopt, "[default]\nec2_metadata_service_endpoint = http://127.0.0.1:9/\n");
+    CHECK(resolve_ok(in).plan.imds_endpoint == "http://127.0.0.1:9");
+    in.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://[fd00:ec2::254]";
+    CHECK(resolve_ok(in).plan.imds_endpoint == "http://[fd00:ec2::254]");
+
+    in = inputs(std::nullopt, std::nullopt);
+    in.env["AWS_EC2_METADATA_DISABLED"] = "true";
+    const auto d = resolve_error(in, errc::no_credentials);
     CHECK(contains(d, "no credentials for profile 'default'"));
     CHECK(contains(d, "AWS_ACCESS_KEY_ID is not set"));
     CHECK(contains(d, creds_path));
     CHECK(contains(d, config_path));
+    CHECK(contains(d, "AWS_EC2_METADATA_DISABLED"));
+}
 
+TEST_CASE("resolve_config: container credentials, ECS and EKS Pod Identity, only to the allowed hosts") {
     auto in = inputs("[default]\nregion = x\n", "[default]\noutput = json\n");
     in.env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/abc";
-    CHECK(contains(resolve_error(in, errc::no_credentials), "container credentials"));
+    auto out = resolve_ok(in);
+    CHECK(out.plan.base == credential_source::container);
+    CHECK(out.plan.container_url == "http://169.254.170.2/v2/credentials/abc");
+    CHECK(out.plan.container_token.empty());
+
+    in = inputs(std::nullopt, std::nullopt);
+    in.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://169.254.170.23/v1/credentials";
+    in.env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = "/var/run/secrets/pods.eks.amazonaws.com/token";
+    in.env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "t0ken_ignored_when_a_file_is_given";
+    out = resolve_ok(in);
+    CHECK(out.plan.container_url == "http://169.254.170.23/v1/credentials");
+    CHECK(out.plan.container_token_file == "/var/run/secrets/pods.eks.amazonaws.com/token");
+    CHECK(out.plan.container_token.empty());
+
+    for (const char* ok : {"http://127.0.0.1:8080/creds", "http://localhost/c", "http://[::1]:1/c",
+                           "https://creds.example.com/c"}) {
+        in.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = ok;
+        INFO("url: " << ok);
+        CHECK(resolve_ok(in).plan.container_url == ok);
+    }
+    for (const char* bad :
+         {"http://169.254.169.254/latest", "http://creds.example.com/c", "ftp://127.0.0.1/c"}) {
+        in.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = bad;
+        INFO("url: " << bad);
+        CHECK(contains(resolve_error(in, errc::config_error), "AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+    }
 }
 
 TEST_CASE("resolve_config: keys only in the config file") {
@@ -348,8 +397,9 @@ TEST_CASE("resolve_config: only one of the two keys in a profile is config_error
     CHECK(contains(d, "has aws_access_key_id but no aws_secret_access_key"));
     CHECK(contains(d, creds_path));
 
-    d = resolve_error(inputs(std::nullopt, "[profile x]\naws_secret_access_key = s3cr3t_ONLY\n"),
-                      errc::no_credentials);
+    auto unnamed = inputs(std::nullopt, "[profile x]\naws_secret_access_key = s3cr3t_ONLY\n");
+    unnamed.env["AWS_EC2_METADATA_DISABLED"] = "true";
+    d = resolve_error(unnamed, errc::no_credentials);  // profile x is not in use
     auto in = inputs(std::nullopt, "[profile x]\naws_secret_access_key = s3cr3t_ONLY\n");
     in.cli_profile = "x";
     d = resolve_error(in, errc::config_error);
@@ -383,44 +433,176 @@ TEST_CASE("resolve_config: the credentials file wins key by key over the config 
     CHECK(out.ca_bundle == "/etc/ca.pem");
 }
 
-TEST_CASE("resolve_config: unsupported credential types are config_error, not silently ignored") {
+TEST_CASE("resolve_config: every source of a profile, in the AWS CLI's order") {
+    const std::string sso_section =
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n";
     struct c {
         const char* name;
         std::string config;
-        const char* mentions;
+        credential_source base;
+        std::size_t roles;
     };
     const c cases[] = {
-        {"assume role",
-         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n", "role_arn"},
-        {"assume role with static keys too (the CLI would assume the role)",
+        {"assume role from the default profile's keys",
+         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
+         credential_source::static_keys, 1},
+        {"a role wins over the profile's own keys (the CLI assumes the role)",
          "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n" + keys("AKID_R"),
-         "role_arn"},
-        {"source_profile alone", "[profile r]\nsource_profile = default\n", "source_profile"},
-        {"credential_source", "[profile r]\ncredential_source = Ec2InstanceMetadata\n", "credential_source"},
+         credential_source::static_keys, 1},
+        {"source_profile without role_arn is ignored", "[profile r]\nsource_profile = default\n",
+         credential_source::instance_metadata, 0},
+        {"credential_source without role_arn is ignored", "[profile r]\ncredential_source = Environment\n",
+         credential_source::instance_metadata, 0},
         {"credential_process", "[profile r]\ncredential_process = /usr/bin/get-creds --json\n",
-         "credential_process"},
+         credential_source::process, 0},
         {"credential_process beats config-file keys",
-         "[profile r]\ncredential_process = x\n" + keys("AKID_R"), "credential_process"},
-        {"sso session", "[profile r]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n",
-         "SSO"},
+         "[profile r]\ncredential_process = x\n" + keys("AKID_R"), credential_source::process, 0},
+        {"sso session",
+         sso_section + "[profile r]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n",
+         credential_source::sso, 0},
         {"legacy sso",
-         "[profile r]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n", "SSO"},
-        {"web identity",
+         "[profile r]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = "
+         "us-east-1\nsso_account_id = "
+         "1\nsso_role_name = Admin\n",
+         credential_source::sso, 0},
+        {"sso beats keys",
+         sso_section + "[profile r]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = A\n" +
+             keys("AKID_R"),
+         credential_source::sso, 0},
+        {"web identity (a role_arn next to a token file is not assume role)",
          "[profile r]\nweb_identity_token_file = /var/run/token\nrole_arn = arn:aws:iam::1:role/x\n",
-         "web identity"},
+         credential_source::web_identity, 0},
     };
     for (const auto& k : cases) {
         INFO("case: " << k.name);
         auto in = inputs("[default]\n" + keys("AKID_D"), k.config);
         in.cli_profile = "r";
-        const auto d = resolve_error(in, errc::config_error);
-        CHECK(contains(d, "profile 'r'"));
-        CHECK(contains(d, k.mentions));
-        CHECK(contains(d, "not support"));
-        CHECK(contains(d, "AWS_ACCESS_KEY_ID"));
-        CHECK(contains(d, "export-credentials --profile r"));
-        check_no_secret(d);
+        const auto out = resolve_ok(in);
+        CHECK(out.plan.base == k.base);
+        CHECK(out.plan.roles.size() == k.roles);
+        check_no_secret(out.plan.base_where);
+        check_no_secret(out.credentials_source);
     }
+}
+
+TEST_CASE("resolve_config: a role chain is planned source first, with every role setting") {
+    auto in =
+        inputs("[base]\n" + keys("AKID_BASE"),
+               "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/top\nsource_profile = b\n"
+               "external_id = ext-1\nrole_session_name = nightly\nduration_seconds = 7200\n"
+               "mfa_serial = arn:aws:iam::222222222222:mfa/me\nregion = eu-central-1\n"
+               "[profile b]\nrole_arn = arn:aws:iam::222222222222:role/middle\nsource_profile = base\n");
+    in.cli_profile = "a";
+    const auto out = resolve_ok(in);
+    CHECK(out.plan.base == credential_source::static_keys);
+    CHECK(out.creds.access_key_id == "AKID_BASE");
+    REQUIRE(out.plan.roles.size() == 2);
+    CHECK(out.plan.roles[0].role_arn == "arn:aws:iam::222222222222:role/middle");
+    CHECK(out.plan.roles[0].profile == "b");
+    CHECK(out.plan.roles[1].role_arn == "arn:aws:iam::111111111111:role/top");
+    CHECK(out.plan.roles[1].external_id == "ext-1");
+    CHECK(out.plan.roles[1].session_name == "nightly");
+    CHECK(out.plan.roles[1].duration_seconds == 7200);
+    CHECK(out.plan.roles[1].mfa_serial == "arn:aws:iam::222222222222:mfa/me");
+    CHECK(out.plan.sts_region == "eu-central-1");
+    CHECK(contains(out.credentials_source, "role arn:aws:iam::111111111111:role/top (profile a)"));
+    CHECK(out.plan.refreshable());
+
+    // A profile may name itself as source_profile for its own keys.
+    in = inputs(std::nullopt,
+                "[profile s]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = s\n" + keys("AKID_S"));
+    in.cli_profile = "s";
+    auto self = resolve_ok(in);
+    CHECK(self.creds.access_key_id == "AKID_S");
+    CHECK(self.plan.roles.size() == 1);
+
+    // STS endpoint: AWS_ENDPOINT_URL_STS, else [services] sts, else AWS_ENDPOINT_URL.
+    in.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:7480";
+    CHECK(resolve_ok(in).plan.sts_endpoint_url == "http://127.0.0.1:7480");
+    in.env["AWS_ENDPOINT_URL_STS"] = "https://sts.example.com";
+    CHECK(resolve_ok(in).plan.sts_endpoint_url == "https://sts.example.com");
+}
+
+TEST_CASE("resolve_config: role chains that cannot work are refused, naming the profiles") {
+    struct c {
+        const char* name;
+        std::string config;
+        errc code;
+        const char* mentions;
+    };
+    const c cases[] = {
+        {"a loop",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n"
+         "[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n",
+         errc::config_error, "a -> b -> a"},
+        {"itself without keys", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = a\n",
+         errc::config_error, "loop"},
+        {"both sources",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\ncredential_source = "
+         "Environment\n" +
+             std::string("[profile b]\n") + keys("AKID_B"),
+         errc::config_error, "both source_profile and credential_source"},
+        {"no source", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\n", errc::config_error,
+         "neither source_profile nor credential_source"},
+        {"a missing source profile", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = nope\n",
+         errc::config_error, "'nope'"},
+        {"a source profile without credentials",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nregion = x\n",
+         errc::no_credentials, "'b'"},
+        {"an unknown credential_source",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Laptop\n", errc::config_error,
+         "Environment, Ec2InstanceMetadata, EcsContainer"},
+        {"credential_source Environment without keys",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Environment\n",
+         errc::no_credentials, "AWS_ACCESS_KEY_ID"},
+        {"credential_source EcsContainer outside a container",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = EcsContainer\n",
+         errc::no_credentials, "AWS_CONTAINER_CREDENTIALS"},
+        {"a duration STS refuses",
+         "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = "
+         "Ec2InstanceMetadata\nduration_seconds = 60\n",
+         errc::config_error, "900 to 43200"},
+        {"sso without its session section",
+         "[profile a]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = A\n", errc::config_error,
+         "[sso-session gone]"},
+        {"sso without a role",
+         "[profile a]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n",
+         errc::config_error, "sso_account_id, sso_role_name"},
+        {"web identity without a role", "[profile a]\nweb_identity_token_file = /t\n", errc::config_error,
+         "role_arn"},
+    };
+    for (const auto& k : cases) {
+        INFO("case: " << k.name);
+        auto in = inputs(std::nullopt, k.config);
+        in.cli_profile = "a";
+        const auto d = resolve_error(in, k.code);
+        INFO("detail: " << d);
+        CHECK(contains(d, k.mentions));
+    }
+}
+
+TEST_CASE("resolve_config: credential sources of a role") {
+    auto in = inputs(std::nullopt,
+                     "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Environment\n");
+    in.cli_profile = "a";
+    in.env = {{"AWS_ACCESS_KEY_ID", "AKID_ENV"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t_ENV"}};
+    auto out =
+        resolve_ok(in);  // --profile keeps environment keys out of the chain, not out of the role's source
+    CHECK(out.creds.access_key_id == "AKID_ENV");
+    CHECK(out.plan.roles.size() == 1);
+    in = inputs(std::nullopt,
+                "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = Ec2InstanceMetadata\n");
+    in.cli_profile = "a";
+    out = resolve_ok(in);
+    CHECK(out.plan.base == credential_source::instance_metadata);
+    CHECK(out.plan.roles.size() == 1);
+    in = inputs(std::nullopt,
+                "[profile a]\nrole_arn = arn:aws:iam::1:role/a\ncredential_source = EcsContainer\n");
+    in.cli_profile = "a";
+    in.env = {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/x"}};
+    out = resolve_ok(in);
+    CHECK(out.plan.base == credential_source::container);
+    CHECK(out.plan.roles.size() == 1);
 }
 
 TEST_CASE("resolve_config: where the AWS CLI would use static keys despite other settings, so do we") {
@@ -438,13 +620,22 @@ TEST_CASE("resolve_config: where the AWS CLI would use static keys despite other
     CHECK(resolve_ok(in).creds.access_key_id == "AKID_ENV");
 }
 
-TEST_CASE("resolve_config: web identity from the environment is reported as unsupported") {
+TEST_CASE("resolve_config: web identity from the environment (EKS service accounts), not with --profile") {
     auto in = inputs("[default]\n" + keys("AKID_D"), std::nullopt);
     in.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token"},
-              {"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"}};
-    const auto d = resolve_error(in, errc::config_error);
-    CHECK(contains(d, "AWS_WEB_IDENTITY_TOKEN_FILE"));
-    CHECK(contains(d, "export-credentials --format env"));
+              {"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"},
+              {"AWS_ROLE_SESSION_NAME", "pod-1"}};
+    auto out = resolve_ok(in);  // before the profile's keys, as in the AWS CLI
+    CHECK(out.plan.base == credential_source::web_identity);
+    CHECK(out.plan.token_file == "/var/run/secrets/token");
+    CHECK(out.plan.web_role.role_arn == "arn:aws:iam::1:role/x");
+    CHECK(out.plan.web_role.session_name == "pod-1");
+    // With --profile the environment's web identity is not used.
+    in.cli_profile = "default";
+    CHECK(resolve_ok(in).creds.access_key_id == "AKID_D");
+    in.cli_profile.clear();
+    in.env.erase("AWS_ROLE_ARN");
+    CHECK(contains(resolve_error(in, errc::config_error), "AWS_ROLE_ARN"));
     // Environment keys still win.
     in.env["AWS_ACCESS_KEY_ID"] = "AKID_ENV";
     in.env["AWS_SECRET_ACCESS_KEY"] = "s3cr3t_ENV";

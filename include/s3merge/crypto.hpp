@@ -18,5 +18,6 @@ std::string hex(std::string_view raw);
 std::string base64(std::string_view raw);
 std::string md5_base64(std::string_view data);
 std::string md5_hex(std::string_view data);
+std::string sha1_hex(std::string_view data);  // file names (the SSO token cache), not security
 
 }  // namespace s3merge::crypto

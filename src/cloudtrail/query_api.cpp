@@ -92,27 +92,6 @@ bool query_error_document(const pugi::xml_node& root, const http_response& r, di
     return true;
 }
 
-// Loads a 2xx body that must be `<expected_root>`; an error document (either
-// shape) is classified, anything else is malformed_response.
-std::error_code load_query_result(const http_response& r, std::string_view operation,
-                                  std::string_view expected_root, pugi::xml_document& doc,
-                                  diagnostics& diag) {
-    const std::string op(operation);
-    std::string why;
-    if (r.body.empty()) return xml::malformed(r, diag, op + " response has an empty body");
-    if (!xml::load_xml(r.body, doc, why))
-        return xml::malformed(r, diag, op + " response is not well-formed XML: " + why);
-    pugi::xml_node root = doc.document_element();
-    std::error_code ec;
-    if (query_error_document(root, r, diag, ec)) return ec;
-    if (xml::local_name(root) == "Error") return xml::error_from_document(root, r, diag);
-    if (xml::local_name(root) != expected_root)
-        return xml::malformed(r, diag,
-                              op + " response has root element <" + std::string(xml::local_name(root)) +
-                                  ">, expected <" + std::string(expected_root) + ">");
-    return {};
-}
-
 bool region_chars_ok(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
     for (char c : name)
@@ -165,6 +144,27 @@ std::error_code check_query_response(const http_response& r, diagnostics& diag) 
     (void)s3::check_response(r, diag);
     request_id_from_headers(r, diag);
     return classify_query_error(r.status, diag.s3_code);
+}
+
+// Loads a 2xx body that must be `<expected_root>`; an error document (either
+// shape) is classified, anything else is malformed_response.
+std::error_code load_query_result(const http_response& r, std::string_view operation,
+                                  std::string_view expected_root, pugi::xml_document& doc,
+                                  diagnostics& diag) {
+    const std::string op(operation);
+    std::string why;
+    if (r.body.empty()) return xml::malformed(r, diag, op + " response has an empty body");
+    if (!xml::load_xml(r.body, doc, why))
+        return xml::malformed(r, diag, op + " response is not well-formed XML: " + why);
+    pugi::xml_node root = doc.document_element();
+    std::error_code ec;
+    if (query_error_document(root, r, diag, ec)) return ec;
+    if (xml::local_name(root) == "Error") return xml::error_from_document(root, r, diag);
+    if (xml::local_name(root) != expected_root)
+        return xml::malformed(r, diag,
+                              op + " response has root element <" + std::string(xml::local_name(root)) +
+                                  ">, expected <" + std::string(expected_root) + ">");
+    return {};
 }
 
 std::error_code parse_get_caller_identity(const http_response& r, caller_identity& out, diagnostics& diag) {

@@ -31,6 +31,10 @@ const EVP_MD* md5_md() {
     static const EVP_MD* md = fetched("MD5");
     return md;
 }
+const EVP_MD* sha1_md() {
+    static const EVP_MD* md = fetched("SHA1");
+    return md;
+}
 
 struct ctx_holder {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -163,6 +167,9 @@ std::string md5_base64(std::string_view data) {
 }
 std::string md5_hex(std::string_view data) {
     return hex(digest(md5_md(), data));
+}
+std::string sha1_hex(std::string_view data) {
+    return hex(digest(sha1_md(), data));
 }
 
 }  // namespace s3merge::crypto

@@ -12,6 +12,8 @@
 #include <system_error>
 #include <vector>
 
+#include <pugixml.hpp>
+
 #include "s3merge/error.hpp"
 #include "s3merge/http_message.hpp"
 #include "s3merge/s3/endpoint.hpp"
@@ -51,6 +53,12 @@ std::error_code parse_describe_regions(const http_response& r, std::vector<regio
 // fills diag.http_status / s3_code / message / request_id (falling back to
 // the x-amzn-RequestId header) and returns classify_query_error(...).
 std::error_code check_query_response(const http_response& r, diagnostics& diag);
+
+// Loads a 2xx body that must be a `<expected_root>` document; an error
+// document (either shape, or S3's) is classified, anything else is
+// malformed_response.
+std::error_code load_query_result(const http_response& r, std::string_view operation,
+                                  std::string_view expected_root, pugi::xml_document& doc, diagnostics& diag);
 
 // s3::classify_error plus the STS/EC2 codes it does not know:
 // InvalidClientTokenId, AuthFailure, MissingAuthenticationToken ->

@@ -78,6 +78,11 @@ admin socket = ${run_dir}/\$name.asok
 rgw frontends = beast endpoint=127.0.0.1:${http_port}
 rgw data = ${state_dir}/rgw
 # No "rgw dns name": every request is path-style, whatever the Host header.
+# STS (AssumeRole) on the same endpoint; session tokens are checked by
+# radosgw. Sessions may be short (tests of credential renewal).
+rgw sts key = ${sts_key}
+rgw s3 auth use sts = true
+rgw sts min session duration = 15
 EOF
 }
 
@@ -166,12 +171,32 @@ with open(d + "/zone-new.json", "w") as f:
     json.dump(zone, f, indent=2)
 EOF
     fail rgw-setup "editing the zonegroup/zone JSON in ${dir} failed"
+  setup_rgw_roles
   rgw_admin /dev/null zonegroup set --rgw-zonegroup=default --infile="${dir}/zonegroup-new.json" &
   zg_pid=$!
   rgw_admin /dev/null zone set --rgw-zone=default --infile="${dir}/zone-new.json" || zone_rc=$?
   wait "${zg_pid}" || zg_rc=$?
   [[ ${zg_rc} -eq 0 && ${zone_rc} -eq 0 ]] ||
     fail rgw-setup "radosgw-admin zonegroup set (exit ${zg_rc}) or zone set (exit ${zone_rc}) failed"
+}
+
+# Roles for the credential tests (docs/credentials.md): "s3merge-reader" may
+# be assumed by the test user and reaches only buckets named sts-ok*;
+# "s3merge-chained" may be assumed from s3merge-reader's sessions (a chain
+# of two roles) and reaches the same buckets.
+setup_rgw_roles() {
+  local trust_user trust_role policy
+  trust_user='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/s3merge"]},"Action":["sts:AssumeRole"]}]}'
+  trust_role='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::role/s3merge-reader","arn:aws:iam:::user/s3merge"]},"Action":["sts:AssumeRole"]}]}'
+  policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::sts-ok*","arn:aws:s3:::sts-ok*/*"]},{"Effect":"Allow","Action":["sts:AssumeRole"],"Resource":["*"]}]}'
+  rgw_admin /dev/null role create --role-name=s3merge-reader --path=/ --assume-role-policy-doc="${trust_user}" ||
+    fail rgw-setup "radosgw-admin role create failed"
+  rgw_admin /dev/null role-policy put --role-name=s3merge-reader --policy-name=buckets --policy-doc="${policy}" ||
+    fail rgw-setup "radosgw-admin role-policy put failed"
+  rgw_admin /dev/null role create --role-name=s3merge-chained --path=/ --assume-role-policy-doc="${trust_role}" ||
+    fail rgw-setup "radosgw-admin role create failed"
+  rgw_admin /dev/null role-policy put --role-name=s3merge-chained --policy-name=buckets --policy-doc="${policy}" ||
+    fail rgw-setup "radosgw-admin role-policy put failed"
 }
 
 # Starts monitor, OSD and radosgw; radosgw is not serving yet on return.

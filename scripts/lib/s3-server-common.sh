@@ -17,6 +17,8 @@ osd_port_max=${S3_SERVER_OSD_PORT_MAX:-17300}
 memstore_bytes=${S3_SERVER_MEMSTORE_BYTES:-$((2 * 1024 * 1024 * 1024))}
 access_key=${S3_SERVER_ACCESS_KEY:-s3mergetestaccesskey}
 secret_key=${S3_SERVER_SECRET_KEY:-s3mergetestsecretkey0123456789abcdefgh}
+# The key radosgw encrypts STS session tokens with (16 characters).
+sts_key=${S3_SERVER_STS_KEY:-s3mergestskey016}
 # How long to wait for radosgw to answer, and for a daemon to exit on SIGTERM.
 start_timeout=${S3_SERVER_START_TIMEOUT:-60}
 stop_timeout=${S3_SERVER_STOP_TIMEOUT:-15}

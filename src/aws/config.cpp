@@ -202,10 +202,13 @@ std::error_code role_from(const profile_view& v, const std::string& profile, rol
         bool ok = !d.empty() && d.size() <= 6 &&
                   std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (ok) n = std::stoi(d);
-        if (!ok || n < 900 || n > 43200)
-            return fail(diag, errc::config_error,
-                        "profile '" + profile + "' in " + h.where +
-                            ": duration_seconds must be a number of seconds from 900 to 43200");
+        // AWS STS takes 900 and more; other servers may allow shorter
+        // sessions: the lower bound is the server's to enforce.
+        if (!ok || n < 1 || n > 43200)
+            return fail(
+                diag, errc::config_error,
+                "profile '" + profile + "' in " + h.where +
+                    ": duration_seconds must be a number of seconds up to 43200 (AWS STS: 900 or more)");
         r.duration_seconds = n;
     }
     return {};

@@ -23,7 +23,8 @@ std::error_code malformed(diagnostics& diag, std::string what) {
 }
 
 // A form-encoded Query API POST to "/".
-http_request query_post(const s3::target& t, std::vector<std::pair<std::string_view, std::string_view>> params) {
+http_request query_post(const s3::target& t,
+                        std::vector<std::pair<std::string_view, std::string_view>> params) {
     http_request req;
     req.method = "POST";
     req.host = t.host_header;
@@ -68,17 +69,18 @@ std::error_code read_json_credentials(object o, const json_names& n, std::string
         into = std::string(v);
         return true;
     };
-    if (!field(n.access, out.creds.access_key_id, true) || !field(n.secret, out.creds.secret_access_key, true))
-        return malformed(diag, std::string(what) + " has no " + std::string(n.access) + " or " +
-                                   std::string(n.secret));
+    if (!field(n.access, out.creds.access_key_id, true) ||
+        !field(n.secret, out.creds.secret_access_key, true))
+        return malformed(
+            diag, std::string(what) + " has no " + std::string(n.access) + " or " + std::string(n.secret));
     if (!field(n.token, out.creds.session_token, n.token_required))
         return malformed(diag, std::string(what) + " has no " + std::string(n.token));
     if (n.expiration.empty()) return {};
     if (o[n.expiration].get_string().get(v) == simdjson::SUCCESS) {
         sys_time t;
         if (!parse_expiration(v, t))
-            return malformed(diag, std::string(what) + ": " + std::string(n.expiration) +
-                                       " is not an ISO 8601 time");
+            return malformed(
+                diag, std::string(what) + ": " + std::string(n.expiration) + " is not an ISO 8601 time");
         out.expiration = t;
     } else if (n.expiration_required) {
         return malformed(diag, std::string(what) + " has no " + std::string(n.expiration));
@@ -132,8 +134,8 @@ std::error_code parse_sts_credentials(const http_response& r, std::string_view o
     pugi::xml_document doc;
     const std::string root_name = std::string(operation) + "Response";
     if (auto ec = cloudtrail::load_query_result(r, operation, root_name, doc, diag)) return ec;
-    pugi::xml_node c = xml::child(xml::child(doc.document_element(), std::string(operation) + "Result"),
-                                  "Credentials");
+    pugi::xml_node c =
+        xml::child(xml::child(doc.document_element(), std::string(operation) + "Result"), "Credentials");
     if (!c) return malformed(diag, std::string(operation) + " response has no <Credentials>");
     out.creds.access_key_id = xml::child_text(c, "AccessKeyId");
     out.creds.secret_access_key = xml::child_text(c, "SecretAccessKey");
@@ -175,7 +177,8 @@ std::error_code parse_imds_credentials(std::string_view json, temporary_credenti
     if (auto ec = parse_json_object(json, "the instance metadata credentials", p, o, diag)) return ec;
     std::string_view code;
     if (o["Code"].get_string().get(code) == simdjson::SUCCESS && code != "Success")
-        return malformed(diag, "the instance metadata credentials say Code " + std::string(code.substr(0, 40)) +
+        return malformed(diag, "the instance metadata credentials say Code " +
+                                   std::string(code.substr(0, 40)) +
                                    " (the instance profile's role could not be used)");
     auto ec = read_json_credentials(o, {"AccessKeyId", "SecretAccessKey", "Token", "Expiration", true, true},
                                     "the instance metadata credentials", out, diag);
@@ -192,9 +195,9 @@ std::error_code parse_process_credentials(std::string_view json, temporary_crede
     std::int64_t version = 0;
     if (o["Version"].get_int64().get(version) != simdjson::SUCCESS || version != 1)
         return malformed(diag, "the output of credential_process must say \"Version\": 1");
-    auto ec = read_json_credentials(o,
-                                    {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", false, false},
-                                    "the output of credential_process", out, diag);
+    auto ec = read_json_credentials(
+        o, {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", false, false},
+        "the output of credential_process", out, diag);
     if (ec) out = temporary_credentials{};
     return ec;
 }
@@ -216,7 +219,8 @@ std::error_code parse_sso_role_credentials(std::string_view json, temporary_cred
     std::int64_t ms = 0;
     if (rc["expiration"].get_int64().get(ms) != simdjson::SUCCESS || ms <= 0) {
         out = temporary_credentials{};
-        return malformed(diag, "the GetRoleCredentials answer has no expiration (milliseconds since the epoch)");
+        return malformed(diag,
+                         "the GetRoleCredentials answer has no expiration (milliseconds since the epoch)");
     }
     out.expiration = sys_time(std::chrono::milliseconds(ms));
     return {};

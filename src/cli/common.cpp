@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "cli/common.hpp"
 #include "s3merge/cloudtrail/naming.hpp"
@@ -134,6 +135,24 @@ int parse_command(std::string_view name, std::string_view usage, std::string_vie
     return -1;
 }
 
+// The MFA code of a device, asked on the terminal (not echoed is not needed:
+// the code is good for 30 seconds); nullopt without a terminal.
+std::optional<std::string> ask_mfa_code(const std::string& serial) {
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (!tty) return std::nullopt;
+    std::fprintf(tty, "Enter MFA code for %s: ", serial.c_str());
+    std::fflush(tty);
+    char line[64] = {};
+    const bool got = std::fgets(line, sizeof line, tty) != nullptr;
+    std::fclose(tty);
+    if (!got) return std::nullopt;
+    std::string code(line);
+    while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' '))
+        code.pop_back();
+    if (code.empty()) return std::nullopt;
+    return code;
+}
+
 int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     auto inputs = aws::load_inputs(args.value("profile"), args.value("region"));
     aws::resolved_config rc;
@@ -144,22 +163,12 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
         return exit_config;
     }
     if (rc.plan.refreshable()) {
-        // The chain is planned as the AWS CLI would; obtaining temporary
-        // credentials from these sources is not wired yet.
-        const bool nothing =
-            rc.plan.base == aws::credential_source::instance_metadata && rc.plan.roles.empty();
-        diagnostics d;
-        d.operation = "configuration";
-        d.detail = nothing
-                       ? "no credentials for profile '" + rc.profile + "': " + rc.plan.tried +
-                             "; reading EC2 instance metadata is not supported yet"
-                       : "credentials of profile '" + rc.profile + "' come from " + rc.credentials_source +
-                             ", which s3merge cannot obtain yet; export temporary keys instead, for example "
-                             "with: eval \"$(aws configure export-credentials --profile " +
-                             rc.profile + " --format env)\"";
-        auto ec = make_error_code(nothing ? errc::no_credentials : errc::config_error);
-        print_error(ec, d);
-        return exit_config;
+        // Temporary credentials: obtained and renewed by the client's provider.
+        cfg.credential_plan = rc.plan;
+        cfg.provider.profile = rc.profile;
+        if (const char* home = std::getenv("HOME")) cfg.provider.home = home;
+        if (const char* sso = std::getenv("AWS_ENDPOINT_URL_SSO")) cfg.provider.sso_endpoint_url = sso;
+        cfg.provider.ask_mfa_code = ask_mfa_code;
     }
     cfg.creds = rc.creds;
     cfg.region = rc.region.empty() ? "us-east-1" : rc.region;

@@ -15,7 +15,14 @@ client::client(asio::any_io_executor ex, client_config cfg)
     : ex_(ex),
       cfg_(std::move(cfg)),
       http_(std::make_unique<http::client>(ex, cfg_.http)),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+    if (cfg_.credential_plan && cfg_.credential_plan->refreshable()) {
+        provider_options po = cfg_.provider;
+        po.http = cfg_.http;
+        provider_ =
+            std::make_unique<credentials_provider>(ex, *cfg_.credential_plan, cfg_.creds, std::move(po));
+    }
+}
 
 client::~client() = default;
 
@@ -124,6 +131,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         return ec;
     };
     std::uint64_t my_streak = 0;  // the host's failure streak this request joined
+    int expired_retries = 0;      // sent again with renewed keys
     for (int attempt = 1;; ++attempt) {
         if (cancelled_) {
             diag.detail = "stopped before it was sent";
@@ -134,8 +142,20 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         // replaces its own headers. Its debug output already hides the
         // session token.
         sp.now = std::chrono::system_clock::now();
+        // Temporary credentials: the provider's current keys (renewed first
+        // when due; nothing is awaited while they are fresh).
+        const credentials* keys = &cfg_.creds;
+        credentials renewed;
+        if (provider_) {
+            keys = provider_->fresh();
+            if (!keys) {
+                if (auto cec = co_await provider_->current(renewed, diag)) co_return cec;
+                keys = &renewed;
+            }
+        }
+        const std::string signed_with = provider_ ? keys->access_key_id : std::string();
         sigv4::signing_debug dbg;
-        signer_.sign(req, cfg_.creds, sp, cfg_.debug ? &dbg : nullptr);
+        signer_.sign(req, *keys, sp, cfg_.debug ? &dbg : nullptr);
         if (cfg_.debug) {
             cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
                        dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
@@ -171,6 +191,16 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         if (cancelled_ && ec) {
             diag.detail = "stopped: " + (diag.detail.empty() ? ec.message() : diag.detail);
             co_return make_error_code(errc::cancelled);
+        }
+        if (!ec && provider_ && (resp.status == 400 || resp.status == 403) && expired_retries < 2) {
+            // Keys that expired (or a session the server forgot): renewed,
+            // and the request sent again; not a failure of the request.
+            diagnostics tmp;
+            if (check_response(resp, tmp) == errc::expired_token) {
+                ++expired_retries;
+                provider_->expired(signed_with);
+                continue;
+            }
         }
         if (!ec && (resp.status >= 500 || resp.status == 429)) {
             // Classify server-side failures so the policy can decide; the

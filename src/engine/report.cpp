@@ -112,6 +112,10 @@ std::string encode_report(const report& r) {
     w.field_uint("network_failures", r.network_failures);
     w.field_uint("uploads_aborted", r.uploads_aborted);
     w.field_uint("uploads_foreign", r.uploads_foreign);
+    if (!r.credentials.empty()) {
+        w.field("credentials", r.credentials);
+        w.field_uint("credential_renewals", r.credential_renewals);
+    }
     w.key("failures");
     w.begin_array();
     for (const auto& f : r.failures) {

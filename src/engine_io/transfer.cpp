@@ -296,6 +296,10 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     tick.cancel();
     while (ticker_running) co_await wait_for_change();
     save_journal();
+    if (auto* creds = client.credentials_source()) {
+        result.rep.credentials = creds->source();
+        result.rep.credential_renewals = creds->renewals();
+    }
     result.rep.retries = client.stats().retries;
     result.rep.throttles = client.stats().throttles;
     write_report();

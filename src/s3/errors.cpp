@@ -51,6 +51,7 @@ constexpr std::array code_table = {
     code_rule{"ExpiredToken", errc::expired_token},
     code_rule{"ExpiredTokenException", errc::expired_token},
     code_rule{"TokenRefreshRequired", errc::expired_token},
+    code_rule{"InvalidToken", errc::expired_token},  // a session token the server no longer knows
     // Resources.
     code_rule{"NoSuchBucket", errc::no_such_bucket},
     code_rule{"NoSuchKey", errc::no_such_key},

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "s3merge/client/credentials_provider.hpp"
 #include "s3merge/error.hpp"
 #include "s3merge/http/client.hpp"
 #include "s3merge/retry.hpp"
@@ -31,6 +33,11 @@ struct client_config {
     endpoint_options endpoint;
     std::string region = "us-east-1";  // default signing region
     credentials creds;
+    // Temporary credentials (a role, a process, a container, ...): carried
+    // out and kept fresh by a credentials_provider; `creds` are then only
+    // the base of a role chain.
+    std::optional<aws::credential_plan> credential_plan;
+    provider_options provider;
     http::client_options http;
     retry_policy retry;
     // When set, receives the canonical request and string to sign of every
@@ -60,6 +67,9 @@ public:
     ~client();
 
     std::error_code init(diagnostics& diag);
+
+    // The provider of temporary credentials, when the configuration has one.
+    credentials_provider* credentials_source() { return provider_.get(); }
 
     // Target for a bucket in its (cached or configured) region.
     std::error_code target_for(std::string_view bucket, target& out, diagnostics& diag);
@@ -181,6 +191,7 @@ private:
     boost::asio::any_io_executor ex_;
     client_config cfg_;
     std::unique_ptr<http::client> http_;
+    std::unique_ptr<credentials_provider> provider_;
     sigv4::signer signer_;
     std::map<std::string, std::string, std::less<>> regions_;
     // Per host ("host:port"): whether it answers. A job addresses few hosts.

@@ -76,6 +76,10 @@ struct report {
     std::uint64_t noncurrent_skipped = 0;  // noncurrent versions not copied
     std::uint64_t uploads_aborted = 0;     // unfinished multipart uploads of an interrupted run, aborted
     std::uint64_t uploads_foreign = 0;     // unfinished uploads under the destination not of this job
+    // Where the credentials came from (never the keys), and how many times
+    // temporary credentials were renewed during the run.
+    std::string credentials;
+    std::uint64_t credential_renewals = 0;
     // Of totals.failed: failures of the network (the host did not answer,
     // the connection broke, a timeout) rather than of S3.
     std::uint64_t network_failures = 0;

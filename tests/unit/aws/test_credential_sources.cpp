@@ -87,7 +87,8 @@ TEST_CASE("STS answers: credentials and their expiry, errors classified, nothing
     http_response denied;
     denied.status = 403;
     denied.body =
-        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to "
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized "
+        "to "
         "perform: sts:AssumeRole</Message></Error><RequestId>r-2</RequestId></ErrorResponse>";
     d = diagnostics{};
     CHECK(parse_sts_credentials(denied, "AssumeRole", t, d) == errc::access_denied);
@@ -97,13 +98,15 @@ TEST_CASE("STS answers: credentials and their expiry, errors classified, nothing
 
     http_response expired = denied;
     expired.status = 400;
-    expired.body = "<ErrorResponse><Error><Code>ExpiredTokenException</Code><Message>Token expired</Message>"
-                   "</Error></ErrorResponse>";
+    expired.body =
+        "<ErrorResponse><Error><Code>ExpiredTokenException</Code><Message>Token expired</Message>"
+        "</Error></ErrorResponse>";
     d = diagnostics{};
     CHECK(parse_sts_credentials(expired, "AssumeRoleWithWebIdentity", t, d));
 
     std::string no_token = good;
-    no_token.replace(no_token.find("<SessionToken>"), std::string("<SessionToken>AQoDYXdzSESSIONTOKEN</SessionToken>").size(), "");
+    no_token.replace(no_token.find("<SessionToken>"),
+                     std::string("<SessionToken>AQoDYXdzSESSIONTOKEN</SessionToken>").size(), "");
     d = diagnostics{};
     CHECK(parse_sts_credentials(ok(no_token), "AssumeRole", t, d) == errc::malformed_response);
     CHECK(t.creds.access_key_id.empty());
@@ -132,7 +135,8 @@ TEST_CASE("JSON answers of the container endpoint, instance metadata, credential
     CHECK(d.detail.find("AssumeRoleUnauthorizedAccess") != std::string::npos);
 
     // credential_process: Version 1; the token and the expiry are optional.
-    REQUIRE(!parse_process_credentials(R"({"Version":1,"AccessKeyId":"AKIA3","SecretAccessKey":"wJalrZ"})", t, d));
+    REQUIRE(!parse_process_credentials(R"({"Version":1,"AccessKeyId":"AKIA3","SecretAccessKey":"wJalrZ"})", t,
+                                       d));
     CHECK(t.creds.session_token.empty());
     CHECK(!t.expiration);
     REQUIRE(!parse_process_credentials(
@@ -140,10 +144,11 @@ TEST_CASE("JSON answers of the container endpoint, instance metadata, credential
         t, d));
     REQUIRE(t.expiration);
     CHECK(format_iso8601(*t.expiration) == "2026-12-03T18:30:00Z");
-    for (const char* bad : {R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"wJalr"})",
-                            R"({"AccessKeyId":"A","SecretAccessKey":"wJalr"})", R"({"Version":1,"AccessKeyId":"A"})",
-                            R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"wJalr","Expiration":"tomorrow"})",
-                            "AccessKeyId=A", ""}) {
+    for (const char* bad :
+         {R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"wJalr"})",
+          R"({"AccessKeyId":"A","SecretAccessKey":"wJalr"})", R"({"Version":1,"AccessKeyId":"A"})",
+          R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"wJalr","Expiration":"tomorrow"})",
+          "AccessKeyId=A", ""}) {
         INFO("output: " << bad);
         d = diagnostics{};
         CHECK(parse_process_credentials(bad, t, d) == errc::malformed_response);
@@ -207,5 +212,6 @@ TEST_CASE("refresh: ten minutes before expiry, halfway for short sessions") {
     CHECK(refresh_due(t0, t0 + minutes(15)) == t0 + seconds(450));
     CHECK(refresh_due(t0, t0 + seconds(40)) == t0 + seconds(20));
     CHECK(refresh_due(t0, t0 + minutes(20)) == t0 + minutes(10));
-    CHECK(default_session_name(t0) == "s3merge-" + std::to_string(duration_cast<seconds>(t0.time_since_epoch()).count()));
+    CHECK(default_session_name(t0) ==
+          "s3merge-" + std::to_string(duration_cast<seconds>(t0.time_since_epoch()).count()));
 }

@@ -102,7 +102,12 @@ struct credentials_provider::impl {
         if (s3::parse_url(url, u))
             co_return fail(diag, errc::invalid_url, "credentials endpoint '" + url + "' is not a URL");
         http::origin o{u.scheme == "https", u.host, u.port};
-        if (req.path.empty()) req.path = u.path.empty() ? "/" : u.path;
+        // The URL's own path, then the request's (IMDS and SSO name theirs
+        // under the endpoint; the container URL is the whole address).
+        std::string base_path = u.path;
+        while (base_path.ends_with("/")) base_path.pop_back();
+        req.path =
+            (req.path.empty() || req.path == "/") ? (u.path.empty() ? "/" : u.path) : base_path + req.path;
         req.host = u.host + ((u.scheme == "https" && u.port == 443) || (u.scheme == "http" && u.port == 80)
                                  ? std::string()
                                  : ":" + std::to_string(u.port));
@@ -110,10 +115,12 @@ struct credentials_provider::impl {
     }
 
     // STS (signed with `with`, or not for web identity).
-    asio::awaitable<std::error_code> sts(http_request req, const credentials* with, std::string_view operation,
-                                         aws::temporary_credentials& out, diagnostics& diag) {
+    asio::awaitable<std::error_code> sts(http_request req, const credentials* with,
+                                         std::string_view operation, aws::temporary_credentials& out,
+                                         diagnostics& diag) {
         s3::target t;
-        if (auto ec = cloudtrail::resolve_query_target("sts", plan.sts_endpoint_url, plan.sts_region, t, diag))
+        if (auto ec =
+                cloudtrail::resolve_query_target("sts", plan.sts_endpoint_url, plan.sts_region, t, diag))
             co_return ec;
         req.host = t.host_header;
         if (with) {
@@ -135,9 +142,11 @@ struct credentials_provider::impl {
         std::vector<std::string> words;
         if (!aws::split_command(plan.process_command, words))
             co_return fail(diag, errc::config_error,
-                           "credential_process of profile '" + opts.profile + "' is not a command line (a quote is not closed)");
+                           "credential_process of profile '" + opts.profile +
+                               "' is not a command line (a quote is not closed)");
         int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) co_return fail(diag, errc::config_error, "credential_process: cannot make a pipe");
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            co_return fail(diag, errc::config_error, "credential_process: cannot make a pipe");
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
@@ -168,11 +177,12 @@ struct credentials_provider::impl {
         int status = 0;
         ::waitpid(pid, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            co_return fail(diag, errc::no_credentials,
-                           "credential_process of profile '" + opts.profile + "' (" + words[0] + ") " +
-                               (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                                  : std::string("was killed")) +
-                               " (its messages, if any, are above)");
+            co_return fail(
+                diag, errc::no_credentials,
+                "credential_process of profile '" + opts.profile + "' (" + words[0] + ") " +
+                    (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                       : std::string("was killed")) +
+                    " (its messages, if any, are above)");
         if (output.size() > max_answer_bytes)
             co_return fail(diag, errc::malformed_response, "credential_process printed more than 64 KiB");
         if (auto ec = aws::parse_process_credentials(output, out, diag)) {
@@ -199,9 +209,10 @@ struct credentials_provider::impl {
             co_return ec;
         }
         if (resp.status != 200)
-            co_return fail(diag, resp.status == 401 || resp.status == 403 ? errc::access_denied : errc::no_credentials,
-                           "container credentials (" + plan.container_url + ") answered HTTP " +
-                               std::to_string(resp.status));
+            co_return fail(
+                diag, resp.status == 401 || resp.status == 403 ? errc::access_denied : errc::no_credentials,
+                "container credentials (" + plan.container_url + ") answered HTTP " +
+                    std::to_string(resp.status));
         co_return aws::parse_container_credentials(resp.body, out, diag);
     }
 
@@ -234,30 +245,32 @@ struct credentials_provider::impl {
             if (role.status != 200 || name.empty())
                 co_return fail(diag, errc::no_credentials,
                                "EC2 instance metadata (" + ep + ") names no instance profile role (HTTP " +
-                                   std::to_string(role.status) + "): attach an instance profile to the instance");
+                                   std::to_string(role.status) +
+                                   "): attach an instance profile to the instance");
             get.path += name;
             http_response creds_resp;
             if ((last = co_await send(*imds_http_, ep, get, creds_resp, diag))) continue;
             if (creds_resp.status != 200)
                 co_return fail(diag, errc::no_credentials,
-                               "EC2 instance metadata (" + ep + ") answered HTTP " + std::to_string(creds_resp.status) +
-                                   " for the role's credentials");
+                               "EC2 instance metadata (" + ep + ") answered HTTP " +
+                                   std::to_string(creds_resp.status) + " for the role's credentials");
             co_return aws::parse_imds_credentials(creds_resp.body, out, diag);
         }
         std::string why = diag.detail.empty() ? last.message() : diag.detail;
         std::string tried = plan.tried.empty() ? std::string() : plan.tried + ", and ";
         co_return fail(diag, errc::no_credentials,
-                       "no credentials for profile '" + opts.profile + "': " + tried + "EC2 instance metadata at " +
-                           ep + " did not answer (" + why + ")");
+                       "no credentials for profile '" + opts.profile + "': " + tried +
+                           "EC2 instance metadata at " + ep + " did not answer (" + why + ")");
     }
 
     asio::awaitable<std::error_code> web_identity(aws::temporary_credentials& out, diagnostics& diag) {
         std::string token;
         // Re-read on every renewal: EKS rotates the file.
         if (!read_small_file(plan.token_file, token) || token.empty())
-            co_return fail(diag, errc::no_credentials, "cannot read the web identity token file " + plan.token_file);
-        const std::string session =
-            plan.web_role.session_name.empty() ? aws::default_session_name(opts.now()) : plan.web_role.session_name;
+            co_return fail(diag, errc::no_credentials,
+                           "cannot read the web identity token file " + plan.token_file);
+        const std::string session = plan.web_role.session_name.empty() ? aws::default_session_name(opts.now())
+                                                                       : plan.web_role.session_name;
         auto req = aws::build_assume_role_with_web_identity(s3::target{}, plan.web_role, session, token);
         if (auto ec = co_await sts(std::move(req), nullptr, "AssumeRoleWithWebIdentity", out, diag)) {
             diag.operation = "STS AssumeRoleWithWebIdentity of " + plan.web_role.role_arn;
@@ -272,8 +285,9 @@ struct credentials_provider::impl {
         const std::string login = "run: aws sso login --profile " + opts.profile;
         std::string text;
         if (!read_small_file(path, text))
-            co_return fail(diag, errc::no_credentials, "no IAM Identity Center token for profile '" + opts.profile +
-                                                           "' (" + path + " is missing); " + login);
+            co_return fail(diag, errc::no_credentials,
+                           "no IAM Identity Center token for profile '" + opts.profile + "' (" + path +
+                               " is missing); " + login);
         aws::sso_token tok;
         if (auto ec = aws::parse_sso_token(text, tok, diag))
             co_return fail(diag, errc::no_credentials, path + ": " + diag.detail + "; " + login);
@@ -281,10 +295,12 @@ struct credentials_provider::impl {
             co_return fail(diag, errc::no_credentials,
                            path + " holds a token of another start URL (" + tok.start_url + "); " + login);
         if (tok.expires_at <= opts.now())
-            co_return fail(diag, errc::expired_token, "the IAM Identity Center token of profile '" + opts.profile +
-                                                          "' expired at " + format_iso8601(tok.expires_at) + "; " + login);
-        std::string url = opts.sso_endpoint_url.empty() ? "https://portal.sso." + plan.sso_region + ".amazonaws.com"
-                                                        : opts.sso_endpoint_url;
+            co_return fail(diag, errc::expired_token,
+                           "the IAM Identity Center token of profile '" + opts.profile + "' expired at " +
+                               format_iso8601(tok.expires_at) + "; " + login);
+        std::string url = opts.sso_endpoint_url.empty()
+                              ? "https://portal.sso." + plan.sso_region + ".amazonaws.com"
+                              : opts.sso_endpoint_url;
         while (url.ends_with("/")) url.pop_back();
         http_request req;
         req.method = "GET";
@@ -299,8 +315,9 @@ struct credentials_provider::impl {
                            "IAM Identity Center refused the token of profile '" + opts.profile + "' (HTTP " +
                                std::to_string(resp.status) + "); " + login);
         if (resp.status != 200)
-            co_return fail(diag, errc::no_credentials,
-                           "IAM Identity Center GetRoleCredentials answered HTTP " + std::to_string(resp.status));
+            co_return fail(
+                diag, errc::no_credentials,
+                "IAM Identity Center GetRoleCredentials answered HTTP " + std::to_string(resp.status));
         co_return aws::parse_sso_role_credentials(resp.body, out, diag);
     }
 
@@ -332,11 +349,12 @@ struct credentials_provider::impl {
             if (!role.mfa_serial.empty()) {
                 auto c = opts.ask_mfa_code ? opts.ask_mfa_code(role.mfa_serial) : std::nullopt;
                 if (!c)
-                    co_return fail(diag, errc::config_error,
-                                   "profile '" + role.profile + "' needs an MFA code for " + role.mfa_serial +
-                                       ", and there is no terminal to ask for it: run on a terminal, or export "
-                                       "temporary keys (aws configure export-credentials --profile " +
-                                       role.profile + " --format env)");
+                    co_return fail(
+                        diag, errc::config_error,
+                        "profile '" + role.profile + "' needs an MFA code for " + role.mfa_serial +
+                            ", and there is no terminal to ask for it: run on a terminal, or export "
+                            "temporary keys (aws configure export-credentials --profile " +
+                            role.profile + " --format env)");
                 code = *c;
             }
             const std::string session =
@@ -373,8 +391,8 @@ struct credentials_provider::impl {
     }
 };
 
-credentials_provider::credentials_provider(asio::any_io_executor ex, aws::credential_plan plan, credentials base,
-                                           provider_options opts)
+credentials_provider::credentials_provider(asio::any_io_executor ex, aws::credential_plan plan,
+                                           credentials base, provider_options opts)
     : impl_(std::make_unique<impl>(ex, std::move(plan), std::move(base), std::move(opts))) {}
 credentials_provider::~credentials_provider() = default;
 
@@ -401,13 +419,15 @@ asio::awaitable<std::error_code> credentials_provider::current(credentials& out,
             co_await d.wake.async_wait(use_tuple);
             continue;
         }
-        if (tries > 2) co_return fail(diag, errc::no_credentials, "credentials: renewed keys were not usable");
+        if (tries > 2)
+            co_return fail(diag, errc::no_credentials, "credentials: renewed keys were not usable");
         if (auto ec = co_await d.renew(diag)) {
             // One line saying where the credentials were to come from and
             // what was said; the S3 call that needed them names itself.
             std::string said = diag.detail;
             if (!diag.s3_code.empty())
-                said = diag.operation + " said " + diag.s3_code + (diag.message.empty() ? "" : ": " + diag.message) +
+                said = diag.operation + " said " + diag.s3_code +
+                       (diag.message.empty() ? "" : ": " + diag.message) +
                        (diag.detail.empty() ? "" : " (" + diag.detail + ")");
             diag = diagnostics{};
             diag.detail = "credentials from " + d.describe + ": " + said;

@@ -8,12 +8,14 @@ s3merge-chained (assumable from s3merge-reader; the same buckets).
 Usage: test_credentials.py PATH/TO/s3merge   (with the environment of `scripts/s3-server env`)
 Fails, never skips, when the server environment is missing.
 """
+import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import S3MergeCase, main  # noqa: E402
+from fake_credentials import FakeCredentials  # noqa: E402
 
 
 class Roles(S3MergeCase):
@@ -114,6 +116,140 @@ class Roles(S3MergeCase):
         self.assertGreaterEqual(r["credential_renewals"], max(2, expected))
         self.assertEqual(len(self.oracle.list_all(dst)), n)
         self.no_secret(p.stdout, p.stderr)
+
+
+class Sources(S3MergeCase):
+    """Every other source of the chain: credential_process (a real process),
+    and, through fake_credentials.py (a fake of the endpoints with no local
+    server, handing out real session credentials of the S3 server's STS),
+    instance metadata, the container endpoint, IAM Identity Center and web
+    identity. Each run copies between buckets the session's role may use."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        e = os.environ
+        cls.fake = FakeCredentials(e["S3MERGE_TEST_ENDPOINT"], e["AWS_ACCESS_KEY_ID"], e["AWS_SECRET_ACCESS_KEY"],
+                                   e["S3MERGE_TEST_ROLE"]).start()
+        cls.home = os.path.join(cls.tmp.name, "home")
+        os.makedirs(os.path.join(cls.home, ".aws", "sso", "cache"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        super().tearDownClass()
+
+    def run_with(self, env, config="", check=0, name="src"):
+        src, dst = self.bucket("sts-ok-" + name, 3), self.bucket("sts-ok-" + name + "d")
+        cfg = os.path.join(self.tmp.name, name + ".config")
+        with open(cfg, "w") as f:
+            f.write(config)
+        full = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_CONFIG_FILE": cfg, "HOME": self.home,
+                "AWS_EC2_METADATA_DISABLED": "true"}
+        full.update(env)
+        rep = os.path.join(self.tmp.name, name + ".json")
+        p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--report", rep,
+                         "--no-progress", check=check, env=full)
+        for secret in (os.environ["AWS_SECRET_ACCESS_KEY"], self.fake.container_token, self.fake.sso_token,
+                       self.fake.web_token):
+            self.assertNotIn(secret, p.stdout + p.stderr)
+        if check == 0:
+            r = self.report(rep)
+            self.assertEqual(r["totals"]["copied"], 3)
+            return p, r
+        return p, None
+
+    def test_instance_metadata_v2(self):
+        before = dict(self.fake.calls)
+        p, r = self.run_with({"AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.fake.url},
+                             name="imds")
+        self.assertIn("EC2 instance metadata", r["credentials"])
+        self.assertGreater(self.fake.calls.get("imds-credentials", 0), before.get("imds-credentials", 0))
+        self.assertEqual(self.fake.calls.get("imds-v1-refused", 0), 0)
+        self.assertEqual(self.fake.calls.get("imds-token-bad-ttl", 0), 0)
+
+    def test_no_instance_metadata_fails_fast_saying_what_was_tried(self):
+        started = time.monotonic()
+        # A loopback port where nothing listens: refused at once, tried twice.
+        p, _ = self.run_with({"AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"},
+                             check=3, name="noimds")
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertIn("no AWS_ACCESS_KEY_ID", p.stderr)
+        self.assertIn("no container credentials", p.stderr)
+        self.assertIn("EC2 instance metadata at http://127.0.0.1:9 did not answer", p.stderr)
+
+    def test_container_endpoint_with_its_authorization_token_file(self):
+        token_file = os.path.join(self.tmp.name, "pod-token")
+        with open(token_file, "w") as f:
+            f.write(self.fake.container_token + "\n")
+        p, r = self.run_with({"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.fake.url + "/v2/credentials/task",
+                              "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": token_file}, name="ctr")
+        self.assertIn("container credentials", r["credentials"])
+        # A wrong token is refused by the endpoint: a credentials error.
+        p, _ = self.run_with({"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.fake.url + "/v2/credentials/task",
+                              "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong"}, check=3, name="ctrbad")
+        self.assertIn("HTTP 401", p.stderr)
+        # Another host over plain HTTP is refused before any request.
+        p, _ = self.run_with({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://192.0.2.1/creds"}, check=3, name="ctrhost")
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", p.stderr)
+
+    def test_iam_identity_center(self):
+        start = "https://d-0000000000.awsapps.com/start"
+        config = ("[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Migrator\n"
+                  "[sso-session corp]\nsso_start_url = %s\nsso_region = us-east-1\n" % start)
+        import hashlib
+        cache = os.path.join(self.home, ".aws", "sso", "cache", hashlib.sha1(b"corp").hexdigest() + ".json")
+        if os.path.exists(cache):
+            os.remove(cache)
+        # No cached token: say how to log in.
+        p, _ = self.run_with({"AWS_PROFILE": "sso", "AWS_ENDPOINT_URL_SSO": self.fake.url}, config, check=3,
+                             name="ssonone")
+        self.assertIn("aws sso login --profile sso", p.stderr)
+        with open(cache, "w") as f:
+            json.dump({"startUrl": start, "region": "us-east-1", "accessToken": self.fake.sso_token,
+                       "expiresAt": "2099-01-01T00:00:00Z"}, f)
+        p, r = self.run_with({"AWS_PROFILE": "sso", "AWS_ENDPOINT_URL_SSO": self.fake.url}, config, name="sso")
+        self.assertIn("IAM Identity Center", r["credentials"])
+        # An expired token: log in again.
+        with open(cache, "w") as f:
+            json.dump({"startUrl": start, "accessToken": self.fake.sso_token, "expiresAt": "2020-01-01T00:00:00Z"}, f)
+        p, _ = self.run_with({"AWS_PROFILE": "sso", "AWS_ENDPOINT_URL_SSO": self.fake.url}, config, check=3,
+                             name="ssoold")
+        self.assertIn("expired", p.stderr)
+        self.assertIn("aws sso login --profile sso", p.stderr)
+
+    def test_web_identity_from_the_environment(self):
+        token_file = os.path.join(self.tmp.name, "web-token")
+        with open(token_file, "w") as f:
+            f.write(self.fake.web_token)
+        env = {"AWS_WEB_IDENTITY_TOKEN_FILE": token_file, "AWS_ROLE_ARN": self.fake.web_role,
+               "AWS_ROLE_SESSION_NAME": "pod-1", "AWS_ENDPOINT_URL_STS": self.fake.url}
+        p, r = self.run_with(env, name="web")
+        self.assertIn("web identity", r["credentials"])
+        self.assertEqual(self.fake.calls.get("web-signed", 0), 0)
+        with open(token_file, "w") as f:
+            f.write("not-the-token")
+        p, _ = self.run_with(env, check=3, name="webbad")
+        self.assertIn("InvalidIdentityToken", p.stderr)
+
+    def test_credential_process(self):
+        script = os.path.join(self.tmp.name, "creds tool.py")
+        with open(script, "w") as f:
+            f.write("import json, sys\n"
+                    "print('fetching keys', file=sys.stderr)\n"
+                    "print(json.dumps({'Version': 1, 'AccessKeyId': sys.argv[1], 'SecretAccessKey': sys.argv[2]}))\n")
+        config = "[profile proc]\ncredential_process = /usr/bin/python3 \"%s\" %s %s\n" % (
+            script, os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+        p, r = self.run_with({"AWS_PROFILE": "proc"}, config, name="proc")
+        self.assertIn("credential_process", r["credentials"])
+        self.assertIn("fetching keys", p.stderr)  # its stderr passes through
+        bad = "[profile proc]\ncredential_process = /usr/bin/python3 -c \"print('AccessKeyId=oops-not-json')\"\n"
+        p, _ = self.run_with({"AWS_PROFILE": "proc"}, bad, check=3, name="procbad")
+        self.assertIn("not a JSON object", p.stderr)
+        self.assertNotIn("oops-not-json", p.stderr + p.stdout)  # its stdout is never printed
+        failing = "[profile proc]\ncredential_process = /usr/bin/python3 -c \"import sys; sys.exit(7)\"\n"
+        p, _ = self.run_with({"AWS_PROFILE": "proc"}, failing, check=3, name="procfail")
+        self.assertIn("exited with status 7", p.stderr)
 
 
 if __name__ == "__main__":

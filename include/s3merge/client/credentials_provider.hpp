@@ -28,9 +28,9 @@
 namespace s3merge::s3 {
 
 struct provider_options {
-    http::client_options http;  // CA bundle, peer verification (for STS, SSO, container over https)
-    std::string profile;        // for messages ("aws sso login --profile NAME")
-    std::string home;           // for ~/.aws/sso/cache
+    http::client_options http;     // CA bundle, peer verification (for STS, SSO, container over https)
+    std::string profile;           // for messages ("aws sso login --profile NAME")
+    std::string home;              // for ~/.aws/sso/cache
     std::string sso_endpoint_url;  // AWS_ENDPOINT_URL_SSO, when set
     // MFA: asks for the code of a device (on the terminal); nullopt: no
     // terminal, the role cannot be assumed.

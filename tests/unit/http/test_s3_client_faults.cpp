@@ -2,6 +2,11 @@
 // a loopback peer that answers exactly what each case needs.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
 #include "fake_peer.hpp"
 #include "s3merge/client/s3_client.hpp"
 
@@ -197,4 +202,88 @@ TEST_CASE("a reused response object never carries an earlier answer's headers in
     CHECK(results[2].version_id.empty());
     CHECK(results[2].etag == "0123456789abcdef0123456789abcdef");
     CHECK(peer.requests == 3);
+}
+
+TEST_CASE("expired temporary credentials are renewed and the request sent again, not failed") {
+    // credential_process hands out key KEY1 first, KEY2 after; the peer says
+    // ExpiredToken to anything signed with KEY1.
+    char dir_template[] = "/tmp/s3merge-creds-XXXXXX";
+    REQUIRE(mkdtemp(dir_template));
+    const std::string dir = dir_template;
+    const std::string script = dir + "/creds.sh";
+    {
+        FILE* f = std::fopen(script.c_str(), "w");
+        REQUIRE(f);
+        std::fprintf(f,
+                     "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
+                     "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
+                     "\"SessionToken\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}' $n\n",
+                     dir.c_str(), dir.c_str());
+        std::fclose(f);
+    }
+    asio::io_context io;
+    std::vector<std::string> keys_seen;
+    fake_peer* self = nullptr;
+    fake_peer peer(io, [&](tcp::socket& s, int, int) {
+        const std::string& head = self->last_request;
+        auto at = head.find("Credential=");
+        keys_seen.push_back(at == std::string::npos ? "" : head.substr(at + 11, 4));
+        if (keys_seen.back() == "KEY1")
+            return write_all(s,
+                             reply(400, "Bad Request",
+                                   "<Error><Code>ExpiredToken</Code><Message>The provided token has expired."
+                                   "</Message></Error>"));
+        return write_all(s, reply(200, "OK", copy_ok));
+    });
+    self = &peer;
+    auto cfg = config(peer.port());
+    aws::credential_plan plan;
+    plan.base = aws::credential_source::process;
+    plan.process_command = "/bin/sh " + script;
+    plan.base_where = "credential_process (test)";
+    cfg.credential_plan = plan;
+    s3::client c(io.get_executor(), cfg);
+    diagnostics diag;
+    REQUIRE_FALSE(c.init(diag));
+    // Eight copies at once: all signed with KEY1, all told it expired; one
+    // renewal serves them all (the others wait for it), each is sent again.
+    constexpr int n = 8;
+    std::vector<std::error_code> ecs(n);
+    int finished = 0;
+    for (int i = 0; i < n; ++i) {
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                s3::copy_object_params p;
+                p.source_bucket = "src";
+                p.source_key = "k" + std::to_string(i);
+                p.key = p.source_key;
+                s3::copy_object_result res;
+                diagnostics d;
+                const std::string bucket = "dst";
+                ecs[i] = co_await c.copy_object(bucket, p, res, d);
+                if (++finished == n) io.stop();
+            },
+            asio::detached);
+    }
+    io.run_for(10s);
+    REQUIRE(finished == n);
+    for (auto& e : ecs) CHECK_FALSE(e);
+    CHECK(std::count(keys_seen.begin(), keys_seen.end(), "KEY1") == n);
+    CHECK(std::count(keys_seen.begin(), keys_seen.end(), "KEY2") == n);
+    CHECK(keys_seen.size() == 2 * n);
+    REQUIRE(c.credentials_source());
+    CHECK(c.credentials_source()->renewals() == 1);
+    CHECK(c.credentials_source()->source() == "credential_process (test)");
+    {
+        FILE* f = std::fopen((dir + "/count").c_str(), "r");
+        REQUIRE(f);
+        int runs = 0;
+        CHECK(std::fscanf(f, "%d", &runs) == 1);
+        std::fclose(f);
+        CHECK(runs == 2);  // the first keys, and one renewal
+    }
+    std::remove((dir + "/count").c_str());
+    std::remove(script.c_str());
+    rmdir(dir.c_str());
 }

@@ -174,6 +174,9 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             (unsigned long long)tot.bytes_copied, (unsigned long long)tot.skipped,
             (unsigned long long)tot.deleted, (unsigned long long)tot.failed,
             (unsigned long long)res.rep.glacier_skipped);
+        if (!res.rep.credentials.empty())
+            std::printf("credentials: %s, renewed %llu times\n", res.rep.credentials.c_str(),
+                        (unsigned long long)res.rep.credential_renewals);
         if (res.interrupted) {
             std::printf("interrupted: re-run the same command to resume (journal %s)\n",
                         o.journal_path.c_str());

@@ -63,6 +63,7 @@ class FakeCredentials:
         self.web_token = secrets.token_hex(24)
         self.web_role = "arn:aws:iam::123456789012:role/web"
         self.imds_tokens = set()
+        self.handed = []
         self.calls = {}  # what was asked, counted: "imds-token", "imds-v1-refused", ...
         self.lock = threading.Lock()
 
@@ -71,7 +72,10 @@ class FakeCredentials:
             self.calls[what] = self.calls.get(what, 0) + 1
 
     def creds(self):
-        return assume_role(self.endpoint, self.akid, self.secret, self.role_arn, self.duration)
+        c = assume_role(self.endpoint, self.akid, self.secret, self.role_arn, self.duration)
+        with self.lock:
+            self.handed += [c["SecretAccessKey"], c["Token"]]  # none of it may appear in any output
+        return c
 
     def start(self):
         fake = self

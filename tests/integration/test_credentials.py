@@ -10,6 +10,7 @@ Fails, never skips, when the server environment is missing.
 """
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -90,6 +91,21 @@ class Roles(S3MergeCase):
         self.assertIn("NoSuchEntity", p.stderr)
         self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
 
+    def test_mfa_without_a_terminal_is_a_clear_error(self):
+        cfg = os.path.join(self.tmp.name, "mfa.config")
+        with open(self.config) as f, open(cfg, "w") as g:
+            g.write(f.read() + "[profile mfa]\nrole_arn = %s\nsource_profile = base\nmfa_serial = "
+                    "arn:aws:iam::123456789012:mfa/me\n" % os.environ["S3MERGE_TEST_ROLE"])
+        env = dict(os.environ, AWS_CONFIG_FILE=cfg, AWS_ENDPOINT_URL_STS=os.environ["S3MERGE_TEST_ENDPOINT"],
+                   AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
+        # A new session: no controlling terminal to ask on.
+        p = subprocess.run([self.s3merge_path, "ls", "s3://sts-ok-x", "--profile", "mfa", "--endpoint-url",
+                            os.environ["S3MERGE_TEST_ENDPOINT"]], capture_output=True, text=True, env=env,
+                           start_new_session=True, stdin=subprocess.DEVNULL, timeout=60)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("needs an MFA code for arn:aws:iam::123456789012:mfa/me", p.stderr)
+        self.assertIn("no terminal", p.stderr)
+
     def test_a_source_profile_loop_is_refused_before_any_request(self):
         p = self.as_profile("loop-a", "ls", "s3://sts-ok-anything", check=3)
         self.assertIn("loop-a -> loop-b -> loop-a", p.stderr)
@@ -148,11 +164,17 @@ class Sources(S3MergeCase):
                 "AWS_EC2_METADATA_DISABLED": "true"}
         full.update(env)
         rep = os.path.join(self.tmp.name, name + ".json")
+        # --debug prints every canonical request: still no secret, token or signature.
         p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--report", rep,
-                         "--no-progress", check=check, env=full)
-        for secret in (os.environ["AWS_SECRET_ACCESS_KEY"], self.fake.container_token, self.fake.sso_token,
-                       self.fake.web_token):
-            self.assertNotIn(secret, p.stdout + p.stderr)
+                         "--no-progress", "--debug", check=check, env=full)
+        written = p.stdout + p.stderr
+        if os.path.exists(rep):
+            with open(rep) as f:
+                written += f.read()
+        for secret in [os.environ["AWS_SECRET_ACCESS_KEY"], self.fake.container_token, self.fake.sso_token,
+                       self.fake.web_token] + self.fake.handed:
+            self.assertNotIn(secret, written)
+        self.assertNotIn("Signature=", written)
         if check == 0:
             r = self.report(rep)
             self.assertEqual(r["totals"]["copied"], 3)
@@ -210,6 +232,13 @@ class Sources(S3MergeCase):
                        "expiresAt": "2099-01-01T00:00:00Z"}, f)
         p, r = self.run_with({"AWS_PROFILE": "sso", "AWS_ENDPOINT_URL_SSO": self.fake.url}, config, name="sso")
         self.assertIn("IAM Identity Center", r["credentials"])
+        # A token cached for another start URL is not used.
+        with open(cache, "w") as f:
+            json.dump({"startUrl": "https://d-1111111111.awsapps.com/start", "accessToken": self.fake.sso_token,
+                       "expiresAt": "2099-01-01T00:00:00Z"}, f)
+        p, _ = self.run_with({"AWS_PROFILE": "sso", "AWS_ENDPOINT_URL_SSO": self.fake.url}, config, check=3,
+                             name="ssoother")
+        self.assertIn("another start URL", p.stderr)
         # An expired token: log in again.
         with open(cache, "w") as f:
             json.dump({"startUrl": start, "accessToken": self.fake.sso_token, "expiresAt": "2020-01-01T00:00:00Z"}, f)

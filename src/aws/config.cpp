@@ -640,8 +640,24 @@ std::error_code resolve(const config_inputs& in, resolved_config& out, diagnosti
         }
     }
     // STS: regional endpoints (the default of current SDKs), signed for the
-    // region in use (us-east-1 when none is set).
+    // region in use (us-east-1 when none is set). With
+    // AWS_STS_REGIONAL_ENDPOINTS / sts_regional_endpoints = legacy, the
+    // regions that used the global endpoint before regional ones existed use
+    // it still (sts.amazonaws.com, signed for us-east-1), as botocore does;
+    // an endpoint set explicitly wins over both.
     out.plan.sts_region = out.region.empty() ? std::string("us-east-1") : out.region;
+    std::string sts_mode = "regional";
+    std::string sts_mode_where = "AWS_STS_REGIONAL_ENDPOINTS";
+    if (const std::string* m = env_get(in, "AWS_STS_REGIONAL_ENDPOINTS")) {
+        sts_mode = std::string(trim(*m));
+    } else if (auto h = view.get("sts_regional_endpoints"); h.value && !h.value->empty()) {
+        sts_mode = std::string(trim(*h.value));
+        sts_mode_where = "sts_regional_endpoints in " + h.where;
+    }
+    if (sts_mode != "regional" && sts_mode != "legacy")
+        return fail(diag, errc::config_error,
+                    sts_mode_where + " is '" + sts_mode.substr(0, 40) +
+                        "': it must be 'regional' or 'legacy'; fix or unset it");
     if (!ignore_endpoints) {
         if (const std::string* e = env_get(in, "AWS_ENDPOINT_URL_STS")) {
             out.plan.sts_endpoint_url = *e;
@@ -654,10 +670,36 @@ std::error_code resolve(const config_inputs& in, resolved_config& out, diagnosti
                 out.plan.sts_endpoint_url = *e3;
         }
     }
+    if (out.plan.sts_endpoint_url.empty() && sts_mode == "legacy" &&
+        is_legacy_global_sts_region(out.plan.sts_region)) {
+        out.plan.sts_region = "us-east-1";
+        out.plan.sts_endpoint_url = "https://sts.amazonaws.com";
+    }
     return {};
 }
 
 }  // namespace
+
+bool is_legacy_global_sts_region(std::string_view region) {
+    // The regions botocore sends to the global endpoint in legacy mode.
+    static constexpr std::string_view legacy[] = {
+        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+        "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
+        "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
+    for (std::string_view r : legacy)
+        if (r == region) return true;
+    return false;
+}
+
+std::string short_credentials_source(std::string_view source) {
+    if (source.starts_with("role ")) {
+        std::string_view arn = source.substr(5);
+        arn = arn.substr(0, arn.find(' '));
+        const auto slash = arn.rfind('/');
+        return "role " + std::string(slash == std::string_view::npos ? arn : arn.substr(slash + 1));
+    }
+    return std::string(source.substr(0, source.find(" (")));
+}
 
 const char* to_string(credential_source s) {
     switch (s) {

@@ -58,8 +58,8 @@ std::vector<option_spec> option_specs(std::string_view sub) {
     s.push_back({"prefix", true, false, "P",
                  "key prefix in source and destination alike (default AWSLogs/{account}/CloudTrail/)"});
     s.push_back({"include-digests", false, false, "", "also carry AWSLogs/{account}/CloudTrail-Digest/"});
-    s.push_back(
-        {"sts-endpoint-url", true, false, "URL", "STS endpoint (else AWS_ENDPOINT_URL_STS, else AWS)"});
+    s.push_back({"sts-endpoint-url", true, false, "URL",
+                 "STS endpoint (else AWS_ENDPOINT_URL_STS, [services] sts, AWS_ENDPOINT_URL, else AWS's)"});
     s.push_back(
         {"ec2-endpoint-url", true, false, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2, else AWS)"});
     if (sub != "drop-sources")
@@ -104,7 +104,7 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
 
     // Account and regions from AWS when not given.
     if (j.account.empty()) {
-        auto url = args.value("sts-endpoint-url", ct::service_endpoint_from_env("sts", std::getenv));
+        auto url = args.value("sts-endpoint-url", client.config().sts_endpoint_url);
         ct::caller_identity id;
         if (auto ec = co_await ct::get_caller_identity(client, url, id, d)) {
             print_error(ec, d);

@@ -171,6 +171,8 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
         cfg.provider.ask_mfa_code = ask_mfa_code;
     }
     cfg.creds = rc.creds;
+    cfg.sts_endpoint_url = rc.plan.sts_endpoint_url;
+    cfg.sts_region = rc.plan.sts_region;
     cfg.region = rc.region.empty() ? "us-east-1" : rc.region;
     cfg.endpoint.endpoint_url = args.value("endpoint-url", rc.endpoint_url);
     if (auto style = args.value("addressing-style"); !style.empty()) {

@@ -86,10 +86,19 @@ struct credentials_provider::impl {
     credentials creds;
     std::optional<sys_time> expiration;
     std::optional<sys_time> due;  // renew at or after this
+    sys_time obtained{};          // when the current keys came
     bool have = false;
     bool stale = false;
     bool renewing = false;
     std::uint64_t renewals = 0;
+    // How the last renewal ended: waiters of a renewal that failed get its
+    // error rather than trying again (one prompt for an MFA code, one call
+    // to a role that refuses). A refusal (not a network failure) stays: no
+    // later caller asks again.
+    std::uint64_t finished = 0;
+    std::error_code failed;
+    std::string failed_detail;
+    bool refused = false;
     std::string describe;
     asio::steady_timer wake;  // waiters for a renewal
 
@@ -376,12 +385,36 @@ struct credentials_provider::impl {
         aws::temporary_credentials got;
         auto ec = co_await obtain(got, diag);
         renewing = false;
-        if (!ec) {
+        ++finished;
+        if (ec) {
+            // One line saying where the credentials were to come from and
+            // what was said; the S3 call that needed them names itself.
+            std::string said = diag.detail;
+            if (!diag.s3_code.empty())
+                said = diag.operation + " said " + diag.s3_code +
+                       (diag.message.empty() ? "" : ": " + diag.message) +
+                       (diag.detail.empty() ? "" : " (" + diag.detail + ")");
+            // A refusal (no such role, not allowed to assume it, a bad
+            // answer) is a credentials problem (exit 3); a network failure
+            // stays one (exit 4), and a busy or failing service may be asked
+            // again by the next caller.
+            const bool passing = is_transport_failure(ec) || ec == errc::cancelled || ec == errc::throttled ||
+                                 ec == errc::server_error;
+            refused = !passing;
+            if (refused && ec != errc::no_credentials && ec != errc::expired_token)
+                ec = make_error_code(errc::config_error);
+            failed = ec;
+            failed_detail = "credentials from " + describe + ": " + said;
+        } else {
+            failed = {};
+            failed_detail.clear();
             const sys_time now = opts.now();
             creds = std::move(got.creds);
+            obtained = now;
             expiration = got.expiration;
             due = expiration ? std::optional<sys_time>(aws::refresh_due(now, *expiration)) : std::nullopt;
             if (have) ++renewals;
+            refused = false;
             have = true;
             stale = false;
         }
@@ -402,6 +435,11 @@ const credentials* credentials_provider::fresh() {
 
 asio::awaitable<std::error_code> credentials_provider::current(credentials& out, diagnostics& diag) {
     auto& d = *impl_;
+    auto failure = [&]() {
+        diag = diagnostics{};
+        diag.detail = d.failed_detail;
+        return d.failed;
+    };
     for (int tries = 0;; ++tries) {
         const sys_time now = d.opts.now();
         if (d.usable(now)) {
@@ -416,34 +454,28 @@ asio::awaitable<std::error_code> credentials_provider::current(credentials& out,
         }
         if (d.renewing) {
             // `wake` never expires: a wait ends when the renewal cancels it.
+            const std::uint64_t before = d.finished;
             co_await d.wake.async_wait(use_tuple);
+            if (d.finished != before && d.failed) co_return failure();
             continue;
         }
+        if (d.refused) co_return failure();
         if (tries > 2)
             co_return fail(diag, errc::no_credentials, "credentials: renewed keys were not usable");
-        if (auto ec = co_await d.renew(diag)) {
-            // One line saying where the credentials were to come from and
-            // what was said; the S3 call that needed them names itself.
-            std::string said = diag.detail;
-            if (!diag.s3_code.empty())
-                said = diag.operation + " said " + diag.s3_code +
-                       (diag.message.empty() ? "" : ": " + diag.message) +
-                       (diag.detail.empty() ? "" : " (" + diag.detail + ")");
-            diag = diagnostics{};
-            diag.detail = "credentials from " + d.describe + ": " + said;
-            // A refusal (no such role, not allowed to assume it, a bad
-            // answer) is a credentials problem (exit 3); a network failure
-            // stays one (exit 4).
-            if (!is_transport_failure(ec) && ec != errc::no_credentials && ec != errc::expired_token &&
-                ec != errc::cancelled)
-                ec = make_error_code(errc::config_error);
-            co_return ec;
-        }
+        if (auto ec = co_await d.renew(diag)) co_return failure();
     }
 }
 
 void credentials_provider::expired(const std::string& access_key_id) {
     if (impl_->creds.access_key_id == access_key_id) impl_->stale = true;
+}
+
+bool credentials_provider::maybe_expired(const std::string& access_key_id) {
+    auto& d = *impl_;
+    if (d.creds.access_key_id != access_key_id || !d.have || d.stale) return false;
+    if (d.opts.now() - d.obtained < std::chrono::minutes(1)) return false;
+    d.stale = true;
+    return true;
 }
 
 std::uint64_t credentials_provider::renewals() const {

@@ -201,6 +201,13 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
                 provider_->expired(signed_with);
                 continue;
             }
+            // HEAD answers carry no error code: a bare 400 to keys that are
+            // not new may be an expired session. Renewed and sent once more.
+            if (req.method == "HEAD" && resp.status == 400 && resp.body.empty() && expired_retries == 0 &&
+                provider_->maybe_expired(signed_with)) {
+                ++expired_retries;
+                continue;
+            }
         }
         if (!ec && (resp.status >= 500 || resp.status == 429)) {
             // Classify server-side failures so the policy can decide; the

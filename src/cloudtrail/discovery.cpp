@@ -19,9 +19,10 @@ asio::awaitable<std::error_code> query_call(s3::client& c, std::string_view serv
     for (int round = 1;; ++round) {
         diag.clear();
         diag.operation = std::string(op);
-        diag.region = cfg.region.empty() ? std::string("us-east-1") : cfg.region;
+        const std::string& region = service == "sts" && !cfg.sts_region.empty() ? cfg.sts_region : cfg.region;
+        diag.region = region.empty() ? std::string("us-east-1") : region;
         s3::target t;
-        if (auto ec = resolve_query_target(service, endpoint_url, cfg.region, t, diag)) co_return ec;
+        if (auto ec = resolve_query_target(service, endpoint_url, region, t, diag)) co_return ec;
         http_request req = build(t);
         http_response resp;
         std::error_code ec = co_await c.execute(t, std::move(req), resp, diag, service);

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "engine_io/transfer_impl.hpp"
+#include "s3merge/aws/config.hpp"
 
 namespace s3merge::engine {
 
@@ -118,6 +119,11 @@ std::string transfer::impl::status_line() const {
                   (unsigned long long)t.failed, (unsigned long long)t.deleted,
                   human_bytes(t.bytes_copied).c_str(), rate_objs, copy_slots.in_use(), copy_slots.limit());
     std::string line = buf;
+    // Temporary credentials: where from (never the keys) and their renewals.
+    if (const auto* creds = client.credentials_source()) {
+        line += "  keys: " + aws::short_credentials_source(creds->source()) + ", renewed " +
+                std::to_string(creds->renewals());
+    }
     const bool listing_over = listers == 0 && plan && plan->listing_finished();
     if (listing_over && rate_objs > 0 && !done) {
         auto settled = t.copied + t.skipped + t.failed + result.rep.glacier_skipped;

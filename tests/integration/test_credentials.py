@@ -10,6 +10,8 @@ Fails, never skips, when the server environment is missing.
 """
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import S3MergeCase, main  # noqa: E402
 from fake_credentials import FakeCredentials  # noqa: E402
+from expiring_sts_proxy import ExpiringStsProxy  # noqa: E402
 
 
 class Roles(S3MergeCase):
@@ -280,6 +283,137 @@ class Sources(S3MergeCase):
         p, _ = self.run_with({"AWS_PROFILE": "proc"}, failing, check=3, name="procfail")
         self.assertIn("exited with status 7", p.stderr)
 
+
+class ExpiringKeys(S3MergeCase):
+    """A copy of 20,000 objects through expiring_sts_proxy.py (a fake STS
+    whose sessions live 30 s though their Expiration says an hour, in front
+    of a proxy that answers ExpiredToken for expired keys and forwards the
+    rest, signed again, to the S3 server, each held 20 ms so that the run
+    lasts over a minute): every renewal comes from an ExpiredToken answer
+    told to the 16 requests in flight at once, and nothing fails."""
+
+    def test_a_large_copy_runs_across_expired_keys(self):
+        n = 20000
+        e = os.environ
+        src, dst = self.bucket("expiring-src"), self.bucket("expiring-dst")
+        self.s3merge("generate", "--dest", "s3://" + src, "--count", str(n), check=0, timeout=900)
+        base_akid, base_secret = "AKIDEXPIRINGBASE", "base-secret-" + self.tag
+        proxy = ExpiringStsProxy(e["S3MERGE_TEST_ENDPOINT"], e["AWS_ACCESS_KEY_ID"], e["AWS_SECRET_ACCESS_KEY"],
+                                 base_akid, base_secret, life=30.0, advertised=3600.0, delay=0.02).start()
+        try:
+            cfg = os.path.join(self.tmp.name, "expiring.config")
+            with open(cfg, "w") as f:
+                f.write("[profile base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                        "[profile migrator]\nrole_arn = arn:aws:iam::123456789012:role/migrator\n"
+                        "source_profile = base\n" % (base_akid, base_secret))
+            rep = os.path.join(self.tmp.name, "expiring.json")
+            env = {"AWS_CONFIG_FILE": cfg, "AWS_ENDPOINT_URL_STS": proxy.url, "AWS_ACCESS_KEY_ID": "",
+                   "AWS_SECRET_ACCESS_KEY": ""}
+            started = time.monotonic()
+            p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--report", rep,
+                             "--profile", "migrator", "--concurrency", "16", "--no-progress",
+                             endpoint=proxy.url, env=env, check=0, timeout=1200)
+            elapsed = time.monotonic() - started
+        finally:
+            proxy.stop()
+        r = self.report(rep)
+        calls = proxy.calls
+        print("expiring keys: %d objects in %.1f s, %d renewals, %d ExpiredToken answers, %d forwarded"
+              % (n, elapsed, r["credential_renewals"], calls.get("expired", 0), calls.get("forwarded", 0)),
+              file=sys.stderr)
+        self.assertEqual(r["totals"]["copied"], n)
+        self.assertEqual(r["totals"]["failed"], 0)
+        # The run outlives at least two sessions: each renewal was asked for
+        # by an ExpiredToken answer (the Expiration said an hour).
+        self.assertGreaterEqual(elapsed, 60.0, "the run was too short to outlive two sessions")
+        self.assertGreaterEqual(calls.get("assume-role", 0), 3)
+        self.assertGreaterEqual(r["credential_renewals"], 2)
+        self.assertEqual(r["credential_renewals"], calls["assume-role"] - 1)
+        self.assertGreaterEqual(calls.get("expired", 0), r["credential_renewals"])
+        for what in ("bad-signature", "invalid-token", "unknown-key", "unsigned", "sts-bad-signature", "sts-refused"):
+            self.assertEqual(calls.get(what, 0), 0, what)
+        self.assertEqual(len(self.oracle.list_all(dst)), n)
+        # The status lines say where the keys come from and count renewals;
+        # the summary names the role and its base.
+        self.assertIn("keys: role migrator, renewed 0", p.stderr)
+        self.assertIn("keys: role migrator, renewed 1", p.stderr)
+        self.assertIn("credentials: role arn:aws:iam::123456789012:role/migrator (profile migrator)", p.stdout)
+        written = p.stdout + p.stderr
+        with open(rep) as f:
+            written += f.read()
+        for secret in [base_secret, e["AWS_SECRET_ACCESS_KEY"]] + proxy.handed:
+            self.assertNotIn(secret, written)
+
+    def run_on_terminal(self, args, env, answer):
+        """s3merge with a terminal of its own (a pty): answers the MFA prompt
+        when it appears. Returns (exit code, everything the terminal showed)."""
+        argv = [self.s3merge_path] + list(args)
+        full = dict(os.environ)
+        full.update(env)
+        pid, fd = pty.fork()
+        if pid == 0:
+            try:
+                os.execve(argv[0], argv, full)
+            finally:
+                os._exit(127)
+        shown, answered, deadline = b"", False, time.monotonic() + 120
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 1.0)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the terminal's other end is closed
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+                if not answered and b"Enter MFA code for arn:aws:iam::123456789012:mfa/migrator: " in shown:
+                    os.write(fd, answer + b"\n")
+                    answered = True
+            else:
+                os.kill(pid, 9)
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertTrue(answered, "no MFA prompt on the terminal:\n" + shown.decode(errors="replace"))
+        return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+    def test_mfa_code_asked_on_the_terminal(self):
+        e = os.environ
+        src, dst = self.bucket("mfa-src", 5), self.bucket("mfa-dst")
+        base_akid, base_secret = "AKIDMFABASE", "mfa-base-secret-" + self.tag
+        proxy = ExpiringStsProxy(e["S3MERGE_TEST_ENDPOINT"], e["AWS_ACCESS_KEY_ID"], e["AWS_SECRET_ACCESS_KEY"],
+                                 base_akid, base_secret).start()
+        proxy.mfa = ("arn:aws:iam::123456789012:mfa/migrator", "492817")
+        try:
+            cfg = os.path.join(self.tmp.name, "mfa.config")
+            with open(cfg, "w") as f:
+                f.write("[profile base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                        "[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/migrator\nsource_profile = base\n"
+                        "mfa_serial = arn:aws:iam::123456789012:mfa/migrator\n" % (base_akid, base_secret))
+            env = {"AWS_CONFIG_FILE": cfg, "AWS_ENDPOINT_URL_STS": proxy.url, "AWS_ACCESS_KEY_ID": "",
+                   "AWS_SECRET_ACCESS_KEY": ""}
+            args = ["copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--profile", "mfa", "--no-progress",
+                    "--endpoint-url", proxy.url]
+            code, shown = self.run_on_terminal(args, env, b"492817")
+            self.assertEqual(code, 0, shown)
+            self.assertEqual(proxy.calls.get("sts-mfa", 0), 1)
+            self.assertEqual(len(self.oracle.list_all(dst)), 5)
+            # A wrong code: AssumeRole refused, a credentials error naming the role, nothing copied.
+            dst2 = self.bucket("mfa-dst2")
+            args[args.index("s3://" + dst)] = "s3://" + dst2
+            code, shown = self.run_on_terminal(args, env, b"000000")
+            self.assertEqual(code, 3, shown)
+            self.assertIn("MultiFactorAuthentication failed", shown)
+            self.assertIn("arn:aws:iam::123456789012:role/migrator", shown)
+            self.assertEqual(proxy.calls.get("sts-mfa-refused", 0), 1)
+            self.assertEqual(len(self.oracle.list_all(dst2)), 0)
+            for secret in [base_secret] + proxy.handed:
+                self.assertNotIn(secret, shown)
+        finally:
+            proxy.stop()
 
 if __name__ == "__main__":
     sys.exit(main("test_credentials.py"))

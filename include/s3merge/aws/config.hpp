@@ -53,6 +53,15 @@ enum class credential_source {
 };
 const char* to_string(credential_source s);
 
+// A region that STS sends to the global endpoint (sts.amazonaws.com) when
+// AWS_STS_REGIONAL_ENDPOINTS=legacy.
+bool is_legacy_global_sts_region(std::string_view region);
+
+// A few words for a status line from resolved_config::credentials_source:
+// "role NAME" for a role chain, else the source without its details
+// ("EC2 instance metadata", "IAM Identity Center", ...).
+std::string short_credentials_source(std::string_view source);
+
 // One STS AssumeRole of a chain (role_arn with source_profile or
 // credential_source), in the order they are assumed.
 struct role_step {

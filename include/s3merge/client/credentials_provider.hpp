@@ -52,6 +52,10 @@ public:
     boost::asio::awaitable<std::error_code> current(credentials& out, diagnostics& diag);
     // The server said these keys expired (ExpiredToken and kin).
     void expired(const std::string& access_key_id);
+    // A HEAD answered a bare 400 (HEAD answers carry no error code): the keys
+    // may have expired. Marked stale, as expired() does, unless they were
+    // obtained less than a minute ago; true when they were.
+    bool maybe_expired(const std::string& access_key_id);
 
     std::uint64_t renewals() const;
     const std::string& source() const;

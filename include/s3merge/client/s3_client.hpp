@@ -37,6 +37,12 @@ struct client_config {
     // out and kept fresh by a credentials_provider; `creds` are then only
     // the base of a role chain.
     std::optional<aws::credential_plan> credential_plan;
+    // Where STS calls go (GetCallerIdentity): the configured endpoint
+    // (AWS_ENDPOINT_URL_STS, [services] sts, AWS_ENDPOINT_URL, or the global
+    // one with AWS_STS_REGIONAL_ENDPOINTS=legacy; empty: the regional
+    // endpoint) and the region they are signed for (empty: `region`).
+    std::string sts_endpoint_url;
+    std::string sts_region;
     provider_options provider;
     http::client_options http;
     retry_policy retry;

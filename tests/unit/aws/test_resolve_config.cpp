@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <ostream>  // doctest prints std::error_code with operator<<
 #include <string>
 #include <vector>
@@ -523,6 +524,61 @@ TEST_CASE("resolve_config: a role chain is planned source first, with every role
     CHECK(resolve_ok(in).plan.sts_endpoint_url == "https://sts.example.com");
 }
 
+TEST_CASE("resolve_config: AWS_STS_REGIONAL_ENDPOINTS, as botocore picks the STS endpoint") {
+    struct row {
+        std::optional<std::string> env_mode;     // AWS_STS_REGIONAL_ENDPOINTS
+        std::optional<std::string> config_mode;  // sts_regional_endpoints in the profile
+        std::string region;
+        std::optional<std::string> endpoint_url;  // AWS_ENDPOINT_URL_STS
+        std::string want_url;                     // empty: the regional endpoint of want_region
+        std::string want_region;
+    };
+    const row rows[] = {
+        // regional (the default): every region its own endpoint
+        {std::nullopt, std::nullopt, "eu-west-1", std::nullopt, "", "eu-west-1"},
+        {std::string("regional"), std::nullopt, "us-west-2", std::nullopt, "", "us-west-2"},
+        {std::nullopt, std::nullopt, "", std::nullopt, "", "us-east-1"},
+        // legacy: the sixteen regions of old go to the global endpoint, signed for us-east-1
+        {std::string("legacy"), std::nullopt, "eu-west-1", std::nullopt, "https://sts.amazonaws.com",
+         "us-east-1"},
+        {std::string("legacy"), std::nullopt, "us-east-1", std::nullopt, "https://sts.amazonaws.com",
+         "us-east-1"},
+        {std::string("legacy"), std::nullopt, "ap-southeast-2", std::nullopt, "https://sts.amazonaws.com",
+         "us-east-1"},
+        // ...regions opened later stay regional even in legacy mode
+        {std::string("legacy"), std::nullopt, "af-south-1", std::nullopt, "", "af-south-1"},
+        {std::string("legacy"), std::nullopt, "eu-south-2", std::nullopt, "", "eu-south-2"},
+        // the profile's setting, and the environment over it
+        {std::nullopt, std::string("legacy"), "eu-central-1", std::nullopt, "https://sts.amazonaws.com",
+         "us-east-1"},
+        {std::string("regional"), std::string("legacy"), "eu-central-1", std::nullopt, "", "eu-central-1"},
+        // an endpoint set explicitly wins over both
+        {std::string("legacy"), std::nullopt, "eu-west-1", std::string("http://127.0.0.1:7480"),
+         "http://127.0.0.1:7480", "eu-west-1"},
+    };
+    for (const row& r : rows) {
+        std::string cfg = "[default]\n" + keys("AKID_STS");
+        if (r.config_mode) cfg += "sts_regional_endpoints = " + *r.config_mode + "\n";
+        auto in = inputs(std::nullopt, cfg);
+        if (r.env_mode) in.env["AWS_STS_REGIONAL_ENDPOINTS"] = *r.env_mode;
+        if (r.endpoint_url) in.env["AWS_ENDPOINT_URL_STS"] = *r.endpoint_url;
+        if (!r.region.empty()) in.env["AWS_REGION"] = r.region;
+        CAPTURE(r.region);
+        CAPTURE(r.env_mode.value_or("-"));
+        CAPTURE(r.config_mode.value_or("-"));
+        const auto out = resolve_ok(in);
+        CHECK(out.plan.sts_endpoint_url == r.want_url);
+        CHECK(out.plan.sts_region == r.want_region);
+    }
+    auto bad = inputs(std::nullopt, "[default]\n" + keys("AKID_STS"));
+    bad.env["AWS_STS_REGIONAL_ENDPOINTS"] = "global";
+    resolved_config out;
+    diagnostics diag;
+    CHECK(resolve_config(bad, out, diag) == make_error_code(errc::config_error));
+    CHECK(contains(diag.detail, "AWS_STS_REGIONAL_ENDPOINTS is 'global'"));
+    CHECK(contains(diag.detail, "'regional' or 'legacy'"));
+}
+
 TEST_CASE("resolve_config: role chains that cannot work are refused, naming the profiles") {
     struct c {
         const char* name;
@@ -697,4 +753,40 @@ TEST_CASE("resolve_config: a malformed file is config_error naming the file and 
     in.env = {{"AWS_ACCESS_KEY_ID", "AKID_ENV"}, {"AWS_SECRET_ACCESS_KEY", "s3cr3t_ENV"}};
     d = resolve_error(in, errc::config_error);
     CHECK(d.starts_with("config file /home/u/.aws/config: line 3: "));
+}
+
+TEST_CASE("short_credentials_source: a few words for the status line, never more than the source says") {
+    // Each source as resolve_config describes it, shortened.
+    struct row {
+        std::string config, want;
+        std::map<std::string, std::string> env;
+    };
+    const row rows[] = {
+        {"[default]\nrole_arn = arn:aws:iam::111111111111:role/path/migrator\nsource_profile = b\n"
+         "[profile b]\n" +
+             keys("AKID_B"),
+         "role migrator",
+         {}},
+        {"[default]\ncredential_process = /bin/creds\n", "credential_process", {}},
+        {"[default]\nregion = eu-west-1\n", "EC2 instance metadata", {}},
+        {"[default]\nregion = eu-west-1\n",
+         "container credentials",
+         {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}}},
+        {"[default]\nregion = eu-west-1\n",
+         "web identity",
+         {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/tmp/t"}, {"AWS_ROLE_ARN", "arn:aws:iam::1:role/w"}}},
+        {"[default]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"
+         "sso_account_id = 111111111111\nsso_role_name = Admin\n",
+         "IAM Identity Center",
+         {}},
+    };
+    for (const row& r : rows) {
+        auto in = inputs(std::nullopt, r.config);
+        for (const auto& [k, v] : r.env) in.env[k] = v;
+        const auto out = resolve_ok(in);
+        CAPTURE(out.credentials_source);
+        CHECK(short_credentials_source(out.credentials_source) == r.want);
+    }
+    CHECK(short_credentials_source("role arn:aws:iam::1:role/x (profile a) via keys") == "role x");
+    CHECK(short_credentials_source("") == "");
 }

@@ -287,3 +287,158 @@ TEST_CASE("expired temporary credentials are renewed and the request sent again,
     std::remove(script.c_str());
     rmdir(dir.c_str());
 }
+
+TEST_CASE("a refused renewal is not tried again: eight callers, one MFA prompt, one AssumeRole, one error") {
+    // STS refuses the role (a wrong MFA code); S3 is never reached.
+    asio::io_context io;
+    body_peer peer(io, [](const http_req& r) {
+        if (r.method == "POST" && r.body.find("Action=AssumeRole") != std::string::npos)
+            return reply(
+                403, "Forbidden",
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>"
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.</Message></Error>"
+                "</ErrorResponse>");
+        return reply(200, "OK", copy_ok);
+    });
+    auto cfg = config(peer.port());
+    aws::credential_plan plan;
+    plan.base = aws::credential_source::static_keys;
+    plan.base_where = "keys (test)";
+    plan.sts_endpoint_url = "http://127.0.0.1:" + std::to_string(peer.port());
+    plan.sts_region = "us-east-1";
+    aws::role_step role;
+    role.profile = "mfa";
+    role.role_arn = "arn:aws:iam::123456789012:role/migrator";
+    role.mfa_serial = "arn:aws:iam::123456789012:mfa/me";
+    plan.roles.push_back(role);
+    cfg.credential_plan = plan;
+    int asked = 0;
+    cfg.provider.ask_mfa_code = [&](const std::string& serial) -> std::optional<std::string> {
+        ++asked;
+        CHECK(serial == "arn:aws:iam::123456789012:mfa/me");
+        return std::string("000000");
+    };
+    s3::client c(io.get_executor(), cfg);
+    diagnostics diag;
+    REQUIRE_FALSE(c.init(diag));
+    constexpr int n = 8;
+    std::vector<std::error_code> ecs(n);
+    std::vector<diagnostics> diags(n);
+    int finished = 0;
+    auto one_copy = [&](int i) -> asio::awaitable<void> {
+        s3::copy_object_params p;
+        p.source_bucket = "src";
+        p.source_key = "k" + std::to_string(i);
+        p.key = p.source_key;
+        s3::copy_object_result res;
+        const std::string bucket = "dst";
+        ecs[i] = co_await c.copy_object(bucket, p, res, diags[i]);
+        if (++finished == n) io.stop();
+    };
+    for (int i = 0; i < n; ++i) asio::co_spawn(io, one_copy(i), asio::detached);
+    io.run_for(5s);
+    REQUIRE(finished == n);
+    CHECK(asked == 1);
+    CHECK(peer.count("POST") == 1);
+    CHECK(peer.count("PUT") == 0);
+    for (int i = 0; i < n; ++i) {
+        CHECK(ecs[i] == errc::config_error);
+        CHECK(diags[i].to_string().find("MultiFactorAuthentication failed") != std::string::npos);
+        CHECK(diags[i].to_string().find("arn:aws:iam::123456789012:role/migrator") != std::string::npos);
+    }
+    // A caller after the refusal gets it at once: no prompt, no request.
+    std::error_code later;
+    diagnostics later_diag;
+    bool done = false;
+    io.restart();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            credentials k;
+            later = co_await c.credentials_source()->current(k, later_diag);
+            done = true;
+            io.stop();
+        },
+        asio::detached);
+    io.run_for(2s);
+    REQUIRE(done);
+    CHECK(later == errc::config_error);
+    CHECK(asked == 1);
+    CHECK(peer.count("POST") == 1);
+}
+
+TEST_CASE(
+    "a HEAD answered a bare 400 with keys over a minute old renews them once; with new keys it is an error") {
+    // credential_process: KEY1 first, KEY2 after. The peer answers HEAD with
+    // a bare 400 (no body: how S3 answers a HEAD with an expired token) to
+    // KEY1 and 200 to KEY2.
+    char dir_template[] = "/tmp/s3merge-creds-XXXXXX";
+    REQUIRE(mkdtemp(dir_template));
+    const std::string dir = dir_template;
+    const std::string script = dir + "/creds.sh";
+    {
+        FILE* f = std::fopen(script.c_str(), "w");
+        REQUIRE(f);
+        std::fprintf(f,
+                     "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
+                     "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
+                     "\"SessionToken\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}' $n\n",
+                     dir.c_str(), dir.c_str());
+        std::fclose(f);
+    }
+    std::vector<std::string> keys_seen;
+    auto run = [&](std::chrono::minutes age, int& renewals) {
+        std::remove((dir + "/count").c_str());
+        keys_seen.clear();
+        asio::io_context io;
+        body_peer peer(io, [&](const http_req& r) {
+            auto at = r.head.find("Credential=");
+            keys_seen.push_back(at == std::string::npos ? "" : r.head.substr(at + 11, 4));
+            if (keys_seen.back() == "KEY1")
+                return std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+            return reply(200, "OK", "", "ETag: \"0123456789abcdef0123456789abcdef\"\r\n");
+        });
+        auto cfg = config(peer.port());
+        aws::credential_plan plan;
+        plan.base = aws::credential_source::process;
+        plan.process_command = "/bin/sh " + script;
+        plan.base_where = "credential_process (test)";
+        cfg.credential_plan = plan;
+        sys_time clock = std::chrono::system_clock::now();
+        cfg.provider.now = [&] { return clock; };
+        s3::client c(io.get_executor(), cfg);
+        diagnostics diag;
+        REQUIRE_FALSE(c.init(diag));
+        std::error_code ec;
+        bool done = false;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                credentials k;  // the first keys, obtained now
+                REQUIRE_FALSE(co_await c.credentials_source()->current(k, diag));
+                clock += age;
+                s3::head_object_params p;
+                p.key = "k";
+                s3::head_object_result res;
+                ec = co_await c.head_object("b", p, res, diag);
+                done = true;
+                io.stop();
+            },
+            asio::detached);
+        io.run_for(10s);
+        REQUIRE(done);
+        renewals = static_cast<int>(c.credentials_source()->renewals());
+        return ec;
+    };
+    int renewals = -1;
+    CHECK_FALSE(run(std::chrono::minutes(5), renewals));
+    CHECK(renewals == 1);
+    CHECK(keys_seen == std::vector<std::string>{"KEY1", "KEY2"});
+    // Keys just obtained: a bare 400 is the answer, not a reason to renew.
+    CHECK(run(std::chrono::minutes(0), renewals));
+    CHECK(renewals == 0);
+    CHECK(keys_seen == std::vector<std::string>{"KEY1"});
+    std::remove((dir + "/count").c_str());
+    std::remove(script.c_str());
+    rmdir(dir.c_str());
+}

@@ -442,3 +442,92 @@ TEST_CASE(
     std::remove(script.c_str());
     rmdir(dir.c_str());
 }
+
+TEST_CASE(
+    "token files are read again at every renewal: web identity and the container token (EKS rotates them)") {
+    char dir_template[] = "/tmp/s3merge-tokens-XXXXXX";
+    REQUIRE(mkdtemp(dir_template));
+    const std::string dir = dir_template;
+    auto write = [](const std::string& path, const std::string& text) {
+        FILE* f = std::fopen(path.c_str(), "w");
+        REQUIRE(f);
+        std::fputs(text.c_str(), f);
+        std::fclose(f);
+    };
+    const std::string web_file = dir + "/web-token", container_file = dir + "/container-token";
+    write(web_file, "web-token-1");
+    write(container_file, "container-token-1");
+    sys_time clock = std::chrono::system_clock::now();
+    auto expiration = [&] {
+        // Sessions of 15 minutes: due after half of it.
+        const auto t = std::chrono::system_clock::to_time_t(clock + std::chrono::minutes(15));
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+        return std::string(buf);
+    };
+    std::vector<std::string> web_tokens, container_tokens;
+    asio::io_context io;
+    body_peer peer(io, [&](const http_req& r) {
+        if (r.method == "POST") {  // STS AssumeRoleWithWebIdentity
+            auto at = r.body.find("WebIdentityToken=");
+            web_tokens.push_back(r.body.substr(at + 17, r.body.find('&', at) - at - 17));
+            return ok(
+                "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+                "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t"
+                "</SessionToken><Expiration>" +
+                expiration() +
+                "</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
+                "</AssumeRoleWithWebIdentityResponse>");
+        }
+        auto at = r.head.find("Authorization: ");
+        container_tokens.push_back(r.head.substr(at + 15, r.head.find("\r\n", at) - at - 15));
+        return ok(
+            "{\"AccessKeyId\":\"ASIACONT\",\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":\"" +
+            expiration() + "\"}");
+    });
+    const std::string url = "http://127.0.0.1:" + std::to_string(peer.port());
+    auto renew_twice = [&](aws::credential_plan plan, const std::string& file, const std::string& second) {
+        auto cfg = config(peer.port());
+        cfg.credential_plan = plan;
+        cfg.provider.now = [&] { return clock; };
+        s3::client c(io.get_executor(), cfg);
+        diagnostics diag;
+        REQUIRE_FALSE(c.init(diag));
+        bool done = false;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                credentials k;
+                CHECK_FALSE(co_await c.credentials_source()->current(k, diag));
+                write(file, second);
+                clock += std::chrono::minutes(10);  // past the renewal point
+                CHECK_FALSE(co_await c.credentials_source()->current(k, diag));
+                done = true;
+                io.stop();
+            },
+            asio::detached);
+        io.restart();
+        io.run_for(10s);
+        REQUIRE(done);
+        CHECK(c.credentials_source()->renewals() == 1);
+    };
+    aws::credential_plan web;
+    web.base = aws::credential_source::web_identity;
+    web.base_where = "web identity (test)";
+    web.token_file = web_file;
+    web.web_role.role_arn = "arn:aws:iam::123456789012:role/web";
+    web.sts_endpoint_url = url;
+    web.sts_region = "us-east-1";
+    renew_twice(web, web_file, "web-token-2");
+    CHECK(web_tokens == std::vector<std::string>{"web-token-1", "web-token-2"});
+    aws::credential_plan container;
+    container.base = aws::credential_source::container;
+    container.base_where = "container credentials (test)";
+    container.container_url = url + "/v1/credentials";
+    container.container_token_file = container_file;
+    renew_twice(container, container_file, "container-token-2");
+    CHECK(container_tokens == std::vector<std::string>{"container-token-1", "container-token-2"});
+    std::remove(web_file.c_str());
+    std::remove(container_file.c_str());
+    rmdir(dir.c_str());
+}

@@ -26,6 +26,27 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Objects in `bucket` under none of `mapped` (all pages; stops at the first
+// page that has any, keeping one key as an example).
+asio::awaitable<std::error_code> count_outside(s3::client& client, const std::string& bucket,
+                                               const std::vector<std::string>& mapped, std::uint64_t& count,
+                                               std::string& example, diagnostics& diag) {
+    count = 0;
+    s3::list_objects_v2_params p;
+    for (;;) {
+        s3::list_objects_v2_result r;
+        if (auto ec = co_await client.list_objects_v2(bucket, p, r, diag)) co_return ec;
+        for (const auto& o : r.objects) {
+            bool in = false;
+            for (const auto& m : mapped) in |= o.key.starts_with(m);
+            if (!in && count++ == 0) example = o.key;
+        }
+        if (count > 0 || !r.is_truncated || r.next_continuation_token.empty()) break;
+        p.continuation_token = r.next_continuation_token;
+    }
+    co_return std::error_code{};
+}
+
 bool confirm(const job& j, const std::vector<std::string>& buckets) {
     std::printf(
         "drop-sources verifies each of these %zu buckets against s3://%s, then deletes every object "
@@ -121,7 +142,10 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
     std::printf("== verifying %zu source buckets against s3://%s\n", buckets.size(), j.dest_bucket.c_str());
     std::fflush(stdout);
     o.verify = true;
-    add_sources(j, o, true);
+    // Named buckets: the whole bucket, key for key. Discovered places: each
+    // mapping (source prefix -> destination prefix), and below, nothing
+    // else may be in the bucket.
+    add_sources(j, o, !j.discovered);
     auto res = co_await run_transfer_with_signals(client, o);
     if (res.fatal) {
         print_error(res.fatal, res.fatal_diag);
@@ -139,17 +163,66 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
         bool attempted = false;
     };
     std::vector<outcome> out(j.rows.size());
+    const char* fix =
+        "copy what is missing first (s3merge cloudtrail move; --include-digests for CloudTrail-Digest/, "
+        "--include-insights for CloudTrail-Insight/), or remove it yourself, then re-run";
+    // One verdict per bucket (regions may share one), on the first of its rows.
+    std::vector<std::size_t> first_of(j.rows.size());
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
-        if (j.rows[i].state != bucket_state::found) continue;
-        out[i].verdict = engine::judge_bucket(
-            j.rows[i].bucket, row_counters(j.rows[i], res.rep), res.rep, j.dest_bucket,
-            "copy what is missing first (s3merge cloudtrail move; --include-digests for CloudTrail-Digest/), "
-            "or remove it yourself, then re-run");
+        first_of[i] = i;
+        for (std::size_t k = 0; k < i; ++k)
+            if (j.rows[k].bucket == j.rows[i].bucket) {
+                first_of[i] = first_of[k];
+                break;
+            }
+    }
+    std::vector<std::uint64_t> outside(j.rows.size(), 0);
+    std::vector<std::string> outside_example(j.rows.size());
+    std::vector<std::error_code> outside_ec(j.rows.size());
+    std::vector<diagnostics> outside_diag(j.rows.size());
+    if (j.discovered) {
+        std::function<asio::awaitable<void>(std::size_t)> count =
+            [&](std::size_t i) -> asio::awaitable<void> {
+            if (first_of[i] != i || j.rows[i].state != bucket_state::found) co_return;
+            std::vector<std::string> mapped;
+            for (const auto& r : j.rows)
+                if (r.bucket == j.rows[i].bucket)
+                    for (const auto& m : r.maps) mapped.push_back(m.src_prefix);
+            outside_ec[i] = co_await count_outside(client, j.rows[i].bucket, mapped, outside[i],
+                                                   outside_example[i], outside_diag[i]);
+        };
+        co_await parallel_for(j.rows.size(), 4, count);
+    }
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        if (j.rows[i].state != bucket_state::found || first_of[i] != i) continue;
+        const std::string& bucket = j.rows[i].bucket;
+        if (bucket == j.dest_bucket) {
+            out[i].verdict.why_kept = "kept s3://" + bucket + ": it is the destination bucket";
+            continue;
+        }
+        if (outside_ec[i]) {
+            out[i].verdict.why_kept =
+                "kept s3://" + bucket + ": cannot list it whole: " + outside_diag[i].to_string();
+            continue;
+        }
+        if (outside[i] > 0) {
+            out[i].verdict.why_kept =
+                "kept s3://" + bucket + ": it holds " + std::to_string(outside[i]) +
+                " objects that are not CloudTrail logs of account " + j.account +
+                " mapped to the destination (e.g. " + outside_example[i] +
+                ")\n  nothing in this bucket was deleted — move or remove them yourself, "
+                "then re-run";
+            continue;
+        }
+        engine::counters c;
+        for (const auto& r : j.rows)
+            if (r.bucket == bucket) c += row_counters(r, res.rep);
+        out[i].verdict = engine::judge_bucket(bucket, c, res.rep, j.dest_bucket, fix);
     }
     std::printf("== deleting the verified buckets\n");
     std::fflush(stdout);
     std::function<asio::awaitable<void>(std::size_t)> drop = [&](std::size_t i) -> asio::awaitable<void> {
-        if (!out[i].verdict.drop) co_return;
+        if (first_of[i] != i || !out[i].verdict.drop) co_return;
         engine::drop_options d;
         d.bucket = j.rows[i].bucket;
         d.guard = guard;
@@ -157,6 +230,8 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
         out[i].drop = co_await engine::drop_bucket(client, d);
     };
     co_await parallel_for(j.rows.size(), 4, drop);
+    for (std::size_t i = 0; i < j.rows.size(); ++i)
+        if (first_of[i] != i) out[i] = out[first_of[i]];  // the same bucket, the same outcome
 
     // 3. Report.
     std::printf("cloudtrail drop-sources: account %s, destination s3://%s\n", j.account.c_str(),
@@ -173,14 +248,17 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
         if (r.state == bucket_state::found) {
             auto c = row_counters(r, res.rep);
             const auto& dr = out[i].drop;
+            const bool again = first_of[i] != i;  // the bucket's outcome is on an earlier row
             row.push_back(group_digits(c.listed));
             row.push_back(out[i].verdict.drop ? "yes" : "NO");
             row.push_back(group_digits(dr.versions_deleted));
             row.push_back(group_digits(dr.delete_markers_deleted));
             row.push_back(group_digits(dr.uploads_aborted));
             if (out[i].attempted && dr.bucket_deleted) {
-                row.push_back("bucket deleted");
-                ++dropped;
+                row.push_back(again ? "bucket deleted (above)" : "bucket deleted");
+                if (!again) ++dropped;
+            } else if (again) {
+                row.push_back("kept (above)");
             } else {
                 row.push_back("kept");
                 ++kept;

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "cli/args.hpp"
+#include "s3merge/cloudtrail/layout.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine_io/parallel_for.hpp"
 #include "s3merge/engine/report.hpp"
@@ -27,6 +28,10 @@ struct region_row {
     std::string bucket_region;         // where HeadBucket found it
     std::string error;                 // one line, for state::error
     std::vector<std::size_t> sources;  // indexes into the engine's sources (logs, digests)
+    // Where its keys are and go: logs, then digests / insights when asked.
+    std::vector<cloudtrail::region_mapping> maps;
+    cloudtrail::found_by by = cloudtrail::found_by::name_template;
+    std::string trail;  // the trail that writes (or wrote) there, when known
 };
 
 struct job {
@@ -37,7 +42,22 @@ struct job {
     std::vector<region_row> rows;
     std::string dest_region;
     bool athena_ddl = false;
+    // Sources found from the account's trails, bucket content or --source
+    // (else named by --source-bucket-template), and the destination's place.
+    bool discovered = false;
+    cloudtrail::destination dest;
+    std::vector<std::string> notes;
 };
+
+// Discovery (cloudtrail_discover.cpp): trails in every region, the
+// account's buckets probed for CloudTrail content, --source places; fills
+// j.rows (with their mappings), j.dest and j.dest_bucket. Returns -1 to go
+// on, else the exit code (message printed).
+boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
+                                             const std::vector<std::string>& regions,
+                                             const std::vector<bool>& opt_in);
+// `cloudtrail discover`: what was found and from where (table or --json).
+int print_discovery(const job& j, bool json);
 
 // The option table of `s3merge cloudtrail SUBCOMMAND`.
 std::vector<option_spec> option_specs(std::string_view sub);

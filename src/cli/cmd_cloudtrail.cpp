@@ -51,18 +51,36 @@ std::vector<option_spec> option_specs(std::string_view sub) {
         {"regions", true, false, "all|R1,R2", "regions to migrate (default all: EC2 DescribeRegions)"});
     s.push_back({"include-opt-in", false, false, "",
                  "with --regions all: also regions not opted in (skipped if unreachable)"});
+    s.push_back(
+        {"source", true, true, "S3URI",
+         "a place holding old logs, s3://BUCKET[/KEYPREFIX] (repeatable; default: every single-region "
+         "trail's bucket and every bucket holding AWSLogs/{account}/CloudTrail/)"});
     s.push_back({"source-bucket-template", true, false, "T",
-                 "per-region bucket names (default cloudtrail-{region}-{account})"});
+                 "name the sources instead: per-region buckets (e.g. cloudtrail-{region}-{account}), no "
+                 "CloudTrail API calls"});
     s.push_back({"dest-bucket", true, false, "NAME",
-                 "the all-region bucket (default cloudtrail-all-region-{account})"});
+                 "the destination bucket (default: the all-region trail's; with --source-bucket-template "
+                 "cloudtrail-all-region-{account})"});
+    s.push_back(
+        {"dest-prefix", true, false, "KP",
+         "the destination's key prefix before AWSLogs/ (default: the all-region trail's S3KeyPrefix)"});
+    s.push_back(
+        {"org-id", true, false, "o-ID",
+         "organization id for an organization trail's layout AWSLogs/{org}/{account}/ (default: found "
+         "in its bucket)"});
     s.push_back({"prefix", true, false, "P",
-                 "key prefix in source and destination alike (default AWSLogs/{account}/CloudTrail/)"});
-    s.push_back({"include-digests", false, false, "", "also carry AWSLogs/{account}/CloudTrail-Digest/"});
+                 "with --source-bucket-template: key prefix in source and destination alike (default "
+                 "AWSLogs/{account}/CloudTrail/)"});
+    s.push_back({"include-digests", false, false, "", "also carry CloudTrail-Digest/ (the same mapping)"});
+    s.push_back({"include-insights", false, false, "", "also carry CloudTrail-Insight/ (the same mapping)"});
+    s.push_back({"cloudtrail-endpoint-url", true, false, "URL",
+                 "CloudTrail endpoint (else AWS_ENDPOINT_URL_CLOUDTRAIL, else AWS_ENDPOINT_URL, else AWS)"});
+    if (sub == "discover") s.push_back({"json", false, false, "", "print what was found as JSON"});
     s.push_back({"sts-endpoint-url", true, false, "URL",
                  "STS endpoint (else AWS_ENDPOINT_URL_STS, [services] sts, AWS_ENDPOINT_URL, else AWS's)"});
     s.push_back(
         {"ec2-endpoint-url", true, false, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2, else AWS)"});
-    if (sub != "drop-sources")
+    if (sub != "drop-sources" && sub != "discover")
         s.push_back({"athena-ddl", false, false, "",
                      "print a CREATE TABLE (partition projection) over the all-region bucket"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
@@ -134,6 +152,21 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
         }
     }
 
+    // Sources from the account's trails and buckets (or --source), unless
+    // they are named by a template.
+    if (!args.has("source-bucket-template") && !args.has("prefix")) {
+        j.athena_ddl = args.flag("athena-ddl");
+        co_return co_await discover_sources(client, args, j, regions, opt_in);
+    }
+    if (args.has("source") || args.has("org-id") || args.has("dest-prefix") ||
+        args.flag("include-insights")) {
+        print_usage_error(
+            "cloudtrail " + cmd,
+            "--source, --org-id, --dest-prefix and --include-insights work with the sources found "
+            "from the account's trails, not with --source-bucket-template / --prefix");
+        co_return exit_usage;
+    }
+
     // Names.
     if (ct::expand_template("--dest-bucket", dst_tmpl, "", j.account, j.dest_bucket, d))
         co_return naming_error(cmd, d);
@@ -153,6 +186,7 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
         if (ct::expand_template("--source-bucket-template", src_tmpl, row.region, j.account, row.bucket, d))
             co_return naming_error(cmd, d);
         if (ct::validate_bucket_name(row.bucket, d)) co_return naming_error(cmd, d);
+        for (const auto& p : j.prefixes) row.maps.push_back({ct::log_kind::logs, p, p});
         if (row.bucket == j.dest_bucket) {
             print_usage_error("cloudtrail " + cmd, "the source bucket of " + row.region +
                                                        " is the destination '" + j.dest_bucket +
@@ -244,10 +278,10 @@ void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
             o.dest_prefixes.push_back("");
             continue;
         }
-        for (const auto& p : j.prefixes) {
+        for (const auto& m : r.maps) {
             r.sources.push_back(o.sources.size());
-            o.sources.push_back({r.bucket, p});
-            o.dest_prefixes.push_back(p);  // the prefix applies to source and destination alike
+            o.sources.push_back({r.bucket, m.src_prefix});
+            o.dest_prefixes.push_back(m.dest_prefix);
         }
     }
 }
@@ -278,7 +312,9 @@ std::vector<std::string> row_head(const region_row& r) {
 std::vector<std::string> found_buckets(const job& j) {
     std::vector<std::string> out;
     for (const auto& r : j.rows)
-        if (r.state == bucket_state::found) out.push_back(r.bucket);
+        if (r.state == bucket_state::found && r.bucket != j.dest_bucket &&
+            std::find(out.begin(), out.end(), r.bucket) == out.end())
+            out.push_back(r.bucket);
     return out;
 }
 
@@ -418,6 +454,18 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
             std::printf("note: could not count what drop-sources would delete in s3://%s: %s\n",
                         j.rows[i].bucket.c_str(), dr.diag.to_string().c_str());
     }
+    if (j.discovered) {
+        std::printf("\nwhere each region's logs go (a sample key):\n");
+        for (const auto& r : j.rows) {
+            if (r.maps.empty()) continue;
+            const auto& m = r.maps.front();
+            std::printf("  %s: s3://%s/%s\n    -> s3://%s/%s\n", r.region.c_str(), r.bucket.c_str(),
+                        ct::sample_key(m.src_prefix, j.account, r.region, m.kind).c_str(),
+                        j.dest_bucket.c_str(),
+                        ct::sample_key(m.dest_prefix, j.account, r.region, m.kind).c_str());
+        }
+        for (const auto& n : j.notes) std::printf("note: %s\n", n.c_str());
+    }
     std::printf("nothing was written (plan is a dry run)\n");
     if (j.athena_ddl) print_athena_ddl(j);
     co_return finish_code(j, res);
@@ -526,16 +574,20 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
     co_return rc;
 }
 
-const char* usage = "s3merge cloudtrail plan|copy|move|verify|drop-sources [options]";
+const char* usage = "s3merge cloudtrail discover|plan|copy|move|verify|drop-sources [options]";
 const char* description =
-    "Bring the logs of per-region CloudTrail buckets (--source-bucket-template, default\n"
-    "cloudtrail-{region}-{account}) into the all-region bucket (default cloudtrail-all-region-{account})\n"
-    "under the same prefix (default AWSLogs/{account}/CloudTrail/), all regions in one process.\n"
+    "Bring the logs of an account's old CloudTrail trails into the bucket of its all-region trail, where\n"
+    "that trail would have written them (its S3 key prefix; AWSLogs/{org}/{account}/ for an organization\n"
+    "trail), all regions in one process. The sources: every single-region trail's bucket and prefix\n"
+    "(CloudTrail DescribeTrails in every region) and every bucket holding AWSLogs/{account}/CloudTrail/\n"
+    "(trails already deleted); or --source s3://BUCKET[/KEYPREFIX]; or per-region names with\n"
+    "--source-bucket-template (e.g. cloudtrail-{region}-{account}, no CloudTrail calls).\n"
+    "  discover      what was found and from where: source -> destination per region (--json)\n"
     "  plan          dry run: per region, what would be copied, what is there, what would be deleted\n"
     "  copy | move   server-side copies (move: delete each source after its copy is verified); resumable\n"
     "  verify        every source object at the destination with the same size and ETag? exit 0 if so\n"
     "  drop-sources  verify each source bucket, then delete all its versions, uploads and the bucket\n"
-    "A region without a source bucket is reported and skipped. The account comes from STS and the\n"
+    "A source bucket that is missing is reported and skipped. The account comes from STS and the\n"
     "regions from EC2 unless --account / --regions are given. Each subcommand lists its own options:\n"
     "s3merge cloudtrail SUBCOMMAND --help.";
 
@@ -545,7 +597,8 @@ const char* description =
 
 int cmd_cloudtrail(const std::vector<std::string>& argv) {
     using namespace cloudtrail_cmd;
-    static const std::vector<std::string> subs = {"plan", "copy", "move", "verify", "drop-sources"};
+    static const std::vector<std::string> subs = {"discover", "plan",   "copy",
+                                                  "move",     "verify", "drop-sources"};
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         parsed_args a;
         auto spec = option_specs("plan");
@@ -555,8 +608,8 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     }
     std::string sub = argv[0];
     if (std::find(subs.begin(), subs.end(), sub) == subs.end()) {
-        print_usage_error("cloudtrail",
-                          "unknown subcommand '" + sub + "' (plan, copy, move, verify, drop-sources)");
+        print_usage_error("cloudtrail", "unknown subcommand '" + sub +
+                                            "' (discover, plan, copy, move, verify, drop-sources)");
         return exit_usage;
     }
     std::string name = "cloudtrail " + sub;
@@ -583,6 +636,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         j.command = sub;
         if (int r = co_await resolve_job(client, args, j); r >= 0) co_return r;
         if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
+        if (sub == "discover") co_return print_discovery(j, args.flag("json"));
         if (sub == "plan") co_return co_await run_plan(client, j, o);
         if (sub == "verify") co_return co_await run_verify(client, j, o);
         if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");

@@ -236,6 +236,19 @@ asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket, lis
     co_return co_await call<op::list_objects_v2>(bucket, p, out, diag);
 }
 
+asio::awaitable<std::error_code> client::list_buckets(std::vector<std::string>& names, diagnostics& diag) {
+    names.clear();
+    std::string token;
+    for (int page = 0; page < 10000; ++page) {
+        list_buckets_result r;
+        if (auto ec = co_await call<op::list_buckets>(std::string(), token, r, diag)) co_return ec;
+        names.insert(names.end(), r.names.begin(), r.names.end());
+        if (r.continuation_token.empty() || r.continuation_token == token) break;
+        token = r.continuation_token;
+    }
+    co_return std::error_code{};
+}
+
 asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bucket_result& out,
                                                      diagnostics& diag) {
     op::none none;

@@ -13,13 +13,15 @@ namespace {
 template <class Build, class Parse>
 asio::awaitable<std::error_code> query_call(s3::client& c, std::string_view service, std::string_view op,
                                             const std::string& endpoint_url, Build build, Parse parse,
-                                            diagnostics& diag) {
+                                            diagnostics& diag, std::string_view region_override = {}) {
     const s3::client_config& cfg = c.config();
     unsigned attempts = 0;
     for (int round = 1;; ++round) {
         diag.clear();
         diag.operation = std::string(op);
-        const std::string& region = service == "sts" && !cfg.sts_region.empty() ? cfg.sts_region : cfg.region;
+        const std::string region = !region_override.empty() ? std::string(region_override)
+                                   : service == "sts" && !cfg.sts_region.empty() ? cfg.sts_region
+                                                                                 : cfg.region;
         diag.region = region.empty() ? std::string("us-east-1") : region;
         s3::target t;
         if (auto ec = resolve_query_target(service, endpoint_url, region, t, diag)) co_return ec;
@@ -55,6 +57,14 @@ asio::awaitable<std::error_code> describe_regions(s3::client& c, std::string end
     auto build = [all_regions](const s3::target& t) { return build_describe_regions(t, all_regions); };
     auto parse = [&out](const http_response& r, diagnostics& d) { return parse_describe_regions(r, out, d); };
     co_return co_await query_call(c, "ec2", "DescribeRegions", endpoint_url, build, parse, diag);
+}
+
+asio::awaitable<std::error_code> describe_trails(s3::client& c, std::string endpoint_url, std::string region,
+                                                 std::vector<trail>& out, diagnostics& diag) {
+    auto build = [](const s3::target& t) { return build_describe_trails(t); };
+    auto parse = [&out](const http_response& r, diagnostics& d) { return parse_describe_trails(r, out, d); };
+    co_return co_await query_call(c, "cloudtrail", "DescribeTrails", endpoint_url, build, parse, diag,
+                                  region);
 }
 
 }  // namespace s3merge::cloudtrail

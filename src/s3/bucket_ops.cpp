@@ -4,6 +4,32 @@
 
 namespace s3merge::s3 {
 
+http_request build_list_buckets(const target& t, std::string_view continuation_token) {
+    http_request req = detail::request_for(t, {}, "GET");
+    if (!continuation_token.empty())
+        req.query.push_back({"continuation-token", std::string(continuation_token)});
+    return req;
+}
+
+std::error_code parse_list_buckets(const http_response& resp, list_buckets_result& out, diagnostics& diag) {
+    out = list_buckets_result{};
+    pugi::xml_document doc;
+    if (auto ec = detail::load_result(resp, "ListBuckets", "ListAllMyBucketsResult", doc, diag)) return ec;
+    const pugi::xml_node root = doc.document_element();
+    std::string problem;
+    detail::for_each_child(detail::child(root, "Buckets"), "Bucket", [&](const pugi::xml_node& b) {
+        std::string name = detail::child_text(b, "Name");
+        if (name.empty()) problem = "ListBuckets answered a bucket without a Name";
+        out.names.push_back(std::move(name));
+    });
+    if (!problem.empty()) {
+        out = list_buckets_result{};
+        return detail::malformed(resp, diag, problem);
+    }
+    out.continuation_token = detail::child_text(root, "ContinuationToken");
+    return {};
+}
+
 http_request build_head_bucket(const target& t) {
     return detail::request_for(t, {}, "HEAD");
 }

@@ -54,6 +54,9 @@ class CloudTrail(unittest.TestCase):
         cmd = [S3MERGE] + list(args) + ["--endpoint-url", ENV["S3MERGE_TEST_ENDPOINT"]]
         if args[0] == "cloudtrail":
             cmd.append("--no-progress")
+            if "--source-bucket-template" not in args:
+                # These tests name the per-region buckets; test_cloudtrail_discovery.py finds them.
+                cmd += ["--source-bucket-template", "cloudtrail-{region}-{account}"]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=stdin,
                            env=dict(os.environ, **(env or {})))
         if check is not None and p.returncode != check:

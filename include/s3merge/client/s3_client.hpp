@@ -95,6 +95,8 @@ public:
                                                             list_objects_v2_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> head_bucket(std::string bucket, head_bucket_result& out,
                                                         diagnostics& diag);
+    // Every bucket of the account (all pages).
+    boost::asio::awaitable<std::error_code> list_buckets(std::vector<std::string>& names, diagnostics& diag);
     boost::asio::awaitable<std::error_code> head_object(std::string bucket, head_object_params p,
                                                         head_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> copy_object(std::string bucket, copy_object_params p,

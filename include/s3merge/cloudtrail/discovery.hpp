@@ -12,6 +12,7 @@
 
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/cloudtrail/query_api.hpp"
+#include "s3merge/cloudtrail/trails.hpp"
 #include "s3merge/error.hpp"
 
 namespace s3merge::cloudtrail {
@@ -30,5 +31,11 @@ boost::asio::awaitable<std::error_code> get_caller_identity(s3::client& c, std::
 boost::asio::awaitable<std::error_code> describe_regions(s3::client& c, std::string endpoint_url,
                                                          bool all_regions, std::vector<region_info>& out,
                                                          diagnostics& diag);
+
+// CloudTrail DescribeTrails (with shadow trails) in `region`, signed for
+// that region, at endpoint_url ("" = https://cloudtrail.<region>.amazonaws.com).
+boost::asio::awaitable<std::error_code> describe_trails(s3::client& c, std::string endpoint_url,
+                                                        std::string region, std::vector<trail>& out,
+                                                        diagnostics& diag);
 
 }  // namespace s3merge::cloudtrail

@@ -33,6 +33,18 @@ struct list_objects_v2 {
         return parse_list_objects_v2(r, out, d);
     }
 };
+struct list_buckets {
+    static constexpr std::string_view name = "ListBuckets";
+    using params = std::string;  // the continuation token
+    using result = list_buckets_result;
+    static std::string_view key(const params&) { return {}; }
+    static http_request build(const target& t, const params& p, std::error_code&, diagnostics&) {
+        return build_list_buckets(t, p);
+    }
+    static std::error_code parse(const http_response& r, result& out, diagnostics& d) {
+        return parse_list_buckets(r, out, d);
+    }
+};
 struct head_bucket {
     static constexpr std::string_view name = "HeadBucket";
     using params = none;

@@ -63,6 +63,19 @@ http_request build_list_objects_v2(const target& t, const list_objects_v2_params
 std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2_result& out,
                                       diagnostics& diag);
 
+// ---- ListBuckets --------------------------------------------------------
+
+struct list_buckets_result {
+    std::vector<std::string> names;  // in the answer's order
+    std::string continuation_token;  // more to ask for when not empty
+};
+// GET / on the service endpoint (no bucket); continuation-token when
+// continuing a paginated answer.
+http_request build_list_buckets(const target& t, std::string_view continuation_token);
+// A 200 that is not <ListAllMyBucketsResult>, or a bucket without a name,
+// is malformed_response.
+std::error_code parse_list_buckets(const http_response& resp, list_buckets_result& out, diagnostics& diag);
+
 // ---- HeadBucket ---------------------------------------------------------
 
 struct head_bucket_result {

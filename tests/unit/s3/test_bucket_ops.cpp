@@ -116,3 +116,42 @@ TEST_CASE("DeleteBucket") {
     CHECK(parse_delete_bucket(response(404, "<Error><Code>NoSuchBucket</Code></Error>"), diag) ==
           errc::no_such_bucket);
 }
+
+TEST_CASE("ListBuckets: GET / on the service, the names, pages, malformed answers") {
+    http_request req = build_list_buckets(s3test::aws_target(""), "");
+    CHECK(req.method == "GET");
+    CHECK(req.path == "/");
+    CHECK(req.query.empty());
+    req = build_list_buckets(s3test::aws_target(""), "tok/1=");
+    REQUIRE(req.query.size() == 1);
+    CHECK(req.query[0].name == "continuation-token");
+    CHECK(req.query[0].value == "tok/1=");
+    // The shape of the S3 API reference's example.
+    const std::string doc =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+        "<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Buckets>"
+        "<Bucket><CreationDate>2019-12-11T23:32:47+00:00</CreationDate><Name>amzn-s3-demo-bucket</Name>"
+        "<BucketRegion>us-east-1</BucketRegion></Bucket>"
+        "<Bucket><CreationDate>2019-11-10T23:32:13+00:00</CreationDate><Name>cloudtrail-eu-west-1-x</Name>"
+        "</Bucket></Buckets><Owner><DisplayName>owner</DisplayName><ID>abc</ID></Owner>"
+        "<ContinuationToken>next-page</ContinuationToken></ListAllMyBucketsResult>";
+    list_buckets_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse_list_buckets(response(200, doc), out, diag));
+    CHECK(out.names == std::vector<std::string>{"amzn-s3-demo-bucket", "cloudtrail-eu-west-1-x"});
+    CHECK(out.continuation_token == "next-page");
+    REQUIRE_FALSE(parse_list_buckets(
+        response(200, "<ListAllMyBucketsResult><Owner><ID>a</ID></Owner><Buckets/></ListAllMyBucketsResult>"),
+        out, diag));
+    CHECK(out.names.empty());
+    CHECK(out.continuation_token.empty());
+    CHECK(
+        parse_list_buckets(response(200,
+                                    "<ListAllMyBucketsResult><Buckets><Bucket><CreationDate>x</CreationDate>"
+                                    "</Bucket></Buckets></ListAllMyBucketsResult>"),
+                           out, diag) == errc::malformed_response);
+    CHECK(out.names.empty());
+    CHECK(parse_list_buckets(response(200, "<ListBucketResult/>"), out, diag) == errc::malformed_response);
+    CHECK(parse_list_buckets(response(403, "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"),
+                             out, diag) == errc::access_denied);
+}

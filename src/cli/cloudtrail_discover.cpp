@@ -46,8 +46,9 @@ std::string with_slash(std::string kp) {
 
 // What `bucket` holds for the account under [key_prefix/]AWSLogs/: the
 // regions of the account layout and of every organization layout found.
-asio::awaitable<std::error_code> probe_content(s3::client& c, const std::string& account, const std::string& bucket,
-                                               const std::string& key_prefix, std::vector<ct::content_probe>& out,
+asio::awaitable<std::error_code> probe_content(s3::client& c, const std::string& account,
+                                               const std::string& bucket, const std::string& key_prefix,
+                                               std::vector<ct::content_probe>& out,
                                                std::vector<std::string>& org_ids, diagnostics& d) {
     const std::string awslogs = with_slash(key_prefix) + "AWSLogs/";
     std::vector<std::string> top;
@@ -82,7 +83,8 @@ bool parse_source_uri(const std::string& uri, std::string& bucket, std::string& 
 }  // namespace
 
 asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
-                                      const std::vector<std::string>& regions, const std::vector<bool>& opt_in) {
+                                      const std::vector<std::string>& regions,
+                                      const std::vector<bool>& opt_in) {
     const std::string name = "cloudtrail " + j.command;
     ct::discovery_inputs in;
     in.account = j.account;
@@ -90,7 +92,8 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
     if (args.has("dest-prefix")) in.dest_prefix = args.value("dest-prefix");
     if (args.has("dest-bucket")) {
         diagnostics d;
-        if (ct::expand_template("--dest-bucket", args.value("dest-bucket"), "", j.account, in.dest_bucket, d) ||
+        if (ct::expand_template("--dest-bucket", args.value("dest-bucket"), "", j.account, in.dest_bucket,
+                                d) ||
             ct::validate_bucket_name(in.dest_bucket, d)) {
             print_usage_error(name, d.detail);
             co_return exit_usage;
@@ -142,11 +145,12 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
         std::size_t first = 0;
         while (first < regions.size() && (opt_in[first] || !errs[first])) ++first;
         print_error(errs[first], diags[first]);
-        std::fprintf(stderr,
-                     "s3merge: %s: cannot read the account's trails (cloudtrail:DescribeTrails) in any of %zu "
-                     "regions — allow it, or name the sources with --source s3://BUCKET or "
-                     "--source-bucket-template, and the destination with --dest-bucket\n",
-                     name.c_str(), asked);
+        std::fprintf(
+            stderr,
+            "s3merge: %s: cannot read the account's trails (cloudtrail:DescribeTrails) in any of %zu "
+            "regions — allow it, or name the sources with --source s3://BUCKET or "
+            "--source-bucket-template, and the destination with --dest-bucket\n",
+            name.c_str(), asked);
         co_return exit_code_for(errs[first]);
     }
     in.trails = ct::unique_trails(all);
@@ -223,7 +227,8 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
     for (auto& n : res.notes) j.notes.push_back(std::move(n));
     j.dest = res.dest;
     j.dest_bucket = res.dest.where.bucket;
-    j.prefixes = {ct::log_prefix(j.dest.where.key_prefix, j.dest.where.org_id, j.account, ct::log_kind::logs, "")};
+    j.prefixes = {
+        ct::log_prefix(j.dest.where.key_prefix, j.dest.where.org_id, j.account, ct::log_kind::logs, "")};
     const bool digests = args.flag("include-digests"), insights = args.flag("include-insights");
     const bool all_regions = args.value("regions", "all") == "all";
     for (const auto& r : res.rows) {
@@ -238,12 +243,13 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
         j.rows.push_back(std::move(row));
     }
     if (j.rows.empty()) {
-        std::fprintf(stderr,
-                     "s3merge: %s: no CloudTrail logs of account %s found outside the destination s3://%s/%s "
-                     "(%zu trails, %zu places searched) — name them with --source s3://BUCKET, or check --account; "
-                     "nothing was written\n",
-                     name.c_str(), j.account.c_str(), j.dest_bucket.c_str(), j.prefixes.front().c_str(),
-                     in.trails.size(), places.size());
+        std::fprintf(
+            stderr,
+            "s3merge: %s: no CloudTrail logs of account %s found outside the destination s3://%s/%s "
+            "(%zu trails, %zu places searched) — name them with --source s3://BUCKET, or check --account; "
+            "nothing was written\n",
+            name.c_str(), j.account.c_str(), j.dest_bucket.c_str(), j.prefixes.front().c_str(),
+            in.trails.size(), places.size());
         for (const auto& n : j.notes) std::fprintf(stderr, "  note: %s\n", n.c_str());
         co_return exit_failed;
     }

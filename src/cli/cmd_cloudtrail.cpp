@@ -320,7 +320,8 @@ std::vector<std::string> found_buckets(const job& j) {
 
 void print_hints(const job& j) {
     std::printf("\nstill to do by hand:\n");
-    for (const auto& line : ct::post_migration_hints(j.account, j.dest_bucket, found_buckets(j)))
+    for (const auto& line :
+         ct::post_migration_hints(j.account, j.dest_bucket, found_buckets(j), j.prefixes.front()))
         std::printf("  - %s\n", line.c_str());
 }
 

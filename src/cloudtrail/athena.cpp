@@ -209,10 +209,13 @@ std::string bucket_list_text(const std::vector<std::string>& buckets, std::size_
 }
 
 std::vector<std::string> post_migration_hints(std::string_view account, std::string_view dest_bucket,
-                                              const std::vector<std::string>& source_buckets) {
+                                              const std::vector<std::string>& source_buckets,
+                                              std::string_view logs_prefix) {
     const std::string old = bucket_list_text(source_buckets);
     const std::string dest = "s3://" + std::string(dest_bucket);
-    const std::string dest_prefix = dest + "/AWSLogs/" + std::string(account) + "/CloudTrail/";
+    const std::string dest_prefix =
+        dest + "/" +
+        (logs_prefix.empty() ? "AWSLogs/" + std::string(account) + "/CloudTrail/" : std::string(logs_prefix));
     const std::string of_old =
         source_buckets.size() == 1 ? "the old bucket " + old : "the old buckets " + old;
     std::vector<std::string> hints;

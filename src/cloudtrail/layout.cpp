@@ -27,7 +27,8 @@ std::string_view child_of(std::string_view parent, std::string_view common) {
 
 bool is_org_id(std::string_view s) {
     if (!s.starts_with("o-") || s.size() < 12 || s.size() > 34) return false;
-    return std::all_of(s.begin() + 2, s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+    return std::all_of(s.begin() + 2, s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
 }
 
 std::string describe(const log_location& l) {
@@ -68,8 +69,8 @@ const char* to_string(found_by b) {
     return "?";
 }
 
-std::string log_prefix(std::string_view key_prefix, std::string_view org_id, std::string_view account, log_kind k,
-                       std::string_view region) {
+std::string log_prefix(std::string_view key_prefix, std::string_view org_id, std::string_view account,
+                       log_kind k, std::string_view region) {
     std::string out = trim_slashes(key_prefix);
     if (!out.empty()) out += '/';
     out += "AWSLogs/";
@@ -79,7 +80,8 @@ std::string log_prefix(std::string_view key_prefix, std::string_view org_id, std
     return out;
 }
 
-std::string sample_key(std::string_view prefix, std::string_view account, std::string_view region, log_kind k) {
+std::string sample_key(std::string_view prefix, std::string_view account, std::string_view region,
+                       log_kind k) {
     std::string file = std::string(account) + "_" + std::string(kind_dir(k)) + "_" + std::string(region) +
                        "_20240101T0005Z_" + (k == log_kind::digests ? "" : "0123456789abcdef") +
                        (k == log_kind::digests ? ".json.gz" : ".json.gz");
@@ -99,7 +101,8 @@ std::vector<region_mapping> map_row(const source_row& row, const destination& de
     return out;
 }
 
-std::vector<std::string> regions_under(std::string_view parent, const std::vector<std::string>& common_prefixes) {
+std::vector<std::string> regions_under(std::string_view parent,
+                                       const std::vector<std::string>& common_prefixes) {
     std::vector<std::string> out;
     diagnostics ignored;
     for (const auto& c : common_prefixes) {
@@ -111,7 +114,8 @@ std::vector<std::string> regions_under(std::string_view parent, const std::vecto
     return out;
 }
 
-std::vector<std::string> org_ids_under(std::string_view parent, const std::vector<std::string>& common_prefixes) {
+std::vector<std::string> org_ids_under(std::string_view parent,
+                                       const std::vector<std::string>& common_prefixes) {
     std::vector<std::string> out;
     for (const auto& c : common_prefixes) {
         std::string_view o = child_of(parent, c);
@@ -135,10 +139,11 @@ std::error_code plan_discovery(const discovery_inputs& in, discovery_result& out
         out.dest.where.bucket = in.dest_bucket;
     } else {
         if (all_region.empty())
-            return fail(diag, errc::not_found,
-                        "account " + in.account +
-                            " has no all-region trail logging to S3 (DescribeTrails): create one "
-                            "(aws cloudtrail create-trail --is-multi-region-trail ...) or pass --dest-bucket NAME");
+            return fail(
+                diag, errc::not_found,
+                "account " + in.account +
+                    " has no all-region trail logging to S3 (DescribeTrails): create one "
+                    "(aws cloudtrail create-trail --is-multi-region-trail ...) or pass --dest-bucket NAME");
         dest_trail = all_region.front();
         for (const trail* t : all_region)
             if (t->bucket != dest_trail->bucket || t->key_prefix != dest_trail->key_prefix) {
@@ -147,8 +152,9 @@ std::error_code plan_discovery(const discovery_inputs& in, discovery_result& out
                     names += (names.empty() ? "" : ", ") + u->name + " -> s3://" + u->bucket +
                              (u->key_prefix.empty() ? "" : "/" + u->key_prefix);
                 return fail(diag, errc::invalid_argument,
-                            "account " + in.account + " has several all-region trails writing to different places (" +
-                                names + "): pass --dest-bucket NAME to choose");
+                            "account " + in.account +
+                                " has several all-region trails writing to different places (" + names +
+                                "): pass --dest-bucket NAME to choose");
             }
         out.dest.where.bucket = dest_trail->bucket;
     }
@@ -176,8 +182,8 @@ std::error_code plan_discovery(const discovery_inputs& in, discovery_result& out
     auto add = [&](source_row row) {
         diagnostics ignored;
         if (row.region.empty() || validate_region_name(row.region, ignored)) {
-            out.notes.push_back("left out s3://" + row.where.bucket + ": region '" + row.region.substr(0, 40) +
-                                "' is not a region name");
+            out.notes.push_back("left out s3://" + row.where.bucket + ": region '" +
+                                row.region.substr(0, 40) + "' is not a region name");
             return;
         }
         if (validate_bucket_name(row.where.bucket, ignored)) {
@@ -199,7 +205,8 @@ std::error_code plan_discovery(const discovery_inputs& in, discovery_result& out
         }
         row.where = {t.bucket, t.key_prefix, t.organization ? in.org_id : std::string()};
         if (row.where == out.dest.where) {
-            out.notes.push_back("trail " + t.name + " (" + row.region + ") already writes where the destination is");
+            out.notes.push_back("trail " + t.name + " (" + row.region +
+                                ") already writes where the destination is");
             continue;
         }
         row.by = found_by::trail;
@@ -213,7 +220,8 @@ std::error_code plan_discovery(const discovery_inputs& in, discovery_result& out
             row.where = {c.bucket, trim_slashes(c.key_prefix), c.org_id};
             row.by = found_by::content;
             for (const auto& t : in.trails)
-                if (t.bucket == c.bucket && t.key_prefix == row.where.key_prefix && t.multi_region) row.trail = t.name;
+                if (t.bucket == c.bucket && t.key_prefix == row.where.key_prefix && t.multi_region)
+                    row.trail = t.name;
             add(std::move(row));
         }
     }

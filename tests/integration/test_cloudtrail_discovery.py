@@ -141,6 +141,10 @@ class Discovery(S3MergeCase):
         self.assertIn("kept s3://%s: it holds 2 objects that are not CloudTrail logs of account %s" % (self.shared, a),
                       p.stdout)
         self.assertIn("drop-sources: 3 buckets deleted, 1 kept", p.stdout)
+        # The hints and the Athena table follow the organization layout.
+        self.assertIn("s3://%s/%s (see --athena-ddl)" % (self.dest, dp), p.stdout)
+        p = self.ct("plan", "--athena-ddl")
+        self.assertIn("'storage.location.template'='s3://%s/%s${region}/${timestamp}'" % (self.dest, dp), p.stdout)
 
         # move: what is left (the shared bucket's two regions) goes, and
         # only what is not this account's logs stays.

@@ -43,8 +43,11 @@ std::string athena_ddl(const athena_params& p);
 // then "and N more"): old trails, SNS topics, CloudWatch Logs, S3 event
 // consumers, third-party readers, Athena/Glue tables, log file integrity
 // validation, and retention/policies/KMS on the new bucket.
+// logs_prefix: where the logs are at the destination ("" for
+// AWSLogs/<account>/CloudTrail/; an organization or prefixed layout otherwise).
 std::vector<std::string> post_migration_hints(std::string_view account, std::string_view dest_bucket,
-                                              const std::vector<std::string>& source_buckets);
+                                              const std::vector<std::string>& source_buckets,
+                                              std::string_view logs_prefix = {});
 
 // "a, b, c and 4 more" (at most `shown` names); "" for an empty list.
 std::string bucket_list_text(const std::vector<std::string>& buckets, std::size_t shown = 3);

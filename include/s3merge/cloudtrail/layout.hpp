@@ -21,12 +21,13 @@ enum class log_kind { logs, digests, insights };
 std::string_view kind_dir(log_kind k);
 
 // "[key_prefix/]AWSLogs/[org_id/]account/<kind_dir>/[region/]"
-std::string log_prefix(std::string_view key_prefix, std::string_view org_id, std::string_view account, log_kind k,
-                       std::string_view region);
+std::string log_prefix(std::string_view key_prefix, std::string_view org_id, std::string_view account,
+                       log_kind k, std::string_view region);
 
 // An object key CloudTrail would write under `prefix` (a log_prefix with its
 // region) on 2024-01-01, for showing a mapping.
-std::string sample_key(std::string_view prefix, std::string_view account, std::string_view region, log_kind k);
+std::string sample_key(std::string_view prefix, std::string_view account, std::string_view region,
+                       log_kind k);
 
 enum class found_by { trail, content, name_template, source_option };
 const char* to_string(found_by b);
@@ -73,10 +74,12 @@ struct content_probe {
 // From a delimiter listing's common prefixes under `parent` (e.g.
 // "AWSLogs/123456789012/CloudTrail/"): the region names ("us-east-1" of
 // ".../us-east-1/"), valid ones only, sorted.
-std::vector<std::string> regions_under(std::string_view parent, const std::vector<std::string>& common_prefixes);
+std::vector<std::string> regions_under(std::string_view parent,
+                                       const std::vector<std::string>& common_prefixes);
 // From the common prefixes under "[key_prefix/]AWSLogs/": organization ids
 // ("o-" and 10 to 32 lower-case letters or digits), sorted.
-std::vector<std::string> org_ids_under(std::string_view parent, const std::vector<std::string>& common_prefixes);
+std::vector<std::string> org_ids_under(std::string_view parent,
+                                       const std::vector<std::string>& common_prefixes);
 
 struct discovery_inputs {
     std::string account;
@@ -89,8 +92,8 @@ struct discovery_inputs {
 
 struct discovery_result {
     destination dest;
-    std::vector<source_row> rows;     // by region, then bucket and prefix
-    std::vector<std::string> notes;   // one line each: what was left out and why
+    std::vector<source_row> rows;    // by region, then bucket and prefix
+    std::vector<std::string> notes;  // one line each: what was left out and why
 };
 
 // The destination: --dest-bucket (with the all-region trail's prefix and

@@ -16,7 +16,8 @@
 
 namespace s3merge::cloudtrail {
 
-constexpr std::string_view describe_trails_target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails";
+constexpr std::string_view describe_trails_target =
+    "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails";
 
 struct trail {
     std::string name;

@@ -194,6 +194,12 @@ TEST_CASE("cloudtrail athena: post-migration hints name the buckets") {
 
     const auto one = post_migration_hints("123456789012", "dest-bkt", {"cloudtrail-us-east-1-123456789012"});
     CHECK(contains(one[0], "delivering to the old bucket cloudtrail-us-east-1-123456789012 (aws"));
+    // An organization trail's layout: the hints name where the logs really are.
+    const auto org = post_migration_hints("123456789012", "org-logs", {"old-bkt"},
+                                          "central/AWSLogs/o-a1b2c3d4e5/123456789012/CloudTrail/");
+    CHECK(contains(org[4], "s3://org-logs/central/AWSLogs/o-a1b2c3d4e5/123456789012/CloudTrail/"));
+    CHECK(contains(org[5],
+                   "s3://org-logs/central/AWSLogs/o-a1b2c3d4e5/123456789012/CloudTrail/ (see --athena-ddl)"));
 }
 
 TEST_CASE("cloudtrail athena: request cost at us-east-1 prices") {

@@ -13,7 +13,8 @@ using namespace s3merge::cloudtrail;
 
 namespace {
 
-http_response response(unsigned status, std::string body, std::vector<std::pair<std::string, std::string>> h = {}) {
+http_response response(unsigned status, std::string body,
+                       std::vector<std::pair<std::string, std::string>> h = {}) {
     http_response r;
     r.status = status;
     r.body = std::move(body);
@@ -68,7 +69,8 @@ TEST_CASE("DescribeTrails: the request is JSON 1.1 with shadow trails") {
     CHECK(req.path == "/");
     CHECK(req.body == "{\"includeShadowTrails\":true}");
     REQUIRE(req.find_header("X-Amz-Target"));
-    CHECK(*req.find_header("X-Amz-Target") == "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails");
+    CHECK(*req.find_header("X-Amz-Target") ==
+          "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails");
     REQUIRE(req.find_header("Content-Type"));
     CHECK(*req.find_header("Content-Type") == "application/x-amz-json-1.1");
 }
@@ -104,9 +106,10 @@ TEST_CASE("DescribeTrails: malformed answers and JSON errors") {
           errc::malformed_response);
     diag = {};
     CHECK(parse_describe_trails(
-              response(400,
-                       R"({"__type":"com.amazonaws.cloudtrail.v20131101#AccessDeniedException","message":"no"})",
-                       {{"x-amzn-RequestId", "req-1"}}),
+              response(
+                  400,
+                  R"({"__type":"com.amazonaws.cloudtrail.v20131101#AccessDeniedException","message":"no"})",
+                  {{"x-amzn-RequestId", "req-1"}}),
               trails, diag) == errc::access_denied);
     CHECK(diag.s3_code == "AccessDeniedException");
     CHECK(diag.message == "no");
@@ -172,7 +175,9 @@ namespace {
 
 trail make_trail(std::string name, std::string region, std::string bucket, std::string prefix, bool multi,
                  bool org = false) {
-    return {name, "arn:aws:cloudtrail:" + region + ":123456789012:trail/" + name, region, bucket, prefix, multi, org};
+    return {
+        name, "arn:aws:cloudtrail:" + region + ":123456789012:trail/" + name, region, bucket, prefix, multi,
+        org};
 }
 
 discovery_result plan_ok(const discovery_inputs& in) {
@@ -204,17 +209,16 @@ TEST_CASE("plan_discovery: a real setup: arbitrary names, a shared bucket, a pre
     CHECK(out.dest.trail == "all");
     std::vector<std::string> got;
     for (const auto& r : out.rows)
-        got.push_back(r.region + " " + r.where.bucket + "/" + r.where.key_prefix + " " + to_string(r.by) + " " +
-                      r.trail);
-    CHECK(got == std::vector<std::string>{"ap-south-1 apac-logs/ct trail apac",
-                                          "ca-central-1 deleted-trail-bucket/ content ",
-                                          "eu-west-1 shared-old-logs/ trail eu",
-                                          "us-east-1 team-a-trail/ trail east",
-                                          "us-west-1 shared-old-logs/ content ",
-                                          "us-west-2 shared-old-logs/ trail west"});
+        got.push_back(r.region + " " + r.where.bucket + "/" + r.where.key_prefix + " " + to_string(r.by) +
+                      " " + r.trail);
+    CHECK(got == std::vector<std::string>{
+                     "ap-south-1 apac-logs/ct trail apac", "ca-central-1 deleted-trail-bucket/ content ",
+                     "eu-west-1 shared-old-logs/ trail eu", "us-east-1 team-a-trail/ trail east",
+                     "us-west-1 shared-old-logs/ content ", "us-west-2 shared-old-logs/ trail west"});
 }
 
-TEST_CASE("plan_discovery: the destination: one all-region trail, several, none, --dest-bucket, organization") {
+TEST_CASE(
+    "plan_discovery: the destination: one all-region trail, several, none, --dest-bucket, organization") {
     discovery_inputs in;
     in.account = "123456789012";
     discovery_result out;
@@ -264,7 +268,8 @@ TEST_CASE("plan_discovery: the destination: one all-region trail, several, none,
     CHECK(plan_ok(in).dest.where.key_prefix == "new");
 }
 
-TEST_CASE("plan_discovery: never the destination's own logs, each place once, bad names left out with a note") {
+TEST_CASE(
+    "plan_discovery: never the destination's own logs, each place once, bad names left out with a note") {
     discovery_inputs in;
     in.account = "123456789012";
     in.trails = {make_trail("all", "us-east-1", "dest", "", true),

@@ -55,6 +55,12 @@ class Discovery(S3MergeCase):
                                               (self.deleted, "ca-central-1", 6, "")]:
             self.s3merge("generate", "--dest", "s3://%s/%s" % (bucket, prefix), "--count", str(count), "--account", a,
                          "--log-region", region, "--seed", str(count), check=0)
+        # Digests and Insights follow the same mapping (--include-digests, --include-insights).
+        for i in range(2):
+            self.oracle.put(self.east, "AWSLogs/%s/CloudTrail-Digest/us-east-1/2024/01/0%d/%s_CloudTrail-Digest_"
+                            "us-east-1_east_us-east-1_2024010%dT000000Z.json.gz" % (a, i + 1, a, i + 1), b"digest")
+        self.oracle.put(self.apac, "legacy/AWSLogs/%s/CloudTrail-Insight/ap-south-1/2024/01/01/%s_CloudTrail-Insight_"
+                        "ap-south-1_20240101T0000Z_x.json.gz" % (a, a), b"insight")
         # Not CloudTrail data: the bucket holding it is never dropped.
         self.oracle.put(self.shared, "notes/readme.txt", b"keep me")
         # Another account's logs in the shared bucket: not this account's sources.
@@ -66,7 +72,7 @@ class Discovery(S3MergeCase):
     def ct(self, sub, *args, check=0):
         env = {"AWS_ENDPOINT_URL_CLOUDTRAIL": self.fake.url}
         return self.s3merge("cloudtrail", sub, "--account", self.account, "--regions", ",".join(REGIONS),
-                            "--no-progress", *args, check=check, env=env)
+                            "--no-progress", "--include-digests", "--include-insights", *args, check=check, env=env)
 
     def expected(self):
         """{dest key: (size, etag)} where the organization trail would have put each source log."""
@@ -88,6 +94,7 @@ class Discovery(S3MergeCase):
         got = {(s["region"], s["bucket"], s["found_by"], s["trail"], s["mappings"][0]["source_prefix"],
                 s["mappings"][0]["dest_prefix"]) for s in d["sources"]}
         dp = "central/AWSLogs/%s/%s/CloudTrail/" % (ORG, a)
+        top = "central/AWSLogs/%s/%s/" % (ORG, a)
         self.assertEqual(got, {
             ("ap-south-1", self.apac, "trail", "apac", "legacy/AWSLogs/%s/CloudTrail/ap-south-1/" % a,
              dp + "ap-south-1/"),
@@ -109,19 +116,21 @@ class Discovery(S3MergeCase):
         before = self.oracle.list_all(self.dest)
         p = self.ct("plan")
         self.assertIn("-> s3://%s/%sap-south-1/2024/01/01/%s_CloudTrail_ap-south-1_" % (self.dest, dp, a), p.stdout)
-        self.assertIn("39", p.stdout)  # 12 + 9 + 7 + 5 + 6 logs to copy
+        self.assertIn("42", p.stdout)  # 12 + 9 + 7 + 5 + 6 logs, 2 digests, 1 insight to copy
         self.assertEqual(self.oracle.list_all(self.dest), before)
 
         want = self.expected()
-        self.assertEqual(len(want), 39)
+        self.assertEqual(len(want), 42)
+        self.assertEqual(len([k for k in want if "/CloudTrail-Digest/us-east-1/" in k]), 2)
+        self.assertEqual(len([k for k in want if "/CloudTrail-Insight/ap-south-1/" in k]), 1)
         self.ct("copy")
-        have = self.oracle.list_all(self.dest, dp)
+        have = self.oracle.list_all(self.dest, top)
         for key, (size, etag) in want.items():
             self.assertIn(key, have)
             self.assertEqual(have[key][:2], (size, etag), key)
-        self.assertEqual(len(have), 40)  # the 39, and the organization trail's own log
+        self.assertEqual(len(have), 43)  # the 42, and the organization trail's own log
         p = self.ct("verify")
-        self.assertIn("all 39 source objects are at s3://%s" % self.dest, p.stdout)
+        self.assertIn("all 42 source objects are at s3://%s" % self.dest, p.stdout)
 
         # A log changed at the destination: verify fails naming it.
         victim = sorted(want)[0]
@@ -151,8 +160,8 @@ class Discovery(S3MergeCase):
         p = self.ct("move")
         self.assertEqual(sorted(self.oracle.list_all(self.shared)),
                          ["AWSLogs/999999999999/CloudTrail/us-west-2/2024/01/01/x.json.gz", "notes/readme.txt"])
-        have = self.oracle.list_all(self.dest, dp)
-        self.assertEqual(len(have), 40)
+        have = self.oracle.list_all(self.dest, top)
+        self.assertEqual(len(have), 43)
         for key, (size, etag) in want.items():
             self.assertEqual(have[key][:2], (size, etag), key)
 

@@ -64,6 +64,28 @@ copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
     return out;
 }
 
+// A fresh directory under /tmp.
+std::string make_temp_dir() {
+    char dir_template[] = "/tmp/s3merge-creds-XXXXXX";
+    REQUIRE(mkdtemp(dir_template));
+    return dir_template;
+}
+
+// A credential_process script handing out KEY1, KEY2, ... one per run
+// (counted in DIR/count); returns its path.
+std::string write_key_series_script(const std::string& dir) {
+    const std::string script = dir + "/creds.sh";
+    FILE* f = std::fopen(script.c_str(), "w");
+    REQUIRE(f);
+    std::fprintf(f,
+                 "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
+                 "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
+                 "\"SessionToken\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}' $n\n",
+                 dir.c_str(), dir.c_str());
+    std::fclose(f);
+    return script;
+}
+
 }  // namespace
 
 TEST_CASE("a CopyObject 200 whose body is an error is retried, then succeeds") {
@@ -207,20 +229,8 @@ TEST_CASE("a reused response object never carries an earlier answer's headers in
 TEST_CASE("expired temporary credentials are renewed and the request sent again, not failed") {
     // credential_process hands out key KEY1 first, KEY2 after; the peer says
     // ExpiredToken to anything signed with KEY1.
-    char dir_template[] = "/tmp/s3merge-creds-XXXXXX";
-    REQUIRE(mkdtemp(dir_template));
-    const std::string dir = dir_template;
-    const std::string script = dir + "/creds.sh";
-    {
-        FILE* f = std::fopen(script.c_str(), "w");
-        REQUIRE(f);
-        std::fprintf(f,
-                     "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
-                     "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
-                     "\"SessionToken\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}' $n\n",
-                     dir.c_str(), dir.c_str());
-        std::fclose(f);
-    }
+    const std::string dir = make_temp_dir();
+    const std::string script = write_key_series_script(dir);
     asio::io_context io;
     std::vector<std::string> keys_seen;
     fake_peer* self = nullptr;
@@ -372,20 +382,8 @@ TEST_CASE(
     // credential_process: KEY1 first, KEY2 after. The peer answers HEAD with
     // a bare 400 (no body: how S3 answers a HEAD with an expired token) to
     // KEY1 and 200 to KEY2.
-    char dir_template[] = "/tmp/s3merge-creds-XXXXXX";
-    REQUIRE(mkdtemp(dir_template));
-    const std::string dir = dir_template;
-    const std::string script = dir + "/creds.sh";
-    {
-        FILE* f = std::fopen(script.c_str(), "w");
-        REQUIRE(f);
-        std::fprintf(f,
-                     "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
-                     "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
-                     "\"SessionToken\":\"t\",\"Expiration\":\"2099-01-01T00:00:00Z\"}' $n\n",
-                     dir.c_str(), dir.c_str());
-        std::fclose(f);
-    }
+    const std::string dir = make_temp_dir();
+    const std::string script = write_key_series_script(dir);
     std::vector<std::string> keys_seen;
     auto run = [&](std::chrono::minutes age, int& renewals) {
         std::remove((dir + "/count").c_str());
@@ -445,9 +443,7 @@ TEST_CASE(
 
 TEST_CASE(
     "token files are read again at every renewal: web identity and the container token (EKS rotates them)") {
-    char dir_template[] = "/tmp/s3merge-tokens-XXXXXX";
-    REQUIRE(mkdtemp(dir_template));
-    const std::string dir = dir_template;
+    const std::string dir = make_temp_dir();
     auto write = [](const std::string& path, const std::string& text) {
         FILE* f = std::fopen(path.c_str(), "w");
         REQUIRE(f);

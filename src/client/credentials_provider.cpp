@@ -400,11 +400,19 @@ struct credentials_provider::impl {
             // again by the next caller.
             const bool passing = is_transport_failure(ec) || ec == errc::cancelled || ec == errc::throttled ||
                                  ec == errc::server_error;
-            refused = !passing;
-            if (refused && ec != errc::no_credentials && ec != errc::expired_token)
+            if (!passing && ec != errc::no_credentials && ec != errc::expired_token)
                 ec = make_error_code(errc::config_error);
             failed = ec;
             failed_detail = "credentials from " + describe + ": " + said;
+            // A renewal ahead of time that failed: the keys in hand are good
+            // until they expire; asked again in 30 s, not on every request.
+            const sys_time now = opts.now();
+            if (have && !stale && expiration && now < *expiration) {
+                due = std::min(*expiration, now + std::chrono::seconds(30));
+                refused = false;
+            } else {
+                refused = !passing;
+            }
         } else {
             failed = {};
             failed_detail.clear();
@@ -454,15 +462,17 @@ asio::awaitable<std::error_code> credentials_provider::current(credentials& out,
         }
         if (d.renewing) {
             // `wake` never expires: a wait ends when the renewal cancels it.
+            // Waiters of a renewal that failed get its error (unless the
+            // keys in hand are still good), rather than trying again.
             const std::uint64_t before = d.finished;
             co_await d.wake.async_wait(use_tuple);
-            if (d.finished != before && d.failed) co_return failure();
+            if (d.finished != before && d.failed && !d.usable(d.opts.now())) co_return failure();
             continue;
         }
         if (d.refused) co_return failure();
         if (tries > 2)
             co_return fail(diag, errc::no_credentials, "credentials: renewed keys were not usable");
-        if (auto ec = co_await d.renew(diag)) co_return failure();
+        if (co_await d.renew(diag) && !d.usable(d.opts.now())) co_return failure();
     }
 }
 

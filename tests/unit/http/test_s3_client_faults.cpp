@@ -527,3 +527,87 @@ TEST_CASE(
     std::remove(container_file.c_str());
     rmdir(dir.c_str());
 }
+
+TEST_CASE(
+    "a renewal ahead of expiry that fails keeps the keys in hand and tries again 30 s later, not per "
+    "request") {
+    // credential_process: KEY<n> living until 2030-01-01T00:00:00Z; it fails
+    // while DIR/fail exists.
+    const std::string dir = make_temp_dir();
+    const std::string script = dir + "/creds.sh";
+    {
+        FILE* f = std::fopen(script.c_str(), "w");
+        REQUIRE(f);
+        std::fprintf(f,
+                     "n=$(cat %s/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s/count\n"
+                     "[ -e %s/fail ] && exit 1\n"
+                     "printf '{\"Version\":1,\"AccessKeyId\":\"KEY%%s\",\"SecretAccessKey\":\"s\","
+                     "\"SessionToken\":\"t\",\"Expiration\":\"2030-01-01T00:00:00Z\"}' $n\n",
+                     dir.c_str(), dir.c_str(), dir.c_str());
+        std::fclose(f);
+    }
+    auto runs = [&] {
+        FILE* f = std::fopen((dir + "/count").c_str(), "r");
+        int n = 0;
+        if (f) {
+            CHECK(std::fscanf(f, "%d", &n) == 1);
+            std::fclose(f);
+        }
+        return n;
+    };
+    sys_time expiry;
+    REQUIRE(parse_iso8601("2030-01-01T00:00:00Z", expiry));
+    sys_time clock = expiry - std::chrono::minutes(15);  // renewal due halfway: 7.5 minutes in
+    asio::io_context io;
+    aws::credential_plan plan;
+    plan.base = aws::credential_source::process;
+    plan.process_command = "/bin/sh " + script;
+    plan.base_where = "credential_process (test)";
+    s3::provider_options po;
+    po.now = [&] { return clock; };
+    s3::credentials_provider p(io.get_executor(), plan, {}, po);
+    auto ask = [&](credentials& k) {
+        std::error_code ec;
+        diagnostics d;
+        bool done = false;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                ec = co_await p.current(k, d);
+                done = true;
+            },
+            asio::detached);
+        io.restart();
+        io.run_for(10s);
+        REQUIRE(done);
+        return ec;
+    };
+    credentials k;
+    REQUIRE_FALSE(ask(k));
+    CHECK(k.access_key_id == "KEY1");
+    std::fclose(std::fopen((dir + "/fail").c_str(), "w"));
+    clock += std::chrono::minutes(8);  // due: renewed, which fails; KEY1 is still good
+    CHECK_FALSE(ask(k));
+    CHECK(k.access_key_id == "KEY1");
+    CHECK(runs() == 2);
+    for (int i = 0; i < 5; ++i) CHECK_FALSE(ask(k));  // not asked again on every request
+    CHECK(runs() == 2);
+    clock += std::chrono::seconds(31);
+    CHECK_FALSE(ask(k));
+    CHECK(runs() == 3);
+    CHECK(k.access_key_id == "KEY1");
+    std::remove((dir + "/fail").c_str());
+    clock += std::chrono::seconds(31);
+    CHECK_FALSE(ask(k));
+    CHECK(runs() == 4);
+    CHECK(k.access_key_id == "KEY4");
+    CHECK(p.renewals() == 1);
+    // Failing past expiry: the error, not expired keys.
+    std::fclose(std::fopen((dir + "/fail").c_str(), "w"));
+    clock = expiry + std::chrono::seconds(1);
+    CHECK(ask(k));
+    std::remove((dir + "/fail").c_str());
+    std::remove((dir + "/count").c_str());
+    std::remove(script.c_str());
+    rmdir(dir.c_str());
+}

@@ -79,7 +79,10 @@ std::error_code parse_describe_trails(const http_response& r, std::vector<trail>
         while (t.key_prefix.ends_with('/')) t.key_prefix.pop_back();
         if (e["IsMultiRegionTrail"].get_bool().get(b) == simdjson::SUCCESS) t.multi_region = b;
         if (e["IsOrganizationTrail"].get_bool().get(b) == simdjson::SUCCESS) t.organization = b;
-        if (t.name.empty()) return malformed(diag, "DescribeTrails answered a trail without a Name");
+        if (t.name.empty()) {
+            out.clear();  // a parser that fails leaves no result
+            return malformed(diag, "DescribeTrails answered a trail without a Name");
+        }
         // A trail that does not log to S3 (possible for a trail being set
         // up) is not a source or destination: kept with an empty bucket.
         if (t.arn.empty()) t.arn = t.name;

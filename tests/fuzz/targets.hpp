@@ -16,6 +16,7 @@
 
 #include "s3merge/aws/config.hpp"
 #include "s3merge/cloudtrail/query_api.hpp"
+#include "s3merge/cloudtrail/trails.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/s3/multipart.hpp"
 #include "s3merge/s3/ops.hpp"
@@ -96,6 +97,17 @@ inline int s3_xml(const std::uint8_t* data, std::size_t size) {
         {
             std::vector<cloudtrail::region_info> out;
             (void)cloudtrail::parse_describe_regions(resp, out, d);
+        }
+        {
+            s3::list_buckets_result out;
+            auto ec = s3::parse_list_buckets(resp, out, d);
+            for (const auto& n : out.names) require(!ec && !n.empty());  // an error leaves no names
+        }
+        {
+            // DescribeTrails speaks JSON: the same bytes, as JSON 1.1 answers.
+            std::vector<cloudtrail::trail> out;
+            auto ec = cloudtrail::parse_describe_trails(resp, out, d);
+            for (const auto& t : out) require(!ec && !t.name.empty() && !t.key_prefix.ends_with('/'));
         }
     }
     return 0;

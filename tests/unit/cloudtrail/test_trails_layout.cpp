@@ -290,3 +290,12 @@ TEST_CASE(
     CHECK(noted_same);
     CHECK(noted_bad);
 }
+
+TEST_CASE("DescribeTrails: a failed parse leaves no trails behind") {
+    std::vector<trail> trails;
+    diagnostics diag;
+    CHECK(parse_describe_trails(
+              response(200, R"({"trailList":[{"Name":"ok","S3BucketName":"b"},{"S3BucketName":"c"}]})"),
+              trails, diag) == errc::malformed_response);
+    CHECK(trails.empty());
+}

@@ -187,6 +187,7 @@ class Discovery(S3MergeCase):
                          env=env)
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertIn("DescribeTrails", p.stderr)
+        self.assertIn("InvalidSignatureException", p.stderr)
 
 
 if __name__ == "__main__":

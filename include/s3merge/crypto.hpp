@@ -20,4 +20,32 @@ std::string md5_base64(std::string_view data);
 std::string md5_hex(std::string_view data);
 std::string sha1_hex(std::string_view data);  // file names (the SSO token cache), not security
 
+// The inverses: false on a character outside the alphabet or a bad length.
+bool unhex(std::string_view hex_text, std::string& raw);
+bool base64_decode(std::string_view text, std::string& raw);
+
+// SHA-256 over data that arrives in pieces.
+class sha256_stream {
+public:
+    sha256_stream();
+    ~sha256_stream();
+    sha256_stream(const sha256_stream&) = delete;
+    sha256_stream& operator=(const sha256_stream&) = delete;
+    void update(std::string_view data);
+    std::string hex_digest();  // lower-case hex; the stream starts over
+private:
+    struct state;
+    state* s_;
+};
+
+// RSA with SHA-256 (PKCS#1 v1.5), as CloudTrail signs digest files
+// ("SHA256withRSA"). The public key is DER: an RSAPublicKey (PKCS#1, what
+// CloudTrail's ListPublicKeys returns) or a SubjectPublicKeyInfo. False on
+// a key that does not parse or a signature that does not match.
+bool rsa_sha256_verify(std::string_view public_key_der, std::string_view message, std::string_view signature);
+// Signs with a PEM private key; the signature raw, the public key as
+// PKCS#1 DER. False when the key does not parse.
+bool rsa_sha256_sign(std::string_view private_key_pem, std::string_view message, std::string& signature,
+                     std::string& public_key_der);
+
 }  // namespace s3merge::crypto

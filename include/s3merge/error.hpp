@@ -45,6 +45,7 @@ enum class errc {
     precondition_failed,
     invalid_request,  // other 4xx the client must fix
     s3_error,         // any other S3 error code
+    integrity_error,  // content that does not match its signed hash (CloudTrail digests)
 };
 
 const std::error_category& s3merge_category() noexcept;

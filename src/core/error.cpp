@@ -71,6 +71,8 @@ public:
                 return "invalid request";
             case errc::s3_error:
                 return "S3 error";
+            case errc::integrity_error:
+                return "integrity check failed";
         }
         return "unknown s3merge error";
     }

@@ -6,10 +6,15 @@
 // initialisation allocates a provider context and goes through parameter
 // lookups, which costs more than hashing a canonical request.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -170,6 +175,152 @@ std::string md5_hex(std::string_view data) {
 }
 std::string sha1_hex(std::string_view data) {
     return hex(digest(sha1_md(), data));
+}
+
+bool unhex(std::string_view text, std::string& raw) {
+    raw.clear();
+    if (text.size() % 2) return false;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    raw.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) {
+            raw.clear();
+            return false;
+        }
+        raw += static_cast<char>(hi << 4 | lo);
+    }
+    return true;
+}
+
+bool base64_decode(std::string_view text, std::string& raw) {
+    raw.clear();
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    if (text.size() % 4) return false;
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; ++k) {
+            char c = text[i + k];
+            if (c == '=' && i + 4 == text.size() && k >= 2) {
+                v[k] = 0;
+                ++pad;
+            } else if (pad || (v[k] = value(c)) < 0) {
+                raw.clear();
+                return false;
+            }
+        }
+        unsigned n = unsigned(v[0]) << 18 | unsigned(v[1]) << 12 | unsigned(v[2]) << 6 | unsigned(v[3]);
+        raw += static_cast<char>(n >> 16);
+        if (pad < 2) raw += static_cast<char>((n >> 8) & 255);
+        if (pad < 1) raw += static_cast<char>(n & 255);
+    }
+    return true;
+}
+
+struct sha256_stream::state {
+    SHA256_CTX ctx;
+};
+sha256_stream::sha256_stream() : s_(new state) {
+    SHA256_Init(&s_->ctx);
+}
+sha256_stream::~sha256_stream() {
+    delete s_;
+}
+void sha256_stream::update(std::string_view data) {
+    SHA256_Update(&s_->ctx, data.data(), data.size());
+}
+std::string sha256_stream::hex_digest() {
+    unsigned char out[32];
+    SHA256_Final(out, &s_->ctx);
+    SHA256_Init(&s_->ctx);
+    std::string h;
+    append_hex(h, out, sizeof out);
+    return h;
+}
+
+namespace {
+
+struct pkey_deleter {
+    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
+struct md_ctx_deleter {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
+
+// An RSA public key from DER: PKCS#1 RSAPublicKey first, else SPKI.
+pkey_ptr public_key(std::string_view der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    EVP_PKEY* k = nullptr;
+    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&k, "DER", "type-specific", "RSA",
+                                                           EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    if (dctx) {
+        std::size_t len = der.size();
+        if (!OSSL_DECODER_from_data(dctx, &p, &len)) k = nullptr;
+        OSSL_DECODER_CTX_free(dctx);
+    }
+    if (k) return pkey_ptr(k);
+    p = reinterpret_cast<const unsigned char*>(der.data());
+    return pkey_ptr(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+}
+
+}  // namespace
+
+bool rsa_sha256_verify(std::string_view public_key_der, std::string_view message,
+                       std::string_view signature) {
+    pkey_ptr key = public_key(public_key_der);
+    if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return false;
+    md_ctx_ptr ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1) return false;
+    return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                            message.size()) == 1;
+}
+
+bool rsa_sha256_sign(std::string_view private_key_pem, std::string_view message, std::string& signature,
+                     std::string& public_key_der) {
+    BIO* bio = BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size()));
+    if (!bio) return false;
+    pkey_ptr key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
+    BIO_free(bio);
+    if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return false;
+    md_ctx_ptr ctx(EVP_MD_CTX_new());
+    std::size_t len = 0;
+    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) != 1)
+        return false;
+    signature.resize(len);
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+        return false;
+    signature.resize(len);
+    // The public half as PKCS#1 RSAPublicKey DER, as ListPublicKeys gives it.
+    unsigned char* der = nullptr;
+    std::size_t der_len = 0;
+    OSSL_ENCODER_CTX* ectx =
+        OSSL_ENCODER_CTX_new_for_pkey(key.get(), EVP_PKEY_PUBLIC_KEY, "DER", "type-specific", nullptr);
+    if (!ectx) return false;
+    const bool ok = OSSL_ENCODER_to_data(ectx, &der, &der_len) == 1;
+    OSSL_ENCODER_CTX_free(ectx);
+    if (!ok) return false;
+    public_key_der.assign(reinterpret_cast<const char*>(der), der_len);
+    OPENSSL_free(der);
+    return true;
 }
 
 }  // namespace s3merge::crypto

@@ -10,6 +10,7 @@
 
 #include "cli/common.hpp"
 #include "s3merge/engine_io/async_limiter.hpp"
+#include "s3merge/crypto.hpp"
 #include "s3merge/gen/cloudtrail.hpp"
 
 namespace s3merge::cli {
@@ -34,6 +35,12 @@ std::vector<option_spec> specs() {
         {"files-per-day", true, false, "N", "objects per day before the date advances (default 288)"});
     s.push_back({"seed", true, false, "N", "series seed (default 1)"});
     s.push_back({"concurrency", true, false, "N", "PUTs in flight (default 64)"});
+    s.push_back(
+        {"digests-key", true, false, "PEM",
+         "also write CloudTrail digest files (one per hour, chained) signed with this RSA private key"});
+    s.push_back({"trail-name", true, false, "NAME", "trail name in the digest keys (default s3merge-test)"});
+    s.push_back({"public-keys-out", true, false, "FILE",
+                 "with --digests-key: write the public key as `aws cloudtrail list-public-keys` prints it"});
     return s;
 }
 
@@ -73,6 +80,35 @@ int cmd_generate(const std::vector<std::string>& argv) {
     series.region = args.value("log-region", series.region);
     series.files_per_day = static_cast<int>(per_day);
     series.seed = seed;
+    std::vector<gen::generated_digest> digests;
+    if (args.has("digests-key")) {
+        std::string pem;
+        if (!read_text_file(args.value("digests-key"), pem)) {
+            print_usage_error("generate", "cannot read --digests-key " + args.value("digests-key"));
+            return exit_usage;
+        }
+        gen::digest_options o;
+        o.bucket = bucket;
+        o.trail = args.value("trail-name", o.trail);
+        o.private_key_pem = pem;
+        std::string der, fingerprint;
+        if (!gen::cloudtrail_digests(series, count, o, digests, der, fingerprint)) {
+            print_usage_error("generate", "--digests-key " + args.value("digests-key") +
+                                              " is not an RSA private key in PEM");
+            return exit_usage;
+        }
+        if (args.has("public-keys-out")) {
+            const std::string doc = "{\"PublicKeyList\":[{\"Value\":\"" + crypto::base64(der) +
+                                    "\",\"ValidityStartTime\":\"2013-01-01T00:00:00Z\",\"ValidityEndTime\":"
+                                    "\"2100-01-01T00:00:00Z\",\"Fingerprint\":\"" +
+                                    fingerprint + "\"}]}\n";
+            if (!write_text_file(args.value("public-keys-out"), doc)) {
+                print_usage_error("generate",
+                                  "cannot write --public-keys-out " + args.value("public-keys-out"));
+                return exit_usage;
+            }
+        }
+    }
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
     cfg.http.max_connections_per_host = concurrency;
@@ -118,8 +154,29 @@ int cmd_generate(const std::vector<std::string>& argv) {
             wake.expires_after(std::chrono::seconds(1));
             co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+        // The digests after the logs they name, as CloudTrail delivers them.
+        std::uint64_t digests_written = 0;
+        for (auto& g : digests) {
+            if (failed) break;
+            s3::put_object_params p;
+            p.key = g.key;
+            p.body = std::move(g.body);
+            p.content_type = "application/json";
+            p.content_encoding = "gzip";
+            p.metadata.push_back({"signature", g.signature_hex});
+            p.metadata.push_back({"signature-algorithm", "SHA256withRSA"});
+            s3::put_object_result r;
+            diagnostics pd;
+            if (auto ec = co_await client.put_object(bucket, p, r, pd)) {
+                if (failed++ == 0) print_error(ec, pd);
+            } else {
+                ++digests_written;
+            }
+        }
         std::printf("generate: wrote %llu objects (%llu bytes) to s3://%s/%s\n", (unsigned long long)written,
                     (unsigned long long)bytes, bucket.c_str(), series.prefix.c_str());
+        if (!digests.empty())
+            std::printf("generate: wrote %llu signed digest files\n", (unsigned long long)digests_written);
         co_return failed ? exit_failed : exit_ok;
     });
 }

@@ -153,6 +153,30 @@ std::optional<std::string> ask_mfa_code(const std::string& serial) {
     return code;
 }
 
+bool read_text_file(const std::string& path, std::string& out) {
+    out.clear();
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        out.append(buf, n);
+        if (out.size() > (4u << 20)) break;
+    }
+    const bool ok = !std::ferror(f) && out.size() <= (4u << 20);
+    std::fclose(f);
+    return ok;
+}
+
+bool write_text_file(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) return false;
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = std::fclose(f) == 0 && ok;
+    return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
 int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     auto inputs = aws::load_inputs(args.value("profile"), args.value("region"));
     aws::resolved_config rc;

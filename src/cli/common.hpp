@@ -39,6 +39,12 @@ int parse_command(std::string_view name, std::string_view usage, std::string_vie
 // and returns the exit code (else exit_ok).
 int make_client_config(const parsed_args& args, s3::client_config& cfg);
 
+// A small text file (keys, key lists; at most 4 MiB), whole. False when it
+// cannot be read or is larger.
+bool read_text_file(const std::string& path, std::string& out);
+// Writes `text` to `path` (through a temporary file, renamed).
+bool write_text_file(const std::string& path, const std::string& text);
+
 // Maps an error to the exit code family.
 int exit_code_for(std::error_code ec);
 // An output the user asked for (--report) could not be written: the

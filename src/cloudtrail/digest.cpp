@@ -34,8 +34,10 @@ bool time_value(simdjson::dom::element e, std::string_view name, sys_time& out) 
     }
     double seconds = 0;
     std::int64_t whole = 0;
-    if (e[name].get_int64().get(whole) == simdjson::SUCCESS) seconds = double(whole);
-    else if (e[name].get_double().get(seconds) != simdjson::SUCCESS) return false;
+    if (e[name].get_int64().get(whole) == simdjson::SUCCESS)
+        seconds = double(whole);
+    else if (e[name].get_double().get(seconds) != simdjson::SUCCESS)
+        return false;
     out = sys_time(std::chrono::duration_cast<sys_time::duration>(std::chrono::duration<double>(seconds)));
     return true;
 }
@@ -69,9 +71,11 @@ std::error_code parse_digest(std::string_view json, digest_file& out, diagnostic
     if (doc["logFiles"].get_array().get(files) != simdjson::SUCCESS)
         return malformed(diag, "the digest file has no logFiles array");
     for (simdjson::dom::element f : files) {
-        digest_log_file lf{text(f, "s3Bucket"), text(f, "s3Object"), text(f, "hashValue"), text(f, "hashAlgorithm")};
+        digest_log_file lf{text(f, "s3Bucket"), text(f, "s3Object"), text(f, "hashValue"),
+                           text(f, "hashAlgorithm")};
         if (lf.bucket.empty() || lf.key.empty() || lf.hash_hex.empty())
-            return malformed(diag, "a log file of digest " + d.key + " has no s3Bucket, s3Object or hashValue");
+            return malformed(diag,
+                             "a log file of digest " + d.key + " has no s3Bucket, s3Object or hashValue");
         d.log_files.push_back(std::move(lf));
     }
     out = std::move(d);
@@ -97,7 +101,8 @@ std::error_code parse_public_keys(std::string_view json, std::vector<public_key>
         public_key pk;
         pk.fingerprint = text(k, "Fingerprint");
         if (pk.fingerprint.empty() || !crypto::base64_decode(text(k, "Value"), pk.der) || pk.der.empty() ||
-            !time_value(k, "ValidityStartTime", pk.valid_from) || !time_value(k, "ValidityEndTime", pk.valid_to)) {
+            !time_value(k, "ValidityStartTime", pk.valid_from) ||
+            !time_value(k, "ValidityEndTime", pk.valid_to)) {
             out.clear();
             return malformed(diag, "a public key without Fingerprint, a base64 Value or its validity times");
         }
@@ -131,7 +136,8 @@ std::error_code verify_digest_signature(const digest_file& d, std::string_view d
         return make_error_code(errc::config_error);
     }
     if (!crypto::rsa_sha256_verify(key->der, digest_signing_string(d, digest_sha256_hex), signature)) {
-        diag.detail = "digest " + d.key + ": the signature does not match (the digest file was altered, or "
+        diag.detail = "digest " + d.key +
+                      ": the signature does not match (the digest file was altered, or "
                       "signed by another key)";
         return make_error_code(errc::integrity_error);
     }
@@ -160,7 +166,8 @@ std::vector<chain_break> walk_chain(std::vector<chain_entry> entries) {
         if (prev.sha256_hex != e.previous_hash_hex)
             out.push_back({e.key, "the previous digest " + prev.key + " does not have the hash it names"});
         else if (prev.signature_hex != e.previous_signature)
-            out.push_back({e.key, "the previous digest " + prev.key + " does not have the signature it names"});
+            out.push_back(
+                {e.key, "the previous digest " + prev.key + " does not have the signature it names"});
     }
     return out;
 }
@@ -210,7 +217,8 @@ bool gunzip_sha256::feed(std::string_view compressed, diagnostics& diag) {
         if (rc == Z_BUF_ERROR && s.z.avail_in == 0) break;  // needs more input
         if (rc != Z_OK) {
             s.failed = true;
-            diag.detail = std::string("not a gzip file, or a corrupt one (") + (s.z.msg ? s.z.msg : "zlib error") + ")";
+            diag.detail =
+                std::string("not a gzip file, or a corrupt one (") + (s.z.msg ? s.z.msg : "zlib error") + ")";
             return false;
         }
     }

@@ -1,5 +1,8 @@
 #include "s3merge/gen/cloudtrail.hpp"
 
+#include "engine/json_writer.hpp"
+#include "s3merge/crypto.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -94,6 +97,96 @@ generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i) 
     json += "]}";
     o.body = gzip(json);
     return o;
+}
+
+bool cloudtrail_digests(const cloudtrail_series& s, std::uint64_t count, const digest_options& d,
+                        std::vector<generated_digest>& out, std::string& public_key_der,
+                        std::string& fingerprint) {
+    out.clear();
+    // The key first: its fingerprint goes into every digest.
+    std::string probe_sig;
+    if (!crypto::rsa_sha256_sign(d.private_key_pem, "probe", probe_sig, public_key_der)) return false;
+    fingerprint = crypto::md5_hex(public_key_der);
+    // Objects by hour, in order (a series' times only go forward).
+    struct hour {
+        std::string stamp;                                       // YYYYMMDDTHH
+        std::vector<std::pair<std::string, std::string>> files;  // key, SHA-256 of the uncompressed body
+    };
+    std::vector<hour> hours;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        auto o = cloudtrail_object(s, i);
+        const std::string marker = "_CloudTrail_" + s.region + "_";
+        const auto at = o.key.rfind(marker);
+        const std::string stamp = o.key.substr(at + marker.size(), 11);  // YYYYMMDDTHH
+        std::string plain;
+        (void)gunzip(o.body, plain);
+        if (hours.empty() || hours.back().stamp != stamp) hours.push_back({stamp, {}});
+        hours.back().files.emplace_back(o.key, crypto::sha256_hex(plain));
+    }
+    std::string prev_key, prev_hash, prev_sig;
+    for (const auto& h : hours) {
+        const std::string y = h.stamp.substr(0, 4), m = h.stamp.substr(4, 2), dd = h.stamp.substr(6, 2),
+                          hh = h.stamp.substr(9, 2);
+        const std::string start = y + "-" + m + "-" + dd + "T" + hh + ":00:00Z";
+        const std::string end = y + "-" + m + "-" + dd + "T" + hh + ":59:59Z";
+        generated_digest g;
+        g.key = s.prefix + "AWSLogs/" + s.account + "/CloudTrail-Digest/" + s.region + "/" + y + "/" + m +
+                "/" + dd + "/" + s.account + "_CloudTrail-Digest_" + s.region + "_" + d.trail + "_" +
+                s.region + "_" + y + m + dd + "T" + hh + "5959Z.json.gz";
+        engine::json_writer w;
+        w.begin_object();
+        w.field("awsAccountId", s.account);
+        w.field("digestStartTime", start);
+        w.field("digestEndTime", end);
+        w.field("digestS3Bucket", d.bucket);
+        w.field("digestS3Object", g.key);
+        w.field("digestPublicKeyFingerprint", fingerprint);
+        w.field("digestSignatureAlgorithm", "SHA256withRSA");
+        w.field("newestEventTime", end);
+        w.field("oldestEventTime", start);
+        for (const char* f : {"previousDigestS3Bucket", "previousDigestS3Object", "previousDigestHashValue",
+                              "previousDigestHashAlgorithm", "previousDigestSignature"}) {
+            w.key(f);
+            if (prev_key.empty()) {
+                w.null_value();
+                continue;
+            }
+            const std::string_view name = f;
+            w.string_value(name == "previousDigestS3Bucket"        ? d.bucket
+                           : name == "previousDigestS3Object"      ? prev_key
+                           : name == "previousDigestHashValue"     ? prev_hash
+                           : name == "previousDigestHashAlgorithm" ? std::string("SHA-256")
+                                                                   : prev_sig);
+        }
+        w.key("logFiles");
+        w.begin_array();
+        for (const auto& [key, sha] : h.files) {
+            w.begin_object();
+            w.field("s3Bucket", d.bucket);
+            w.field("s3Object", key);
+            w.field("hashValue", sha);
+            w.field("hashAlgorithm", "SHA-256");
+            w.field("newestEventTime", end);
+            w.field("oldestEventTime", start);
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+        const std::string json = w.take();
+        const std::string sha = crypto::sha256_hex(json);
+        // The signing string, as cloudtrail/digest.hpp documents it.
+        const std::string to_sign =
+            end + "\n" + d.bucket + "/" + g.key + "\n" + sha + "\n" + (prev_sig.empty() ? "null" : prev_sig);
+        std::string raw, der;
+        if (!crypto::rsa_sha256_sign(d.private_key_pem, to_sign, raw, der)) return false;
+        g.signature_hex = crypto::hex(raw);
+        g.body = gzip(json);
+        prev_key = g.key;
+        prev_hash = sha;
+        prev_sig = g.signature_hex;
+        out.push_back(std::move(g));
+    }
+    return true;
 }
 
 std::string gzip(std::string_view data) {

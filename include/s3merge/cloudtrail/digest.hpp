@@ -20,20 +20,20 @@
 namespace s3merge::cloudtrail {
 
 struct digest_log_file {
-    std::string bucket, key;       // where CloudTrail delivered it
-    std::string hash_hex;          // SHA-256 of its uncompressed content
-    std::string hash_algorithm;    // "SHA-256"
+    std::string bucket, key;     // where CloudTrail delivered it
+    std::string hash_hex;        // SHA-256 of its uncompressed content
+    std::string hash_algorithm;  // "SHA-256"
 };
 
 struct digest_file {
     std::string account;
-    std::string start_time, end_time;   // as written ("2015-08-17T15:01:31Z")
-    std::string bucket, key;            // digestS3Bucket / digestS3Object: where it was delivered
-    std::string fingerprint;            // digestPublicKeyFingerprint
-    std::string signature_algorithm;    // "SHA256withRSA"
+    std::string start_time, end_time;           // as written ("2015-08-17T15:01:31Z")
+    std::string bucket, key;                    // digestS3Bucket / digestS3Object: where it was delivered
+    std::string fingerprint;                    // digestPublicKeyFingerprint
+    std::string signature_algorithm;            // "SHA256withRSA"
     std::string previous_bucket, previous_key;  // empty for the first digest of a chain
     std::string previous_hash_hex;
-    std::string previous_signature;     // hex; empty when null (the first of a chain)
+    std::string previous_signature;  // hex; empty when null (the first of a chain)
     std::vector<digest_log_file> log_files;
 };
 

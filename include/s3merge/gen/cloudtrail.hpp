@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace s3merge::gen {
 
@@ -28,6 +29,29 @@ struct generated_object {
 
 // The i-th object of the series.
 generated_object cloudtrail_object(const cloudtrail_series& s, std::uint64_t i);
+
+// CloudTrail's digest files for objects [0, count) of a series: one per hour
+// that holds objects, each listing that hour's files with the SHA-256 of
+// their uncompressed content, chained to the one before (the first has null
+// previous fields), signed SHA256withRSA with `private_key_pem` over the
+// documented signing string. Keys:
+//   <prefix>AWSLogs/<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/
+//     <account>_CloudTrail-Digest_<region>_<trail>_<region>_<YYYYMMDDTHH5959Z>.json.gz
+struct digest_options {
+    std::string bucket;  // where the logs and digests are delivered (named inside each digest)
+    std::string trail = "s3merge-test";
+    std::string private_key_pem;
+};
+struct generated_digest {
+    std::string key;
+    std::string body;           // gzip
+    std::string signature_hex;  // for x-amz-meta-signature
+};
+// False when the key does not parse. public_key_der: the key to verify
+// with (PKCS#1); fingerprint: its MD5, hex, as named in the digests.
+bool cloudtrail_digests(const cloudtrail_series& s, std::uint64_t count, const digest_options& d,
+                        std::vector<generated_digest>& out, std::string& public_key_der,
+                        std::string& fingerprint);
 
 // gzip (RFC 1952) of `data`, deterministic (mtime 0).
 std::string gzip(std::string_view data);

@@ -47,10 +47,19 @@ const std::string test_key_pem =
     "kKR77irz1T4uZ+lRaucwMw==\n"
     "-----END PRIVATE KEY-----\n";
 // `openssl rsa -RSAPublicKey_out -outform DER | base64` of it.
-const std::string test_public_b64 = "MIIBCgKCAQEA2HfaWs2bwWBhx/9LGwdxnjvJgeMJJt4zdEdiRBuMCN1LYoYsxS5qCj5zswZXd3heKrEoemL71xMX2sYd24mv3Ci+NLYEBaBeI4CnTgZbANl2GpDrAIOHtbtMJVwAQoxUfOSJQ5b5mPDem7m7BbjjQLP9qJNjXfwgVvV1srXSVqq3mJKg19zbSGDDxYd79y2MTh2jF5PDld6mnoJBcNOMbwj93GhJqzifvnnBsvzuMRBK4NnB7VlKLCU7WNj7X5F3M2cpsze8sVPvD2IHOfgejZouLVEGygofM2gS3Er+KFtcQJdqbw2llEYg7S7cmprK0i7avnKhbEEg1PsOayfBxQIDAQAB";
+const std::string test_public_b64 =
+    "MIIBCgKCAQEA2HfaWs2bwWBhx/"
+    "9LGwdxnjvJgeMJJt4zdEdiRBuMCN1LYoYsxS5qCj5zswZXd3heKrEoemL71xMX2sYd24mv3Ci+"
+    "NLYEBaBeI4CnTgZbANl2GpDrAIOHtbtMJVwAQoxUfOSJQ5b5mPDem7m7BbjjQLP9qJNjXfwgVvV1srXSVqq3mJKg19zbSGDDxYd79y2M"
+    "Th2jF5PDld6mnoJBcNOMbwj93GhJqzifvnnBsvzuMRBK4NnB7VlKLCU7WNj7X5F3M2cpsze8sVPvD2IHOfgejZouLVEGygofM2gS3Er+"
+    "KFtcQJdqbw2llEYg7S7cmprK0i7avnKhbEEg1PsOayfBxQIDAQAB";
 // `openssl dgst -sha256 -sign` of "message to sign\n2015-08-17T15:01:31Z", hex.
 const std::string openssl_signature_hex =
-    "57d75dda50e0dcdabfa8068e420c00eb8c84c3e1b27dc244f00a27b1e79e3aeb5cc6a015d8572dedec895b2662db3e91c310542adc8a4f19242a3c1809ccd29aee0b5fd5fe3cbd701e961468fa2fc655de5a02dd642f40f4372d87fe2e8442ce82a527c66b3f433f774c85bfcae69033c3e6e02951d8f139d85f8aefdb104d54e3375e7f442d182c5b06bacc2d185532365e25d3f215b6a63ba54fd037eb1bffd5dd3bcbd5b487c95ca4111030c57573d385651fe29bae98dd20d5c6b449e979e31a52fc2866e6169746458398c4e52f1371f513817f36b07013b9ce78620b50f4a3594aad0032e6cdc8b6be23557c2b8e9ea63c6a01f1c1a0b9ef0f07d88836";
+    "57d75dda50e0dcdabfa8068e420c00eb8c84c3e1b27dc244f00a27b1e79e3aeb5cc6a015d8572dedec895b2662db3e91c310542a"
+    "dc8a4f19242a3c1809ccd29aee0b5fd5fe3cbd701e961468fa2fc655de5a02dd642f40f4372d87fe2e8442ce82a527c66b3f433f"
+    "774c85bfcae69033c3e6e02951d8f139d85f8aefdb104d54e3375e7f442d182c5b06bacc2d185532365e25d3f215b6a63ba54fd0"
+    "37eb1bffd5dd3bcbd5b487c95ca4111030c57573d385651fe29bae98dd20d5c6b449e979e31a52fc2866e6169746458398c4e52f"
+    "1371f513817f36b07013b9ce78620b50f4a3594aad0032e6cdc8b6be23557c2b8e9ea63c6a01f1c1a0b9ef0f07d88836";
 
 // The shape of the digest file in CloudTrail's documentation.
 std::string digest_json(const std::string& prev_sig = "\"4435ef1d9c2e2e7364f0d1a3d4d6f6b3a4c2f1e0\"") {
@@ -68,7 +77,8 @@ std::string digest_json(const std::string& prev_sig = "\"4435ef1d9c2e2e7364f0d1a
   "previousDigestS3Object": "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T140131Z.json.gz",
   "previousDigestHashValue": "97fb791cf91ffc440d274f8190dbdd9aa09c34432aba82739df18b6d3c13df2d",
   "previousDigestHashAlgorithm": "SHA-256",
-  "previousDigestSignature": )" + prev_sig + R"(,
+  "previousDigestSignature": )" +
+           prev_sig + R"(,
   "logFiles": [
     {
       "s3Bucket": "example-bucket",
@@ -118,7 +128,8 @@ TEST_CASE("digest: the signing string is CloudTrail's") {
     REQUIRE_FALSE(parse_digest(digest_json(), d, diag));
     CHECK(digest_signing_string(d, "c0ffee") ==
           "2015-08-17T15:01:31Z\nexample-bucket/AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/"
-          "111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T150131Z.json.gz\nc0ffee\n"
+          "111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T150131Z.json."
+          "gz\nc0ffee\n"
           "4435ef1d9c2e2e7364f0d1a3d4d6f6b3a4c2f1e0");
 }
 
@@ -128,8 +139,8 @@ TEST_CASE("RSA SHA-256: the same signature as the openssl command line, verified
     REQUIRE(crypto::rsa_sha256_sign(test_key_pem, message, signature, der));
     REQUIRE(crypto::base64_decode(test_public_b64, expected_der));
     REQUIRE(crypto::unhex(openssl_signature_hex, expected_sig));
-    CHECK(der == expected_der);              // PKCS#1 DER, as ListPublicKeys gives keys
-    CHECK(signature == expected_sig);        // PKCS#1 v1.5 is deterministic
+    CHECK(der == expected_der);        // PKCS#1 DER, as ListPublicKeys gives keys
+    CHECK(signature == expected_sig);  // PKCS#1 v1.5 is deterministic
     CHECK(crypto::rsa_sha256_verify(der, message, signature));
     CHECK_FALSE(crypto::rsa_sha256_verify(der, message + " ", signature));
     std::string flipped = signature;
@@ -151,7 +162,8 @@ TEST_CASE("verify_digest_signature: by fingerprint, with every failure named") {
     std::vector<public_key> keys{{"31e8b5433410dfb61a9dc45cc65b22ff", der, {}, {}}};
     CHECK_FALSE(verify_digest_signature(d, sha, sig, keys, diag));
     // Another file's hash, a changed end time, another key, no key, bad hex, another algorithm.
-    CHECK(verify_digest_signature(d, crypto::sha256_hex("another"), sig, keys, diag) == errc::integrity_error);
+    CHECK(verify_digest_signature(d, crypto::sha256_hex("another"), sig, keys, diag) ==
+          errc::integrity_error);
     CHECK(diag.detail.find("does not match") != std::string::npos);
     auto later = d;
     later.end_time = "2015-08-17T16:01:31Z";
@@ -171,7 +183,8 @@ TEST_CASE("public keys: ListPublicKeys (epoch seconds) and the AWS CLI's output 
     REQUIRE_FALSE(parse_public_keys(
         R"({"PublicKeyList":[{"Value":")" + test_public_b64 +
             R"(","ValidityStartTime":1439769600,"ValidityEndTime":1442448000,"Fingerprint":"aa11"},
-            {"Value":")" + test_public_b64 +
+            {"Value":")" +
+            test_public_b64 +
             R"(","ValidityStartTime":"2015-09-17T00:00:00Z","ValidityEndTime":"2015-10-17T00:00:00+00:00","Fingerprint":"bb22"}]})",
         keys, diag));
     REQUIRE(keys.size() == 2);
@@ -271,4 +284,58 @@ TEST_CASE("gunzip_sha256: the uncompressed content's hash, in pieces of any size
         std::string got;
         CHECK_FALSE(h.finish(got, diag));
     }
+}
+
+TEST_CASE(
+    "generated digests: every one parses, is signed, chains, and names each file with its content's hash") {
+    gen::cloudtrail_series s;
+    s.account = "111122223333";
+    s.region = "eu-west-1";
+    s.prefix = "legacy/";
+    s.files_per_day = 48;  // two files an hour
+    gen::digest_options o;
+    o.bucket = "old-logs";
+    o.private_key_pem = test_key_pem;
+    std::vector<gen::generated_digest> digests;
+    std::string der, fingerprint;
+    REQUIRE(gen::cloudtrail_digests(s, 7, o, digests, der, fingerprint));
+    REQUIRE(digests.size() == 4);  // hours 00, 01, 02 (two files each) and 03 (one)
+    std::string expected_der;
+    REQUIRE(crypto::base64_decode(test_public_b64, expected_der));
+    CHECK(der == expected_der);
+    std::vector<public_key> keys{{fingerprint, der, {}, {}}};
+    std::vector<chain_entry> chain;
+    std::uint64_t index = 0;
+    for (const auto& g : digests) {
+        CHECK(
+            g.key.starts_with("legacy/AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/01/01/"
+                              "111122223333_CloudTrail-Digest_eu-west-1_s3merge-test_eu-west-1_20240101T0"));
+        std::string json;
+        REQUIRE(gen::gunzip(g.body, json));
+        digest_file d;
+        diagnostics diag;
+        REQUIRE_FALSE(parse_digest(json, d, diag));
+        CHECK(d.bucket == "old-logs");
+        CHECK(d.key == g.key);
+        const std::string sha = crypto::sha256_hex(json);
+        CHECK_FALSE(verify_digest_signature(d, sha, g.signature_hex, keys, diag));
+        for (const auto& f : d.log_files) {
+            auto obj = gen::cloudtrail_object(s, index++);
+            CHECK(f.key == obj.key);
+            gunzip_sha256 h;
+            REQUIRE(h.feed(obj.body, diag));
+            std::string got;
+            REQUIRE(h.finish(got, diag));
+            CHECK(f.hash_hex == got);
+        }
+        chain.push_back({d.bucket, d.key, d.end_time, sha, g.signature_hex, d.previous_bucket, d.previous_key,
+                         d.previous_hash_hex, d.previous_signature});
+    }
+    CHECK(index == 7);
+    CHECK(chain.front().previous_key.empty());
+    CHECK(walk_chain(chain).empty());
+    chain.erase(chain.begin() + 1);
+    CHECK(walk_chain(chain).size() == 1);
+    CHECK_FALSE(
+        gen::cloudtrail_digests(s, 7, gen::digest_options{"b", "t", "not a key"}, digests, der, fingerprint));
 }

@@ -257,6 +257,11 @@ asio::awaitable<std::error_code> client::head_bucket(std::string bucket, head_bu
     co_return ec;
 }
 
+asio::awaitable<std::error_code> client::get_object(std::string bucket, get_object_params p,
+                                                    get_object_result& out, diagnostics& diag) {
+    co_return co_await call<op::get_object>(bucket, p, out, diag);
+}
+
 asio::awaitable<std::error_code> client::head_object(std::string bucket, head_object_params p,
                                                      head_object_result& out, diagnostics& diag) {
     auto ec = co_await call<op::head_object>(bucket, p, out, diag);

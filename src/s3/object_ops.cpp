@@ -30,6 +30,22 @@ http_request build_head_object(const target& t, const head_object_params& p) {
     return req;
 }
 
+http_request build_get_object(const target& t, const get_object_params& p) {
+    return detail::request_for(t, p.key, "GET");
+}
+
+std::error_code parse_get_object(const http_response& resp, get_object_result& out, diagnostics& diag) {
+    out = get_object_result{};
+    if (auto ec = check_response(resp, diag)) return ec;
+    out.etag = detail::strip_etag_quotes(header_or_empty(resp, "ETag"));
+    constexpr std::string_view prefix = "x-amz-meta-";
+    for (const http_header& h : resp.headers)
+        if (h.name.size() > prefix.size() && iequals(std::string_view(h.name).substr(0, prefix.size()), prefix))
+            out.metadata.push_back({ascii_lower(std::string_view(h.name).substr(prefix.size())), h.value});
+    out.body = resp.body;
+    return {};
+}
+
 std::error_code parse_head_object(const http_response& resp, head_object_result& out, diagnostics& diag) {
     out = head_object_result{};
     if (auto ec = check_response(resp, diag)) return ec;

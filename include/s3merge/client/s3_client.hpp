@@ -99,6 +99,8 @@ public:
     boost::asio::awaitable<std::error_code> list_buckets(std::vector<std::string>& names, diagnostics& diag);
     boost::asio::awaitable<std::error_code> head_object(std::string bucket, head_object_params p,
                                                         head_object_result& out, diagnostics& diag);
+    boost::asio::awaitable<std::error_code> get_object(std::string bucket, get_object_params p,
+                                                       get_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> copy_object(std::string bucket, copy_object_params p,
                                                         copy_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> delete_objects(std::string bucket, delete_objects_params p,

@@ -69,6 +69,18 @@ struct head_object {
         return parse_head_object(r, out, d);
     }
 };
+struct get_object {
+    static constexpr std::string_view name = "GetObject";
+    using params = get_object_params;
+    using result = get_object_result;
+    static std::string_view key(const params& p) { return p.key; }
+    static http_request build(const target& t, const params& p, std::error_code&, diagnostics&) {
+        return build_get_object(t, p);
+    }
+    static std::error_code parse(const http_response& r, result& out, diagnostics& d) {
+        return parse_get_object(r, out, d);
+    }
+};
 struct copy_object {
     static constexpr std::string_view name = "CopyObject";
     using params = copy_object_params;

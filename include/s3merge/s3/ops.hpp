@@ -113,6 +113,19 @@ struct head_object_result {
 http_request build_head_object(const target& t, const head_object_params& p);
 std::error_code parse_head_object(const http_response& resp, head_object_result& out, diagnostics& diag);
 
+// ---- GetObject ----------------------------------------------------------
+
+struct get_object_params {
+    std::string key;
+};
+struct get_object_result {
+    std::string body;                   // as stored (a gzip file stays gzip)
+    std::string etag;
+    std::vector<http_header> metadata;  // x-amz-meta-* with the prefix removed, names in lower case
+};
+http_request build_get_object(const target& t, const get_object_params& p);
+std::error_code parse_get_object(const http_response& resp, get_object_result& out, diagnostics& diag);
+
 // ---- CopyObject ---------------------------------------------------------
 
 struct copy_object_params {

@@ -322,3 +322,25 @@ TEST_CASE("parse_put_object") {
           errc::invalid_request);
     CHECK(diag.s3_code == "BadDigest");
 }
+
+TEST_CASE("GetObject: GET of the key; body, ETag and metadata as stored; errors classified") {
+    http_request req = build_get_object(s3test::aws_target("bkt"), {"a b/c.json.gz"});
+    CHECK(req.method == "GET");
+    CHECK(req.path == "/a b/c.json.gz");  // encoded when signed and sent
+    get_object_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse_get_object(s3test::response(200, std::string("\x1f\x8b\x08\x00", 4),
+                                                    {{"ETag", "\"abc\""},
+                                                     {"X-Amz-Meta-Signature", "00ff"},
+                                                     {"x-amz-meta-signature-algorithm", "SHA256withRSA"}}),
+                                   out, diag));
+    CHECK(out.body == std::string("\x1f\x8b\x08\x00", 4));
+    CHECK(out.etag == "abc");
+    REQUIRE(out.metadata.size() == 2);
+    CHECK(out.metadata[0].name == "signature");
+    CHECK(out.metadata[0].value == "00ff");
+    CHECK(out.metadata[1].name == "signature-algorithm");
+    CHECK(parse_get_object(s3test::response(404, "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"), out,
+                           diag) == errc::no_such_key);
+    CHECK(out.body.empty());
+}

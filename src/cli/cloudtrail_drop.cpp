@@ -176,6 +176,13 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
                 break;
             }
     }
+    // --require-proof: the digests prove every log of the bucket first.
+    const bool require_proof = args.flag("require-proof");
+    std::vector<region_proof> proofs;
+    if (require_proof) {
+        if (int r = co_await prove_with_digests(client, args, j, proofs); r >= 0) co_return r;
+        (void)print_proof(j, proofs);
+    }
     std::vector<std::uint64_t> outside(j.rows.size(), 0);
     std::vector<std::string> outside_example(j.rows.size());
     std::vector<std::error_code> outside_ec(j.rows.size());
@@ -213,6 +220,24 @@ asio::awaitable<int> drop_sources(s3::client& client, const parsed_args& args, j
                 ")\n  nothing in this bucket was deleted — move or remove them yourself, "
                 "then re-run";
             continue;
+        }
+        if (require_proof) {
+            std::string unproven;
+            for (std::size_t k = 0; k < j.rows.size(); ++k) {
+                if (j.rows[k].bucket != bucket || j.rows[k].state != bucket_state::found) continue;
+                const auto& p = proofs[k];
+                if (!p.proven_whole() || p.digests == 0)
+                    unproven += "\n    " + j.rows[k].region + ": " +
+                                (p.digests == 0       ? std::string("no digest file proves its logs")
+                                 : p.problems.empty() ? std::string("not proven")
+                                                      : p.problems.front());
+            }
+            if (!unproven.empty()) {
+                out[i].verdict.why_kept =
+                    "kept s3://" + bucket + ": --require-proof: CloudTrail's digests do not prove all of it" +
+                    unproven + "\n  nothing in this bucket was deleted — run cloudtrail verify --digests";
+                continue;
+            }
         }
         engine::counters c;
         for (const auto& r : j.rows)

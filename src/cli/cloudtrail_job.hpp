@@ -56,6 +56,20 @@ struct job {
 boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
                                              const std::vector<std::string>& regions,
                                              const std::vector<bool>& opt_in);
+// Proof from CloudTrail's digest files (cloudtrail_proof.cpp), per row.
+struct region_proof {
+    std::uint64_t digests = 0, proven = 0, mismatched = 0, missing = 0, without_digest = 0;
+    std::uint64_t bad_signatures = 0, broken_links = 0, errors = 0;
+    std::string digest_place;
+    std::vector<std::string> problems;  // one line each
+    bool proven_whole() const;          // nothing altered, missing, badly signed, unlinked or unread
+};
+// Fills one proof per row. Returns -1 to go on, else the exit code.
+boost::asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& args, job& j,
+                                               std::vector<region_proof>& out);
+// The table and problem lines; exit_ok only when every region is proven.
+int print_proof(const job& j, const std::vector<region_proof>& proofs);
+
 // `cloudtrail discover`: what was found and from where (table or --json).
 int print_discovery(const job& j, bool json);
 

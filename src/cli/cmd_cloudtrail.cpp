@@ -89,6 +89,18 @@ std::vector<option_spec> option_specs(std::string_view sub) {
     if (sub == "drop-sources")
         s.push_back(
             {"yes", false, false, "", "do not ask: delete verified source buckets without confirmation"});
+    if (sub == "verify")
+        s.push_back(
+            {"digests", false, false, "",
+             "also prove every log file from CloudTrail's signed digest files (signature, chain, SHA-256)"});
+    if (sub == "drop-sources")
+        s.push_back(
+            {"require-proof", false, false, "",
+             "keep a bucket unless CloudTrail's digest files prove every log of it at the destination"});
+    if (sub == "verify" || sub == "drop-sources")
+        s.push_back({"public-keys", true, false, "FILE",
+                     "CloudTrail's public keys as `aws cloudtrail list-public-keys` prints them (default: "
+                     "ListPublicKeys)"});
     return s;
 }
 
@@ -472,7 +484,8 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
     co_return finish_code(j, res);
 }
 
-asio::awaitable<int> run_verify(s3::client& client, job& j, engine::transfer_options o) {
+asio::awaitable<int> run_verify(s3::client& client, const parsed_args& args, job& j,
+                                engine::transfer_options o) {
     o.verify = true;
     add_sources(j, o, false);
     auto res = co_await run_transfer_with_signals(client, o);
@@ -522,6 +535,12 @@ asio::awaitable<int> run_verify(s3::client& client, job& j, engine::transfer_opt
             "verify: INCOMPLETE: %s missing, %s different, %s errors — run 'cloudtrail copy' or 'move' "
             "again\n",
             group_digits(missing).c_str(), group_digits(different).c_str(), group_digits(errors).c_str());
+    }
+    if (args.flag("digests") && rc != exit_interrupted) {
+        std::vector<region_proof> proofs;
+        if (int r = co_await prove_with_digests(client, args, j, proofs); r >= 0) co_return r;
+        const int proof_rc = print_proof(j, proofs);
+        if (rc == exit_ok) rc = proof_rc;
     }
     co_return rc;
 }
@@ -639,7 +658,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
         if (sub == "discover") co_return print_discovery(j, args.flag("json"));
         if (sub == "plan") co_return co_await run_plan(client, j, o);
-        if (sub == "verify") co_return co_await run_verify(client, j, o);
+        if (sub == "verify") co_return co_await run_verify(client, args, j, o);
         if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");
         co_return co_await drop_sources(client, args, j, o);
     });

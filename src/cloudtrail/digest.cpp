@@ -89,8 +89,10 @@ std::string digest_signing_string(const digest_file& d, std::string_view digest_
            (d.previous_signature.empty() ? std::string("null") : d.previous_signature);
 }
 
-std::error_code parse_public_keys(std::string_view json, std::vector<public_key>& out, diagnostics& diag) {
+std::error_code parse_public_keys(std::string_view json, std::vector<public_key>& out, diagnostics& diag,
+                                  std::string* next_token) {
     out.clear();
+    if (next_token) next_token->clear();
     simdjson::dom::parser p;
     simdjson::dom::element doc;
     simdjson::dom::array list;
@@ -108,6 +110,7 @@ std::error_code parse_public_keys(std::string_view json, std::vector<public_key>
         }
         out.push_back(std::move(pk));
     }
+    if (next_token) *next_token = text(doc, "NextToken");
     return {};
 }
 

@@ -67,4 +67,26 @@ asio::awaitable<std::error_code> describe_trails(s3::client& c, std::string endp
                                   region);
 }
 
+asio::awaitable<std::error_code> list_public_keys(s3::client& c, std::string endpoint_url, std::string region,
+                                                  std::vector<public_key>& out, diagnostics& diag) {
+    out.clear();
+    std::string token;
+    for (int page = 0; page < 100; ++page) {
+        std::vector<public_key> keys;
+        std::string next;
+        auto build = [&token](const s3::target& t) { return build_list_public_keys(t, token); };
+        auto parse = [&](const http_response& r, diagnostics& d) -> std::error_code {
+            if (auto ec = check_json_response(r, d)) return ec;
+            return parse_public_keys(r.body, keys, d, &next);
+        };
+        if (auto ec = co_await query_call(c, "cloudtrail", "ListPublicKeys", endpoint_url, build, parse, diag,
+                                          region))
+            co_return ec;
+        out.insert(out.end(), keys.begin(), keys.end());
+        if (next.empty() || next == token) break;
+        token = next;
+    }
+    co_return std::error_code{};
+}
+
 }  // namespace s3merge::cloudtrail

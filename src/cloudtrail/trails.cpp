@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "engine/json_writer.hpp"
 #include "s3merge/cloudtrail/query_api.hpp"
 
 namespace s3merge::cloudtrail {
@@ -30,6 +31,22 @@ http_request build_describe_trails(const s3::target& t) {
     req.set_header("X-Amz-Target", std::string(describe_trails_target));
     req.set_header("Content-Type", "application/x-amz-json-1.1");
     req.body = "{\"includeShadowTrails\":true}";
+    return req;
+}
+
+http_request build_list_public_keys(const s3::target& t, std::string_view next_token) {
+    http_request req;
+    req.method = "POST";
+    req.host = t.host_header;
+    req.path = "/";
+    req.set_header("X-Amz-Target", std::string(list_public_keys_target));
+    req.set_header("Content-Type", "application/x-amz-json-1.1");
+    req.body = "{}";
+    if (!next_token.empty()) {
+        req.body = "{\"NextToken\":";
+        engine::append_json_string(req.body, next_token);
+        req.body += "}";
+    }
     return req;
 }
 

@@ -40,7 +40,8 @@ std::error_code parse_get_object(const http_response& resp, get_object_result& o
     out.etag = detail::strip_etag_quotes(header_or_empty(resp, "ETag"));
     constexpr std::string_view prefix = "x-amz-meta-";
     for (const http_header& h : resp.headers)
-        if (h.name.size() > prefix.size() && iequals(std::string_view(h.name).substr(0, prefix.size()), prefix))
+        if (h.name.size() > prefix.size() &&
+            iequals(std::string_view(h.name).substr(0, prefix.size()), prefix))
             out.metadata.push_back({ascii_lower(std::string_view(h.name).substr(prefix.size())), h.value});
     out.body = resp.body;
     return {};

@@ -56,7 +56,8 @@ struct public_key {
 // ListPublicKeys' answer, or `aws cloudtrail list-public-keys` output:
 // {"PublicKeyList":[{"Value": base64 DER, "ValidityStartTime": ISO 8601 or
 // epoch seconds, "ValidityEndTime": ..., "Fingerprint": hex}]}.
-std::error_code parse_public_keys(std::string_view json, std::vector<public_key>& out, diagnostics& diag);
+std::error_code parse_public_keys(std::string_view json, std::vector<public_key>& out, diagnostics& diag,
+                                  std::string* next_token = nullptr);
 
 // The signature (hex, from x-amz-meta-signature) over the signing string,
 // with the key whose fingerprint the digest names. Errors, each with a

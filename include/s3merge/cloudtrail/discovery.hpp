@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "s3merge/client/s3_client.hpp"
+#include "s3merge/cloudtrail/digest.hpp"
 #include "s3merge/cloudtrail/query_api.hpp"
 #include "s3merge/cloudtrail/trails.hpp"
 #include "s3merge/error.hpp"
@@ -37,5 +38,11 @@ boost::asio::awaitable<std::error_code> describe_regions(s3::client& c, std::str
 boost::asio::awaitable<std::error_code> describe_trails(s3::client& c, std::string endpoint_url,
                                                         std::string region, std::vector<trail>& out,
                                                         diagnostics& diag);
+
+// CloudTrail ListPublicKeys in `region` (all pages): the keys that sign its
+// digest files.
+boost::asio::awaitable<std::error_code> list_public_keys(s3::client& c, std::string endpoint_url,
+                                                         std::string region, std::vector<public_key>& out,
+                                                         diagnostics& diag);
 
 }  // namespace s3merge::cloudtrail

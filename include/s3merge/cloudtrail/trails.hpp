@@ -46,6 +46,11 @@ std::error_code parse_describe_trails(const http_response& r, std::vector<trail>
 // invalid_access_key, ThrottlingException -> throttled, ...).
 std::error_code check_json_response(const http_response& r, diagnostics& diag);
 
+// ListPublicKeys: POST / with its X-Amz-Target and {} (or {"NextToken":..}).
+constexpr std::string_view list_public_keys_target =
+    "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListPublicKeys";
+http_request build_list_public_keys(const s3::target& t, std::string_view next_token);
+
 // Trails seen from several regions (each region's answer repeats the
 // all-region ones), each once, by ARN, in first-seen order.
 std::vector<trail> unique_trails(const std::vector<trail>& all);

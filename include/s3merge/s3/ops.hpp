@@ -119,7 +119,7 @@ struct get_object_params {
     std::string key;
 };
 struct get_object_result {
-    std::string body;                   // as stored (a gzip file stays gzip)
+    std::string body;  // as stored (a gzip file stays gzip)
     std::string etag;
     std::vector<http_header> metadata;  // x-amz-meta-* with the prefix removed, names in lower case
 };

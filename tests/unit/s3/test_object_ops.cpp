@@ -340,7 +340,8 @@ TEST_CASE("GetObject: GET of the key; body, ETag and metadata as stored; errors 
     CHECK(out.metadata[0].name == "signature");
     CHECK(out.metadata[0].value == "00ff");
     CHECK(out.metadata[1].name == "signature-algorithm");
-    CHECK(parse_get_object(s3test::response(404, "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"), out,
-                           diag) == errc::no_such_key);
+    CHECK(
+        parse_get_object(s3test::response(404, "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"),
+                         out, diag) == errc::no_such_key);
     CHECK(out.body.empty());
 }

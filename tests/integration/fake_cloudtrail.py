@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A FAKE of the AWS CloudTrail API, for tests only (there is no local
-CloudTrail server): DescribeTrails over the JSON 1.1 protocol, as
-documented (POST /, X-Amz-Target
-com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails,
-Content-Type application/x-amz-json-1.1, a JSON body). It checks what it
+CloudTrail server): DescribeTrails and ListPublicKeys over the JSON 1.1
+protocol, as documented (POST /, X-Amz-Target
+com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Operation>,
+Content-Type application/x-amz-json-1.1, a JSON body). ListPublicKeys
+answers the keys given (Value base64 DER, validity times as epoch seconds,
+as the API sends them), a page at a time with NextToken. It checks what it
 receives: the SigV4 signature (service "cloudtrail", the test's keys), the
 target, the content type and the body; anything else gets the documented
 JSON error shape ({"__type": ..., "message": ...}).
@@ -25,11 +27,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from expiring_sts_proxy import AUTH_RE, signature  # noqa: E402
 
 TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails"
+KEYS_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListPublicKeys"
 
 
 class FakeCloudTrail:
-    def __init__(self, akid, secret, trails, account="123456789012"):
+    def __init__(self, akid, secret, trails, account="123456789012", public_keys=()):
         self.akid, self.secret = akid, secret
+        self.public_keys = list(public_keys)  # {"Value", "ValidityStartTime", "ValidityEndTime", "Fingerprint"}
+        self.key_calls = {}  # region -> ListPublicKeys calls answered
         self.trails = []
         for t in trails:
             t = dict(t)
@@ -84,7 +89,8 @@ class FakeCloudTrail:
                         signature(fake.secret, "POST", raw_path, raw_query, self.headers, names, payload,
                                   self.headers.get("x-amz-date", ""), region, service) != sig:
                     return self.refuse(400, "InvalidSignatureException", "signature does not match")
-                if self.headers.get("X-Amz-Target") != TARGET:
+                target = self.headers.get("X-Amz-Target")
+                if target not in (TARGET, KEYS_TARGET):
                     return self.refuse(400, "UnknownOperationException", "unknown target")
                 if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
                     return self.refuse(400, "SerializationException", "wrong content type")
@@ -92,6 +98,15 @@ class FakeCloudTrail:
                     req = json.loads(body or b"{}")
                 except ValueError:
                     return self.refuse(400, "SerializationException", "body is not JSON")
+                if target == KEYS_TARGET:
+                    # One key a page: NextToken is the index of the next one.
+                    start = int(req.get("NextToken", "0") or "0")
+                    page = {"PublicKeyList": fake.public_keys[start:start + 1]}
+                    if start + 1 < len(fake.public_keys):
+                        page["NextToken"] = str(start + 1)
+                    with fake.lock:
+                        fake.key_calls[region] = fake.key_calls.get(region, 0) + 1
+                    return self.answer(200, page)
                 shadows = req.get("includeShadowTrails", True)
                 out = [t for t in fake.trails
                        if t["HomeRegion"] == region or (shadows and t["IsMultiRegionTrail"])]

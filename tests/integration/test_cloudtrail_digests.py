@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import S3MergeCase, main  # noqa: E402
+from fake_cloudtrail import FakeCloudTrail  # noqa: E402
 
 REGIONS = {"us-east-1": 30, "eu-west-1": 24, "ap-south-1": 10}  # logs per region, two an hour
 
@@ -125,6 +126,28 @@ class Digests(S3MergeCase):
         self.assertTrue(self.oracle.bucket_exists(west))
         self.assertIn("kept s3://%s: --require-proof" % east, p.stdout)
         self.assertIn("kept s3://%s: --require-proof" % west, p.stdout)
+
+    def test_public_keys_from_cloudtrail_list_public_keys(self):
+        # No --public-keys: CloudTrail's ListPublicKeys (a fake, SigV4
+        # checked), which pages; a decoy key first.
+        self.ct("copy", check=0)
+        with open(self.public_keys) as f:
+            key = json.load(f)["PublicKeyList"][0]
+        epoch = {"Value": key["Value"], "ValidityStartTime": 1356998400, "ValidityEndTime": 4102444800,
+                 "Fingerprint": key["Fingerprint"]}
+        decoy = dict(epoch, Fingerprint="f" * 32)
+        fake = FakeCloudTrail(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], [],
+                              account=self.account, public_keys=[decoy, epoch]).start()
+        try:
+            p = self.s3merge("cloudtrail", "verify", "--account", self.account, "--regions", ",".join(REGIONS),
+                             "--source-bucket-template", "cloudtrail-{region}-{account}", "--no-progress",
+                             "--digests", env={"AWS_ENDPOINT_URL_CLOUDTRAIL": fake.url}, check=0)
+        finally:
+            fake.stop()
+        self.assertIn("every log file a digest names (64)", p.stdout)
+        self.assertEqual(sorted(fake.key_calls), sorted(REGIONS))
+        self.assertTrue(all(n == 2 for n in fake.key_calls.values()), fake.key_calls)  # two pages each
+        self.assertEqual(fake.refused, [])
 
     def test_a_wrong_public_key_proves_nothing(self):
         self.ct("copy", check=0)

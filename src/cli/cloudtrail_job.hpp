@@ -60,6 +60,8 @@ boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_ar
 struct region_proof {
     std::uint64_t digests = 0, proven = 0, mismatched = 0, missing = 0, without_digest = 0;
     std::uint64_t bad_signatures = 0, broken_links = 0, errors = 0;
+    std::uint64_t compressed_bytes = 0, uncompressed_bytes = 0;  // of the log files hashed
+    double seconds = 0;                                          // the region's proof took
     std::string digest_place;
     std::vector<std::string> problems;  // one line each
     bool proven_whole() const;          // nothing altered, missing, badly signed, unlinked or unread

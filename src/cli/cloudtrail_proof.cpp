@@ -6,6 +6,7 @@
 // from where the mapping put it and hashed (SHA-256 of its uncompressed
 // content) against the digest. The checks are pure (cloudtrail/digest.hpp).
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -34,8 +35,9 @@ std::string digest_prefix_of(const std::string& logs_prefix) {
     return logs_prefix.substr(0, at) + "/CloudTrail-Digest/" + logs_prefix.substr(at + 12);
 }
 
-asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket, const std::string& prefix,
-                                           std::vector<std::string>& out, diagnostics& d) {
+asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket,
+                                           const std::string& prefix, std::vector<std::string>& out,
+                                           diagnostics& d) {
     out.clear();
     s3::list_objects_v2_params p;
     p.prefix = prefix;
@@ -106,6 +108,7 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
         const auto& r = j.rows[i];
         auto& proof = out[i];
         if (r.state != bucket_state::found || r.maps.empty()) continue;
+        const auto started = std::chrono::steady_clock::now();
         const auto& logs = r.maps.front();
         // Template mode maps an account's whole CloudTrail/ prefix: the
         // region's part of it.
@@ -117,7 +120,8 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
         std::vector<std::string> digest_keys;
         diagnostics d;
         std::string digest_bucket = j.dest_bucket;
-        if (auto ec = co_await list_keys(client, j.dest_bucket, digest_prefix_of(dest_logs), digest_keys, d)) {
+        if (auto ec =
+                co_await list_keys(client, j.dest_bucket, digest_prefix_of(dest_logs), digest_keys, d)) {
             proof.problems.push_back("cannot list the digests: " + d.to_string());
             ++proof.errors;
             continue;
@@ -165,10 +169,17 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                 problems[k] = gd.detail;
                 kind[k] = 1;
             }
-            chain[k] = {df.bucket,   df.key,          df.end_time,          sha,
-                        signature,   df.previous_bucket, df.previous_key, df.previous_hash_hex,
+            chain[k] = {df.bucket,
+                        df.key,
+                        df.end_time,
+                        sha,
+                        signature,
+                        df.previous_bucket,
+                        df.previous_key,
+                        df.previous_hash_hex,
                         df.previous_signature};
-            for (const auto& f : df.log_files) named[k].push_back({dest_key_of(f.bucket, f.key), f.hash_hex, df.key});
+            for (const auto& f : df.log_files)
+                named[k].push_back({dest_key_of(f.bucket, f.key), f.hash_hex, df.key});
         };
         co_await parallel_for(digest_keys.size(), 16, read_digest);
         proof.digests = digest_keys.size();
@@ -188,7 +199,8 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
         // Every named file, fetched where the mapping put it and hashed.
         std::vector<int> verdict(files.size(), 0);  // 0 proven, 1 mismatch, 2 missing, 3 error
         std::vector<std::string> why(files.size());
-        std::function<asio::awaitable<void>(std::size_t)> check = [&](std::size_t k) -> asio::awaitable<void> {
+        std::function<asio::awaitable<void>(std::size_t)> check =
+            [&](std::size_t k) -> asio::awaitable<void> {
             const auto& f = files[k];
             if (f.dest_key.empty()) {
                 verdict[k] = 2;
@@ -201,19 +213,24 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
             gp.key = f.dest_key;
             if (auto ec = co_await client.get_object(j.dest_bucket, std::move(gp), g, gd)) {
                 verdict[k] = ec == errc::no_such_key || ec == errc::not_found ? 2 : 3;
-                why[k] = (verdict[k] == 2 ? "missing: s3://" + j.dest_bucket + "/" + f.dest_key
-                                          : "s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.to_string());
+                why[k] =
+                    (verdict[k] == 2 ? "missing: s3://" + j.dest_bucket + "/" + f.dest_key
+                                     : "s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.to_string());
                 co_return;
             }
             ct::gunzip_sha256 h;
             std::string got;
-            if (!h.feed(g.body, gd) || !h.finish(got, gd)) {
+            const bool read = h.feed(g.body, gd) && h.finish(got, gd);
+            proof.compressed_bytes += g.body.size();
+            proof.uncompressed_bytes += h.uncompressed_bytes();
+            if (!read) {
                 verdict[k] = 1;
                 why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.detail;
             } else if (got != f.hash_hex) {
                 verdict[k] = 1;
-                why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": SHA-256 " + got.substr(0, 16) +
-                         "… but digest " + f.digest + " says " + f.hash_hex.substr(0, 16) + "…";
+                why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": SHA-256 " +
+                         got.substr(0, 16) + "… but digest " + f.digest + " says " +
+                         f.hash_hex.substr(0, 16) + "…";
             }
         };
         co_await parallel_for(files.size(), 32, check);
@@ -241,6 +258,7 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
         if (!co_await list_keys(client, j.dest_bucket, dest_logs, present, d))
             for (const auto& k : present)
                 if (k.find(region_part) != std::string::npos && !covered.count(k)) ++proof.without_digest;
+        proof.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     co_return -1;
 }
@@ -254,16 +272,21 @@ int print_proof(const job& j, const std::vector<region_proof>& proofs) {
     t.header = {"REGION",  "SOURCE BUCKET", "DIGESTS",        "PROVEN",       "ALTERED",
                 "MISSING", "NO DIGEST",     "BAD SIGNATURES", "BROKEN LINKS", "ERRORS"};
     t.right_align = {false, false, true, true, true, true, true, true, true, true};
-    std::uint64_t bad = 0, proven = 0;
+    std::uint64_t bad = 0, proven = 0, hashed = 0, fetched = 0;
+    double seconds = 0;
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
         const auto& r = j.rows[i];
         if (r.state != bucket_state::found) continue;
         const auto& p = proofs[i];
         t.rows.push_back({r.region, r.bucket, group_digits(p.digests), group_digits(p.proven),
                           group_digits(p.mismatched), group_digits(p.missing), group_digits(p.without_digest),
-                          group_digits(p.bad_signatures), group_digits(p.broken_links), group_digits(p.errors)});
+                          group_digits(p.bad_signatures), group_digits(p.broken_links),
+                          group_digits(p.errors)});
         bad += !p.proven_whole();
         proven += p.proven;
+        hashed += p.uncompressed_bytes;
+        fetched += p.compressed_bytes;
+        seconds += p.seconds;
     }
     std::printf("\nproof from CloudTrail's signed digest files:\n");
     std::fputs(t.render().c_str(), stdout);
@@ -273,10 +296,14 @@ int print_proof(const job& j, const std::vector<region_proof>& proofs) {
             if (shown++ == 40) break;
             std::printf("  %s: %s\n", j.rows[i].region.c_str(), line.c_str());
         }
+    std::printf("hashed %s of log data (%s as stored) in %.2f s: %.1f MB/s uncompressed\n",
+                human_bytes(hashed).c_str(), human_bytes(fetched).c_str(), seconds,
+                seconds > 0 ? double(hashed) / 1e6 / seconds : 0.0);
     if (bad == 0) {
-        std::printf("digests: every log file a digest names (%s) is at s3://%s with the content CloudTrail "
-                    "signed\n",
-                    group_digits(proven).c_str(), j.dest_bucket.c_str());
+        std::printf(
+            "digests: every log file a digest names (%s) is at s3://%s with the content CloudTrail "
+            "signed\n",
+            group_digits(proven).c_str(), j.dest_bucket.c_str());
         return exit_ok;
     }
     std::printf("digests: NOT PROVEN in %s regions (see above)\n", group_digits(bad).c_str());

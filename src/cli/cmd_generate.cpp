@@ -34,6 +34,7 @@ std::vector<option_spec> specs() {
     s.push_back(
         {"files-per-day", true, false, "N", "objects per day before the date advances (default 288)"});
     s.push_back({"seed", true, false, "N", "series seed (default 1)"});
+    s.push_back({"records-per-file", true, false, "N", "events in each log file (default 4)"});
     s.push_back({"concurrency", true, false, "N", "PUTs in flight (default 64)"});
     s.push_back(
         {"digests-key", true, false, "PEM",
@@ -76,6 +77,12 @@ int cmd_generate(const std::vector<std::string>& argv) {
         print_usage_error("generate", "--concurrency must be a number from 1 to 4096");
         return exit_usage;
     }
+    std::uint64_t records = 4;
+    if (args.has("records-per-file") && !parse_uint(args.value("records-per-file"), 1, 100000, records)) {
+        print_usage_error("generate", "--records-per-file must be a number from 1 to 100000");
+        return exit_usage;
+    }
+    series.records_per_file = static_cast<int>(records);
     series.account = args.value("account", series.account);
     series.region = args.value("log-region", series.region);
     series.files_per_day = static_cast<int>(per_day);

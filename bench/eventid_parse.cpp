@@ -1,0 +1,84 @@
+// eventID parsing speed: cloudtrail::event_ids (simdjson on-demand, what the
+// overlap de-duplication runs on every log file of the window) against two
+// peers on the same generated logs in the same run: simdjson's DOM (the whole
+// file parsed into a tree, then Records[].eventID read) and a plain
+// substring scan for "eventID" (not a parser: a floor for reading the
+// bytes once). Prints MB/s of uncompressed JSON per core (one thread).
+//
+//   build/bench/eventid-parse [FILES=200] [RECORDS=2000] [PASSES=5]
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "s3merge/cloudtrail/dedup.hpp"
+#include "s3merge/gen/cloudtrail.hpp"
+
+using namespace s3merge;
+
+namespace {
+
+template <class Fn>
+double mb_per_s(const std::vector<std::string>& files, std::size_t bytes, int passes, Fn&& fn) {
+    std::size_t found = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int p = 0; p < passes; ++p)
+        for (const auto& f : files) found += fn(f);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (found == 0) std::abort();
+    return double(bytes) * passes / 1e6 / s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int n = argc > 1 ? std::atoi(argv[1]) : 200;
+    const int records = argc > 2 ? std::atoi(argv[2]) : 2000;
+    const int passes = argc > 3 ? std::atoi(argv[3]) : 5;
+    gen::cloudtrail_series s;
+    s.records_per_file = records;
+    std::vector<std::string> files;
+    std::size_t bytes = 0, events = 0;
+    for (int i = 0; i < n; ++i) {
+        std::string json;
+        if (!gen::gunzip(gen::cloudtrail_object(s, std::uint64_t(i)).body, json)) return 1;
+        json.reserve(json.size() + cloudtrail::padding_bytes);
+        bytes += json.size();
+        files.push_back(std::move(json));
+    }
+    std::vector<std::string> ids;
+    ids.reserve(std::size_t(records));
+    const double ondemand = mb_per_s(files, bytes, passes, [&](const std::string& f) {
+        ids.clear();
+        diagnostics d;
+        if (cloudtrail::event_ids(f, f.capacity(), ids, d)) std::abort();
+        return ids.size();
+    });
+    events = ids.size() * files.size();
+    simdjson::dom::parser dom;
+    const double tree = mb_per_s(files, bytes, passes, [&](const std::string& f) {
+        std::size_t k = 0;
+        simdjson::dom::element doc;
+        if (dom.parse(f.data(), f.size(), false).get(doc)) std::abort();
+        for (simdjson::dom::element r : doc["Records"].get_array()) {
+            std::string_view id;
+            if (!r["eventID"].get_string().get(id)) ++k;
+        }
+        return k;
+    });
+    const double scan = mb_per_s(files, bytes, passes, [&](const std::string& f) {
+        std::size_t k = 0;
+        for (auto at = f.find("\"eventID\""); at != std::string::npos; at = f.find("\"eventID\"", at + 9)) ++k;
+        return k;
+    });
+    std::printf("eventID parsing: %d files of %d events (%.1f MB uncompressed, %zu events), %d passes, one thread\n",
+                n, records, double(bytes) / 1e6, events, passes);
+    std::printf("  implementation: %s\n", simdjson::get_active_implementation()->name().c_str());
+    std::printf("  cloudtrail::event_ids (on-demand)  %8.0f MB/s\n", ondemand);
+    std::printf("  simdjson DOM, then Records[].eventID %6.0f MB/s   ratio %.2f\n", tree, ondemand / tree);
+    std::printf("  substring scan (not a parser)       %6.0f MB/s   ratio %.2f\n", scan, ondemand / scan);
+    return 0;
+}

@@ -1,0 +1,106 @@
+// Overlap windows, eventIDs, verdicts and filtered files.
+#include <doctest/doctest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "s3merge/cloudtrail/dedup.hpp"
+#include "s3merge/gen/cloudtrail.hpp"
+
+using namespace s3merge;
+using namespace s3merge::cloudtrail;
+
+namespace {
+
+// A string with simdjson's padding after it.
+struct padded {
+    std::string s;
+    explicit padded(std::string text) : s(std::move(text)) { s.reserve(s.size() + padding_bytes); }
+};
+
+std::vector<std::string> ids_of(const std::string& json) {
+    padded p(json);
+    std::vector<std::string> out;
+    diagnostics diag;
+    REQUIRE_FALSE(event_ids(p.s, p.s.capacity(), out, diag));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("dedup: days and the overlap window from listings alone") {
+    CHECK(day_of("2024/01/05/111_CloudTrail_x.json.gz") == "2024/01/05");
+    CHECK(day_of("2024/1/05/x") == "");
+    CHECK(day_of("readme.txt") == "");
+    CHECK(day_of("2024/01/05") == "");
+    CHECK(overlap_days({"2024/01/01/a", "2024/01/02/b", "2024/01/03/c", "2024/01/03/d", "x"},
+                       {"2024/01/03/e", "2024/01/02/f", "2024/01/04/g"}) ==
+          std::vector<std::string>{"2024/01/02", "2024/01/03"});
+    CHECK(overlap_days({"2024/01/01/a"}, {}).empty());
+}
+
+TEST_CASE("dedup: eventIDs of a log file, in order; edge cases") {
+    CHECK(ids_of(R"({"Records":[{"eventVersion":"1.08","eventID":"a-1"},{"eventID":"b-2","x":{"eventID":"n"}}]})") ==
+          std::vector<std::string>{"a-1", "b-2"});
+    CHECK(ids_of(R"({"Records":[]})").empty());
+    CHECK(ids_of(R"({"other":1,"Records":[{"eventID":"z"}]})") == std::vector<std::string>{"z"});
+    // A generated log: its eventIDs are unique and as many as its records.
+    gen::cloudtrail_series s;
+    s.records_per_file = 500;
+    std::string json;
+    REQUIRE(gen::gunzip(gen::cloudtrail_object(s, 3).body, json));
+    auto ids = ids_of(json);
+    CHECK(ids.size() == 500);
+    std::unordered_set<std::string> unique(ids.begin(), ids.end());
+    CHECK(unique.size() == 500);
+    // Not a log: errors, nothing appended.
+    for (const char* bad : {"", "[]", "{\"Records\":{}}", "{\"Records\":[{\"eventName\":\"x\"}]}",
+                            "{\"Records\":[1]}", "{\"Records\":[{\"eventID\":\"a\"}"}) {
+        padded p(bad);
+        std::vector<std::string> out;
+        diagnostics diag;
+        CAPTURE(bad);
+        CHECK(event_ids(p.s, p.s.capacity(), out, diag) == errc::malformed_response);
+        CHECK(out.empty());
+    }
+    std::vector<std::string> out;
+    diagnostics diag;
+    std::string unpadded = "{\"Records\":[]}";
+    unpadded.shrink_to_fit();
+    CHECK(event_ids(unpadded, unpadded.size(), out, diag) == errc::malformed_response);
+}
+
+TEST_CASE("dedup: a file's verdict against the destination's events of that day") {
+    const std::unordered_set<std::string> dest{"a", "b", "c"};
+    auto v = classify({"a", "b"}, dest);
+    CHECK(v.kind == dup_kind::all);
+    CHECK(v.events == 2);
+    CHECK(v.duplicates == 2);
+    v = classify({"a", "x"}, dest);
+    CHECK(v.kind == dup_kind::some);
+    CHECK(v.duplicates == 1);
+    CHECK(classify({"x", "y"}, dest).kind == dup_kind::none);
+    CHECK(classify({}, dest).kind == dup_kind::none);
+}
+
+TEST_CASE("dedup: the filtered file keeps the other records byte for byte") {
+    const std::string json =
+        R"({"Records":[{"eventID":"a","n":1},{"eventID":"b","nested":{"k":[1,2]}},{"eventID":"c","s":"\"q\""}]})";
+    padded p(json);
+    std::string out;
+    std::uint64_t kept = 0;
+    diagnostics diag;
+    REQUIRE_FALSE(filter_records(p.s, p.s.capacity(), {"a"}, out, kept, diag));
+    CHECK(kept == 2);
+    CHECK(out == R"({"Records":[{"eventID":"b","nested":{"k":[1,2]}},{"eventID":"c","s":"\"q\""}]})");
+    REQUIRE_FALSE(filter_records(p.s, p.s.capacity(), {"a", "b", "c"}, out, kept, diag));
+    CHECK(kept == 0);
+    CHECK(out == R"({"Records":[]})");
+    CHECK(ids_of(out).empty());
+    padded bad(R"({"Records":[{"n":1}]})");
+    CHECK(filter_records(bad.s, bad.s.capacity(), {}, out, kept, diag) == errc::malformed_response);
+    CHECK(out.empty());
+    CHECK(filtered_key("AWSLogs/1/CloudTrail/r/2024/01/01/1_CloudTrail_r_20240101T0000Z_ab.json.gz") ==
+          "AWSLogs/1/CloudTrail/r/2024/01/01/1_CloudTrail_r_20240101T0000Z_ab_dedup.json.gz");
+}

@@ -71,11 +71,13 @@ int main(int argc, char** argv) {
     });
     const double scan = mb_per_s(files, bytes, passes, [&](const std::string& f) {
         std::size_t k = 0;
-        for (auto at = f.find("\"eventID\""); at != std::string::npos; at = f.find("\"eventID\"", at + 9)) ++k;
+        for (auto at = f.find("\"eventID\""); at != std::string::npos; at = f.find("\"eventID\"", at + 9))
+            ++k;
         return k;
     });
-    std::printf("eventID parsing: %d files of %d events (%.1f MB uncompressed, %zu events), %d passes, one thread\n",
-                n, records, double(bytes) / 1e6, events, passes);
+    std::printf(
+        "eventID parsing: %d files of %d events (%.1f MB uncompressed, %zu events), %d passes, one thread\n",
+        n, records, double(bytes) / 1e6, events, passes);
     std::printf("  implementation: %s\n", simdjson::get_active_implementation()->name().c_str());
     std::printf("  cloudtrail::event_ids (on-demand)  %8.0f MB/s\n", ondemand);
     std::printf("  simdjson DOM, then Records[].eventID %6.0f MB/s   ratio %.2f\n", tree, ondemand / tree);

@@ -3,6 +3,8 @@
 // shared by its subcommands (cmd_cloudtrail.cpp, cloudtrail_drop.cpp).
 #pragma once
 
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,27 @@ boost::asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_
                                                std::vector<region_proof>& out);
 // The table and problem lines; exit_ok only when every region is proven.
 int print_proof(const job& j, const std::vector<region_proof>& proofs);
+
+// Overlap de-duplication (cloudtrail_dedup.cpp), per row.
+struct region_dedup {
+    std::string src_prefix, dest_prefix;  // the region's logs on each side
+    std::vector<std::string> days;        // the overlap window
+    std::uint64_t files_read = 0, bytes_read = 0, events = 0, duplicate_events = 0;
+    std::uint64_t duplicate_files = 0, partial_files = 0, filtered_files = 0, deleted = 0;
+    std::set<std::string> excluded;                // source keys the engine leaves out
+    std::vector<s3::object_identifier> confirmed;  // their events are at the destination: a move deletes them
+    std::vector<std::string> problems;
+};
+// Reads inside each region's window; with `write`, writes filtered files.
+boost::asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write,
+                                            std::vector<region_dedup>& out);
+// The engine's exclude predicate (after add_sources).
+std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j,
+                                                                    const std::vector<region_dedup>& dd);
+// A move: deletes the duplicate (and filtered) source logs, ETag-conditional.
+boost::asio::awaitable<std::uint64_t> delete_confirmed(s3::client& client, const job& j,
+                                                       std::vector<region_dedup>& dd);
+void print_overlap(const job& j, const std::vector<region_dedup>& dd, bool filter, bool move);
 
 // `cloudtrail discover`: what was found and from where (table or --json).
 int print_discovery(const job& j, bool json);

@@ -76,6 +76,12 @@ std::vector<option_spec> option_specs(std::string_view sub) {
     s.push_back({"cloudtrail-endpoint-url", true, false, "URL",
                  "CloudTrail endpoint (else AWS_ENDPOINT_URL_CLOUDTRAIL, else AWS_ENDPOINT_URL, else AWS)"});
     if (sub == "discover") s.push_back({"json", false, false, "", "print what was found as JSON"});
+    if (sub == "plan" || sub == "copy" || sub == "move")
+        s.push_back(
+            {"dedup", true, false, "keep|filter|off",
+             "events both the old trails and the destination's trail delivered (same eventID), on days both "
+             "hold: a log whose events are all there is not copied; one with some is copied as is (keep, "
+             "default) or written without them next to its name (filter)"});
     s.push_back({"sts-endpoint-url", true, false, "URL",
                  "STS endpoint (else AWS_ENDPOINT_URL_STS, [services] sts, AWS_ENDPOINT_URL, else AWS's)"});
     s.push_back(
@@ -374,7 +380,8 @@ int finish_code(const job& j, const engine::transfer_result& res) {
     return failures_exit_code(res.rep);
 }
 
-asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_options o) {
+asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& j,
+                              engine::transfer_options o) {
     o.dry_run = true;
     add_sources(j, o, false);
     auto before = client.stats().requests;
@@ -479,6 +486,13 @@ asio::awaitable<int> run_plan(s3::client& client, job& j, engine::transfer_optio
         }
         for (const auto& n : j.notes) std::printf("note: %s\n", n.c_str());
     }
+    if (const std::string dedup = args.value("dedup", "keep"); dedup != "off") {
+        // Reads inside the overlap window only; writes nothing.
+        std::vector<region_dedup> overlap;
+        if (int r = co_await analyse_overlap(client, j, dedup == "filter", false, overlap); r >= 0)
+            co_return r;
+        print_overlap(j, overlap, dedup == "filter", false);
+    }
     std::printf("nothing was written (plan is a dry run)\n");
     if (j.athena_ddl) print_athena_ddl(j);
     co_return finish_code(j, res);
@@ -550,6 +564,15 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
     o.move = move;
     add_sources(j, o, false);
     if (int rc = apply_journal_option(args, o); rc >= 0) co_return rc;
+    // The overlap first: duplicate logs are left out of the copy (and
+    // filtered ones written) before the engine runs.
+    const std::string dedup = args.value("dedup", "keep");
+    std::vector<region_dedup> overlap;
+    if (dedup != "off") {
+        if (int r = co_await analyse_overlap(client, j, dedup == "filter", true, overlap); r >= 0)
+            co_return r;
+        o.exclude = dedup_exclusions(j, overlap);
+    }
     auto res = co_await run_transfer_with_signals(client, o);
     if (res.fatal) {
         print_error(res.fatal, res.fatal_diag);
@@ -589,6 +612,12 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
             "%s: complete; next: s3merge cloudtrail verify, then drop-sources to remove the old buckets\n",
             move ? "move" : "copy");
         print_hints(j);
+    }
+    if (dedup != "off") {
+        // A move deletes the duplicate logs too: their events were read at
+        // the destination (and filtered files written) above.
+        if (move && !res.interrupted) co_await delete_confirmed(client, j, overlap);
+        print_overlap(j, overlap, dedup == "filter", move);
     }
     if (j.athena_ddl) print_athena_ddl(j);
     co_return rc;
@@ -641,6 +670,11 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         print_usage_error(name, "unexpected argument '" + args.positional[0] + "'");
         return exit_usage;
     }
+    if (const std::string dedup = args.value("dedup", "keep");
+        dedup != "keep" && dedup != "filter" && dedup != "off") {
+        print_usage_error(name, "--dedup must be keep, filter or off, not '" + dedup.substr(0, 40) + "'");
+        return exit_usage;
+    }
     engine::transfer_options o;
     std::size_t per_host = 0;
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;
@@ -657,7 +691,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         if (int r = co_await resolve_job(client, args, j); r >= 0) co_return r;
         if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
         if (sub == "discover") co_return print_discovery(j, args.flag("json"));
-        if (sub == "plan") co_return co_await run_plan(client, j, o);
+        if (sub == "plan") co_return co_await run_plan(client, args, j, o);
         if (sub == "verify") co_return co_await run_verify(client, args, j, o);
         if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");
         co_return co_await drop_sources(client, args, j, o);

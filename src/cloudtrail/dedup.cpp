@@ -41,7 +41,8 @@ std::vector<std::string> overlap_days(const std::vector<std::string>& source_key
 
 std::error_code event_ids(std::string_view json, std::size_t capacity, std::vector<std::string>& out,
                           diagnostics& diag) {
-    if (capacity < json.size() + simdjson::SIMDJSON_PADDING) return malformed(diag, "internal: the log is not padded");
+    if (capacity < json.size() + simdjson::SIMDJSON_PADDING)
+        return malformed(diag, "internal: the log is not padded");
     simdjson::ondemand::parser parser;
     simdjson::ondemand::document doc;
     if (parser.iterate(json.data(), json.size(), capacity).get(doc))
@@ -71,11 +72,12 @@ file_verdict classify(const std::vector<std::string>& ids, const std::unordered_
 }
 
 std::error_code filter_records(std::string_view json, std::size_t capacity,
-                               const std::unordered_set<std::string>& drop, std::string& out, std::uint64_t& kept,
-                               diagnostics& diag) {
+                               const std::unordered_set<std::string>& drop, std::string& out,
+                               std::uint64_t& kept, diagnostics& diag) {
     out.clear();
     kept = 0;
-    if (capacity < json.size() + simdjson::SIMDJSON_PADDING) return malformed(diag, "internal: the log is not padded");
+    if (capacity < json.size() + simdjson::SIMDJSON_PADDING)
+        return malformed(diag, "internal: the log is not padded");
     simdjson::ondemand::parser parser;
     simdjson::ondemand::document doc;
     simdjson::ondemand::array records;

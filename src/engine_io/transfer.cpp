@@ -410,6 +410,9 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
                     first_source_key = page.objects.front().key;
                     have_first = true;
                 }
+                if (opts.exclude)
+                    std::erase_if(page.objects,
+                                  [&](const s3::object_entry& o) { return opts.exclude(lr.source, o.key); });
                 ec = mj.push_source(std::move(page.objects), diag);
                 if (last) mj.source_done();
             }

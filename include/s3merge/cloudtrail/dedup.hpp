@@ -46,8 +46,8 @@ file_verdict classify(const std::vector<std::string>& ids, const std::unordered_
 // The file without the events in `drop`: {"Records":[...]} with each kept
 // record's JSON as it was. `kept` counts them.
 std::error_code filter_records(std::string_view json, std::size_t capacity,
-                               const std::unordered_set<std::string>& drop, std::string& out, std::uint64_t& kept,
-                               diagnostics& diag);
+                               const std::unordered_set<std::string>& drop, std::string& out,
+                               std::uint64_t& kept, diagnostics& diag);
 
 // Where a filtered file goes: next to the original, its name saying so
 // ("…_ABCD.json.gz" -> "…_ABCD_dedup.json.gz").

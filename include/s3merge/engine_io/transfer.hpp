@@ -65,6 +65,9 @@ struct transfer_options {
     std::chrono::milliseconds progress_interval{5000};
     // Diagnostics for humans (one line each): failures, resume notes.
     std::function<void(std::string_view line)> log;
+    // Source keys left out of the job (never listed into it, copied or
+    // deleted): e.g. log files the overlap de-duplication handles itself.
+    std::function<bool(std::size_t source, std::string_view key)> exclude;
 };
 
 struct transfer_result {

@@ -41,8 +41,10 @@ TEST_CASE("dedup: days and the overlap window from listings alone") {
 }
 
 TEST_CASE("dedup: eventIDs of a log file, in order; edge cases") {
-    CHECK(ids_of(R"({"Records":[{"eventVersion":"1.08","eventID":"a-1"},{"eventID":"b-2","x":{"eventID":"n"}}]})") ==
-          std::vector<std::string>{"a-1", "b-2"});
+    CHECK(
+        ids_of(
+            R"({"Records":[{"eventVersion":"1.08","eventID":"a-1"},{"eventID":"b-2","x":{"eventID":"n"}}]})") ==
+        std::vector<std::string>{"a-1", "b-2"});
     CHECK(ids_of(R"({"Records":[]})").empty());
     CHECK(ids_of(R"({"other":1,"Records":[{"eventID":"z"}]})") == std::vector<std::string>{"z"});
     // A generated log: its eventIDs are unique and as many as its records.

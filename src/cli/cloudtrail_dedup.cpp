@@ -1,0 +1,248 @@
+// `--dedup keep|filter` of `s3merge cloudtrail plan|copy|move`: the events
+// both the regional trails and the all-region trail delivered. Per region:
+// the overlap window from listings alone (the days both sides hold logs
+// that are not copies of each other), then, inside it only, one region-day
+// at a time: the destination's eventIDs, and each source log's verdict
+// against them. A log whose events are all there is not copied (a move
+// deletes it, its events being confirmed present); one with some is copied
+// as is (keep) or written filtered next to its name (filter). Logs outside
+// the window are never read. The rules are pure (cloudtrail/dedup.hpp).
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "cli/cloudtrail_job.hpp"
+#include "cli/common.hpp"
+#include "cli/table.hpp"
+#include "s3merge/cloudtrail/dedup.hpp"
+#include "s3merge/gen/cloudtrail.hpp"
+
+namespace s3merge::cli::cloudtrail_cmd {
+
+namespace asio = boost::asio;
+namespace ct = s3merge::cloudtrail;
+
+namespace {
+
+asio::awaitable<std::error_code> list_below(s3::client& c, const std::string& bucket, const std::string& prefix,
+                                            std::vector<std::string>& out, diagnostics& d) {
+    out.clear();
+    s3::list_objects_v2_params p;
+    p.prefix = prefix;
+    for (;;) {
+        s3::list_objects_v2_result r;
+        if (auto ec = co_await c.list_objects_v2(bucket, p, r, d)) co_return ec;
+        for (auto& o : r.objects) out.push_back(o.key.substr(prefix.size()));
+        if (!r.is_truncated || r.next_continuation_token.empty()) break;
+        p.continuation_token = r.next_continuation_token;
+    }
+    co_return std::error_code{};
+}
+
+// A log fetched and inflated, padded for simdjson; its ETag.
+asio::awaitable<std::error_code> fetch_log(s3::client& c, const std::string& bucket, const std::string& key,
+                                           std::string& json, std::string& etag, diagnostics& d) {
+    s3::get_object_params gp;
+    gp.key = key;
+    s3::get_object_result g;
+    if (auto ec = co_await c.get_object(bucket, std::move(gp), g, d)) co_return ec;
+    etag = g.etag;
+    if (!gen::gunzip(g.body, json)) {
+        d.bucket = bucket;
+        d.key = key;
+        d.detail = "not a gzip file, or a corrupt one";
+        co_return make_error_code(errc::malformed_response);
+    }
+    json.reserve(json.size() + ct::padding_bytes);
+    co_return std::error_code{};
+}
+
+}  // namespace
+
+asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write,
+                                     std::vector<region_dedup>& out) {
+    out.assign(j.rows.size(), region_dedup{});
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        const auto& r = j.rows[i];
+        auto& dd = out[i];
+        if (r.state != bucket_state::found || r.maps.empty()) continue;
+        const auto& logs = r.maps.front();
+        dd.src_prefix = logs.src_prefix.ends_with("/CloudTrail/") ? logs.src_prefix + r.region + "/" : logs.src_prefix;
+        dd.dest_prefix =
+            logs.dest_prefix.ends_with("/CloudTrail/") ? logs.dest_prefix + r.region + "/" : logs.dest_prefix;
+        std::vector<std::string> src, dst;
+        diagnostics d;
+        if (auto ec = co_await list_below(client, r.bucket, dd.src_prefix, src, d);
+            ec || (ec = co_await list_below(client, j.dest_bucket, dd.dest_prefix, dst, d))) {
+            print_error(ec, d);
+            co_return exit_code_for(ec);
+        }
+        // Copies of each other are not an overlap: only destination logs
+        // with names the source lacks (the all-region trail's), and source
+        // logs not yet at the destination.
+        const std::unordered_set<std::string> src_set(src.begin(), src.end()), dst_set(dst.begin(), dst.end());
+        std::vector<std::string> foreign, pending;
+        for (auto& k : dst)
+            if (!src_set.count(k)) foreign.push_back(k);
+        for (auto& k : src)
+            if (!dst_set.count(k)) pending.push_back(k);
+        dd.days = ct::overlap_days(pending, foreign);
+        for (const auto& day : dd.days) {
+            // The destination's events of this region-day (bounded: one day).
+            std::vector<std::string> dest_files, src_files;
+            for (const auto& k : foreign)
+                if (ct::day_of(k) == day) dest_files.push_back(k);
+            for (const auto& k : pending)
+                if (ct::day_of(k) == day) src_files.push_back(k);
+            std::vector<std::vector<std::string>> ids(dest_files.size());
+            std::vector<std::error_code> errs(dest_files.size());
+            std::vector<diagnostics> diags(dest_files.size());
+            std::function<asio::awaitable<void>(std::size_t)> read_dest = [&](std::size_t k) -> asio::awaitable<void> {
+                std::string json, etag;
+                if ((errs[k] = co_await fetch_log(client, j.dest_bucket, dd.dest_prefix + dest_files[k], json, etag,
+                                                  diags[k])))
+                    co_return;
+                errs[k] = ct::event_ids(json, json.capacity(), ids[k], diags[k]);
+                dd.bytes_read += json.size();
+            };
+            co_await parallel_for(dest_files.size(), 32, read_dest);
+            std::unordered_set<std::string> day_ids;
+            for (std::size_t k = 0; k < dest_files.size(); ++k) {
+                if (errs[k]) {
+                    print_error(errs[k], diags[k]);
+                    co_return exit_code_for(errs[k]);
+                }
+                day_ids.insert(ids[k].begin(), ids[k].end());
+            }
+            dd.files_read += dest_files.size();
+            // Each source log of the day against them.
+            std::vector<int> outcome(src_files.size(), 0);
+            std::vector<std::string> etags(src_files.size());
+            std::function<asio::awaitable<void>(std::size_t)> judge = [&](std::size_t k) -> asio::awaitable<void> {
+                std::string json;
+                diagnostics gd;
+                std::vector<std::string> mine;
+                std::error_code ec = co_await fetch_log(client, r.bucket, dd.src_prefix + src_files[k], json, etags[k], gd);
+                if (!ec) ec = ct::event_ids(json, json.capacity(), mine, gd);
+                dd.bytes_read += json.size();
+                if (ec) {
+                    dd.problems.push_back(gd.to_string() + " (copied as is)");
+                    co_return;
+                }
+                const auto v = ct::classify(mine, day_ids);
+                dd.events += v.events;
+                dd.duplicate_events += v.duplicates;
+                if (v.kind == ct::dup_kind::all) {
+                    outcome[k] = 1;
+                } else if (v.kind == ct::dup_kind::some) {
+                    outcome[k] = 2;
+                    if (!filter) co_return;
+                    std::string kept_json;
+                    std::uint64_t kept = 0;
+                    if (ct::filter_records(json, json.capacity(), day_ids, kept_json, kept, gd)) {
+                        dd.problems.push_back(gd.to_string() + " (copied as is)");
+                        outcome[k] = 0;
+                        co_return;
+                    }
+                    if (!write) {
+                        outcome[k] = 3;
+                        co_return;
+                    }
+                    s3::put_object_params pp;
+                    pp.key = ct::filtered_key(dd.dest_prefix + src_files[k]);
+                    pp.body = gen::gzip(kept_json);
+                    pp.content_type = "application/json";
+                    pp.content_encoding = "gzip";
+                    s3::put_object_result pr;
+                    if (auto pec = co_await client.put_object(j.dest_bucket, std::move(pp), pr, gd)) {
+                        dd.problems.push_back("writing the filtered file: " + gd.to_string() + " (copied as is)");
+                        outcome[k] = 2;
+                        co_return;
+                    }
+                    outcome[k] = 3;
+                }
+            };
+            co_await parallel_for(src_files.size(), 32, judge);
+            dd.files_read += src_files.size();
+            for (std::size_t k = 0; k < src_files.size(); ++k) {
+                if (outcome[k] == 1) {
+                    ++dd.duplicate_files;
+                    dd.excluded.insert(dd.src_prefix + src_files[k]);
+                    dd.confirmed.push_back({dd.src_prefix + src_files[k], std::string(), etags[k]});
+                } else if (outcome[k] == 2) {
+                    ++dd.partial_files;
+                } else if (outcome[k] == 3) {
+                    ++dd.partial_files;
+                    ++dd.filtered_files;
+                    dd.excluded.insert(dd.src_prefix + src_files[k]);
+                    dd.confirmed.push_back({dd.src_prefix + src_files[k], std::string(), etags[k]});
+                }
+            }
+        }
+    }
+    co_return -1;
+}
+
+std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j,
+                                                                    const std::vector<region_dedup>& dd) {
+    // Engine source index -> the row's excluded keys.
+    std::map<std::size_t, const std::set<std::string>*> by_source;
+    for (std::size_t i = 0; i < j.rows.size(); ++i)
+        for (auto s : j.rows[i].sources) by_source[s] = &dd[i].excluded;
+    return [by_source](std::size_t source, std::string_view key) {
+        auto it = by_source.find(source);
+        return it != by_source.end() && it->second->count(std::string(key)) > 0;
+    };
+}
+
+asio::awaitable<std::uint64_t> delete_confirmed(s3::client& client, const job& j, std::vector<region_dedup>& dd) {
+    std::uint64_t deleted = 0;
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        auto& list = dd[i].confirmed;
+        for (std::size_t at = 0; at < list.size(); at += s3::max_delete_objects) {
+            s3::delete_objects_params p;
+            p.objects.assign(list.begin() + at, list.begin() + std::min(list.size(), at + s3::max_delete_objects));
+            s3::delete_objects_result res;
+            diagnostics d;
+            if (auto ec = co_await client.delete_objects(j.rows[i].bucket, std::move(p), res, d)) {
+                dd[i].problems.push_back("deleting duplicate source logs: " + d.to_string());
+                continue;
+            }
+            deleted += res.deleted.size();
+            dd[i].deleted += res.deleted.size();
+            for (const auto& e : res.errors) dd[i].problems.push_back("kept " + e.key + ": " + e.code);
+        }
+    }
+    co_return deleted;
+}
+
+void print_overlap(const job& j, const std::vector<region_dedup>& dd, bool filter, bool move) {
+    text_table t;
+    t.header = {"REGION", "SOURCE BUCKET", "OVERLAP DAYS", "FILES READ", "DUPLICATE FILES", "PARTIAL FILES",
+                filter ? "FILTERED" : "COPIED AS IS", "DUPLICATE EVENTS", move ? "DELETED" : "EVENTS"};
+    t.right_align = {false, false, false, true, true, true, true, true, true};
+    bool any = false;
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        const auto& d = dd[i];
+        if (d.days.empty()) continue;
+        any = true;
+        std::string days = d.days.front() + (d.days.size() > 1 ? " .. " + d.days.back() : std::string()) + " (" +
+                           std::to_string(d.days.size()) + ")";
+        t.rows.push_back({j.rows[i].region, j.rows[i].bucket, days, group_digits(d.files_read),
+                          group_digits(d.duplicate_files), group_digits(d.partial_files),
+                          group_digits(filter ? d.filtered_files : d.partial_files - d.filtered_files),
+                          group_digits(d.duplicate_events), group_digits(move ? d.deleted : d.events)});
+    }
+    if (!any) {
+        std::printf("\noverlap: no day holds logs of both the old trails and the destination's trail\n");
+        return;
+    }
+    std::printf("\noverlap with the destination's own logs (events delivered twice), de-duplicated by eventID:\n");
+    std::fputs(t.render().c_str(), stdout);
+    for (std::size_t i = 0; i < j.rows.size(); ++i)
+        for (const auto& p : dd[i].problems) std::printf("  %s: %s\n", j.rows[i].region.c_str(), p.c_str());
+}
+
+}  // namespace s3merge::cli::cloudtrail_cmd

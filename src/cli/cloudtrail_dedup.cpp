@@ -26,8 +26,9 @@ namespace ct = s3merge::cloudtrail;
 
 namespace {
 
-asio::awaitable<std::error_code> list_below(s3::client& c, const std::string& bucket, const std::string& prefix,
-                                            std::vector<std::string>& out, diagnostics& d) {
+asio::awaitable<std::error_code> list_below(s3::client& c, const std::string& bucket,
+                                            const std::string& prefix, std::vector<std::string>& out,
+                                            diagnostics& d) {
     out.clear();
     s3::list_objects_v2_params p;
     p.prefix = prefix;
@@ -69,7 +70,8 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
         auto& dd = out[i];
         if (r.state != bucket_state::found || r.maps.empty()) continue;
         const auto& logs = r.maps.front();
-        dd.src_prefix = logs.src_prefix.ends_with("/CloudTrail/") ? logs.src_prefix + r.region + "/" : logs.src_prefix;
+        dd.src_prefix =
+            logs.src_prefix.ends_with("/CloudTrail/") ? logs.src_prefix + r.region + "/" : logs.src_prefix;
         dd.dest_prefix =
             logs.dest_prefix.ends_with("/CloudTrail/") ? logs.dest_prefix + r.region + "/" : logs.dest_prefix;
         std::vector<std::string> src, dst;
@@ -82,7 +84,8 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
         // Copies of each other are not an overlap: only destination logs
         // with names the source lacks (the all-region trail's), and source
         // logs not yet at the destination.
-        const std::unordered_set<std::string> src_set(src.begin(), src.end()), dst_set(dst.begin(), dst.end());
+        const std::unordered_set<std::string> src_set(src.begin(), src.end()),
+            dst_set(dst.begin(), dst.end());
         std::vector<std::string> foreign, pending;
         for (auto& k : dst)
             if (!src_set.count(k)) foreign.push_back(k);
@@ -99,10 +102,11 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
             std::vector<std::vector<std::string>> ids(dest_files.size());
             std::vector<std::error_code> errs(dest_files.size());
             std::vector<diagnostics> diags(dest_files.size());
-            std::function<asio::awaitable<void>(std::size_t)> read_dest = [&](std::size_t k) -> asio::awaitable<void> {
+            std::function<asio::awaitable<void>(std::size_t)> read_dest =
+                [&](std::size_t k) -> asio::awaitable<void> {
                 std::string json, etag;
-                if ((errs[k] = co_await fetch_log(client, j.dest_bucket, dd.dest_prefix + dest_files[k], json, etag,
-                                                  diags[k])))
+                if ((errs[k] = co_await fetch_log(client, j.dest_bucket, dd.dest_prefix + dest_files[k], json,
+                                                  etag, diags[k])))
                     co_return;
                 errs[k] = ct::event_ids(json, json.capacity(), ids[k], diags[k]);
                 dd.bytes_read += json.size();
@@ -120,11 +124,13 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
             // Each source log of the day against them.
             std::vector<int> outcome(src_files.size(), 0);
             std::vector<std::string> etags(src_files.size());
-            std::function<asio::awaitable<void>(std::size_t)> judge = [&](std::size_t k) -> asio::awaitable<void> {
+            std::function<asio::awaitable<void>(std::size_t)> judge =
+                [&](std::size_t k) -> asio::awaitable<void> {
                 std::string json;
                 diagnostics gd;
                 std::vector<std::string> mine;
-                std::error_code ec = co_await fetch_log(client, r.bucket, dd.src_prefix + src_files[k], json, etags[k], gd);
+                std::error_code ec =
+                    co_await fetch_log(client, r.bucket, dd.src_prefix + src_files[k], json, etags[k], gd);
                 if (!ec) ec = ct::event_ids(json, json.capacity(), mine, gd);
                 dd.bytes_read += json.size();
                 if (ec) {
@@ -157,7 +163,8 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
                     pp.content_encoding = "gzip";
                     s3::put_object_result pr;
                     if (auto pec = co_await client.put_object(j.dest_bucket, std::move(pp), pr, gd)) {
-                        dd.problems.push_back("writing the filtered file: " + gd.to_string() + " (copied as is)");
+                        dd.problems.push_back("writing the filtered file: " + gd.to_string() +
+                                              " (copied as is)");
                         outcome[k] = 2;
                         co_return;
                     }
@@ -197,21 +204,26 @@ std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j
     };
 }
 
-asio::awaitable<std::uint64_t> delete_confirmed(s3::client& client, const job& j, std::vector<region_dedup>& dd) {
+asio::awaitable<std::uint64_t> delete_confirmed(s3::client& client, const job& j,
+                                                std::vector<region_dedup>& dd) {
     std::uint64_t deleted = 0;
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
         auto& list = dd[i].confirmed;
         for (std::size_t at = 0; at < list.size(); at += s3::max_delete_objects) {
             s3::delete_objects_params p;
-            p.objects.assign(list.begin() + at, list.begin() + std::min(list.size(), at + s3::max_delete_objects));
+            p.objects.assign(list.begin() + at,
+                             list.begin() + std::min(list.size(), at + s3::max_delete_objects));
             s3::delete_objects_result res;
             diagnostics d;
+            const std::size_t sent = p.objects.size();
             if (auto ec = co_await client.delete_objects(j.rows[i].bucket, std::move(p), res, d)) {
                 dd[i].problems.push_back("deleting duplicate source logs: " + d.to_string());
                 continue;
             }
-            deleted += res.deleted.size();
-            dd[i].deleted += res.deleted.size();
+            // Quiet mode: only the keys that failed are answered.
+            const std::size_t gone = sent - std::min(sent, res.errors.size());
+            deleted += gone;
+            dd[i].deleted += gone;
             for (const auto& e : res.errors) dd[i].problems.push_back("kept " + e.key + ": " + e.code);
         }
     }
@@ -220,16 +232,23 @@ asio::awaitable<std::uint64_t> delete_confirmed(s3::client& client, const job& j
 
 void print_overlap(const job& j, const std::vector<region_dedup>& dd, bool filter, bool move) {
     text_table t;
-    t.header = {"REGION", "SOURCE BUCKET", "OVERLAP DAYS", "FILES READ", "DUPLICATE FILES", "PARTIAL FILES",
-                filter ? "FILTERED" : "COPIED AS IS", "DUPLICATE EVENTS", move ? "DELETED" : "EVENTS"};
+    t.header = {"REGION",
+                "SOURCE BUCKET",
+                "OVERLAP DAYS",
+                "FILES READ",
+                "DUPLICATE FILES",
+                "PARTIAL FILES",
+                filter ? "FILTERED" : "COPIED AS IS",
+                "DUPLICATE EVENTS",
+                move ? "DELETED" : "EVENTS"};
     t.right_align = {false, false, false, true, true, true, true, true, true};
     bool any = false;
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
         const auto& d = dd[i];
         if (d.days.empty()) continue;
         any = true;
-        std::string days = d.days.front() + (d.days.size() > 1 ? " .. " + d.days.back() : std::string()) + " (" +
-                           std::to_string(d.days.size()) + ")";
+        std::string days = d.days.front() + (d.days.size() > 1 ? " .. " + d.days.back() : std::string()) +
+                           " (" + std::to_string(d.days.size()) + ")";
         t.rows.push_back({j.rows[i].region, j.rows[i].bucket, days, group_digits(d.files_read),
                           group_digits(d.duplicate_files), group_digits(d.partial_files),
                           group_digits(filter ? d.filtered_files : d.partial_files - d.filtered_files),
@@ -239,7 +258,8 @@ void print_overlap(const job& j, const std::vector<region_dedup>& dd, bool filte
         std::printf("\noverlap: no day holds logs of both the old trails and the destination's trail\n");
         return;
     }
-    std::printf("\noverlap with the destination's own logs (events delivered twice), de-duplicated by eventID:\n");
+    std::printf(
+        "\noverlap with the destination's own logs (events delivered twice), de-duplicated by eventID:\n");
     std::fputs(t.render().c_str(), stdout);
     for (std::size_t i = 0; i < j.rows.size(); ++i)
         for (const auto& p : dd[i].problems) std::printf("  %s: %s\n", j.rows[i].region.c_str(), p.c_str());

@@ -20,6 +20,7 @@
 #include "s3merge/cloudtrail/athena.hpp"
 #include "s3merge/cloudtrail/discovery.hpp"
 #include "s3merge/cloudtrail/naming.hpp"
+#include "s3merge/engine/journal.hpp"
 #include "s3merge/engine_io/bucket_drop.hpp"
 
 namespace s3merge::cli {
@@ -618,6 +619,21 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
         // the destination (and filtered files written) above.
         if (move && !res.interrupted) co_await delete_confirmed(client, j, overlap);
         print_overlap(j, overlap, dedup == "filter", move);
+        if (!o.report_path.empty()) {  // the report again, with the overlap
+            res.rep.dedup = dedup;
+            for (std::size_t i = 0; i < j.rows.size(); ++i) {
+                const auto& d = overlap[i];
+                if (d.days.empty()) continue;
+                res.rep.overlap.push_back({j.rows[i].region, j.rows[i].bucket, d.days, d.files_read, d.events,
+                                           d.duplicate_events, d.duplicate_files, d.partial_files,
+                                           d.filtered_files, d.deleted});
+            }
+            std::error_code wec;
+            engine::write_output_file(o.report_path, engine::encode_report(res.rep), wec);
+            if (wec)
+                std::fprintf(stderr, "s3merge: cannot write the report %s: %s\n", o.report_path.c_str(),
+                             wec.message().c_str());
+        }
     }
     if (j.athena_ddl) print_athena_ddl(j);
     co_return rc;

@@ -116,6 +116,29 @@ std::string encode_report(const report& r) {
         w.field("credentials", r.credentials);
         w.field_uint("credential_renewals", r.credential_renewals);
     }
+    if (!r.dedup.empty()) {
+        w.field("dedup", r.dedup);
+        w.key("overlap");
+        w.begin_array();
+        for (const auto& o : r.overlap) {
+            w.begin_object();
+            w.field("region", o.region);
+            w.field("bucket", o.bucket);
+            w.key("days");
+            w.begin_array();
+            for (const auto& d : o.days) w.string_value(d);
+            w.end_array();
+            w.field_uint("files_read", o.files_read);
+            w.field_uint("events", o.events);
+            w.field_uint("duplicate_events", o.duplicate_events);
+            w.field_uint("duplicate_files", o.duplicate_files);
+            w.field_uint("partial_files", o.partial_files);
+            w.field_uint("filtered_files", o.filtered_files);
+            w.field_uint("deleted", o.deleted);
+            w.end_object();
+        }
+        w.end_array();
+    }
     w.key("failures");
     w.begin_array();
     for (const auto& f : r.failures) {

@@ -93,7 +93,15 @@ class Dedup(S3MergeCase):
         self.assert_window_only()
 
         self.proxy.requests.clear()
-        p = self.ct("move")
+        rep = os.path.join(self.tmp.name, "move-%s.json" % self.account)
+        p = self.ct("move", "--report", rep)
+        r = self.report(rep)
+        self.assertEqual(r["dedup"], "keep")
+        self.assertEqual(len(r["overlap"]), 1)
+        o = r["overlap"][0]
+        self.assertEqual(o["days"], WINDOW)
+        self.assertEqual((o["duplicate_files"], o["partial_files"], o["duplicate_events"], o["deleted"]), (6, 3, 75, 6))
+        self.assertEqual(r["totals"]["copied"], 14)  # 20 less the 6 duplicates
         self.assert_window_only()
         self.assertEqual(self.oracle.list_all(self.src), {})  # every source log gone: moved or confirmed duplicate
         have = set(self.oracle.list_all(self.dest, self.prefix))

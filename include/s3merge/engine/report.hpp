@@ -59,6 +59,14 @@ struct source_details {
     friend bool operator==(const source_details&, const source_details&) = default;
 };
 
+// CloudTrail's overlap de-duplication, per region (`cloudtrail --dedup`).
+struct overlap_record {
+    std::string region, bucket;
+    std::vector<std::string> days;  // the window
+    std::uint64_t files_read = 0, events = 0, duplicate_events = 0;
+    std::uint64_t duplicate_files = 0, partial_files = 0, filtered_files = 0, deleted = 0;
+};
+
 struct report {
     // Header, filled by the engine (timestamps as ISO 8601; "" = omitted).
     std::string job_id;
@@ -80,6 +88,8 @@ struct report {
     // temporary credentials were renewed during the run.
     std::string credentials;
     std::uint64_t credential_renewals = 0;
+    std::string dedup;                    // "keep" / "filter" when the overlap was de-duplicated
+    std::vector<overlap_record> overlap;  // regions with a window
     // Of totals.failed: failures of the network (the host did not answer,
     // the connection broke, a timeout) rather than of S3.
     std::uint64_t network_failures = 0;

@@ -171,3 +171,26 @@ TEST_CASE("report writes per-source details of a dry run next to the counters") 
     REQUIRE(doc.at_pointer("/sources/1").get(second) == simdjson::SUCCESS);
     CHECK(second.at_pointer("/to_copy").error() == simdjson::NO_SUCH_FIELD);
 }
+
+TEST_CASE("report lists the overlap de-duplication per region, only when it ran") {
+    report r;
+    simdjson::dom::parser parser;
+    {
+        simdjson::padded_string ps(encode_report(r));
+        simdjson::dom::element doc;
+        REQUIRE_FALSE(parser.parse(ps).get(doc));
+        CHECK(doc["overlap"].error() == simdjson::NO_SUCH_FIELD);
+    }
+    r.dedup = "filter";
+    r.overlap.push_back({"us-east-1", "old", {"2024/01/02", "2024/01/03"}, 15, 120, 75, 6, 3, 3, 9});
+    simdjson::padded_string ps(encode_report(r));
+    simdjson::dom::element doc;
+    REQUIRE_FALSE(parser.parse(ps).get(doc));
+    CHECK(std::string_view(doc["dedup"]) == "filter");
+    simdjson::dom::element o = doc["overlap"].at(0);
+    CHECK(std::string_view(o["region"]) == "us-east-1");
+    CHECK(std::string_view(o["days"].at(1)) == "2024/01/03");
+    CHECK(uint64_t(o["duplicate_events"]) == 75);
+    CHECK(uint64_t(o["filtered_files"]) == 3);
+    CHECK(uint64_t(o["deleted"]) == 9);
+}

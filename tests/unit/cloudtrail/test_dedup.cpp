@@ -106,3 +106,20 @@ TEST_CASE("dedup: the filtered file keeps the other records byte for byte") {
     CHECK(filtered_key("AWSLogs/1/CloudTrail/r/2024/01/01/1_CloudTrail_r_20240101T0000Z_ab.json.gz") ==
           "AWSLogs/1/CloudTrail/r/2024/01/01/1_CloudTrail_r_20240101T0000Z_ab_dedup.json.gz");
 }
+
+TEST_CASE("dedup: a huge record (2 MiB of requestParameters) is read and filtered like any other") {
+    const std::string big(2u << 20, 'x');
+    const std::string json = R"({"Records":[{"eventID":"small"},{"requestParameters":{"policy":")" + big +
+                             R"("},"eventID":"huge"},{"eventID":"last"}]})";
+    padded p(json);
+    std::vector<std::string> out;
+    diagnostics diag;
+    REQUIRE_FALSE(event_ids(p.s, p.s.capacity(), out, diag));
+    CHECK(out == std::vector<std::string>{"small", "huge", "last"});
+    std::string filtered;
+    std::uint64_t kept = 0;
+    REQUIRE_FALSE(filter_records(p.s, p.s.capacity(), {"small", "last"}, filtered, kept, diag));
+    CHECK(kept == 1);
+    CHECK(filtered.size() > big.size());
+    CHECK(ids_of(filtered) == std::vector<std::string>{"huge"});
+}

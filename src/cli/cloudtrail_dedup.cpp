@@ -26,20 +26,13 @@ namespace ct = s3merge::cloudtrail;
 
 namespace {
 
+// The keys under `prefix`, without it.
 asio::awaitable<std::error_code> list_below(s3::client& c, const std::string& bucket,
                                             const std::string& prefix, std::vector<std::string>& out,
                                             diagnostics& d) {
-    out.clear();
-    s3::list_objects_v2_params p;
-    p.prefix = prefix;
-    for (;;) {
-        s3::list_objects_v2_result r;
-        if (auto ec = co_await c.list_objects_v2(bucket, p, r, d)) co_return ec;
-        for (auto& o : r.objects) out.push_back(o.key.substr(prefix.size()));
-        if (!r.is_truncated || r.next_continuation_token.empty()) break;
-        p.continuation_token = r.next_continuation_token;
-    }
-    co_return std::error_code{};
+    auto ec = co_await list_keys(c, bucket, prefix, out, d);
+    for (auto& k : out) k.erase(0, prefix.size());
+    co_return ec;
 }
 
 // A log fetched and inflated, padded for simdjson; its ETag.

@@ -58,6 +58,11 @@ struct job {
 boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
                                              const std::vector<std::string>& regions,
                                              const std::vector<bool>& opt_in);
+// Every key under `prefix` of `bucket` (all pages), in order.
+boost::asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket,
+                                                  const std::string& prefix, std::vector<std::string>& out,
+                                                  diagnostics& d);
+
 // Proof from CloudTrail's digest files (cloudtrail_proof.cpp), per row.
 struct region_proof {
     std::uint64_t digests = 0, proven = 0, mismatched = 0, missing = 0, without_digest = 0;

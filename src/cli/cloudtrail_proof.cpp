@@ -35,6 +35,14 @@ std::string digest_prefix_of(const std::string& logs_prefix) {
     return logs_prefix.substr(0, at) + "/CloudTrail-Digest/" + logs_prefix.substr(at + 12);
 }
 
+struct named_file {
+    std::string dest_key;  // where the mapping put it
+    std::string hash_hex;  // what its digest says
+    std::string digest;    // which digest names it
+};
+
+}  // namespace
+
 asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket,
                                            const std::string& prefix, std::vector<std::string>& out,
                                            diagnostics& d) {
@@ -50,14 +58,6 @@ asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& buc
     }
     co_return std::error_code{};
 }
-
-struct named_file {
-    std::string dest_key;  // where the mapping put it
-    std::string hash_hex;  // what its digest says
-    std::string digest;    // which digest names it
-};
-
-}  // namespace
 
 asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& args, job& j,
                                         std::vector<region_proof>& out) {

@@ -23,31 +23,34 @@ void request_id(const http_response& r, diagnostics& diag) {
 
 }  // namespace
 
-http_request build_describe_trails(const s3::target& t) {
+namespace {
+
+// A JSON 1.1 call: POST / with the operation in X-Amz-Target.
+http_request json_request(const s3::target& t, std::string_view target, std::string body) {
     http_request req;
     req.method = "POST";
     req.host = t.host_header;
     req.path = "/";
-    req.set_header("X-Amz-Target", std::string(describe_trails_target));
+    req.set_header("X-Amz-Target", std::string(target));
     req.set_header("Content-Type", "application/x-amz-json-1.1");
-    req.body = "{\"includeShadowTrails\":true}";
+    req.body = std::move(body);
     return req;
 }
 
+}  // namespace
+
+http_request build_describe_trails(const s3::target& t) {
+    return json_request(t, describe_trails_target, "{\"includeShadowTrails\":true}");
+}
+
 http_request build_list_public_keys(const s3::target& t, std::string_view next_token) {
-    http_request req;
-    req.method = "POST";
-    req.host = t.host_header;
-    req.path = "/";
-    req.set_header("X-Amz-Target", std::string(list_public_keys_target));
-    req.set_header("Content-Type", "application/x-amz-json-1.1");
-    req.body = "{}";
+    std::string body = "{}";
     if (!next_token.empty()) {
-        req.body = "{\"NextToken\":";
-        engine::append_json_string(req.body, next_token);
-        req.body += "}";
+        body = "{\"NextToken\":";
+        engine::append_json_string(body, next_token);
+        body += "}";
     }
-    return req;
+    return json_request(t, list_public_keys_target, std::move(body));
 }
 
 std::error_code check_json_response(const http_response& r, diagnostics& diag) {

@@ -27,6 +27,17 @@ struct query_param {
     std::string value;
 };
 
+// Receives a 2xx answer's body as it arrives, instead of it being kept in
+// http_response::body (which stays empty): a large object is processed in
+// pieces, never held whole. begin() starts each answer (a retry forgets
+// what an earlier attempt delivered). Error answers are kept as usual.
+class body_sink {
+public:
+    virtual ~body_sink() = default;
+    virtual void begin() = 0;
+    virtual void data(std::string_view piece) = 0;
+};
+
 struct http_request {
     std::string method = "GET";
     // Value of the Host header: "bucket.s3.us-east-1.amazonaws.com" or
@@ -39,6 +50,8 @@ struct http_request {
     std::string body;
     // Sign with UNSIGNED-PAYLOAD instead of the body's SHA-256.
     bool unsigned_payload = false;
+    // Where a 2xx answer's body goes (not owned); null: into the response.
+    body_sink* sink = nullptr;
 
     // Case-insensitive lookup; nullptr when absent.
     const std::string* find_header(std::string_view name) const;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "cli/cloudtrail_job.hpp"
@@ -34,6 +35,38 @@ std::string digest_prefix_of(const std::string& logs_prefix) {
     if (at == std::string::npos) return {};
     return logs_prefix.substr(0, at) + "/CloudTrail-Digest/" + logs_prefix.substr(at + 12);
 }
+
+// A log's body, inflated and hashed as it arrives: never held whole.
+class hashing_sink : public body_sink {
+public:
+    void begin() override {
+        hash_ = std::make_unique<ct::gunzip_sha256>();
+        ok_ = true;
+        why_ = {};
+        stored_ = 0;
+    }
+    void data(std::string_view piece) override {
+        stored_ += piece.size();
+        if (ok_) ok_ = hash_->feed(piece, why_);
+    }
+    // The SHA-256 of the uncompressed content, or false with why().
+    bool finish(std::string& sha256_hex) {
+        if (!hash_) {
+            why_.detail = "the log file is empty";
+            return false;
+        }
+        return ok_ && hash_->finish(sha256_hex, why_);
+    }
+    const std::string& why() const { return why_.detail; }
+    std::uint64_t stored() const { return stored_; }
+    std::uint64_t uncompressed() const { return hash_ ? hash_->uncompressed_bytes() : 0; }
+
+private:
+    std::unique_ptr<ct::gunzip_sha256> hash_;
+    bool ok_ = true;
+    diagnostics why_;
+    std::uint64_t stored_ = 0;
+};
 
 struct named_file {
     std::string dest_key;  // where the mapping put it
@@ -209,8 +242,10 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
             }
             s3::get_object_result g;
             diagnostics gd;
+            hashing_sink sink;
             s3::get_object_params gp;
             gp.key = f.dest_key;
+            gp.sink = &sink;
             if (auto ec = co_await client.get_object(j.dest_bucket, std::move(gp), g, gd)) {
                 verdict[k] = ec == errc::no_such_key || ec == errc::not_found ? 2 : 3;
                 why[k] =
@@ -218,14 +253,13 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                                      : "s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.to_string());
                 co_return;
             }
-            ct::gunzip_sha256 h;
             std::string got;
-            const bool read = h.feed(g.body, gd) && h.finish(got, gd);
-            proof.compressed_bytes += g.body.size();
-            proof.uncompressed_bytes += h.uncompressed_bytes();
+            const bool read = sink.finish(got);
+            proof.compressed_bytes += sink.stored();
+            proof.uncompressed_bytes += sink.uncompressed();
             if (!read) {
                 verdict[k] = 1;
-                why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.detail;
+                why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": " + sink.why();
             } else if (got != f.hash_hex) {
                 verdict[k] = 1;
                 why[k] = "altered: s3://" + j.dest_bucket + "/" + f.dest_key + ": SHA-256 " +

@@ -56,7 +56,7 @@ class response_sink : public bhttp::basic_parser<false> {
 public:
     // `r` may be a reused response: its header strings are overwritten in
     // place (keeping their capacity) and the list cut to what arrived.
-    explicit response_sink(http_response& r) : resp_(r) {
+    response_sink(http_response& r, body_sink* sink) : resp_(r), sink_(sink) {
         resp_.status = 0;
         resp_.body.clear();
     }
@@ -82,20 +82,32 @@ private:
     }
     void on_header_impl(beast::error_code&) override { resp_.headers.resize(fields_); }
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
-        if (length) resp_.body.reserve(static_cast<std::size_t>(*length));
+        streaming_ = sink_ && resp_.status / 100 == 2;
+        if (streaming_)
+            sink_->begin();
+        else if (length)
+            resp_.body.reserve(static_cast<std::size_t>(*length));
     }
     std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-        resp_.body.append(body.data(), body.size());
+        take(body);
         return body.size();
     }
     void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
-        resp_.body.append(body.data(), body.size());
+        take(body);
         return body.size();
+    }
+    void take(beast::string_view body) {
+        if (streaming_)
+            sink_->data(std::string_view(body.data(), body.size()));
+        else
+            resp_.body.append(body.data(), body.size());
     }
     void on_finish_impl(beast::error_code&) override {}
 
     http_response& resp_;
+    body_sink* sink_;
+    bool streaming_ = false;
     std::size_t fields_ = 0;
 };
 
@@ -561,8 +573,12 @@ struct client::impl {
                 release(pool, std::move(c), true);
                 co_return ec;
             }
-            response_sink parser(resp);
-            parser.body_limit(opts.max_body_bytes);
+            response_sink parser(resp, req.sink);
+            // A streamed body is not held: no limit on its size.
+            if (req.sink)
+                parser.body_limit(boost::none);
+            else
+                parser.body_limit(opts.max_body_bytes);
             parser.header_limit(64 * 1024);
             if (req.method == "HEAD") parser.skip(true);
             parser.eager(true);

@@ -31,7 +31,9 @@ http_request build_head_object(const target& t, const head_object_params& p) {
 }
 
 http_request build_get_object(const target& t, const get_object_params& p) {
-    return detail::request_for(t, p.key, "GET");
+    http_request req = detail::request_for(t, p.key, "GET");
+    req.sink = p.sink;
+    return req;
 }
 
 std::error_code parse_get_object(const http_response& resp, get_object_result& out, diagnostics& diag) {

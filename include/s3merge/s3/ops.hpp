@@ -117,6 +117,7 @@ std::error_code parse_head_object(const http_response& resp, head_object_result&
 
 struct get_object_params {
     std::string key;
+    body_sink* sink = nullptr;  // a 2xx body goes there, piece by piece (get_object_result::body stays empty)
 };
 struct get_object_result {
     std::string body;  // as stored (a gzip file stays gzip)

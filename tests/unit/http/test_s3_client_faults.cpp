@@ -611,3 +611,95 @@ TEST_CASE(
     std::remove(script.c_str());
     rmdir(dir.c_str());
 }
+
+namespace {
+
+// Collects a streamed body, counting the answers it was told to start.
+struct collecting_sink : body_sink {
+    int begins = 0;
+    std::string got;
+    void begin() override {
+        ++begins;
+        got.clear();
+    }
+    void data(std::string_view piece) override { got.append(piece); }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "GetObject with a body sink: the body arrives in pieces, never in the response; errors stay whole") {
+    std::string body;
+    for (int i = 0; body.size() < 300000; ++i) body += "line " + std::to_string(i) + "\n";
+    asio::io_context io;
+    fake_peer* self = nullptr;
+    fake_peer peer(io, [&](tcp::socket& s, int, int conn) -> asio::awaitable<bool> {
+        const std::string head = self->last_request;
+        if (head.find("GET /b/chunked") == 0) {
+            std::string r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+            for (std::size_t at = 0; at < body.size(); at += 70000) {
+                const std::string part = body.substr(at, 70000);
+                char len[32];
+                std::snprintf(len, sizeof len, "%zx\r\n", part.size());
+                r += len + part + "\r\n";
+            }
+            r += "0\r\n\r\n";
+            co_return co_await write_all(s, r);
+        }
+        if (head.find("GET /b/missing") == 0)
+            co_return co_await write_all(s, reply(404, "Not Found", "<Error><Code>NoSuchKey</Code></Error>"));
+        if (head.find("GET /b/cut") == 0 && conn == 0) {
+            // Half the body, then the connection goes: sent again.
+            co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                                      "\r\n\r\n" + body.substr(0, body.size() / 2));
+            co_return false;
+        }
+        co_return co_await write_all(s, reply(200, "OK", body));
+    });
+    self = &peer;
+    auto cfg = config(peer.port());
+    cfg.endpoint.style = s3::addressing_style::path;
+    s3::client c(io.get_executor(), cfg);
+    diagnostics diag;
+    REQUIRE_FALSE(c.init(diag));
+    struct outcome {
+        std::error_code ec;
+        collecting_sink sink;
+        s3::get_object_result res;
+    };
+    auto get = [&](const std::string& key) {
+        auto out = std::make_unique<outcome>();
+        bool done = false;
+        asio::co_spawn(
+            io,
+            [&, key]() -> asio::awaitable<void> {
+                s3::get_object_params p;
+                p.key = key;
+                p.sink = &out->sink;
+                diagnostics d;
+                out->ec = co_await c.get_object("b", std::move(p), out->res, d);
+                done = true;
+                io.stop();
+            },
+            asio::detached);
+        io.restart();
+        io.run_for(10s);
+        REQUIRE(done);
+        return out;
+    };
+    auto plain = get("plain");
+    CHECK_FALSE(plain->ec);
+    CHECK(plain->sink.begins == 1);
+    CHECK(plain->sink.got == body);
+    CHECK(plain->res.body.empty());
+    auto chunked = get("chunked");
+    CHECK_FALSE(chunked->ec);
+    CHECK(chunked->sink.got == body);
+    auto missing = get("missing");
+    CHECK(missing->ec == errc::no_such_key);
+    CHECK(missing->sink.begins == 0);
+    auto cut = get("cut");
+    CHECK_FALSE(cut->ec);
+    CHECK(cut->sink.begins == 2);  // the second answer starts over
+    CHECK(cut->sink.got == body);
+}

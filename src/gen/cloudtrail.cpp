@@ -189,6 +189,46 @@ bool cloudtrail_digests(const cloudtrail_series& s, std::uint64_t count, const d
     return true;
 }
 
+std::vector<generated_object> all_region_overlap(const cloudtrail_series& s, std::uint64_t count,
+                                                 const std::vector<std::string>& days, const std::string& dest_prefix,
+                                                 overlap_truth& truth) {
+    truth = overlap_truth{};
+    std::vector<generated_object> out;
+    for (const auto& day : days) {
+        const std::string dir = "AWSLogs/" + s.account + "/CloudTrail/" + s.region + "/" + day + "/";
+        std::string records;
+        int index = 0;
+        for (std::uint64_t i = 0; i < count; ++i) {
+            auto o = cloudtrail_object(s, i);
+            if (o.key.compare(s.prefix.size(), dir.size(), dir) != 0) continue;
+            std::string json;
+            (void)gunzip(o.body, json);
+            // The generator's records are flat objects: split between them.
+            std::vector<std::string> rs;
+            const std::string body = json.substr(12, json.size() - 14);  // inside {"Records":[ ... ]}
+            for (std::size_t at = 0; at < body.size();) {
+                std::size_t end = body.find("},{", at);
+                end = end == std::string::npos ? body.size() : end + 1;
+                rs.push_back(body.substr(at, end - at));
+                at = end + 1;
+            }
+            const std::size_t take = index % 2 == 0 ? rs.size() : rs.size() / 2;
+            (index % 2 == 0 ? truth.full_files : truth.partial_files) += 1;
+            truth.duplicate_events += take;
+            for (std::size_t k = 0; k < take; ++k) records += (records.empty() ? "" : ",") + rs[k];
+            ++index;
+        }
+        if (index == 0) continue;
+        std::string stamp = day;
+        stamp.erase(std::remove(stamp.begin(), stamp.end(), '/'), stamp.end());
+        generated_object g;
+        g.key = dest_prefix + dir + s.account + "_CloudTrail_" + s.region + "_" + stamp + "T2359Z_allregion.json.gz";
+        g.body = gzip("{\"Records\":[" + records + "]}");
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+
 std::string gzip(std::string_view data) {
     z_stream zs{};
     // windowBits 15 + 16: a gzip header with mtime 0 (deterministic).

@@ -18,6 +18,7 @@ import gzip
 import json
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -144,6 +145,44 @@ class Dedup(S3MergeCase):
         self.assertTrue(set(self.source_events) <= have)
         p = self.ct("copy", "--dedup", "maybe", check=2)
         self.assertIn("--dedup must be keep, filter or off", p.stderr)
+
+
+class GeneratedOverlap(S3MergeCase):
+    """The generator's own overlap (generate --overlap-into): s3merge's
+    counts equal the ground truth it prints."""
+
+    def test_counts_equal_the_generators_ground_truth(self):
+        a = "%012d" % random.randrange(10**11, 10**12)
+        src, dest = "cloudtrail-us-west-2-" + a, "cloudtrail-all-region-" + a
+        self.oracle.create_bucket(src)
+        self.oracle.create_bucket(dest)
+        p = self.s3merge("generate", "--dest", "s3://%s/" % src, "--count", "24", "--files-per-day", "6",
+                         "--records-per-file", "8", "--account", a, "--log-region", "us-west-2",
+                         "--overlap-into", "s3://%s/" % dest, "--overlap-days", ",".join(WINDOW), check=0)
+        m = re.search(r"overlap: 3 all-region files .*: (\d+) regional files fully duplicated, (\d+) partially, "
+                      r"(\d+) duplicate events", p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        full, partial, events = map(int, m.groups())
+        self.assertEqual((full, partial, events), (9, 9, 9 * 8 + 9 * 4))
+        args = ("--account", a, "--regions", "us-west-2", "--source-bucket-template", "cloudtrail-{region}-{account}",
+                "--no-progress")
+        p = self.s3merge("cloudtrail", "plan", *args, check=0)
+        row = [l for l in p.stdout.splitlines() if l.startswith("us-west-2") and "2024/01/02 .. 2024/01/04" in l]
+        self.assertEqual(len(row), 1, p.stdout)
+        cells = row[0].split()
+        self.assertEqual((int(cells[7]), int(cells[8]), int(cells[10])), (full, partial, events))
+        rep = os.path.join(self.tmp.name, "gen-%s.json" % a)
+        self.s3merge("cloudtrail", "move", *args, "--dedup", "filter", "--report", rep, check=0)
+        o = self.report(rep)["overlap"][0]
+        self.assertEqual((o["duplicate_files"], o["partial_files"], o["filtered_files"], o["duplicate_events"],
+                          o["deleted"]), (full, partial, partial, events, full + partial))
+        self.assertEqual(self.oracle.list_all(src), {})
+        counts = collections.Counter()
+        for key in self.oracle.list_all(dest, "AWSLogs/"):
+            _, _, body = self.oracle.request("GET", "/%s/%s" % (dest, key))
+            counts.update(r["eventID"] for r in json.loads(gzip.decompress(body))["Records"])
+        self.assertEqual(sum(counts.values()), 24 * 8)  # every event once
+        self.assertEqual(max(counts.values()), 1)
 
 
 if __name__ == "__main__":

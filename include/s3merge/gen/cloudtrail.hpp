@@ -53,6 +53,19 @@ bool cloudtrail_digests(const cloudtrail_series& s, std::uint64_t count, const d
                         std::vector<generated_digest>& out, std::string& public_key_der,
                         std::string& fingerprint);
 
+// An overlap: what an all-region trail running beside the regional one
+// delivered on `days` ("YYYY/MM/DD"): per day one file, under
+//   <dest_prefix>AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
+//     <account>_CloudTrail_<region>_<YYYYMMDD>T2359Z_allregion.json.gz
+// holding every event of the day's even-numbered regional files and the
+// first half of the odd-numbered ones'. The ground truth comes with it.
+struct overlap_truth {
+    std::uint64_t full_files = 0, partial_files = 0, duplicate_events = 0;
+};
+std::vector<generated_object> all_region_overlap(const cloudtrail_series& s, std::uint64_t count,
+                                                 const std::vector<std::string>& days, const std::string& dest_prefix,
+                                                 overlap_truth& truth);
+
 // gzip (RFC 1952) of `data`, deterministic (mtime 0).
 std::string gzip(std::string_view data);
 // Inflates a gzip member; returns false on corrupt input or if the output

@@ -123,3 +123,41 @@ TEST_CASE("dedup: a huge record (2 MiB of requestParameters) is read and filtere
     CHECK(filtered.size() > big.size());
     CHECK(ids_of(filtered) == std::vector<std::string>{"huge"});
 }
+
+TEST_CASE("dedup: the generator's overlap and its ground truth agree with the verdicts") {
+    gen::cloudtrail_series s;
+    s.account = "111122223333";
+    s.files_per_day = 4;
+    s.records_per_file = 6;
+    gen::overlap_truth truth;
+    auto files = gen::all_region_overlap(s, 20, {"2024/01/02", "2024/01/04"}, "central/", truth);
+    REQUIRE(files.size() == 2);
+    CHECK(files[0].key ==
+          "central/AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/02/"
+          "111122223333_CloudTrail_us-east-1_20240102T2359Z_allregion.json.gz");
+    CHECK(truth.full_files == 4);
+    CHECK(truth.partial_files == 4);
+    CHECK(truth.duplicate_events == 4 * 6 + 4 * 3);
+    // Every regional file of those days judged against its day's all-region file.
+    std::uint64_t full = 0, partial = 0, dup = 0;
+    for (std::uint64_t i = 0; i < 20; ++i) {
+        auto o = gen::cloudtrail_object(s, i);
+        const auto day = o.key.substr(std::string("AWSLogs/111122223333/CloudTrail/us-east-1/").size(), 10);
+        const gen::generated_object* all = nullptr;
+        for (const auto& f : files)
+            if (f.key.find("/" + day + "/") != std::string::npos) all = &f;
+        if (!all) continue;
+        std::string all_json, json;
+        REQUIRE(gen::gunzip(all->body, all_json));
+        REQUIRE(gen::gunzip(o.body, json));
+        auto dest = ids_of(all_json);
+        const std::unordered_set<std::string> dest_set(dest.begin(), dest.end());
+        const auto v = classify(ids_of(json), dest_set);
+        full += v.kind == dup_kind::all;
+        partial += v.kind == dup_kind::some;
+        dup += v.duplicates;
+    }
+    CHECK(full == truth.full_files);
+    CHECK(partial == truth.partial_files);
+    CHECK(dup == truth.duplicate_events);
+}

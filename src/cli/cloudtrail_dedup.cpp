@@ -55,7 +55,7 @@ asio::awaitable<std::error_code> fetch_log(s3::client& c, const std::string& buc
 
 }  // namespace
 
-asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write,
+asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write, std::size_t width,
                                      std::vector<region_dedup>& out) {
     out.assign(j.rows.size(), region_dedup{});
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
@@ -104,7 +104,7 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
                 errs[k] = ct::event_ids(json, json.capacity(), ids[k], diags[k]);
                 dd.bytes_read += json.size();
             };
-            co_await parallel_for(dest_files.size(), 32, read_dest);
+            co_await parallel_for(dest_files.size(), width, read_dest);
             std::unordered_set<std::string> day_ids;
             for (std::size_t k = 0; k < dest_files.size(); ++k) {
                 if (errs[k]) {
@@ -164,7 +164,7 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
                     outcome[k] = 3;
                 }
             };
-            co_await parallel_for(src_files.size(), 32, judge);
+            co_await parallel_for(src_files.size(), width, judge);
             dd.files_read += src_files.size();
             for (std::size_t k = 0; k < src_files.size(); ++k) {
                 if (outcome[k] == 1) {

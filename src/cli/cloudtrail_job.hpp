@@ -58,6 +58,10 @@ struct job {
 boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
                                              const std::vector<std::string>& regions,
                                              const std::vector<bool>& opt_in);
+// GETs in flight for the digest proof and the overlap (they run before or
+// after the copy, never beside it): 32, or --concurrency when lower.
+std::size_t read_width(const parsed_args& args);
+
 // Every key under `prefix` of `bucket` (all pages), in order.
 boost::asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket,
                                                   const std::string& prefix, std::vector<std::string>& out,
@@ -91,7 +95,7 @@ struct region_dedup {
 };
 // Reads inside each region's window; with `write`, writes filtered files.
 boost::asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write,
-                                            std::vector<region_dedup>& out);
+                                            std::size_t width, std::vector<region_dedup>& out);
 // The engine's exclude predicate (after add_sources).
 std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j,
                                                                     const std::vector<region_dedup>& dd);

@@ -92,6 +92,13 @@ asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& buc
     co_return std::error_code{};
 }
 
+std::size_t read_width(const parsed_args& args) {
+    std::uint64_t c = 32;
+    if (args.has("concurrency") && parse_uint(args.value("concurrency"), 1, 100000, c))
+        c = std::min<std::uint64_t>(c, 32);
+    return static_cast<std::size_t>(std::max<std::uint64_t>(c, 1));
+}
+
 asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& args, job& j,
                                         std::vector<region_proof>& out) {
     out.assign(j.rows.size(), region_proof{});
@@ -214,7 +221,7 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
             for (const auto& f : df.log_files)
                 named[k].push_back({dest_key_of(f.bucket, f.key), f.hash_hex, df.key});
         };
-        co_await parallel_for(digest_keys.size(), 16, read_digest);
+        co_await parallel_for(digest_keys.size(), read_width(args), read_digest);
         proof.digests = digest_keys.size();
         std::vector<named_file> files;
         std::vector<ct::chain_entry> readable;
@@ -267,7 +274,7 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                          f.hash_hex.substr(0, 16) + "…";
             }
         };
-        co_await parallel_for(files.size(), 32, check);
+        co_await parallel_for(files.size(), read_width(args), check);
         std::set<std::string> covered;
         for (std::size_t k = 0; k < files.size(); ++k) {
             covered.insert(files[k].dest_key);

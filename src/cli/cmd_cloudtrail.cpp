@@ -490,7 +490,8 @@ asio::awaitable<int> run_plan(s3::client& client, const parsed_args& args, job& 
     if (const std::string dedup = args.value("dedup", "keep"); dedup != "off") {
         // Reads inside the overlap window only; writes nothing.
         std::vector<region_dedup> overlap;
-        if (int r = co_await analyse_overlap(client, j, dedup == "filter", false, overlap); r >= 0)
+        if (int r = co_await analyse_overlap(client, j, dedup == "filter", false, read_width(args), overlap);
+            r >= 0)
             co_return r;
         print_overlap(j, overlap, dedup == "filter", false);
     }
@@ -570,7 +571,8 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
     const std::string dedup = args.value("dedup", "keep");
     std::vector<region_dedup> overlap;
     if (dedup != "off") {
-        if (int r = co_await analyse_overlap(client, j, dedup == "filter", true, overlap); r >= 0)
+        if (int r = co_await analyse_overlap(client, j, dedup == "filter", true, read_width(args), overlap);
+            r >= 0)
             co_return r;
         o.exclude = dedup_exclusions(j, overlap);
     }

@@ -40,9 +40,10 @@ std::vector<option_spec> specs() {
         {"digests-key", true, false, "PEM",
          "also write CloudTrail digest files (one per hour, chained) signed with this RSA private key"});
     s.push_back({"trail-name", true, false, "NAME", "trail name in the digest keys (default s3merge-test)"});
-    s.push_back({"overlap-into", true, false, "S3URI",
-                 "also write what an all-region trail delivered beside these logs on --overlap-days (same events, "
-                 "other files) under this bucket/prefix, and print the ground truth"});
+    s.push_back(
+        {"overlap-into", true, false, "S3URI",
+         "also write what an all-region trail delivered beside these logs on --overlap-days (same events, "
+         "other files) under this bucket/prefix, and print the ground truth"});
     s.push_back({"overlap-days", true, false, "D1,D2", "days of the overlap, YYYY/MM/DD"});
     s.push_back({"public-keys-out", true, false, "FILE",
                  "with --digests-key: write the public key as `aws cloudtrail list-public-keys` prints it"});
@@ -127,7 +128,8 @@ int cmd_generate(const std::vector<std::string>& argv) {
         diagnostics od;
         if (s3::parse_s3_uri(args.value("overlap-into"), overlap_bucket, overlap_prefix, od) ||
             !args.has("overlap-days")) {
-            print_usage_error("generate", "--overlap-into needs s3://BUCKET[/PREFIX] and --overlap-days D1,D2");
+            print_usage_error("generate",
+                              "--overlap-into needs s3://BUCKET[/PREFIX] and --overlap-days D1,D2");
             return exit_usage;
         }
         if (!overlap_prefix.empty() && overlap_prefix.back() != '/') overlap_prefix += '/';
@@ -218,11 +220,12 @@ int cmd_generate(const std::vector<std::string>& argv) {
                 if (failed++ == 0) print_error(ec, pd);
         }
         if (!overlap.empty())
-            std::printf("generate: overlap: %zu all-region files in s3://%s/%s: %llu regional files fully "
-                        "duplicated, %llu partially, %llu duplicate events\n",
-                        overlap.size(), overlap_bucket.c_str(), overlap_prefix.c_str(),
-                        (unsigned long long)truth.full_files, (unsigned long long)truth.partial_files,
-                        (unsigned long long)truth.duplicate_events);
+            std::printf(
+                "generate: overlap: %zu all-region files in s3://%s/%s: %llu regional files fully "
+                "duplicated, %llu partially, %llu duplicate events\n",
+                overlap.size(), overlap_bucket.c_str(), overlap_prefix.c_str(),
+                (unsigned long long)truth.full_files, (unsigned long long)truth.partial_files,
+                (unsigned long long)truth.duplicate_events);
         std::printf("generate: wrote %llu objects (%llu bytes) to s3://%s/%s\n", (unsigned long long)written,
                     (unsigned long long)bytes, bucket.c_str(), series.prefix.c_str());
         if (!digests.empty())

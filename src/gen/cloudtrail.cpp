@@ -190,8 +190,8 @@ bool cloudtrail_digests(const cloudtrail_series& s, std::uint64_t count, const d
 }
 
 std::vector<generated_object> all_region_overlap(const cloudtrail_series& s, std::uint64_t count,
-                                                 const std::vector<std::string>& days, const std::string& dest_prefix,
-                                                 overlap_truth& truth) {
+                                                 const std::vector<std::string>& days,
+                                                 const std::string& dest_prefix, overlap_truth& truth) {
     truth = overlap_truth{};
     std::vector<generated_object> out;
     for (const auto& day : days) {
@@ -222,7 +222,8 @@ std::vector<generated_object> all_region_overlap(const cloudtrail_series& s, std
         std::string stamp = day;
         stamp.erase(std::remove(stamp.begin(), stamp.end(), '/'), stamp.end());
         generated_object g;
-        g.key = dest_prefix + dir + s.account + "_CloudTrail_" + s.region + "_" + stamp + "T2359Z_allregion.json.gz";
+        g.key = dest_prefix + dir + s.account + "_CloudTrail_" + s.region + "_" + stamp +
+                "T2359Z_allregion.json.gz";
         g.body = gzip("{\"Records\":[" + records + "]}");
         out.push_back(std::move(g));
     }

@@ -63,8 +63,8 @@ struct overlap_truth {
     std::uint64_t full_files = 0, partial_files = 0, duplicate_events = 0;
 };
 std::vector<generated_object> all_region_overlap(const cloudtrail_series& s, std::uint64_t count,
-                                                 const std::vector<std::string>& days, const std::string& dest_prefix,
-                                                 overlap_truth& truth);
+                                                 const std::vector<std::string>& days,
+                                                 const std::string& dest_prefix, overlap_truth& truth);
 
 // gzip (RFC 1952) of `data`, deterministic (mtime 0).
 std::string gzip(std::string_view data);

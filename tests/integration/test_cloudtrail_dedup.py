@@ -116,6 +116,16 @@ class Dedup(S3MergeCase):
         self.assertEqual(sum(1 for c in counts.values() if c > 1), 15)  # the partial files' halves, kept (keep)
         self.assertIn("DELETED", p.stdout)
 
+    def test_a_truncated_log_in_the_window_is_copied_as_is_never_counted_or_deleted(self):
+        key = "%s2024/01/03/%s_CloudTrail_us-east-1_20240103T2300Z_truncated.json.gz" % (self.prefix, self.account)
+        whole = gzip.compress(json.dumps({"Records": self.source_events[self.full[2]]}).encode())
+        self.oracle.put(self.src, key, whole[: len(whole) // 2])
+        p = self.ct("move")
+        self.assertIn("not a gzip file, or a corrupt one (copied as is)", p.stdout)
+        self.assertIn(key, p.stdout)
+        # Moved like any object: the same bytes at the destination.
+        self.assertEqual(self.get(self.dest, key), whole[: len(whole) // 2])
+
     def test_copy_with_filter(self):
         p = self.ct("copy", "--dedup", "filter")
         self.assert_window_only()

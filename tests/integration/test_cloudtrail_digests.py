@@ -127,6 +127,16 @@ class Digests(S3MergeCase):
         self.assertIn("kept s3://%s: --require-proof" % east, p.stdout)
         self.assertIn("kept s3://%s: --require-proof" % west, p.stdout)
 
+    def test_a_move_with_digests_then_proof_at_the_destination(self):
+        rep = os.path.join(self.tmp.name, "move-%s.json" % self.account)
+        self.ct("move", "--report", rep, check=0)
+        self.assertEqual(self.report(rep)["totals"]["deleted"], 96)  # 64 logs and 32 digests
+        for region in REGIONS:
+            self.assertEqual(self.oracle.list_all("cloudtrail-%s-%s" % (region, self.account)), {})
+        # The digests name the old buckets; the proof follows the mapping to the copies.
+        p = self.ct("verify", "--digests", "--public-keys", self.public_keys, check=0)
+        self.assertIn("every log file a digest names (64)", p.stdout)
+
     def test_public_keys_from_cloudtrail_list_public_keys(self):
         # No --public-keys: CloudTrail's ListPublicKeys (a fake, SigV4
         # checked), which pages; a decoy key first.

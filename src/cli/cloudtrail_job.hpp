@@ -71,6 +71,7 @@ boost::asio::awaitable<std::error_code> list_keys(s3::client& c, const std::stri
 struct region_proof {
     std::uint64_t digests = 0, proven = 0, mismatched = 0, missing = 0, without_digest = 0;
     std::uint64_t bad_signatures = 0, broken_links = 0, errors = 0;
+    std::uint64_t at_source = 0;  // not at the destination yet, intact where CloudTrail delivered them
     std::uint64_t compressed_bytes = 0, uncompressed_bytes = 0;  // of the log files hashed
     double seconds = 0;                                          // the region's proof took
     std::string digest_place;

@@ -69,9 +69,10 @@ private:
 };
 
 struct named_file {
-    std::string dest_key;  // where the mapping put it
-    std::string hash_hex;  // what its digest says
-    std::string digest;    // which digest names it
+    std::string dest_key;     // where the mapping put it
+    std::string hash_hex;     // what its digest says
+    std::string digest;       // which digest names it
+    std::string bucket, key;  // where CloudTrail delivered it (a source, before a move)
 };
 
 }  // namespace
@@ -219,7 +220,7 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                         df.previous_hash_hex,
                         df.previous_signature};
             for (const auto& f : df.log_files)
-                named[k].push_back({dest_key_of(f.bucket, f.key), f.hash_hex, df.key});
+                named[k].push_back({dest_key_of(f.bucket, f.key), f.hash_hex, df.key, f.bucket, f.key});
         };
         co_await parallel_for(digest_keys.size(), read_width(args), read_digest);
         proof.digests = digest_keys.size();
@@ -258,6 +259,27 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                 why[k] =
                     (verdict[k] == 2 ? "missing: s3://" + j.dest_bucket + "/" + f.dest_key
                                      : "s3://" + j.dest_bucket + "/" + f.dest_key + ": " + gd.to_string());
+                // Not copied yet: the original, where CloudTrail delivered it.
+                const bool from_source = std::any_of(
+                    j.rows.begin(), j.rows.end(), [&](const region_row& s) { return s.bucket == f.bucket; });
+                if (verdict[k] != 2 || !from_source) co_return;
+                hashing_sink at_source;
+                s3::get_object_params sp;
+                sp.key = f.key;
+                sp.sink = &at_source;
+                s3::get_object_result sg;
+                diagnostics sd;
+                std::string sha;
+                if (co_await client.get_object(f.bucket, std::move(sp), sg, sd) || !at_source.finish(sha))
+                    co_return;  // missing at both ends
+                if (sha == f.hash_hex) {
+                    verdict[k] = 4;
+                    why[k].clear();
+                } else {
+                    verdict[k] = 1;
+                    why[k] = "altered at the source: s3://" + f.bucket + "/" + f.key + " (digest " +
+                             f.digest + ")";
+                }
                 co_return;
             }
             std::string got;
@@ -288,6 +310,9 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
                 case 2:
                     ++proof.missing;
                     break;
+                case 4:
+                    ++proof.at_source;
+                    break;
                 default:
                     ++proof.errors;
             }
@@ -305,14 +330,15 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
 }
 
 bool region_proof::proven_whole() const {
-    return errors == 0 && mismatched == 0 && missing == 0 && bad_signatures == 0 && broken_links == 0;
+    return errors == 0 && mismatched == 0 && missing == 0 && at_source == 0 && bad_signatures == 0 &&
+           broken_links == 0;
 }
 
 int print_proof(const job& j, const std::vector<region_proof>& proofs) {
     text_table t;
-    t.header = {"REGION",  "SOURCE BUCKET", "DIGESTS",        "PROVEN",       "ALTERED",
-                "MISSING", "NO DIGEST",     "BAD SIGNATURES", "BROKEN LINKS", "ERRORS"};
-    t.right_align = {false, false, true, true, true, true, true, true, true, true};
+    t.header = {"REGION",    "SOURCE BUCKET", "DIGESTS",        "PROVEN",       "ALTERED", "MISSING",
+                "AT SOURCE", "NO DIGEST",     "BAD SIGNATURES", "BROKEN LINKS", "ERRORS"};
+    t.right_align = {false, false, true, true, true, true, true, true, true, true, true};
     std::uint64_t bad = 0, proven = 0, hashed = 0, fetched = 0;
     double seconds = 0;
     for (std::size_t i = 0; i < j.rows.size(); ++i) {
@@ -320,9 +346,9 @@ int print_proof(const job& j, const std::vector<region_proof>& proofs) {
         if (r.state != bucket_state::found) continue;
         const auto& p = proofs[i];
         t.rows.push_back({r.region, r.bucket, group_digits(p.digests), group_digits(p.proven),
-                          group_digits(p.mismatched), group_digits(p.missing), group_digits(p.without_digest),
-                          group_digits(p.bad_signatures), group_digits(p.broken_links),
-                          group_digits(p.errors)});
+                          group_digits(p.mismatched), group_digits(p.missing), group_digits(p.at_source),
+                          group_digits(p.without_digest), group_digits(p.bad_signatures),
+                          group_digits(p.broken_links), group_digits(p.errors)});
         bad += !p.proven_whole();
         proven += p.proven;
         hashed += p.uncompressed_bytes;
@@ -340,6 +366,13 @@ int print_proof(const job& j, const std::vector<region_proof>& proofs) {
     std::printf("hashed %s of log data (%s as stored) in %.2f s: %.1f MB/s uncompressed\n",
                 human_bytes(hashed).c_str(), human_bytes(fetched).c_str(), seconds,
                 seconds > 0 ? double(hashed) / 1e6 / seconds : 0.0);
+    std::uint64_t at_source = 0;
+    for (const auto& p : proofs) at_source += p.at_source;
+    if (at_source)
+        std::printf(
+            "%s log files are not at the destination yet, but intact at their source (AT SOURCE): copy "
+            "them, then prove again\n",
+            group_digits(at_source).c_str());
     if (bad == 0) {
         std::printf(
             "digests: every log file a digest names (%s) is at s3://%s with the content CloudTrail "

@@ -117,7 +117,7 @@ class Digests(S3MergeCase):
         self.assertIn("NOT PROVEN in 2 regions", p.stdout)
         # The two logs the removed digest named are now logs without a digest.
         west_row = [l for l in p.stdout.splitlines() if l.startswith("eu-west-1") and "DIGESTS" not in l][-1].split()
-        self.assertEqual(west_row[2:], ["11", "22", "0", "0", "2", "0", "1", "0"])
+        self.assertEqual(west_row[2:], ["11", "22", "0", "0", "0", "2", "0", "1", "0"])
 
         # drop-sources --require-proof: only the proven bucket goes.
         p = self.ct("drop-sources", "--yes", "--require-proof", "--public-keys", self.public_keys, check=1)
@@ -126,6 +126,12 @@ class Digests(S3MergeCase):
         self.assertTrue(self.oracle.bucket_exists(west))
         self.assertIn("kept s3://%s: --require-proof" % east, p.stdout)
         self.assertIn("kept s3://%s: --require-proof" % west, p.stdout)
+
+    def test_before_a_copy_the_originals_are_proven_where_cloudtrail_delivered_them(self):
+        p = self.ct("verify", "--digests", "--public-keys", self.public_keys, check=1)
+        self.assertIn("64 log files are not at the destination yet, but intact at their source", p.stdout)
+        east = [l for l in p.stdout.splitlines() if l.startswith("us-east-1") and "cloudtrail-" in l][-1].split()
+        self.assertEqual(east[2:], ["15", "0", "0", "0", "30", "0", "0", "0", "0"])
 
     def test_a_move_with_digests_then_proof_at_the_destination(self):
         rep = os.path.join(self.tmp.name, "move-%s.json" % self.account)

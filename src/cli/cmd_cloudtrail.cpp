@@ -96,7 +96,7 @@ std::vector<option_spec> option_specs(std::string_view sub) {
     if (sub == "drop-sources")
         s.push_back(
             {"yes", false, false, "", "do not ask: delete verified source buckets without confirmation"});
-    if (sub == "verify")
+    if (sub == "verify" || sub == "copy" || sub == "move")
         s.push_back(
             {"digests", false, false, "",
              "also prove every log file from CloudTrail's signed digest files (signature, chain, SHA-256)"});
@@ -104,7 +104,7 @@ std::vector<option_spec> option_specs(std::string_view sub) {
         s.push_back(
             {"require-proof", false, false, "",
              "keep a bucket unless CloudTrail's digest files prove every log of it at the destination"});
-    if (sub == "verify" || sub == "drop-sources")
+    if (sub == "verify" || sub == "drop-sources" || sub == "copy" || sub == "move")
         s.push_back({"public-keys", true, false, "FILE",
                      "CloudTrail's public keys as `aws cloudtrail list-public-keys` prints them (default: "
                      "ListPublicKeys)"});
@@ -636,6 +636,13 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
                 std::fprintf(stderr, "s3merge: cannot write the report %s: %s\n", o.report_path.c_str(),
                              wec.message().c_str());
         }
+    }
+    if (args.flag("digests") && !res.interrupted) {
+        // The copies proven by CloudTrail's own digests, right after.
+        std::vector<region_proof> proofs;
+        if (int r = co_await prove_with_digests(client, args, j, proofs); r >= 0) co_return r;
+        const int proof_rc = print_proof(j, proofs);
+        if (rc == exit_ok) rc = proof_rc;
     }
     if (j.athena_ddl) print_athena_ddl(j);
     co_return rc;

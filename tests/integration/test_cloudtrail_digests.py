@@ -135,7 +135,8 @@ class Digests(S3MergeCase):
 
     def test_a_move_with_digests_then_proof_at_the_destination(self):
         rep = os.path.join(self.tmp.name, "move-%s.json" % self.account)
-        self.ct("move", "--report", rep, check=0)
+        p = self.ct("move", "--report", rep, "--digests", "--public-keys", self.public_keys, check=0)
+        self.assertIn("every log file a digest names (64)", p.stdout)  # proven right after the move
         self.assertEqual(self.report(rep)["totals"]["deleted"], 96)  # 64 logs and 32 digests
         for region in REGIONS:
             self.assertEqual(self.oracle.list_all("cloudtrail-%s-%s" % (region, self.account)), {})

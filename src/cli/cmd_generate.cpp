@@ -188,20 +188,25 @@ int cmd_generate(const std::vector<std::string>& argv) {
             wake.expires_after(std::chrono::seconds(1));
             co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
         }
+        // A gzip'd JSON object's parameters.
+        auto gzip_json = [](std::string key, std::string body) {
+            s3::put_object_params p;
+            p.key = std::move(key);
+            p.body = std::move(body);
+            p.content_type = "application/json";
+            p.content_encoding = "gzip";
+            return p;
+        };
         // The digests after the logs they name, as CloudTrail delivers them.
         std::uint64_t digests_written = 0;
         for (auto& g : digests) {
             if (failed) break;
-            s3::put_object_params p;
-            p.key = g.key;
-            p.body = std::move(g.body);
-            p.content_type = "application/json";
-            p.content_encoding = "gzip";
+            auto p = gzip_json(g.key, std::move(g.body));
             p.metadata.push_back({"signature", g.signature_hex});
             p.metadata.push_back({"signature-algorithm", "SHA256withRSA"});
             s3::put_object_result r;
             diagnostics pd;
-            if (auto ec = co_await client.put_object(bucket, p, r, pd)) {
+            if (auto ec = co_await client.put_object(bucket, std::move(p), r, pd)) {
                 if (failed++ == 0) print_error(ec, pd);
             } else {
                 ++digests_written;
@@ -209,14 +214,10 @@ int cmd_generate(const std::vector<std::string>& argv) {
         }
         for (auto& g : overlap) {
             if (failed) break;
-            s3::put_object_params p;
-            p.key = g.key;
-            p.body = std::move(g.body);
-            p.content_type = "application/json";
-            p.content_encoding = "gzip";
+            auto p = gzip_json(g.key, std::move(g.body));
             s3::put_object_result r;
             diagnostics pd;
-            if (auto ec = co_await client.put_object(overlap_bucket, p, r, pd))
+            if (auto ec = co_await client.put_object(overlap_bucket, std::move(p), r, pd))
                 if (failed++ == 0) print_error(ec, pd);
         }
         if (!overlap.empty())

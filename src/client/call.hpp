@@ -13,11 +13,13 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
                                               typename Op::result& out, diagnostics& diag) {
     constexpr std::string_view op = Op::name;
     const std::string_view key = Op::key(p);
+    const auto started = std::chrono::steady_clock::now();
     int redirects = 0;
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named
     // a more precise key already.
     auto failed = [&](std::error_code ec, const target* t) {
+        record_call(op, std::chrono::steady_clock::now() - started, ec);
         if (ec) {
             diag.operation = std::string(op);
             diag.bucket = bucket;

@@ -236,6 +236,21 @@ asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket, lis
     co_return co_await call<op::list_objects_v2>(bucket, p, out, diag);
 }
 
+void client::record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec) {
+    op_telemetry* t = nullptr;
+    for (std::size_t i = 0; i < telemetry_used_ && !t; ++i)
+        if (telemetry_[i].name == op) t = &telemetry_[i];
+    if (!t) {
+        if (telemetry_used_ == telemetry_.size()) return;  // more operations than slots: not recorded
+        t = &telemetry_[telemetry_used_++];
+        t->name = op;
+    }
+    ++t->calls;
+    if (ec) ++t->errors;
+    t->latency.record(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+}
+
 asio::awaitable<std::error_code> client::list_buckets(std::vector<std::string>& names, diagnostics& diag) {
     names.clear();
     std::string token;

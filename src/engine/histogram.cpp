@@ -44,7 +44,8 @@ void latency_histogram::merge(const latency_histogram& o) {
 std::uint64_t latency_histogram::percentile(double p) const {
     if (count_ == 0) return 0;
     p = std::clamp(p, 0.0, 100.0);
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * double(count_))));
+    const auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * double(count_))));
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < bucket_count; ++i) {
         seen += counts_[i];

@@ -116,6 +116,24 @@ std::string encode_report(const report& r) {
         w.field("credentials", r.credentials);
         w.field_uint("credential_renewals", r.credential_renewals);
     }
+    w.key("operations");
+    w.begin_array();
+    for (const auto& o : r.operations) {
+        w.begin_object();
+        w.field("name", o.name);
+        w.field_uint("calls", o.calls);
+        w.field_uint("errors", o.errors);
+        w.key("latency_us");
+        w.begin_object();
+        w.field_uint("p50", o.p50);
+        w.field_uint("p90", o.p90);
+        w.field_uint("p99", o.p99);
+        w.field_uint("p99.9", o.p999);
+        w.field_uint("max", o.max);
+        w.end_object();
+        w.end_object();
+    }
+    w.end_array();
     if (!r.dedup.empty()) {
         w.field("dedup", r.dedup);
         w.key("overlap");

@@ -300,6 +300,11 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         result.rep.credentials = creds->source();
         result.rep.credential_renewals = creds->renewals();
     }
+    result.rep.operations.clear();
+    for (auto* t = client.telemetry_begin(); t != client.telemetry_end(); ++t)
+        result.rep.operations.push_back({std::string(t->name), t->calls, t->errors, t->latency.percentile(50),
+                                         t->latency.percentile(90), t->latency.percentile(99),
+                                         t->latency.percentile(99.9), t->latency.max()});
     result.rep.retries = client.stats().retries;
     result.rep.throttles = client.stats().throttles;
     write_report();

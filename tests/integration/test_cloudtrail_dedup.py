@@ -103,6 +103,13 @@ class Dedup(S3MergeCase):
         self.assertEqual(o["days"], WINDOW)
         self.assertEqual((o["duplicate_files"], o["partial_files"], o["duplicate_events"], o["deleted"]), (6, 3, 75, 6))
         self.assertEqual(r["totals"]["copied"], 14)  # 20 less the 6 duplicates
+        # Per operation: the calls the copy made and their latencies.
+        ops = {o["name"]: o for o in r["operations"]}
+        self.assertEqual(ops["CopyObject"]["calls"], 14)
+        self.assertEqual(ops["CopyObject"]["errors"], 0)
+        lat = ops["CopyObject"]["latency_us"]
+        self.assertTrue(0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99.9"] <= lat["max"], lat)
+        self.assertGreaterEqual(ops["ListObjectsV2"]["calls"], 2)  # the source and the destination
         self.assert_window_only()
         self.assertEqual(self.oracle.list_all(self.src), {})  # every source log gone: moved or confirmed duplicate
         have = set(self.oracle.list_all(self.dest, self.prefix))

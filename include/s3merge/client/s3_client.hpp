@@ -4,6 +4,9 @@
 // followed once). Lives on one executor; not thread-safe.
 #pragma once
 
+#include <array>
+#include <chrono>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -22,6 +25,7 @@
 #include "s3merge/retry.hpp"
 #include "s3merge/s3/endpoint.hpp"
 #include "s3merge/s3/multipart.hpp"
+#include "s3merge/engine/histogram.hpp"
 #include "s3merge/s3/operations.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/s3/versions.hpp"
@@ -65,6 +69,14 @@ struct client_stats {
     std::uint64_t requests = 0;
     std::uint64_t retries = 0;
     std::uint64_t throttles = 0;
+};
+
+// One S3 operation's calls: how long each took (retries included, in µs),
+// how many, how many failed. Fixed size; recording allocates nothing.
+struct op_telemetry {
+    std::string_view name;  // the operation's static name ("CopyObject")
+    engine::latency_histogram latency;
+    std::uint64_t calls = 0, errors = 0;
 };
 
 class client {
@@ -161,6 +173,9 @@ public:
     bool cancelled() const { return cancelled_; }
 
     const client_stats& stats() const { return stats_; }
+    // Per operation, in the order first called.
+    const op_telemetry* telemetry_begin() const { return telemetry_.data(); }
+    const op_telemetry* telemetry_end() const { return telemetry_.data() + telemetry_used_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }
     void set_on_throttle(std::function<void()> f) { cfg_.on_throttle = std::move(f); }
@@ -217,6 +232,9 @@ private:
     std::vector<boost::asio::steady_timer*> sleeping_;  // backoff waits, for cancel_retries
     std::mt19937_64 rng_;
     client_stats stats_;
+    std::array<op_telemetry, 24> telemetry_{};
+    std::size_t telemetry_used_ = 0;
+    void record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec);
 };
 
 }  // namespace s3merge::s3

@@ -13,7 +13,7 @@ class latency_histogram {
 public:
     static constexpr int sub_bits = 5;
     static constexpr std::uint64_t sub_buckets = 1u << sub_bits;  // 32
-    static constexpr int max_magnitude = 41;                       // values below 2^42
+    static constexpr int max_magnitude = 41;                      // values below 2^42
     static constexpr std::size_t bucket_count = (max_magnitude - sub_bits + 2) * sub_buckets;
 
     // A value in microseconds; larger ones are kept in the last bucket.

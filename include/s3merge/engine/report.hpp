@@ -67,6 +67,14 @@ struct overlap_record {
     std::uint64_t duplicate_files = 0, partial_files = 0, filtered_files = 0, deleted = 0;
 };
 
+// One S3 operation's calls during the run: latencies in µs (whole calls,
+// retries included), from a latency_histogram.
+struct operation_record {
+    std::string name;
+    std::uint64_t calls = 0, errors = 0;
+    std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+};
+
 struct report {
     // Header, filled by the engine (timestamps as ISO 8601; "" = omitted).
     std::string job_id;
@@ -88,8 +96,9 @@ struct report {
     // temporary credentials were renewed during the run.
     std::string credentials;
     std::uint64_t credential_renewals = 0;
-    std::string dedup;                    // "keep" / "filter" when the overlap was de-duplicated
-    std::vector<overlap_record> overlap;  // regions with a window
+    std::vector<operation_record> operations;  // per S3 operation, in the order first called
+    std::string dedup;                         // "keep" / "filter" when the overlap was de-duplicated
+    std::vector<overlap_record> overlap;       // regions with a window
     // Of totals.failed: failures of the network (the host did not answer,
     // the connection broke, a timeout) rather than of S3.
     std::uint64_t network_failures = 0;

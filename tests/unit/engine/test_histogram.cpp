@@ -47,11 +47,13 @@ TEST_CASE("histogram: exact below 32, min, max, count; empty is zero") {
     CHECK(h.percentile(50) == 9);
     CHECK(h.percentile(80) == 9);
     CHECK(h.percentile(100) == 30);
-    h.record(1000000);  // a second
+    h.record(1000000);                    // a second
     CHECK(h.percentile(100) == 1000000);  // never above max, exact at the top
 }
 
-TEST_CASE("histogram: percentiles within 1/32 of the exact ones, on random latencies; merging equals recording both") {
+TEST_CASE(
+    "histogram: percentiles within 1/32 of the exact ones, on random latencies; merging equals recording "
+    "both") {
     std::mt19937_64 rng(7);
     std::lognormal_distribution<double> latency(std::log(20000.0), 1.2);  // ~20 ms median, long tail
     latency_histogram a, b, both;

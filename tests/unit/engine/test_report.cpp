@@ -194,3 +194,18 @@ TEST_CASE("report lists the overlap de-duplication per region, only when it ran"
     CHECK(uint64_t(o["filtered_files"]) == 3);
     CHECK(uint64_t(o["deleted"]) == 9);
 }
+
+TEST_CASE("report lists each S3 operation's calls, errors and latency percentiles") {
+    report r;
+    r.operations.push_back({"CopyObject", 14, 1, 900, 2000, 5000, 5100, 5100});
+    simdjson::dom::parser parser;
+    simdjson::padded_string ps(encode_report(r));
+    simdjson::dom::element doc;
+    REQUIRE_FALSE(parser.parse(ps).get(doc));
+    simdjson::dom::element o = doc["operations"].at(0);
+    CHECK(std::string_view(o["name"]) == "CopyObject");
+    CHECK(uint64_t(o["calls"]) == 14);
+    CHECK(uint64_t(o["errors"]) == 1);
+    CHECK(uint64_t(o["latency_us"]["p50"]) == 900);
+    CHECK(uint64_t(o["latency_us"]["p99.9"]) == 5100);
+}

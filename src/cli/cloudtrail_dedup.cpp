@@ -35,6 +35,29 @@ asio::awaitable<std::error_code> list_below(s3::client& c, const std::string& bu
     co_return ec;
 }
 
+// The days ("YYYY/MM/DD") a region's prefix holds, from delimiter listings
+// of its years, months and days: no object is listed.
+asio::awaitable<std::error_code> list_days(s3::client& c, const std::string& bucket,
+                                           const std::string& prefix, std::vector<std::string>& days,
+                                           diagnostics& d) {
+    days.clear();
+    std::vector<std::string> years, months, in_month;
+    if (auto ec = co_await list_children(c, bucket, prefix, years, d)) co_return ec;
+    for (const auto& y : years) {
+        if (auto ec = co_await list_children(c, bucket, y, months, d)) co_return ec;
+        for (const auto& m : months) {
+            if (auto ec = co_await list_children(c, bucket, m, in_month, d)) co_return ec;
+            for (const auto& day_dir : in_month) {
+                const std::string rel = day_dir.substr(prefix.size());  // "YYYY/MM/DD/"
+                if (auto day = ct::day_of(rel); !day.empty() && rel.size() == 11)
+                    days.push_back(std::move(day));
+            }
+        }
+    }
+    std::sort(days.begin(), days.end());
+    co_return std::error_code{};
+}
+
 // A log fetched and inflated, padded for simdjson; its ETag.
 asio::awaitable<std::error_code> fetch_log(s3::client& c, const std::string& bucket, const std::string& key,
                                            std::string& json, std::string& etag, diagnostics& d) {
@@ -67,31 +90,37 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
             logs.src_prefix.ends_with("/CloudTrail/") ? logs.src_prefix + r.region + "/" : logs.src_prefix;
         dd.dest_prefix =
             logs.dest_prefix.ends_with("/CloudTrail/") ? logs.dest_prefix + r.region + "/" : logs.dest_prefix;
-        std::vector<std::string> src, dst;
+        // The days both sides hold, from delimiter listings; only those are
+        // listed whole (the copy lists everything anyway).
+        std::vector<std::string> src_days, dst_days, both;
         diagnostics d;
-        if (auto ec = co_await list_below(client, r.bucket, dd.src_prefix, src, d);
-            ec || (ec = co_await list_below(client, j.dest_bucket, dd.dest_prefix, dst, d))) {
+        if (auto ec = co_await list_days(client, r.bucket, dd.src_prefix, src_days, d);
+            ec || (ec = co_await list_days(client, j.dest_bucket, dd.dest_prefix, dst_days, d))) {
             print_error(ec, d);
             co_return exit_code_for(ec);
         }
-        // Copies of each other are not an overlap: only destination logs
-        // with names the source lacks (the all-region trail's), and source
-        // logs not yet at the destination.
-        const std::unordered_set<std::string> src_set(src.begin(), src.end()),
-            dst_set(dst.begin(), dst.end());
-        std::vector<std::string> foreign, pending;
-        for (auto& k : dst)
-            if (!src_set.count(k)) foreign.push_back(k);
-        for (auto& k : src)
-            if (!dst_set.count(k)) pending.push_back(k);
-        dd.days = ct::overlap_days(pending, foreign);
-        for (const auto& day : dd.days) {
-            // The destination's events of this region-day (bounded: one day).
+        std::set_intersection(src_days.begin(), src_days.end(), dst_days.begin(), dst_days.end(),
+                              std::back_inserter(both));
+        for (const auto& day : both) {
+            std::vector<std::string> src, dst;
+            if (auto ec = co_await list_below(client, r.bucket, dd.src_prefix + day + "/", src, d);
+                ec || (ec = co_await list_below(client, j.dest_bucket, dd.dest_prefix + day + "/", dst, d))) {
+                print_error(ec, d);
+                co_return exit_code_for(ec);
+            }
+            // Copies of each other are not an overlap: only destination logs
+            // with names the source lacks (the all-region trail's), and
+            // source logs not yet at the destination.
+            const std::unordered_set<std::string> src_set(src.begin(), src.end()),
+                dst_set(dst.begin(), dst.end());
             std::vector<std::string> dest_files, src_files;
-            for (const auto& k : foreign)
-                if (ct::day_of(k) == day) dest_files.push_back(k);
-            for (const auto& k : pending)
-                if (ct::day_of(k) == day) src_files.push_back(k);
+            for (auto& k : dst)
+                if (!src_set.count(k)) dest_files.push_back(day + "/" + k);
+            for (auto& k : src)
+                if (!dst_set.count(k)) src_files.push_back(day + "/" + k);
+            if (ct::overlap_days(src_files, dest_files).empty()) continue;
+            dd.days.push_back(day);
+            // The destination's events of this region-day (bounded: one day).
             std::vector<std::vector<std::string>> ids(dest_files.size());
             std::vector<std::error_code> errs(dest_files.size());
             std::vector<diagnostics> diags(dest_files.size());
@@ -187,13 +216,19 @@ asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bo
 
 std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j,
                                                                     const std::vector<region_dedup>& dd) {
-    // Engine source index -> the row's excluded keys.
-    std::map<std::size_t, const std::set<std::string>*> by_source;
-    for (std::size_t i = 0; i < j.rows.size(); ++i)
-        for (auto s : j.rows[i].sources) by_source[s] = &dd[i].excluded;
-    return [by_source](std::size_t source, std::string_view key) {
-        auto it = by_source.find(source);
-        return it != by_source.end() && it->second->count(std::string(key)) > 0;
+    // Engine source index -> the row's excluded keys. Called for every
+    // listed key: a vector lookup and a set search without a copy of it.
+    std::vector<const std::set<std::string, std::less<>>*> by_source;
+    for (std::size_t i = 0; i < j.rows.size(); ++i) {
+        if (dd[i].excluded.empty()) continue;
+        for (auto s : j.rows[i].sources) {
+            if (s >= by_source.size()) by_source.resize(s + 1, nullptr);
+            by_source[s] = &dd[i].excluded;
+        }
+    }
+    if (by_source.empty()) return {};
+    return [by_source = std::move(by_source)](std::size_t source, std::string_view key) {
+        return source < by_source.size() && by_source[source] && by_source[source]->contains(key);
     };
 }
 

@@ -27,18 +27,6 @@ namespace ct = s3merge::cloudtrail;
 
 namespace {
 
-// The common prefixes directly under `prefix` (one page: up to 1,000).
-asio::awaitable<std::error_code> children(s3::client& c, const std::string& bucket, const std::string& prefix,
-                                          std::vector<std::string>& out, diagnostics& d) {
-    s3::list_objects_v2_params p;
-    p.prefix = prefix;
-    p.delimiter = "/";
-    s3::list_objects_v2_result r;
-    auto ec = co_await c.list_objects_v2(bucket, p, r, d);
-    out = std::move(r.common_prefixes);
-    co_return ec;
-}
-
 std::string with_slash(std::string kp) {
     while (kp.ends_with('/')) kp.pop_back();
     return kp.empty() ? kp : kp + "/";
@@ -52,7 +40,7 @@ asio::awaitable<std::error_code> probe_content(s3::client& c, const std::string&
                                                std::vector<std::string>& org_ids, diagnostics& d) {
     const std::string awslogs = with_slash(key_prefix) + "AWSLogs/";
     std::vector<std::string> top;
-    if (auto ec = co_await children(c, bucket, awslogs, top, d)) co_return ec;
+    if (auto ec = co_await list_children(c, bucket, awslogs, top, d)) co_return ec;
     org_ids = ct::org_ids_under(awslogs, top);
     std::vector<std::string> layouts;  // "" for the account layout, else an organization id
     if (std::find(top.begin(), top.end(), awslogs + account + "/") != top.end()) layouts.push_back("");
@@ -60,7 +48,7 @@ asio::awaitable<std::error_code> probe_content(s3::client& c, const std::string&
     for (const auto& org : layouts) {
         const std::string parent = ct::log_prefix(key_prefix, org, account, ct::log_kind::logs, "");
         std::vector<std::string> regions;
-        if (auto ec = co_await children(c, bucket, parent, regions, d)) co_return ec;
+        if (auto ec = co_await list_children(c, bucket, parent, regions, d)) co_return ec;
         ct::content_probe probe{bucket, key_prefix, org, ct::regions_under(parent, regions)};
         if (!probe.regions.empty()) out.push_back(std::move(probe));
     }
@@ -81,6 +69,19 @@ bool parse_source_uri(const std::string& uri, std::string& bucket, std::string& 
 }
 
 }  // namespace
+
+// The common prefixes directly under `prefix` (one page: up to 1,000).
+asio::awaitable<std::error_code> list_children(s3::client& c, const std::string& bucket,
+                                               const std::string& prefix, std::vector<std::string>& out,
+                                               diagnostics& d) {
+    s3::list_objects_v2_params p;
+    p.prefix = prefix;
+    p.delimiter = "/";
+    s3::list_objects_v2_result r;
+    auto ec = co_await c.list_objects_v2(bucket, p, r, d);
+    out = std::move(r.common_prefixes);
+    co_return ec;
+}
 
 asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& args, job& j,
                                       const std::vector<std::string>& regions,

@@ -62,6 +62,11 @@ boost::asio::awaitable<int> discover_sources(s3::client& client, const parsed_ar
 // after the copy, never beside it): 32, or --concurrency when lower.
 std::size_t read_width(const parsed_args& args);
 
+// The common prefixes directly under `prefix` (one delimiter page: up to 1,000).
+boost::asio::awaitable<std::error_code> list_children(s3::client& c, const std::string& bucket,
+                                                      const std::string& prefix,
+                                                      std::vector<std::string>& out, diagnostics& d);
+
 // Every key under `prefix` of `bucket` (all pages), in order.
 boost::asio::awaitable<std::error_code> list_keys(s3::client& c, const std::string& bucket,
                                                   const std::string& prefix, std::vector<std::string>& out,
@@ -90,14 +95,15 @@ struct region_dedup {
     std::vector<std::string> days;        // the overlap window
     std::uint64_t files_read = 0, bytes_read = 0, events = 0, duplicate_events = 0;
     std::uint64_t duplicate_files = 0, partial_files = 0, filtered_files = 0, deleted = 0;
-    std::set<std::string> excluded;                // source keys the engine leaves out
+    std::set<std::string, std::less<>> excluded;   // source keys the engine leaves out
     std::vector<s3::object_identifier> confirmed;  // their events are at the destination: a move deletes them
     std::vector<std::string> problems;
 };
 // Reads inside each region's window; with `write`, writes filtered files.
 boost::asio::awaitable<int> analyse_overlap(s3::client& client, job& j, bool filter, bool write,
                                             std::size_t width, std::vector<region_dedup>& out);
-// The engine's exclude predicate (after add_sources).
+// The engine's exclude predicate (after add_sources); empty when nothing is
+// left out, so that the listings pay nothing for it.
 std::function<bool(std::size_t, std::string_view)> dedup_exclusions(const job& j,
                                                                     const std::vector<region_dedup>& dd);
 // A move: deletes the duplicate (and filtered) source logs, ETag-conditional.

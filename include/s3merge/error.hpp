@@ -46,10 +46,14 @@ enum class errc {
     invalid_request,  // other 4xx the client must fix
     s3_error,         // any other S3 error code
     integrity_error,  // content that does not match its signed hash (CloudTrail digests)
+    job_locked,       // another run of the same job holds its lock
 };
 
 const std::error_category& s3merge_category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
+// The enumerator's name ("timeout", "connection_closed"), a static string;
+// "error" for codes of other categories. For telemetry and JSON logs.
+const char* error_name(std::error_code ec) noexcept;
 
 // What went wrong, for humans and reports. Never holds secrets, session
 // tokens or signatures.
@@ -65,6 +69,7 @@ struct diagnostics {
     std::string host_id;     // <HostId> or x-amz-id-2
     std::string detail;      // transport-level detail, e.g. "connect 127.0.0.1:7480: refused"
     unsigned attempts = 0;   // requests sent for this operation, retries included
+    unsigned throttles = 0;  // throttling answers among them
 
     void clear() { *this = diagnostics{}; }
     // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message>

@@ -85,6 +85,7 @@ bool parse_args(const std::vector<std::string>& args, const std::vector<option_s
             error = "option '--" + name + "' given more than once";
             return false;
         }
+        if (name == "include" || name == "exclude") out.filters.emplace_back(name, v);
         slot.push_back(std::move(v));
     }
     return true;

@@ -23,6 +23,8 @@ struct parsed_args {
     std::vector<std::string> positional;
     std::map<std::string, std::vector<std::string>> values;  // option -> values (in order)
     std::map<std::string, bool> flags;
+    // --include / --exclude in the order given (their order decides).
+    std::vector<std::pair<std::string, std::string>> filters;
 
     bool flag(std::string_view name) const;
     bool has(std::string_view name) const;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "cli/cloudtrail_job.hpp"
 #include "cli/common.hpp"
@@ -91,6 +92,11 @@ std::vector<option_spec> option_specs(std::string_view sub) {
         s.push_back({"athena-ddl", false, false, "",
                      "print a CREATE TABLE (partition projection) over the all-region bucket"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
+    if (sub == "plan" || sub == "copy" || sub == "move" || sub == "verify") {
+        s.push_back({"from-date", true, false, "YYYY-MM-DD",
+                     "only logs of this UTC day and later (day prefixes before it are not listed)"});
+        s.push_back({"to-date", true, false, "YYYY-MM-DD", "only logs of this UTC day and earlier"});
+    }
     if (sub == "copy" || sub == "move")
         for (auto& o : copy_option_specs()) s.push_back(std::move(o));
     if (sub == "drop-sources")
@@ -287,6 +293,10 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
 }
 
 void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
+    // --from-date/--to-date come as one range of day suffixes ("2024/03/05/"),
+    // made a range of keys under each region's prefix here.
+    const engine::key_range days = o.source_ranges.empty() ? engine::key_range{} : o.source_ranges.front();
+    o.source_ranges.clear();
     o.destination = {j.dest_bucket, whole_bucket ? std::string() : j.prefixes.front()};
     for (auto& r : j.rows) {
         r.sources.clear();
@@ -301,6 +311,9 @@ void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
             r.sources.push_back(o.sources.size());
             o.sources.push_back({r.bucket, m.src_prefix});
             o.dest_prefixes.push_back(m.dest_prefix);
+            if (!days.empty())
+                o.source_ranges.push_back(
+                    {m.src_prefix + days.from, days.to.empty() ? std::string() : m.src_prefix + days.to});
         }
     }
 }
@@ -701,6 +714,32 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         return exit_usage;
     }
     engine::transfer_options o;
+    if (args.has("from-date") || args.has("to-date")) {
+        // Day prefixes YYYY/MM/DD/ from the first day to the one after the last.
+        engine::key_range days;
+        auto day = [&](const char* opt, int plus, std::string& out) {
+            sys_time t;
+            const std::string v = args.value(opt);
+            if (v.size() != 10 || !engine::parse_time_bound(v, t)) return false;
+            const std::time_t tt = std::chrono::system_clock::to_time_t(t + std::chrono::hours(24 * plus));
+            std::tm tm{};
+            gmtime_r(&tt, &tm);
+            char buf[16];
+            std::strftime(buf, sizeof buf, "%Y/%m/%d/", &tm);
+            out = buf;
+            return true;
+        };
+        if ((args.has("from-date") && !day("from-date", 0, days.from)) ||
+            (args.has("to-date") && !day("to-date", 1, days.to))) {
+            print_usage_error(name, "--from-date/--to-date must be UTC days as YYYY-MM-DD");
+            return exit_usage;
+        }
+        if (!days.to.empty() && days.from >= days.to) {
+            print_usage_error(name, "--from-date must not be after --to-date");
+            return exit_usage;
+        }
+        o.source_ranges.push_back(days);
+    }
     std::size_t per_host = 0;
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;
     if ((sub == "copy" || sub == "move") && apply_copy_options(name, args, o) >= 0) return exit_usage;

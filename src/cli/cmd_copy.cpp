@@ -24,7 +24,9 @@ const char* description =
     "--dry-run lists both sides and says what would be copied (and, for move, deleted) without\n"
     "writing anything; --verify lists both sides and fails for every source object that is missing\n"
     "or different at the destination (a check after a copy).\n"
-    "Exit 0 only if nothing failed; 130 when interrupted (the journal is written).";
+    "--include/--exclude/--modified-after/--modified-before take a slice (part of the job's identity).\n"
+    "Exit 0 only if nothing failed; 5 when partially done (some objects failed: re-run to retry them),\n"
+    "6 when another run of the same job is running, 130 when interrupted (the journal is written).";
 
 std::vector<option_spec> specs() {
     auto s = common_options();
@@ -36,6 +38,7 @@ std::vector<option_spec> specs() {
                  "list and compare only: fail for each object missing or different at the destination"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
     for (auto& o : copy_option_specs()) s.push_back(std::move(o));
+    for (auto& o : filter_option_specs()) s.push_back(std::move(o));
     return s;
 }
 
@@ -145,6 +148,7 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
     std::size_t per_host = 0;
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;
     if (int rc = apply_copy_options(name, args, o); rc >= 0) return rc;
+    if (int rc = apply_filter_options(name, args, o); rc >= 0) return rc;
     if (int rc = apply_journal_option(args, o); rc >= 0) return rc;
     set_progress_sinks(args, o);
 

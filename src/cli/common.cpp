@@ -1,10 +1,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <cstring>
 #include <optional>
 
 #include "cli/common.hpp"
+#include "cli/job_file.hpp"
+#include "cli/log.hpp"
 #include "s3merge/cloudtrail/naming.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -34,6 +37,9 @@ std::vector<option_spec> common_options() {
         {"no-verify-ssl", false, false, "", "do not verify TLS certificates (unsafe; for testing only)"},
         {"max-attempts", true, false, "N", "attempts per request, including the first (default 10)"},
         {"debug", false, false, "", "print each canonical request and string to sign (no secrets)"},
+        {"log-format", true, false, "text|json",
+         "stderr as text (default) or one JSON object per line (time, level, event, message, bucket, key, "
+         "region, code, attempt)"},
         {"help", false, false, "", "show this help"},
     };
 }
@@ -41,6 +47,17 @@ std::vector<option_spec> common_options() {
 namespace {
 bool output_failed = false;
 }  // namespace
+
+void say(const char* fmt, ...) {
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    std::string_view line(buf);
+    while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    emit_line(line);
+}
 
 void note_output_failure() {
     output_failed = true;
@@ -74,6 +91,8 @@ int exit_code_for(std::error_code ec) {
             return exit_network;
         case errc::cancelled:
             return exit_interrupted;
+        case errc::job_locked:
+            return exit_locked;
         default:
             return exit_failed;
     }
@@ -84,12 +103,22 @@ void print_error(std::error_code ec, const diagnostics& diag) {
     if (diag.http_status == 0 && diag.s3_code.empty() && diag.detail.empty()) line += " " + ec.message();
     auto hint = hint_for(ec, diag);
     if (!hint.empty()) line += " — " + hint;
-    std::fprintf(stderr, "%s\n", line.c_str());
+    engine::log_record r;
+    r.level = engine::log_level::error;
+    r.event = "error";
+    r.message = line;
+    r.diag = &diag;
+    emit_log(r);
 }
 
 void print_usage_error(std::string_view command, std::string_view message) {
-    std::fprintf(stderr, "s3merge %.*s: %.*s (see 's3merge %.*s --help')\n", int(command.size()),
-                 command.data(), int(message.size()), message.data(), int(command.size()), command.data());
+    const std::string line = "s3merge " + std::string(command) + ": " + std::string(message) + " (see 's3merge " +
+                             std::string(command) + " --help')";
+    engine::log_record r;
+    r.level = engine::log_level::error;
+    r.event = "usage";
+    r.message = line;
+    emit_log(r);
 }
 
 bool check_bucket_arg(std::string_view command, std::string_view bucket) {
@@ -130,6 +159,31 @@ int parse_command(std::string_view name, std::string_view usage, std::string_vie
     }
     if (args.flag("help")) {
         std::fputs(format_help(usage, description, spec).c_str(), stdout);
+        return exit_ok;
+    }
+    if (args.has("job")) {
+        // Every option of a run from a file; the command line's win.
+        std::string text, err;
+        parsed_args job;
+        const std::string path = args.value("job");
+        if (!read_text_file(path, text)) {
+            print_usage_error(name, "--job " + path + ": cannot read it (a JSON job file of at most 4 MiB)");
+            return exit_usage;
+        }
+        if (!parse_job_file(text, name, spec, job, err)) {
+            print_usage_error(name, "--job " + path + ": " + err);
+            return exit_usage;
+        }
+        merge_job_args(args, job);
+    }
+    if (auto f = args.value("log-format", "text"); f == "json") {
+        set_log_format(log_format::json);
+    } else if (f != "text") {
+        print_usage_error(name, "--log-format must be text or json");
+        return exit_usage;
+    }
+    if (args.flag("print-job")) {
+        std::fputs(encode_job_file(name, args, spec).c_str(), stdout);
         return exit_ok;
     }
     return -1;
@@ -201,13 +255,13 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     cfg.endpoint.endpoint_url = args.value("endpoint-url", rc.endpoint_url);
     if (auto style = args.value("addressing-style"); !style.empty()) {
         if (s3::parse_addressing_style(style, cfg.endpoint.style)) {
-            std::fprintf(stderr, "s3merge: --addressing-style must be auto, path or virtual, not '%s'\n",
+            say( "s3merge: --addressing-style must be auto, path or virtual, not '%s'\n",
                          style.c_str());
             return exit_usage;
         }
     }
     if (args.has("endpoint-url") && args.value("endpoint-url").empty()) {
-        std::fprintf(stderr,
+        say(
                      "s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
                      "or leave the option out for AWS\n");
         return exit_usage;
@@ -224,13 +278,18 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     }
     cfg.http.verify_peer = !args.flag("no-verify-ssl");
     if (!cfg.http.verify_peer)
-        std::fprintf(stderr,
+        say(
                      "s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
                      "path can read and change this traffic, credentials' use included\n");
-    cfg.warn = [](std::string_view line) {
-        std::fprintf(stderr, "%.*s\n", int(line.size()), line.data());
-        std::fflush(stderr);
-    };
+    cfg.warn = [](std::string_view line) { emit_line(line, "host_warning"); };
+    if (args.has("max-requests-per-second")) {
+        std::uint64_t n = 0;
+        if (!parse_uint(args.value("max-requests-per-second"), 1, 1000000, n)) {
+            say("s3merge: error: --max-requests-per-second must be a number from 1 to 1000000\n");
+            return exit_usage;
+        }
+        cfg.max_requests_per_second = double(n);
+    }
     cfg.retry.max_attempts = 10;
     if (args.has("max-attempts")) {
         try {
@@ -239,7 +298,7 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
             cfg.retry.max_attempts = 0;
         }
         if (cfg.retry.max_attempts < 1 || cfg.retry.max_attempts > 100) {
-            std::fprintf(stderr, "s3merge: --max-attempts must be a number from 1 to 100\n");
+            say( "s3merge: --max-attempts must be a number from 1 to 100\n");
             return exit_usage;
         }
     }
@@ -271,7 +330,7 @@ int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
+                say( "s3merge: internal error: %s\n", ex.what());
             }
             rc = exit_failed;
         });
@@ -295,7 +354,7 @@ int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                std::fprintf(stderr, "s3merge: internal error: %s\n", ex.what());
+                say( "s3merge: internal error: %s\n", ex.what());
             }
             rc = exit_failed;
             return;
@@ -304,7 +363,7 @@ int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
     });
     io.run();
     if (interrupted) {
-        std::fprintf(stderr, "s3merge: interrupted\n");
+        say( "s3merge: interrupted\n");
         return exit_interrupted;
     }
     return rc;

@@ -24,6 +24,8 @@ enum exit_code : int {
     exit_usage = 2,          // bad command line or argument
     exit_config = 3,         // credentials / configuration / region
     exit_network = 4,        // connection, DNS, TLS, timeouts
+    exit_partial = 5,        // partially done: some objects copied or already there, others failed
+    exit_locked = 6,         // another run of the same job is running (its lock is held)
     exit_interrupted = 130,  // SIGINT / SIGTERM
 };
 
@@ -55,6 +57,8 @@ int final_exit(int rc);
 // Prints "s3merge: <what failed>: <diag> — <hint>" on one line to stderr.
 void print_error(std::error_code ec, const diagnostics& diag);
 void print_usage_error(std::string_view command, std::string_view message);
+// printf to stderr as one line (a JSON object with --log-format json).
+void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // A bucket named on the command line: S3's naming rules (names of legacy
 // us-east-1 buckets, with upper case or '_', are accepted), and never an
 // S3 Express One Zone directory bucket (its listings are not sorted, which
@@ -83,5 +87,6 @@ int cmd_copy(const std::vector<std::string>& args);
 int cmd_move(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
 int cmd_cloudtrail(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 
 }  // namespace s3merge::cli

@@ -29,6 +29,7 @@ const command commands[] = {
     {"mb", s3merge::cli::cmd_mb, "create a bucket"},
     {"rb", s3merge::cli::cmd_rb, "delete an empty bucket"},
     {"put", s3merge::cli::cmd_put, "upload a small local file"},
+    {"report", s3merge::cli::cmd_report, "read run reports: show | compare A B | html ... -o OUT.html"},
 };
 
 void print_main_help() {
@@ -43,6 +44,8 @@ void print_main_help() {
         "  2    bad command line or argument\n"
         "  3    credentials or configuration error\n"
         "  4    network, DNS, TLS or timeout error\n"
+        "  5    partially done: some objects failed, the rest are copied (re-run to retry them)\n"
+        "  6    another run of the same job is running (its lock is held)\n"
         "  130  interrupted (SIGINT/SIGTERM)\n");
 }
 

@@ -3,12 +3,19 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <cstdlib>
 #include <functional>
 #include <unistd.h>
 
+#include "cli/log.hpp"
 #include "s3merge/engine/journal.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
 
 namespace s3merge::cli {
 
@@ -48,9 +55,53 @@ std::vector<option_spec> listing_option_specs() {
         {"fanout-depth", true, false, "N",
          "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix "
          "and no object is not counted)"},
-        {"report", true, false, "FILE.json", "write a JSON report of the run"},
+        {"report", true, false, "FILE.json",
+         "write a JSON report of the run (totals, per-operation latency, per-host counts, a timeline; see "
+         "'s3merge report')"},
         {"no-progress", false, false, "", "log a status line every few seconds instead of a live line"},
+        {"metrics-file", true, false, "PATH",
+         "write Prometheus metrics to PATH every few seconds and at the end (textfile collector)"},
+        {"metrics-listen", true, false, "IP:PORT", "serve Prometheus metrics at http://IP:PORT/metrics during the run"},
+        {"max-requests-per-second", true, false, "N", "send at most N requests per second, all hosts together"},
+        {"job", true, false, "FILE.json", "read the run's options from a job file (flags given here override it)"},
+        {"print-job", false, false, "", "print these options as a job file and exit"},
     };
+}
+
+std::vector<option_spec> filter_option_specs() {
+    return {
+        {"include", true, true, "GLOB",
+         "take keys matching GLOB (relative to the source prefix; * matches '/' too); with --exclude, the last "
+         "matching filter decides (AWS CLI rules)"},
+        {"exclude", true, true, "GLOB", "leave out keys matching GLOB (see --include)"},
+        {"modified-after", true, false, "TIME", "only objects with LastModified at or after TIME (2024-05-01 or ISO 8601)"},
+        {"modified-before", true, false, "TIME", "only objects with LastModified before TIME"},
+    };
+}
+
+int apply_filter_options(std::string_view name, const parsed_args& args, engine::transfer_options& o) {
+    for (const auto& [kind, pattern] : args.filters) {
+        if (pattern.empty()) {
+            print_usage_error(name, "--" + kind + " needs a pattern");
+            return exit_usage;
+        }
+        o.filter.rules.push_back({kind == "include", pattern});
+    }
+    for (const char* opt : {"modified-after", "modified-before"}) {
+        if (!args.has(opt)) continue;
+        sys_time t;
+        if (!engine::parse_time_bound(args.value(opt), t)) {
+            print_usage_error(name, std::string("--") + opt + " '" + args.value(opt) +
+                                        "' is not a date (2024-05-01) or an ISO 8601 time (2024-05-01T12:00:00Z)");
+            return exit_usage;
+        }
+        (std::string_view(opt) == "modified-after" ? o.filter.modified_after : o.filter.modified_before) = t;
+    }
+    if (o.filter.modified_after && o.filter.modified_before && !(*o.filter.modified_after < *o.filter.modified_before)) {
+        print_usage_error(name, "--modified-after must be earlier than --modified-before");
+        return exit_usage;
+    }
+    return -1;
 }
 
 std::vector<option_spec> copy_option_specs() {
@@ -68,6 +119,8 @@ std::vector<option_spec> copy_option_specs() {
          "move: delete only if the source still has the copied ETag, by the service (on; AWS S3) or by a "
          "HeadObject "
          "right before each delete (off); auto: on for AWS endpoints"},
+        {"max-bytes-per-second", true, false, "BYTES",
+         "copy at most BYTES per second server-side, all copies together (e.g. 200MiB)"},
         {"journal", true, false, "FILE", "resume journal (default $XDG_STATE_HOME/s3merge/<job>.journal)"},
         {"no-journal", false, false, "", "do not write or read a journal"},
     };
@@ -107,6 +160,8 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
         o.fanout_depth = static_cast<int>(n);
     }
     o.report_path = args.value("report");
+    o.metrics_file = args.value("metrics-file");
+    o.metrics_listen = args.value("metrics-listen");
     return -1;
 }
 
@@ -144,6 +199,14 @@ int apply_copy_options(std::string_view name, const parsed_args& args, engine::t
         print_usage_error(name, "--conditional-deletes must be auto, on or off");
         return exit_usage;
     }
+    if (args.has("max-bytes-per-second")) {
+        std::uint64_t b = 0;
+        if (!parse_size(args.value("max-bytes-per-second"), b) || b == 0) {
+            print_usage_error(name, "--max-bytes-per-second must be a size (e.g. 100MiB)");
+            return exit_usage;
+        }
+        o.max_bytes_per_second = double(b);
+    }
     if (args.has("journal") && args.flag("no-journal")) {
         print_usage_error(name, "--journal and --no-journal cannot be combined");
         return exit_usage;
@@ -152,8 +215,12 @@ int apply_copy_options(std::string_view name, const parsed_args& args, engine::t
 }
 
 int failures_exit_code(const engine::report& rep) {
-    if (rep.totals.failed == 0) return exit_ok;
-    return rep.network_failures == rep.totals.failed ? exit_network : exit_failed;
+    const auto& t = rep.totals;
+    if (t.failed == 0) return exit_ok;
+    if (rep.network_failures == t.failed) return exit_network;
+    // Some objects are where they should be: partially done (a re-run
+    // takes up the rest), not failed as a whole.
+    return t.copied + t.skipped + t.deleted > 0 ? exit_partial : exit_failed;
 }
 
 bool is_aws_endpoint(std::string_view url) {
@@ -190,6 +257,19 @@ int apply_journal_option(const parsed_args& args, engine::transfer_options& o) {
 }
 
 void set_progress_sinks(const parsed_args& args, engine::transfer_options& o) {
+    if (current_log_format() == log_format::json) {
+        // One JSON object per status line, note and failure.
+        o.progress_interval = std::chrono::milliseconds(5000);
+        o.progress = [](std::string_view line, bool final) {
+            engine::log_record r;
+            r.event = final ? "summary" : "progress";
+            r.message = line;
+            emit_log(r);
+        };
+        o.log = [](std::string_view line) { emit_line(line); };
+        o.log_event = [](const engine::log_record& r) { emit_log(r); };
+        return;
+    }
     bool tty = isatty(STDERR_FILENO) && !args.flag("no-progress");
     o.progress_interval = tty ? std::chrono::milliseconds(500) : std::chrono::milliseconds(5000);
     o.progress = [tty](std::string_view line, bool final) {
@@ -205,8 +285,61 @@ void set_progress_sinks(const parsed_args& args, engine::transfer_options& o) {
     };
 }
 
+namespace {
+
+// The job's lock: flock on <journal>.lock (the default journal's path with
+// --no-journal), held while the run lasts. Dry runs write nothing and take
+// none. Returns the descriptor (closed, and the lock released, at exit), or
+// -1 with `res.fatal` set.
+int lock_job(const engine::transfer_options& o, engine::transfer_result& res) {
+    if (o.dry_run || o.verify) return -2;
+    std::string path = o.journal_path;
+    if (path.empty()) {
+        const char* xdg = std::getenv("XDG_STATE_HOME");
+        const char* home = std::getenv("HOME");
+        diagnostics d;
+        if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", path, d))
+            return -2;  // nowhere to keep a lock: as without a journal
+    }
+    path += ".lock";
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        res.fatal = make_error_code(errc::config_error);
+        res.fatal_diag.operation = "job lock";
+        res.fatal_diag.detail = "cannot open the job's lock file " + path + ": " + std::strerror(errno) +
+                                "; choose a writable --journal path";
+        return -1;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        ::close(fd);
+        res.fatal = make_error_code(errc::job_locked);
+        res.fatal_diag.operation = "job lock";
+        res.fatal_diag.detail =
+            err == EWOULDBLOCK
+                ? "another run of this job (the same sources, destination and filters) is running: it holds " +
+                      path + "; wait for it to finish (this run changed nothing)"
+                : "cannot lock " + path + ": " + std::strerror(err);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
 asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& client,
                                                                    engine::transfer_options o) {
+    engine::transfer_result locked;
+    const int lock_fd = lock_job(o, locked);
+    if (lock_fd == -1) co_return locked;
+    struct closer {
+        int fd;
+        ~closer() {
+            if (fd >= 0) ::close(fd);
+        }
+    } hold{lock_fd};
     engine::transfer t(client, std::move(o));
     asio::signal_set signals(client.executor(), SIGINT, SIGTERM);
     asio::steady_timer grace(client.executor());

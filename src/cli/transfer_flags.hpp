@@ -17,6 +17,10 @@ namespace s3merge::cli {
 // Listing/rate options (every engine run) and the copy options (copy, move).
 std::vector<option_spec> listing_option_specs();
 std::vector<option_spec> copy_option_specs();
+// --include/--exclude/--modified-after/--modified-before: copy, move, plan,
+// verify (never drop-sources, which verifies whole buckets).
+std::vector<option_spec> filter_option_specs();
+int apply_filter_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
 
 // Fills `o` from the parsed flags (only those present in args). Returns -1
 // to go on, else the exit code (usage error printed, naming the command).

@@ -15,11 +15,15 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
     const std::string_view key = Op::key(p);
     const auto started = std::chrono::steady_clock::now();
     int redirects = 0;
+    unsigned sent = 0;       // requests of this call, over every loop below
+    unsigned throttled = 0;  // throttling answers among them
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named
     // a more precise key already.
     auto failed = [&](std::error_code ec, const target* t) {
-        record_call(op, std::chrono::steady_clock::now() - started, ec);
+        diag.attempts = sent;
+        diag.throttles = throttled;
+        record_call(op, std::chrono::steady_clock::now() - started, ec, diag);
         if (ec) {
             diag.operation = std::string(op);
             diag.bucket = bucket;
@@ -28,7 +32,6 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         }
         return ec;
     };
-    unsigned sent = 0;  // requests of this call, over every loop below
     for (int in_body_retries = 0;;) {
         diag.clear();
         diag.attempts = sent;
@@ -47,6 +50,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         http_response& resp = *lease.r;
         auto xec = co_await execute(t, std::move(req), resp, diag);
         sent += diag.attempts;
+        throttled += diag.throttles;
         diag.attempts = sent;
         if (xec) co_return failed(xec, &t);
         auto ec = Op::parse(resp, out, diag);
@@ -62,6 +66,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         // saw a 200, so the retry decision for those is made here.
         if (ec && resp.status / 100 == 2 && ++in_body_retries < cfg_.retry.max_attempts &&
             cfg_.retry.should_retry(ec, in_body_retries)) {
+            if (is_throttle(ec)) ++throttled;
             co_await before_retry(ec, in_body_retries);
             continue;
         }

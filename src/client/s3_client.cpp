@@ -16,6 +16,8 @@ client::client(asio::any_io_executor ex, client_config cfg)
       cfg_(std::move(cfg)),
       http_(std::make_unique<http::client>(ex, cfg_.http)),
       rng_(std::random_device{}()) {
+    if (cfg_.max_requests_per_second > 0)
+        request_cap_.emplace(cfg_.max_requests_per_second, std::max(1.0, cfg_.max_requests_per_second / 10));
     if (cfg_.credential_plan && cfg_.credential_plan->refreshable()) {
         provider_options po = cfg_.provider;
         po.http = cfg_.http;
@@ -114,8 +116,9 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
     std::string host_key = t.host + ":" + std::to_string(t.port);
     auto hit = hosts_.find(host_key);
     if (hit == hosts_.end())
-        hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}}).first;
+        hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}, {}, o}).first;
     host_state& host = hit->second;  // map nodes stay put across suspensions
+    if (host.stats.host.empty()) host.stats.host = host_key;
     auto host_down = [&](std::error_code ec) {
         auto now = host_health::clock::now();
         diag.operation = "endpoint";
@@ -160,7 +163,9 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
                        dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
+        if (request_cap_) co_await pace_request();
         ++stats_.requests;
+        ++host.stats.requests;
         diag.attempts = static_cast<unsigned>(attempt);
         // `resp` may be a reused one: what is left of an earlier answer must
         // not pass for this one's (the HTTP layer replaces the headers).
@@ -168,6 +173,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
         resp.body.clear();
         std::string saved_detail = diag.detail;
         auto ec = co_await http_->send(o, req, resp, diag);
+        if (ec && is_transport_failure(ec)) ++host.stats.transport_errors;
         if (is_host_unreachable(ec)) {
             auto now = host_health::clock::now();
             host.last_failure = diag.detail.empty() ? ec.message() : diag.detail;
@@ -214,6 +220,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             // typed parser re-reads the body for the final error.
             diagnostics tmp = diag;
             ec = check_response(resp, tmp);
+            if (is_throttle(ec)) {
+                ++diag.throttles;
+                ++host.stats.throttles;
+            }
             if (!is_retryable(ec)) co_return std::error_code{};
         }
         if (!ec) co_return std::error_code{};
@@ -226,6 +236,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             // A 5xx that ran out of attempts is still a response to parse.
             co_return resp.status ? std::error_code{} : ec;
         }
+        ++host.stats.retries;
         co_await before_retry(ec, attempt);
         diag.detail = saved_detail;
     }
@@ -236,7 +247,27 @@ asio::awaitable<std::error_code> client::list_objects_v2(std::string bucket, lis
     co_return co_await call<op::list_objects_v2>(bucket, p, out, diag);
 }
 
-void client::record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec) {
+std::vector<engine::host_stats> client::host_telemetry() const {
+    std::vector<engine::host_stats> out;
+    for (const auto& [key, h] : hosts_) {
+        out.push_back(h.stats);
+        out.back().connections_opened = http_->connections_opened(h.origin);
+    }
+    return out;
+}
+
+asio::awaitable<void> client::pace_request() {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    auto wait = request_cap_->reserve(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), 1.0);
+    if (wait.count() <= 0) co_return;
+    asio::steady_timer timer(ex_);
+    timer.expires_after(wait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+void client::record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec,
+                         const diagnostics& diag) {
     op_telemetry* t = nullptr;
     for (std::size_t i = 0; i < telemetry_used_ && !t; ++i)
         if (telemetry_[i].name == op) t = &telemetry_[i];
@@ -245,10 +276,10 @@ void client::record_call(std::string_view op, std::chrono::steady_clock::duratio
         t = &telemetry_[telemetry_used_++];
         t->name = op;
     }
-    ++t->calls;
-    if (ec) ++t->errors;
-    t->latency.record(
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+    std::string_view code = diag.s3_code;
+    if (ec && code.empty()) code = error_name(ec);
+    t->record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()),
+              diag.attempts, diag.throttles, static_cast<bool>(ec), code);
 }
 
 asio::awaitable<std::error_code> client::list_buckets(std::vector<std::string>& names, diagnostics& diag) {

@@ -1,5 +1,7 @@
 #include "s3merge/error.hpp"
 
+#include <iterator>
+
 namespace s3merge {
 
 namespace {
@@ -71,6 +73,8 @@ public:
                 return "invalid request";
             case errc::s3_error:
                 return "S3 error";
+            case errc::job_locked:
+                return "another run of the same job is running";
             case errc::integrity_error:
                 return "integrity check failed";
         }
@@ -164,6 +168,47 @@ std::string hint_for(std::error_code ec, const diagnostics& diag) {
         default:
             return {};
     }
+}
+
+const char* error_name(std::error_code ec) noexcept {
+    static const char* const names[] = {
+        "invalid_argument",
+        "invalid_url",
+        "no_credentials",
+        "config_error",
+        "resolve_failed",
+        "connect_failed",
+        "timeout",
+        "connection_closed",
+        "tls_error",
+        "tls_verify_failed",
+        "body_too_large",
+        "protocol_error",
+        "cancelled",
+        "malformed_response",
+        "throttled",
+        "server_error",
+        "access_denied",
+        "signature_mismatch",
+        "invalid_access_key",
+        "request_time_skewed",
+        "expired_token",
+        "no_such_bucket",
+        "no_such_key",
+        "not_found",
+        "bucket_not_empty",
+        "bucket_already_exists",
+        "invalid_object_state",
+        "wrong_region",
+        "precondition_failed",
+        "invalid_request",
+        "s3_error",
+        "integrity_error",
+        "job_locked",
+    };
+    if (ec.category() != s3merge_category()) return "error";
+    const auto v = static_cast<std::size_t>(ec.value());
+    return v >= 1 && v <= std::size(names) ? names[v - 1] : "error";
 }
 
 }  // namespace s3merge

@@ -30,6 +30,7 @@ std::uint64_t latency_histogram::highest_in(std::size_t b) {
 void latency_histogram::record(std::uint64_t micros) {
     ++counts_[bucket_of(micros)];
     ++count_;
+    sum_ += micros;
     min_ = std::min(min_, micros);
     max_ = std::max(max_, micros);
 }
@@ -37,6 +38,7 @@ void latency_histogram::record(std::uint64_t micros) {
 void latency_histogram::merge(const latency_histogram& o) {
     for (std::size_t i = 0; i < bucket_count; ++i) counts_[i] += o.counts_[i];
     count_ += o.count_;
+    sum_ += o.sum_;
     min_ = std::min(min_, o.min_);
     max_ = std::max(max_, o.max_);
 }

@@ -186,6 +186,11 @@ void json_writer::string_value(std::string_view s) {
     append_json_string(out_, s);
 }
 
+void json_writer::raw_value(std::string_view json) {
+    before_value();
+    out_.append(json);
+}
+
 void json_writer::uint_value(std::uint64_t v) {
     before_value();
     char buf[24];

@@ -40,6 +40,8 @@ public:
     void int_value(std::int64_t v);
     void bool_value(bool v);
     void null_value();
+    // Already encoded JSON (a compact row of numbers), written as is.
+    void raw_value(std::string_view json);
 
     // key + value in one call.
     void field(std::string_view k, std::string_view s) { key(k), string_value(s); }

@@ -1,5 +1,6 @@
 #include "s3merge/engine/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/json_writer.hpp"
@@ -32,6 +33,20 @@ std::string human_bytes(std::uint64_t b) {
     else
         std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
     return buf;
+}
+
+operation_record make_operation_record(const op_stats& s) {
+    operation_record o;
+    o.name = std::string(s.name);
+    o.calls = s.calls, o.errors = s.errors, o.requests = s.requests, o.throttles = s.throttles;
+    const auto& h = s.latency;
+    o.p50 = h.percentile(50), o.p90 = h.percentile(90), o.p99 = h.percentile(99);
+    o.p999 = h.percentile(99.9), o.max = h.max(), o.sum = h.sum();
+    for (std::size_t i = 0; i < s.codes_used; ++i) o.codes.push_back(s.codes[i]);
+    if (s.other_codes) o.codes.push_back({"other", s.other_codes});
+    for (std::size_t b = 0; b < latency_histogram::bucket_count; ++b)
+        if (auto n = h.in_bucket(b)) o.histogram.emplace_back(std::min(latency_histogram::highest_in(b), h.max()), n);
+    return o;
 }
 
 failure_record make_failure(const diagnostics& diag, std::error_code ec) {
@@ -76,6 +91,7 @@ std::string encode_report(const report& r) {
     w.field("destination", r.destination.uri());
     if (!r.started_at.empty()) w.field("started_at", r.started_at);
     if (!r.finished_at.empty()) w.field("finished_at", r.finished_at);
+    w.field_uint("duration_ms", r.duration_ms);
     w.key("totals");
     w.begin_object();
     write_counter_fields(w, r.totals);
@@ -122,7 +138,13 @@ std::string encode_report(const report& r) {
         w.begin_object();
         w.field("name", o.name);
         w.field_uint("calls", o.calls);
+        w.field_uint("requests", o.requests);
         w.field_uint("errors", o.errors);
+        w.field_uint("throttles", o.throttles);
+        w.key("codes");
+        w.begin_object();
+        for (const auto& c : o.codes) w.field_uint(c.code, c.count);
+        w.end_object();
         w.key("latency_us");
         w.begin_object();
         w.field_uint("p50", o.p50);
@@ -130,10 +152,56 @@ std::string encode_report(const report& r) {
         w.field_uint("p99", o.p99);
         w.field_uint("p99.9", o.p999);
         w.field_uint("max", o.max);
+        w.field_uint("sum", o.sum);
         w.end_object();
+        // [upper µs, calls] per histogram bucket, compact.
+        std::string hist = "[";
+        for (const auto& [upper, n] : o.histogram) {
+            if (hist.size() > 1) hist += ',';
+            hist += "[" + std::to_string(upper) + "," + std::to_string(n) + "]";
+        }
+        hist += "]";
+        w.key("latency_histogram");
+        w.raw_value(hist);
         w.end_object();
     }
     w.end_array();
+    w.key("hosts");
+    w.begin_array();
+    for (const auto& h : r.hosts) {
+        w.begin_object();
+        w.field("host", h.host);
+        w.field_uint("requests", h.requests);
+        w.field_uint("retries", h.retries);
+        w.field_uint("throttles", h.throttles);
+        w.field_uint("connections_opened", h.connections_opened);
+        w.field_uint("transport_errors", h.transport_errors);
+        w.end_object();
+    }
+    w.end_array();
+    w.field_uint("limit_changes", r.limit_changes);
+    w.field_uint("limit_lowest", r.limit_lowest);
+    if (r.max_requests_per_second) w.field_uint("max_requests_per_second", r.max_requests_per_second);
+    if (r.max_bytes_per_second) w.field_uint("max_bytes_per_second", r.max_bytes_per_second);
+    w.key("timeline");
+    w.begin_object();
+    w.field_uint("interval_ms", r.timeline_interval_ms);
+    w.key("columns");
+    w.raw_value(R"(["t_ms","copies","bytes","listed","requests","throttles","errors","in_flight","limit"])");
+    w.key("rows");
+    w.begin_array();
+    for (const auto& p : r.timeline) {
+        std::string row = "[";
+        for (auto v : {p.t_ms, p.copies, p.bytes, p.listed, p.requests, p.throttles, p.errors, p.in_flight,
+                       p.limit}) {
+            if (row.size() > 1) row += ',';
+            row += std::to_string(v);
+        }
+        row += ']';
+        w.raw_value(row);
+    }
+    w.end_array();
+    w.end_object();
     if (!r.dedup.empty()) {
         w.field("dedup", r.dedup);
         w.key("overlap");

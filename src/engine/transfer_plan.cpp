@@ -73,8 +73,17 @@ std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::s
                                             std::vector<s3::object_entry>& objects, bool last_page,
                                             diagnostics& diag) {
     auto& l = entry(id);
-    auto ec = sources_[l.source].planner->on_discovery_page(l.spec.prefix, common_prefixes, objects.size(),
-                                                            last_page, diag);
+    // A key range (CloudTrail --from-date/--to-date): sub-prefixes wholly
+    // outside it are never listed.
+    const key_range* range = l.source < opt_.source_ranges.size() && !opt_.source_ranges[l.source].empty()
+                                 ? &opt_.source_ranges[l.source]
+                                 : nullptr;
+    std::vector<std::string> kept;
+    if (range)
+        for (const auto& p : common_prefixes)
+            if (range->meets_prefix(p)) kept.push_back(p);
+    auto ec = sources_[l.source].planner->on_discovery_page(l.spec.prefix, range ? kept : common_prefixes,
+                                                            objects.size(), last_page, diag);
     // A node is listed from its start (its sub-prefixes are all needed); its
     // own objects up to the journal's watermark are dropped here.
     if (l.objects_done) {
@@ -100,11 +109,11 @@ void transfer_plan::on_tick(std::chrono::steady_clock::time_point now) {
     if (!last_journal_) last_journal_ = now;
     if (!last_progress_) last_progress_ = now;
     if (opt_.journal_interval.count() > 0 && now - *last_journal_ >= opt_.journal_interval) {
-        steps_.push_back({step_kind::save_journal, 0, {}, 0, {}});
+        steps_.push_back(plan_step::of(step_kind::save_journal));
         last_journal_ = now;
     }
     if (opt_.progress_interval.count() > 0 && now - *last_progress_ >= opt_.progress_interval) {
-        steps_.push_back({step_kind::progress, 0, {}, 0, {}});
+        steps_.push_back(plan_step::of(step_kind::progress));
         last_progress_ = now;
     }
 }
@@ -324,7 +333,7 @@ void transfer_plan::on_copied(const object_ticket& t, copy_outcome out) {
     const int before = rate_.limit();
     rate_.on_success();
     if (rate_.limit() != before)
-        steps_.push_back({step_kind::set_limit, 0, {}, static_cast<std::size_t>(rate_.limit()), {}});
+        steps_.push_back(plan_step::of(step_kind::set_limit, static_cast<std::size_t>(rate_.limit())));
     confirm(t.leaf, l, d.source.key, d.source.etag, true, std::move(out.source_version_id));
 }
 
@@ -444,7 +453,8 @@ void transfer_plan::on_listing_failed(leaf_id id, std::error_code ec, const diag
     f.message = diag.message.empty() ? diag.detail : diag.message;
     f.attempts = static_cast<int>(diag.attempts);
     rep_.add_failure(si, std::move(f));  // counts it as failed
-    steps_.push_back({step_kind::log, 0, {}, 0, "s3merge: listing failed: " + diag.to_string()});
+    steps_.push_back(
+        plan_step::log(log_level::error, "listing_failed", "s3merge: listing failed: " + diag.to_string(), &diag));
 }
 
 void transfer_plan::on_listing_end(leaf_id id, bool failed) {
@@ -456,7 +466,7 @@ void transfer_plan::on_listing_end(leaf_id id, bool failed) {
 
 void transfer_plan::on_throttle(std::chrono::steady_clock::time_point now) {
     if (rate_.on_throttle(now))
-        steps_.push_back({step_kind::set_limit, 0, {}, static_cast<std::size_t>(rate_.limit()), {}});
+        steps_.push_back(plan_step::of(step_kind::set_limit, static_cast<std::size_t>(rate_.limit())));
 }
 
 void transfer_plan::stop(bool host_down) {
@@ -489,19 +499,16 @@ void transfer_plan::count_failure(std::size_t si, failure_record f, std::error_c
     // One line per failure for the first ones; the report has them all.
     const auto failed = rep_.totals.failed;
     if (failed == opt_.max_logged_failures + 1) {
-        steps_.push_back({step_kind::log,
-                          0,
-                          {},
-                          0,
-                          "s3merge: more failures follow; they are not logged one by one" +
-                              std::string(opt_.has_report_file ? " (see the report)"
-                                                               : " (--report FILE.json lists them)")});
+        steps_.push_back(plan_step::log(log_level::warning, "failures_not_logged",
+                                        "s3merge: more failures follow; they are not logged one by one" +
+                                            std::string(opt_.has_report_file ? " (see the report)"
+                                                                             : " (--report FILE.json lists them)")));
     }
     if (failed <= opt_.max_logged_failures) {
         auto line = "s3merge: failed: " + diag.to_string();
         auto hint = hint_for(ec, diag);
         if (!hint.empty()) line += " — " + hint;
-        steps_.push_back({step_kind::log, 0, {}, 0, std::move(line)});
+        steps_.push_back(plan_step::log(log_level::error, "failure", std::move(line), &diag));
     }
 }
 
@@ -555,6 +562,15 @@ std::vector<leaf_state> transfer_plan::journal_leaves() const {
         if (!st.watermark.empty()) out.push_back(std::move(st));
     }
     return out;
+}
+
+const char* level_name(log_level l) {
+    switch (l) {
+        case log_level::info: return "info";
+        case log_level::warning: return "warning";
+        case log_level::error: return "error";
+    }
+    return "info";
 }
 
 }  // namespace s3merge::engine

@@ -37,6 +37,9 @@ transfer::impl::impl(s3::client& c, transfer_options o)
     if (opts.verify) opts.dry_run = true;  // verify is a dry run that reports differences
     wake.expires_at(asio::steady_timer::time_point::max());
     result.rep.started_at = utc_timestamp();
+    limit_lowest = opts.concurrency;
+    if (opts.max_bytes_per_second > 0)
+        byte_cap.emplace(opts.max_bytes_per_second, std::max(1.0, opts.max_bytes_per_second / 10));
     job = job_id(describe(opts));
     client.set_on_throttle([this] {
         if (!plan) return;
@@ -98,9 +101,14 @@ void transfer::impl::drain() {
                 break;
             case step_kind::set_limit:
                 copy_slots.set_limit(s->limit);
+                ++limit_changes;
+                limit_lowest = std::min<std::uint64_t>(limit_lowest, s->limit);
                 break;
             case step_kind::log:
-                if (opts.log) opts.log(s->line);
+                if (opts.log_event)
+                    opts.log_event({s->level, s->event, s->line, s->diag ? &*s->diag : nullptr});
+                else if (opts.log)
+                    opts.log(s->line);
                 break;
             case step_kind::save_journal:
                 save_journal();
@@ -140,6 +148,19 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
                           "; choose another --report path";
             co_return make_error_code(errc::invalid_argument);
         }
+    }
+    if (!opts.metrics_file.empty()) {
+        if (auto why = check_output_path(opts.metrics_file); !why.empty()) {
+            diag.operation = "metrics";
+            diag.detail = "cannot write the metrics file '" + opts.metrics_file + "': " + why +
+                          "; choose another --metrics-file path";
+            co_return make_error_code(errc::invalid_argument);
+        }
+    }
+    if (!opts.metrics_listen.empty()) {
+        metrics = std::make_unique<metrics_server>(ex, [this] { return render_metrics(); });
+        if (auto ec = metrics->listen(opts.metrics_listen, result.metrics_address, diag)) co_return ec;
+        if (opts.log) opts.log("s3merge: serving metrics at http://" + result.metrics_address + "/metrics");
     }
     if (!opts.journal_path.empty() && !opts.dry_run) {
         std::string why = is_regular_or_absent(opts.journal_path) ? check_output_path(opts.journal_path)
@@ -241,6 +262,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     po.rate = rate_params(opts);
     po.has_report_file = !opts.report_path.empty();
     po.delete_batch = s3::max_delete_objects;
+    po.source_ranges = opts.source_ranges;
     plan.emplace(std::move(po), result.rep);
     plan->set_collisions(std::move(collisions));
     plan->set_shared_keys(std::move(shared_keys));
@@ -300,14 +322,10 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         result.rep.credentials = creds->source();
         result.rep.credential_renewals = creds->renewals();
     }
-    result.rep.operations.clear();
-    for (auto* t = client.telemetry_begin(); t != client.telemetry_end(); ++t)
-        result.rep.operations.push_back({std::string(t->name), t->calls, t->errors, t->latency.percentile(50),
-                                         t->latency.percentile(90), t->latency.percentile(99),
-                                         t->latency.percentile(99.9), t->latency.max()});
-    result.rep.retries = client.stats().retries;
-    result.rep.throttles = client.stats().throttles;
+    fill_telemetry();
     write_report();
+    write_metrics();
+    if (metrics) metrics->close();
     if (opts.progress) opts.progress(status_line(), true);
     co_return result;
 }
@@ -415,9 +433,9 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
                     first_source_key = page.objects.front().key;
                     have_first = true;
                 }
-                if (opts.exclude)
+                if (opts.exclude || !opts.filter.empty() || lr.source < opts.source_ranges.size())
                     std::erase_if(page.objects,
-                                  [&](const s3::object_entry& o) { return opts.exclude(lr.source, o.key); });
+                                  [&](const s3::object_entry& o) { return !admitted(lr.source, o); });
                 ec = mj.push_source(std::move(page.objects), diag);
                 if (last) mj.source_done();
             }
@@ -461,6 +479,15 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     plan->on_listing_end(lr.id, !ok || stopping);
     --listers;
     notify();
+}
+
+bool transfer::impl::admitted(std::size_t source, const s3::object_entry& o) const {
+    if (opts.exclude && opts.exclude(source, o.key)) return false;
+    if (source < opts.source_ranges.size() && !opts.source_ranges[source].holds(o.key)) return false;
+    if (opts.filter.empty()) return true;
+    std::string_view rel = o.key;
+    rel.remove_prefix(std::min(rel.size(), sources[source].loc.prefix.size()));
+    return opts.filter.admits(rel, o.last_modified);
 }
 
 bool transfer::impl::room_for_lister() const {

@@ -14,6 +14,8 @@
 #include "s3merge/engine/collisions.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
+#include "s3merge/engine/telemetry.hpp"
+#include "s3merge/engine_io/metrics_server.hpp"
 #include "s3merge/engine/transfer_plan.hpp"
 #include "s3merge/engine_io/async_limiter.hpp"
 #include "s3merge/engine_io/transfer.hpp"
@@ -74,6 +76,22 @@ struct transfer::impl {
     std::vector<upload_state> journaled_uploads;
     asio::awaitable<void> clean_up_uploads();  // transfer_multipart.cpp
     void upload_closed(const std::string& upload_id);
+
+    // Telemetry: the timeline (sampled by the ticker), changes of the
+    // adaptive limit, the byte cap, metrics.
+    timeline samples;
+    std::uint64_t limit_changes = 0;
+    std::uint64_t limit_lowest = 0;
+    std::optional<token_bucket> byte_cap;
+    asio::awaitable<void> pace_bytes(std::uint64_t bytes);
+    std::chrono::steady_clock::time_point last_metrics{};
+    std::unique_ptr<metrics_server> metrics;
+    timeline_point sample_now() const;
+    std::string render_metrics() const;
+    void write_metrics();
+    void fill_telemetry();  // into result.rep, at the end
+    // Whether a listed object belongs to the job (exclude, filter, range).
+    bool admitted(std::size_t source, const s3::object_entry& o) const;
 
     // transfer_collisions.cpp
     asio::awaitable<std::error_code> find_collisions(diagnostics& diag);

@@ -97,6 +97,7 @@ asio::awaitable<std::error_code> transfer::impl::copy_multipart(std::size_t sour
             up.source_if_match = d.source.etag.empty() ? head.etag : d.source.etag;  // the listed version
             s3::upload_part_copy_result pr;
             diagnostics pd;
+            co_await pace_bytes(part.last - part.first + 1);
             auto ec = co_await client.upload_part_copy(dst_bucket, up, pr, pd);
             if (!own_slot) copy_slots.release();
             if (ec) {

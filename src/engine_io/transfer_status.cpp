@@ -8,6 +8,7 @@
 
 #include "engine_io/transfer_impl.hpp"
 #include "s3merge/aws/config.hpp"
+#include "s3merge/engine/metrics.hpp"
 
 namespace s3merge::engine {
 
@@ -30,6 +31,10 @@ job_description describe(const transfer_options& o) {
     // Per-source destination prefixes are part of the job (kept out of the
     // id when unused, so plain jobs keep their journal names).
     for (const auto& p : o.dest_prefixes) j.mode += "\n" + std::to_string(p.size()) + ":" + p;
+    // So are filters and key ranges: a journal of one slice never resumes another.
+    if (!o.filter.empty()) j.mode += "\nfilter " + o.filter.identity();
+    for (const auto& r : o.source_ranges)
+        j.mode += "\nrange " + std::to_string(r.from.size()) + ":" + r.from + std::to_string(r.to.size()) + ":" + r.to;
     j.sources = o.sources;
     j.destination = o.destination;
     return j;
@@ -140,11 +145,94 @@ asio::awaitable<void> transfer::impl::ticker() {
         tick.expires_after(std::chrono::milliseconds(250));
         co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
         if (done) break;
-        plan->on_tick(std::chrono::steady_clock::now());
+        const auto now = std::chrono::steady_clock::now();
+        plan->on_tick(now);
         drain();
+        samples.offer(sample_now());
+        if (!opts.metrics_file.empty() && now - last_metrics >= opts.metrics_interval) {
+            last_metrics = now;
+            write_metrics();
+        }
     }
     ticker_running = false;
     notify();
+}
+
+timeline_point transfer::impl::sample_now() const {
+    timeline_point p;
+    p.t_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    const auto& t = result.rep.totals;
+    p.copies = t.copied;
+    p.bytes = t.bytes_copied;
+    p.listed = t.listed;
+    p.requests = client.stats().requests;
+    p.throttles = client.stats().throttles;
+    p.errors = t.failed;
+    p.in_flight = copy_slots.in_use();
+    p.limit = copy_slots.limit();
+    return p;
+}
+
+void transfer::impl::fill_telemetry() {
+    auto& r = result.rep;
+    r.operations.clear();
+    for (auto* t = client.telemetry_begin(); t != client.telemetry_end(); ++t)
+        r.operations.push_back(make_operation_record(*t));
+    r.hosts = client.host_telemetry();
+    r.retries = client.stats().retries;
+    r.throttles = client.stats().throttles;
+    auto last = sample_now();
+    samples.finish(last);
+    r.duration_ms = last.t_ms;
+    r.timeline_interval_ms = samples.interval_ms();
+    r.timeline = samples.points();
+    r.limit_changes = limit_changes;
+    r.limit_lowest = limit_lowest;
+    r.max_bytes_per_second = static_cast<std::uint64_t>(opts.max_bytes_per_second);
+    r.max_requests_per_second = static_cast<std::uint64_t>(client.config().max_requests_per_second);
+}
+
+std::string transfer::impl::render_metrics() const {
+    metrics_snapshot m;
+    m.job_id = job;
+    m.mode = mode_name(opts);
+    m.totals = result.rep.totals;
+    m.sources = result.rep.sources;
+    m.retries = client.stats().retries;
+    m.throttles = client.stats().throttles;
+    m.network_failures = result.rep.network_failures;
+    m.in_flight = copy_slots.in_use();
+    m.limit = copy_slots.limit();
+    m.limit_changes = limit_changes;
+    m.operations = std::span<const op_stats>(client.telemetry_begin(), client.telemetry_end());
+    m.hosts = client.host_telemetry();
+    const auto since_start = std::chrono::steady_clock::now() - started;
+    const auto now_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+    m.started_unix = (now_unix - std::chrono::duration<double>(since_start)).count();
+    if (done) {
+        m.finished_unix = now_unix.count();
+        m.succeeded = !stopping && !result.fatal && result.rep.totals.failed == 0;
+    }
+    return encode_metrics(m);
+}
+
+void transfer::impl::write_metrics() {
+    if (opts.metrics_file.empty()) return;
+    std::error_code ec;
+    write_output_file(opts.metrics_file, render_metrics(), ec);
+    if (ec && opts.log) opts.log("s3merge: warning: cannot write the metrics file " + opts.metrics_file + ": " + ec.message());
+}
+
+asio::awaitable<void> transfer::impl::pace_bytes(std::uint64_t bytes) {
+    if (!byte_cap || bytes == 0) co_return;
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    auto wait = byte_cap->reserve(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), double(bytes));
+    if (wait.count() <= 0) co_return;
+    asio::steady_timer timer(ex);
+    timer.expires_after(wait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 void transfer::impl::write_report() {

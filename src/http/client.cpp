@@ -132,6 +132,7 @@ struct host_pool {
     // one asked for is almost always the last.
     std::vector<connection_ptr> idle;
     std::unordered_map<std::uint64_t, std::shared_ptr<waiter>> waiters;
+    std::uint64_t opened = 0;  // connections opened to this origin
 };
 
 struct dns_entry {
@@ -328,6 +329,7 @@ struct client::impl {
         c.sock.set_option(tcp::no_delay(true));
         c.sock.non_blocking(true);
         ++stats.connections_opened;
+        ++pool_for(o).opened;
         if (o.tls) {
             c.tls = std::make_unique<tls_session>();
             if (auto ec = c.tls->start(tls.get(), o.host, is_ip_literal(o.host), opts.verify_peer, diag)) {
@@ -671,6 +673,11 @@ void client::close_idle() {
 
 const client_stats& client::stats() const {
     return impl_->stats;
+}
+
+std::uint64_t client::connections_opened(const origin& o) const {
+    auto it = impl_->pools.find(origin_key(o));
+    return it == impl_->pools.end() ? 0 : it->second->opened;
 }
 const client_options& client::options() const {
     return impl_->opts;

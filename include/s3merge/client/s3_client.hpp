@@ -25,7 +25,7 @@
 #include "s3merge/retry.hpp"
 #include "s3merge/s3/endpoint.hpp"
 #include "s3merge/s3/multipart.hpp"
-#include "s3merge/engine/histogram.hpp"
+#include "s3merge/engine/telemetry.hpp"
 #include "s3merge/s3/operations.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/s3/versions.hpp"
@@ -63,6 +63,9 @@ struct client_config {
     // lasting health.window. Requests to it then fail at once.
     host_health::params health;
     std::function<void(std::error_code, const diagnostics&)> on_host_down;
+    // A cap on requests sent per second, all hosts together (0: none): each
+    // attempt waits for its turn (token bucket, a tenth of a second's burst).
+    double max_requests_per_second = 0;
 };
 
 struct client_stats {
@@ -71,13 +74,7 @@ struct client_stats {
     std::uint64_t throttles = 0;
 };
 
-// One S3 operation's calls: how long each took (retries included, in µs),
-// how many, how many failed. Fixed size; recording allocates nothing.
-struct op_telemetry {
-    std::string_view name;  // the operation's static name ("CopyObject")
-    engine::latency_histogram latency;
-    std::uint64_t calls = 0, errors = 0;
-};
+using op_telemetry = engine::op_stats;
 
 class client {
 public:
@@ -173,6 +170,8 @@ public:
     bool cancelled() const { return cancelled_; }
 
     const client_stats& stats() const { return stats_; }
+    // Per endpoint ("host:port"): requests, retries, throttles, connections.
+    std::vector<engine::host_stats> host_telemetry() const;
     // Per operation, in the order first called.
     const op_telemetry* telemetry_begin() const { return telemetry_.data(); }
     const op_telemetry* telemetry_end() const { return telemetry_.data() + telemetry_used_; }
@@ -226,6 +225,8 @@ private:
         std::error_code last_ec;
         bool announced = false;                   // on_host_down called
         host_health::clock::time_point warned{};  // the last warning line
+        engine::host_stats stats;
+        http::origin origin;
     };
     std::map<std::string, host_state, std::less<>> hosts_;
     bool cancelled_ = false;
@@ -234,7 +235,11 @@ private:
     client_stats stats_;
     std::array<op_telemetry, 24> telemetry_{};
     std::size_t telemetry_used_ = 0;
-    void record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec);
+    void record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec,
+                     const diagnostics& diag);
+    // --max-requests-per-second: waits for this attempt's turn.
+    std::optional<engine::token_bucket> request_cap_;
+    boost::asio::awaitable<void> pace_request();
 };
 
 }  // namespace s3merge::s3

@@ -23,6 +23,8 @@ public:
     std::uint64_t count() const { return count_; }
     std::uint64_t min() const { return count_ ? min_ : 0; }
     std::uint64_t max() const { return max_; }
+    // Sum of the recorded values (µs), for means and Prometheus' _sum.
+    std::uint64_t sum() const { return sum_; }
     // The value at percentile p (0 < p <= 100): the highest value of the
     // bucket holding the ceil(p/100 * count)-th smallest sample (never above
     // max()); 0 when empty.
@@ -40,6 +42,7 @@ private:
     std::uint64_t count_ = 0;
     std::uint64_t min_ = ~std::uint64_t(0);
     std::uint64_t max_ = 0;
+    std::uint64_t sum_ = 0;
 };
 
 }  // namespace s3merge::engine

@@ -13,6 +13,7 @@
 
 #include "s3merge/engine/counters.hpp"
 #include "s3merge/engine/key_map.hpp"
+#include "s3merge/engine/telemetry.hpp"
 #include "s3merge/error.hpp"
 
 namespace s3merge::engine {
@@ -72,8 +73,15 @@ struct overlap_record {
 struct operation_record {
     std::string name;
     std::uint64_t calls = 0, errors = 0;
-    std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+    std::uint64_t requests = 0, throttles = 0;  // every attempt; throttling answers among them
+    std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, sum = 0;
+    std::vector<code_count> codes;  // failed calls by code (other_codes: "other")
+    // The latency distribution: (highest µs of a histogram bucket, calls in
+    // it) for each bucket holding any, in order.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> histogram;
 };
+
+operation_record make_operation_record(const op_stats& s);
 
 struct report {
     // Header, filled by the engine (timestamps as ISO 8601; "" = omitted).
@@ -97,6 +105,15 @@ struct report {
     std::string credentials;
     std::uint64_t credential_renewals = 0;
     std::vector<operation_record> operations;  // per S3 operation, in the order first called
+    std::vector<host_stats> hosts;             // per endpoint
+    std::uint64_t duration_ms = 0;             // the run, start to finish
+    // Cumulative counts sampled every timeline_interval_ms (see telemetry.hpp).
+    std::uint64_t timeline_interval_ms = 0;
+    std::vector<timeline_point> timeline;
+    std::uint64_t limit_changes = 0;  // adaptive concurrency limit changes (throttling)
+    std::uint64_t limit_lowest = 0;   // the lowest limit it reached
+    std::uint64_t max_requests_per_second = 0;  // caps in force (0: none)
+    std::uint64_t max_bytes_per_second = 0;
     std::string dedup;                         // "keep" / "filter" when the overlap was de-duplicated
     std::vector<overlap_record> overlap;       // regions with a window
     // Of totals.failed: failures of the network (the host did not answer,
@@ -122,5 +139,9 @@ std::string human_bytes(std::uint64_t bytes);
 // Pretty JSON with a trailing newline. A key that is not valid UTF-8 is
 // written with U+FFFD replacements plus a "key_hex" field holding its bytes.
 std::string encode_report(const report& r);
+
+// Reads a report written by encode_report (for `report show|compare|html`).
+// errc::invalid_argument with diag.detail naming the field on anything else.
+std::error_code decode_report(std::string_view json, report& out, diagnostics& diag);
 
 }  // namespace s3merge::engine

@@ -52,6 +52,8 @@
 #include "s3merge/engine/fanout.hpp"
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
+#include "s3merge/engine/object_filter.hpp"
+#include "s3merge/engine/log_record.hpp"
 #include "s3merge/engine/report.hpp"
 #include "s3merge/engine/watermark.hpp"
 #include "s3merge/error.hpp"
@@ -78,6 +80,9 @@ struct plan_options {
     std::uint64_t max_logged_failures = 100;
     bool has_report_file = false;  // only for the wording of a log line
     std::size_t delete_batch = 1000;
+    // Per source (parallel; missing or empty: none): discovery skips
+    // sub-prefixes outside the range.
+    std::vector<key_range> source_ranges;
 };
 
 // An object handed to the driver for work; given back with its result.
@@ -138,6 +143,25 @@ struct plan_step {
     std::vector<delete_item> batch;
     std::size_t limit = 0;
     std::string line;
+    // log steps: how serious, what kind of event, and about what.
+    log_level level = log_level::info;
+    const char* event = "note";
+    std::optional<diagnostics> diag;
+
+    static plan_step of(step_kind k, std::size_t limit = 0) {
+        plan_step s;
+        s.kind = k;
+        s.limit = limit;
+        return s;
+    }
+    static plan_step log(log_level lv, const char* event, std::string line, const diagnostics* d = nullptr) {
+        plan_step s;
+        s.level = lv;
+        s.event = event;
+        s.line = std::move(line);
+        if (d) s.diag = *d;
+        return s;
+    }
 };
 
 class transfer_plan {

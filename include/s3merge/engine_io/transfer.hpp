@@ -19,6 +19,8 @@
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine/counters.hpp"
 #include "s3merge/engine/key_map.hpp"
+#include "s3merge/engine/log_record.hpp"
+#include "s3merge/engine/object_filter.hpp"
 #include "s3merge/engine/report.hpp"
 #include "s3merge/error.hpp"
 
@@ -68,6 +70,28 @@ struct transfer_options {
     // Source keys left out of the job (never listed into it, copied or
     // deleted): e.g. log files the overlap de-duplication handles itself.
     std::function<bool(std::size_t source, std::string_view key)> exclude;
+    // Which listed objects the job takes (--include/--exclude globs on the
+    // key relative to its source prefix, --modified-after/-before), and per
+    // source a key range (CloudTrail --from-date/--to-date; parallel to
+    // sources, may be shorter): discovery does not list sub-prefixes outside
+    // it. Both are part of the job's identity. Objects left out are not
+    // listed into the job: never copied, counted or deleted.
+    object_filter filter;
+    std::vector<key_range> source_ranges;
+    // Bytes copied server-side per second, all copies together (CopyObject
+    // and each UploadPartCopy take their size from a token bucket before
+    // they are sent; 0: no cap). The request cap is the client's.
+    double max_bytes_per_second = 0;
+    // Prometheus text exposition: written to metrics_file (through a
+    // temporary file, renamed) every metrics_interval and at the end, and
+    // served at http://metrics_listen/metrics ("127.0.0.1:9187") while the
+    // run lasts. Empty: off.
+    std::string metrics_file;
+    std::chrono::milliseconds metrics_interval{5000};
+    std::string metrics_listen;
+    // Log steps with their level, event and diagnostics (--log-format
+    // json); when unset they go to `log` as lines.
+    std::function<void(const log_record&)> log_event;
 };
 
 struct transfer_result {
@@ -84,6 +108,7 @@ struct transfer_result {
     std::uint64_t leaves_resumed = 0;   // leaves restarted after their watermark
     std::uint64_t leaves_complete = 0;  // leaves the journal said were done
     counters resumed_totals;            // what the interrupted run(s) had done
+    std::string metrics_address;        // where /metrics was served ("127.0.0.1:PORT")
 };
 
 // The job id (names the default journal): SHA-256 of the mode, the

@@ -80,6 +80,8 @@ public:
     void abort_in_flight();
 
     const client_stats& stats() const;
+    // Connections opened to one origin so far.
+    std::uint64_t connections_opened(const origin& o) const;
     const client_options& options() const;
 
 private:

@@ -197,7 +197,10 @@ TEST_CASE("report lists the overlap de-duplication per region, only when it ran"
 
 TEST_CASE("report lists each S3 operation's calls, errors and latency percentiles") {
     report r;
-    r.operations.push_back({"CopyObject", 14, 1, 900, 2000, 5000, 5100, 5100});
+    operation_record op;
+    op.name = "CopyObject", op.calls = 14, op.errors = 1;
+    op.p50 = 900, op.p90 = 2000, op.p99 = 5000, op.p999 = 5100, op.max = 5100;
+    r.operations.push_back(op);
     simdjson::dom::parser parser;
     simdjson::padded_string ps(encode_report(r));
     simdjson::dom::element doc;

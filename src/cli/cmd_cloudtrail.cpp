@@ -311,9 +311,17 @@ void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
             r.sources.push_back(o.sources.size());
             o.sources.push_back({r.bucket, m.src_prefix});
             o.dest_prefixes.push_back(m.dest_prefix);
-            if (!days.empty())
-                o.source_ranges.push_back(
-                    {m.src_prefix + days.from, days.to.empty() ? std::string() : m.src_prefix + days.to});
+            if (!days.empty()) {
+                // Days follow the region: one level below a prefix ending at
+                // CloudTrail/ (or -Digest/, -Insight/), at once below a region's.
+                engine::key_range r = days;
+                r.base = m.src_prefix;
+                std::string_view p = m.src_prefix;
+                if (p.ends_with('/')) p.remove_suffix(1);
+                p = p.substr(p.find_last_of('/') + 1);
+                r.skip = p == "CloudTrail" || p == "CloudTrail-Digest" || p == "CloudTrail-Insight" ? 1 : 0;
+                o.source_ranges.push_back(std::move(r));
+            }
         }
     }
 }

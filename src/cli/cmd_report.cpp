@@ -97,7 +97,8 @@ int cmd_report(const std::vector<std::string>& argv) {
         std::printf("wrote %s (%zu report%s)\n", out.c_str(), reports.size(), reports.size() == 1 ? "" : "s");
         return exit_ok;
     }
-    print_usage_error("report", "expected: show FILE.json | compare A.json B.json | html FILE.json... -o OUT.html");
+    print_usage_error("report",
+                      "expected: show FILE.json | compare A.json B.json | html FILE.json... -o OUT.html");
     return exit_usage;
 }
 

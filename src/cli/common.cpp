@@ -112,8 +112,8 @@ void print_error(std::error_code ec, const diagnostics& diag) {
 }
 
 void print_usage_error(std::string_view command, std::string_view message) {
-    const std::string line = "s3merge " + std::string(command) + ": " + std::string(message) + " (see 's3merge " +
-                             std::string(command) + " --help')";
+    const std::string line = "s3merge " + std::string(command) + ": " + std::string(message) +
+                             " (see 's3merge " + std::string(command) + " --help')";
     engine::log_record r;
     r.level = engine::log_level::error;
     r.event = "usage";
@@ -255,15 +255,13 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     cfg.endpoint.endpoint_url = args.value("endpoint-url", rc.endpoint_url);
     if (auto style = args.value("addressing-style"); !style.empty()) {
         if (s3::parse_addressing_style(style, cfg.endpoint.style)) {
-            say( "s3merge: --addressing-style must be auto, path or virtual, not '%s'\n",
-                         style.c_str());
+            say("s3merge: --addressing-style must be auto, path or virtual, not '%s'\n", style.c_str());
             return exit_usage;
         }
     }
     if (args.has("endpoint-url") && args.value("endpoint-url").empty()) {
-        say(
-                     "s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
-                     "or leave the option out for AWS\n");
+        say("s3merge: --endpoint-url is empty: give the server's URL (e.g. http://127.0.0.1:7480), "
+            "or leave the option out for AWS\n");
         return exit_usage;
     }
     cfg.http.ca_bundle = args.value("ca-bundle", rc.ca_bundle);
@@ -278,9 +276,8 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     }
     cfg.http.verify_peer = !args.flag("no-verify-ssl");
     if (!cfg.http.verify_peer)
-        say(
-                     "s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
-                     "path can read and change this traffic, credentials' use included\n");
+        say("s3merge: warning: --no-verify-ssl: TLS certificates are not checked; anyone on the "
+            "path can read and change this traffic, credentials' use included\n");
     cfg.warn = [](std::string_view line) { emit_line(line, "host_warning"); };
     if (args.has("max-requests-per-second")) {
         std::uint64_t n = 0;
@@ -298,7 +295,7 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
             cfg.retry.max_attempts = 0;
         }
         if (cfg.retry.max_attempts < 1 || cfg.retry.max_attempts > 100) {
-            say( "s3merge: --max-attempts must be a number from 1 to 100\n");
+            say("s3merge: --max-attempts must be a number from 1 to 100\n");
             return exit_usage;
         }
     }
@@ -330,7 +327,7 @@ int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                say( "s3merge: internal error: %s\n", ex.what());
+                say("s3merge: internal error: %s\n", ex.what());
             }
             rc = exit_failed;
         });
@@ -354,7 +351,7 @@ int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                say( "s3merge: internal error: %s\n", ex.what());
+                say("s3merge: internal error: %s\n", ex.what());
             }
             rc = exit_failed;
             return;
@@ -363,7 +360,7 @@ int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
     });
     io.run();
     if (interrupted) {
-        say( "s3merge: interrupted\n");
+        say("s3merge: interrupted\n");
         return exit_interrupted;
     }
     return rc;

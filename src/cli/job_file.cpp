@@ -25,7 +25,8 @@ bool parse_job_file(std::string_view json, std::string_view command, const std::
     simdjson::padded_string padded(json);
     simdjson::dom::element root;
     simdjson::dom::object ro;
-    if (parser.parse(padded).get(root) != simdjson::SUCCESS || root.get_object().get(ro) != simdjson::SUCCESS) {
+    if (parser.parse(padded).get(root) != simdjson::SUCCESS ||
+        root.get_object().get(ro) != simdjson::SUCCESS) {
         error = "not a JSON object";
         return false;
     }
@@ -40,7 +41,8 @@ bool parse_job_file(std::string_view json, std::string_view command, const std::
         return false;
     }
     if (cmd != command) {
-        error = "it is a job for 's3merge " + std::string(cmd) + "', not 's3merge " + std::string(command) + "'";
+        error =
+            "it is a job for 's3merge " + std::string(cmd) + "', not 's3merge " + std::string(command) + "'";
         return false;
     }
     simdjson::dom::array positional;
@@ -78,19 +80,22 @@ bool parse_job_file(std::string_view json, std::string_view command, const std::
                 out.filters.emplace_back(std::string(kind), std::string(pattern));
                 out.values[std::string(kind)].emplace_back(pattern);
             }
-            if (!ok || std::find_if(spec.begin(), spec.end(), [](const option_spec& s) { return s.name == "include"; }) ==
-                           spec.end()) {
-                error = "\"options\": \"filters\" must be [[\"include\"|\"exclude\", \"PATTERN\"], ...] (for a "
-                        "command that takes --include/--exclude)";
+            if (!ok || std::find_if(spec.begin(), spec.end(),
+                                    [](const option_spec& s) { return s.name == "include"; }) == spec.end()) {
+                error =
+                    "\"options\": \"filters\" must be [[\"include\"|\"exclude\", \"PATTERN\"], ...] (for a "
+                    "command that takes --include/--exclude)";
                 return false;
             }
             continue;
         }
         if (name == "include" || name == "exclude") {
-            error = "\"options\": give --include/--exclude as \"filters\": [[\"" + name + "\", \"PATTERN\"]] (their order matters)";
+            error = "\"options\": give --include/--exclude as \"filters\": [[\"" + name +
+                    "\", \"PATTERN\"]] (their order matters)";
             return false;
         }
-        auto it = std::find_if(spec.begin(), spec.end(), [&](const option_spec& s) { return s.name == name; });
+        auto it =
+            std::find_if(spec.begin(), spec.end(), [&](const option_spec& s) { return s.name == name; });
         if (it == spec.end() || not_in_jobs(name)) {
             error = "\"options\": unknown option \"" + name + "\" for 's3merge " + std::string(command) + "'";
             return false;
@@ -148,7 +153,8 @@ void merge_job_args(parsed_args& cmdline, const parsed_args& job) {
         for (const auto& [kind, pattern] : job.filters) cmdline.values[kind].push_back(pattern);
     }
     for (const auto& [name, vals] : job.values)
-        if (name != "include" && name != "exclude" && !cmdline.values.count(name)) cmdline.values[name] = vals;
+        if (name != "include" && name != "exclude" && !cmdline.values.count(name))
+            cmdline.values[name] = vals;
     for (const auto& [name, on] : job.flags)
         if (!cmdline.flags.count(name)) cmdline.flags[name] = on;
 }

@@ -43,12 +43,23 @@ std::string html_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -133,9 +144,9 @@ std::string render_report_text(const engine::report& r) {
                        {false, true, true, true, true, true, true, true, true, true},
                        {}};
         for (const auto& o : r.operations)
-            ops.rows.push_back({o.name, group_digits(o.calls), group_digits(o.requests), group_digits(o.errors),
-                                group_digits(o.throttles), ms(o.p50), ms(o.p90), ms(o.p99), ms(o.p999),
-                                ms(o.max)});
+            ops.rows.push_back({o.name, group_digits(o.calls), group_digits(o.requests),
+                                group_digits(o.errors), group_digits(o.throttles), ms(o.p50), ms(o.p90),
+                                ms(o.p99), ms(o.p999), ms(o.max)});
         out += ops.render() + "\n";
         text_table codes{{"operation", "code", "calls"}, {false, false, true}, {}};
         for (const auto& o : r.operations)
@@ -243,27 +254,27 @@ std::string svg_chart(const std::string& id, const std::string& title, const std
     }
     ymax = y_max_fixed > 0 ? y_max_fixed : nice_ceiling(ymax);
     auto px = [&](double x) {
-        double f = log_x ? (std::log10(std::max(x, xmin)) - std::log10(xmin)) / (std::log10(xmax) - std::log10(xmin))
-                         : x / xmax;
+        double f =
+            log_x ? (std::log10(std::max(x, xmin)) - std::log10(xmin)) / (std::log10(xmax) - std::log10(xmin))
+                  : x / xmax;
         return L + f * (W - L - R);
     };
     auto py = [&](double y) { return H - B - (y / ymax) * (H - T - B); };
-    std::string s = "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"" + id +
-                    "\" width=\"" + chart_number(W) + "\" height=\"" + chart_number(H) + "\" viewBox=\"0 0 " +
-                    chart_number(W) + " " + chart_number(H) + "\" role=\"img\" aria-label=\"" +
-                    html_escape(title) + "\">";
+    std::string s = "<figure><svg class=\"chart\" id=\"" + id + "\" width=\"" + chart_number(W) +
+                    "\" height=\"" + chart_number(H) + "\" viewBox=\"0 0 " + chart_number(W) + " " +
+                    chart_number(H) + "\" role=\"img\" aria-label=\"" + html_escape(title) + "\">";
     s += "<text x=\"" + chart_number(L) + "\" y=\"18\" class=\"title\">" + html_escape(title) + "</text>";
     // Axes, grid and tick labels.
-    s += "<line x1=\"" + chart_number(L) + "\" y1=\"" + chart_number(H - B) + "\" x2=\"" + chart_number(W - R) +
-         "\" y2=\"" + chart_number(H - B) + "\" class=\"axis\"/>";
+    s += "<line x1=\"" + chart_number(L) + "\" y1=\"" + chart_number(H - B) + "\" x2=\"" +
+         chart_number(W - R) + "\" y2=\"" + chart_number(H - B) + "\" class=\"axis\"/>";
     s += "<line x1=\"" + chart_number(L) + "\" y1=\"" + chart_number(T) + "\" x2=\"" + chart_number(L) +
          "\" y2=\"" + chart_number(H - B) + "\" class=\"axis\"/>";
     for (int i = 0; i <= 4; ++i) {
         double v = ymax * i / 4, y = py(v);
-        s += "<line x1=\"" + chart_number(L) + "\" y1=\"" + chart_number(y) + "\" x2=\"" + chart_number(W - R) +
-             "\" y2=\"" + chart_number(y) + "\" class=\"grid\"/>";
-        s += "<text x=\"" + chart_number(L - 6) + "\" y=\"" + chart_number(y + 4) + "\" class=\"tick\" text-anchor=\"end\">" +
-             chart_number(v) + "</text>";
+        s += "<line x1=\"" + chart_number(L) + "\" y1=\"" + chart_number(y) + "\" x2=\"" +
+             chart_number(W - R) + "\" y2=\"" + chart_number(y) + "\" class=\"grid\"/>";
+        s += "<text x=\"" + chart_number(L - 6) + "\" y=\"" + chart_number(y + 4) +
+             "\" class=\"tick\" text-anchor=\"end\">" + chart_number(v) + "</text>";
     }
     std::vector<double> xticks;
     if (log_x) {
@@ -276,8 +287,9 @@ std::string svg_chart(const std::string& id, const std::string& title, const std
              "\" class=\"tick\" text-anchor=\"middle\">" + chart_number(x) + "</text>";
     s += "<text x=\"" + chart_number((L + W - R) / 2) + "\" y=\"" + chart_number(H - 4) +
          "\" class=\"label\" text-anchor=\"middle\">" + html_escape(x_label) + "</text>";
-    s += "<text x=\"12\" y=\"" + chart_number((T + H - B) / 2) + "\" class=\"label\" transform=\"rotate(-90 12 " +
-         chart_number((T + H - B) / 2) + ")\" text-anchor=\"middle\">" + html_escape(y_label) + "</text>";
+    s += "<text x=\"12\" y=\"" + chart_number((T + H - B) / 2) +
+         "\" class=\"label\" transform=\"rotate(-90 12 " + chart_number((T + H - B) / 2) +
+         ")\" text-anchor=\"middle\">" + html_escape(y_label) + "</text>";
     for (const auto& l : lines) {
         std::string pts, vals, xs;
         for (std::size_t i = 0; i < l.xs.size() && i < l.ys.size(); ++i) {
@@ -289,7 +301,8 @@ std::string svg_chart(const std::string& id, const std::string& title, const std
         s += "<polyline class=\"series\" fill=\"none\" stroke=\"" + l.color + "\" stroke-width=\"1.6\"" +
              (l.dashed ? " stroke-dasharray=\"5 3\"" : "") + " data-report=\"" + html_escape(l.report_label) +
              "\" data-series=\"" + html_escape(l.name) + "\" data-x=\"" + xs + "\" data-values=\"" + vals +
-             "\" points=\"" + pts + "\"><title>" + html_escape(l.report_label + ": " + l.name) + "</title></polyline>";
+             "\" points=\"" + pts + "\"><title>" + html_escape(l.report_label + ": " + l.name) +
+             "</title></polyline>";
     }
     s += "</svg><figcaption>";
     for (const auto& l : lines)
@@ -310,8 +323,10 @@ std::string render_report_html(const std::vector<labelled_report>& reports) {
         "table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px}"
         "td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}"
         "svg.chart{background:#fff;border:1px solid #ddd}.axis{stroke:#444}.grid{stroke:#eee}"
-        ".tick{font-size:10px;fill:#555}.label{font-size:11px;fill:#333}.title{font-size:13px;font-weight:600}"
-        "figure{margin:8px 0 24px}figcaption{font-size:12px}.swatch{display:inline-block;width:12px;height:3px;"
+        ".tick{font-size:10px;fill:#555}.label{font-size:11px;fill:#333}.title{font-size:13px;font-weight:"
+        "600}"
+        "figure{margin:8px 0 "
+        "24px}figcaption{font-size:12px}.swatch{display:inline-block;width:12px;height:3px;"
         "margin:0 4px 3px 8px}"
         "</style></head><body>\n<h1>s3merge report</h1>\n";
     // Summary: one column per report.
@@ -330,7 +345,8 @@ std::string render_report_html(const std::vector<labelled_report>& reports) {
         h += "<tr><th>" + html_escape(summary_numbers(engine::report{})[i].first) + "</th>";
         for (const auto& r : reports) {
             double v = summary_numbers(r.rep)[i].second;
-            h += "<td class=\"n\" data-value=\"" + chart_number(v) + "\">" + html_escape(number_text(v)) + "</td>";
+            h += "<td class=\"n\" data-value=\"" + chart_number(v) + "\">" + html_escape(number_text(v)) +
+                 "</td>";
         }
         h += "</tr>\n";
     }
@@ -354,8 +370,10 @@ std::string render_report_html(const std::vector<labelled_report>& reports) {
     h += svg_chart("copies", "Objects copied per second", "seconds since start", "copies/s", copies);
     h += svg_chart("bytes", "Bytes copied per second", "seconds since start", "MiB/s", bytes);
     h += "<h2>Concurrency and throttling</h2>\n";
-    h += svg_chart("limit", "Adaptive limit and requests in flight", "seconds since start", "requests", limit);
-    h += svg_chart("throttles", "Throttles and errors per second", "seconds since start", "per second", throttles);
+    h +=
+        svg_chart("limit", "Adaptive limit and requests in flight", "seconds since start", "requests", limit);
+    h += svg_chart("throttles", "Throttles and errors per second", "seconds since start", "per second",
+                   throttles);
 
     // Latency: a cumulative distribution per operation, runs overlaid.
     std::vector<std::string> ops;
@@ -365,16 +383,18 @@ std::string render_report_html(const std::vector<labelled_report>& reports) {
     if (!ops.empty()) h += "<h2>Latency distributions</h2>\n";
     for (const auto& name : ops) {
         std::vector<series> lines;
-        h += "<table class=\"latency\" data-operation=\"" + html_escape(name) +
-             "\"><tr><th>" + html_escape(name) +
-             "</th><th>calls</th><th>errors</th><th>throttles</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th>"
+        h += "<table class=\"latency\" data-operation=\"" + html_escape(name) + "\"><tr><th>" +
+             html_escape(name) +
+             "</th><th>calls</th><th>errors</th><th>throttles</th><th>p50 ms</th><th>p90 ms</th><th>p99 "
+             "ms</th>"
              "<th>p99.9 ms</th><th>max ms</th></tr>\n";
         for (std::size_t i = 0; i < reports.size(); ++i) {
             for (const auto& o : reports[i].rep.operations) {
                 if (o.name != name) continue;
                 h += "<tr><th>" + html_escape(reports[i].label) + "</th>";
                 for (auto v : {o.calls, o.errors, o.throttles})
-                    h += "<td class=\"n\" data-value=\"" + std::to_string(v) + "\">" + group_digits(v) + "</td>";
+                    h += "<td class=\"n\" data-value=\"" + std::to_string(v) + "\">" + group_digits(v) +
+                         "</td>";
                 for (auto v : {o.p50, o.p90, o.p99, o.p999, o.max})
                     h += "<td class=\"n\" data-value=\"" + std::to_string(v) + "\">" + ms(v) + "</td>";
                 h += "</tr>\n";
@@ -390,17 +410,18 @@ std::string render_report_html(const std::vector<labelled_report>& reports) {
             }
         }
         h += "</table>\n";
-        h += svg_chart("latency-" + name, name + ": share of calls at or below a latency", "milliseconds (log)",
-                       "% of calls", lines, true, 100);
+        h += svg_chart("latency-" + name, name + ": share of calls at or below a latency",
+                       "milliseconds (log)", "% of calls", lines, true, 100);
     }
 
     // Per-source totals.
     h += "<h2>Sources</h2>\n";
     for (const auto& r : reports) {
-        h += "<table class=\"sources\" data-report=\"" + html_escape(r.label) + "\"><tr><th>" +
-             html_escape(r.label) +
-             "</th><th>listed</th><th>copied</th><th>skipped</th><th>deleted</th><th>failed</th><th>bytes</th>"
-             "<th></th></tr>\n";
+        h +=
+            "<table class=\"sources\" data-report=\"" + html_escape(r.label) + "\"><tr><th>" +
+            html_escape(r.label) +
+            "</th><th>listed</th><th>copied</th><th>skipped</th><th>deleted</th><th>failed</th><th>bytes</th>"
+            "<th></th></tr>\n";
         std::uint64_t most = 1;
         for (const auto& s : r.rep.sources) most = std::max(most, s.counters.copied + s.counters.skipped);
         for (const auto& s : r.rep.sources) {

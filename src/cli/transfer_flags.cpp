@@ -61,9 +61,12 @@ std::vector<option_spec> listing_option_specs() {
         {"no-progress", false, false, "", "log a status line every few seconds instead of a live line"},
         {"metrics-file", true, false, "PATH",
          "write Prometheus metrics to PATH every few seconds and at the end (textfile collector)"},
-        {"metrics-listen", true, false, "IP:PORT", "serve Prometheus metrics at http://IP:PORT/metrics during the run"},
-        {"max-requests-per-second", true, false, "N", "send at most N requests per second, all hosts together"},
-        {"job", true, false, "FILE.json", "read the run's options from a job file (flags given here override it)"},
+        {"metrics-listen", true, false, "IP:PORT",
+         "serve Prometheus metrics at http://IP:PORT/metrics during the run"},
+        {"max-requests-per-second", true, false, "N",
+         "send at most N requests per second, all hosts together"},
+        {"job", true, false, "FILE.json",
+         "read the run's options from a job file (flags given here override it)"},
         {"print-job", false, false, "", "print these options as a job file and exit"},
     };
 }
@@ -71,10 +74,12 @@ std::vector<option_spec> listing_option_specs() {
 std::vector<option_spec> filter_option_specs() {
     return {
         {"include", true, true, "GLOB",
-         "take keys matching GLOB (relative to the source prefix; * matches '/' too); with --exclude, the last "
+         "take keys matching GLOB (relative to the source prefix; * matches '/' too); with --exclude, the "
+         "last "
          "matching filter decides (AWS CLI rules)"},
         {"exclude", true, true, "GLOB", "leave out keys matching GLOB (see --include)"},
-        {"modified-after", true, false, "TIME", "only objects with LastModified at or after TIME (2024-05-01 or ISO 8601)"},
+        {"modified-after", true, false, "TIME",
+         "only objects with LastModified at or after TIME (2024-05-01 or ISO 8601)"},
         {"modified-before", true, false, "TIME", "only objects with LastModified before TIME"},
     };
 }
@@ -91,13 +96,15 @@ int apply_filter_options(std::string_view name, const parsed_args& args, engine:
         if (!args.has(opt)) continue;
         sys_time t;
         if (!engine::parse_time_bound(args.value(opt), t)) {
-            print_usage_error(name, std::string("--") + opt + " '" + args.value(opt) +
-                                        "' is not a date (2024-05-01) or an ISO 8601 time (2024-05-01T12:00:00Z)");
+            print_usage_error(name,
+                              std::string("--") + opt + " '" + args.value(opt) +
+                                  "' is not a date (2024-05-01) or an ISO 8601 time (2024-05-01T12:00:00Z)");
             return exit_usage;
         }
         (std::string_view(opt) == "modified-after" ? o.filter.modified_after : o.filter.modified_before) = t;
     }
-    if (o.filter.modified_after && o.filter.modified_before && !(*o.filter.modified_after < *o.filter.modified_before)) {
+    if (o.filter.modified_after && o.filter.modified_before &&
+        !(*o.filter.modified_after < *o.filter.modified_before)) {
         print_usage_error(name, "--modified-after must be earlier than --modified-before");
         return exit_usage;
     }
@@ -218,8 +225,10 @@ int failures_exit_code(const engine::report& rep) {
     const auto& t = rep.totals;
     if (t.failed == 0) return exit_ok;
     if (rep.network_failures == t.failed) return exit_network;
-    // Some objects are where they should be: partially done (a re-run
+    // A check (verify, plan) that finds differences fails. A copy or move
+    // with some objects where they should be is partially done (a re-run
     // takes up the rest), not failed as a whole.
+    if (rep.mode == "verify" || rep.mode == "plan") return exit_failed;
     return t.copied + t.skipped + t.deleted > 0 ? exit_partial : exit_failed;
 }
 
@@ -298,7 +307,8 @@ int lock_job(const engine::transfer_options& o, engine::transfer_result& res) {
         const char* xdg = std::getenv("XDG_STATE_HOME");
         const char* home = std::getenv("HOME");
         diagnostics d;
-        if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", path, d))
+        if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", path,
+                                         d))
             return -2;  // nowhere to keep a lock: as without a journal
     }
     path += ".lock";
@@ -317,11 +327,11 @@ int lock_job(const engine::transfer_options& o, engine::transfer_result& res) {
         ::close(fd);
         res.fatal = make_error_code(errc::job_locked);
         res.fatal_diag.operation = "job lock";
-        res.fatal_diag.detail =
-            err == EWOULDBLOCK
-                ? "another run of this job (the same sources, destination and filters) is running: it holds " +
-                      path + "; wait for it to finish (this run changed nothing)"
-                : "cannot lock " + path + ": " + std::strerror(err);
+        res.fatal_diag.detail = err == EWOULDBLOCK
+                                    ? "another run of this job (the same sources, destination and filters) "
+                                      "is running: it holds " +
+                                          path + "; wait for it to finish (this run changed nothing)"
+                                    : "cannot lock " + path + ": " + std::strerror(err);
         return -1;
     }
     return fd;

@@ -8,15 +8,19 @@ namespace s3merge::engine {
 namespace {
 
 constexpr double buckets_s[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                0.5,   1,      2.5,   5,    10,    30,    60,   300};
+                                0.5,   1,      2.5,   5,    10,    30,   60,  300};
 
 std::string label_value(std::string_view v) {
     std::string out;
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -24,6 +28,13 @@ std::string label_value(std::string_view v) {
 std::string number(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+// A bucket bound as written in `le` ("0.005", not its nearest double's digits).
+std::string bound(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
     return buf;
 }
 
@@ -85,30 +96,40 @@ std::string encode_metrics(const metrics_snapshot& m) {
     w.one("s3merge_objects_failed_total", "counter", "Objects that failed permanently.", double(t.failed));
     w.one("s3merge_bytes_copied_total", "counter", "Bytes copied server-side.", double(t.bytes_copied));
     w.family("s3merge_source_objects_copied_total", "counter", "Objects copied, per source.");
-    for (const auto& s : m.sources) w.sample("s3merge_source_objects_copied_total", label("source", s.source.uri()), double(s.counters.copied));
-    w.one("s3merge_retries_total", "counter", "Requests sent again after a retryable error.", double(m.retries));
-    w.one("s3merge_throttles_total", "counter", "Throttling answers (503 SlowDown, 429).", double(m.throttles));
-    w.one("s3merge_network_failures_total", "counter", "Objects failed for the network.", double(m.network_failures));
+    for (const auto& s : m.sources)
+        w.sample("s3merge_source_objects_copied_total", label("source", s.source.uri()),
+                 double(s.counters.copied));
+    w.one("s3merge_retries_total", "counter", "Requests sent again after a retryable error.",
+          double(m.retries));
+    w.one("s3merge_throttles_total", "counter", "Throttling answers (503 SlowDown, 429).",
+          double(m.throttles));
+    w.one("s3merge_network_failures_total", "counter", "Objects failed for the network.",
+          double(m.network_failures));
     w.one("s3merge_requests_in_flight", "gauge", "Copy requests in flight.", double(m.in_flight));
-    w.one("s3merge_concurrency_limit", "gauge", "The adaptive limit of copy requests in flight.", double(m.limit));
+    w.one("s3merge_concurrency_limit", "gauge", "The adaptive limit of copy requests in flight.",
+          double(m.limit));
     w.one("s3merge_concurrency_limit_changes_total", "counter", "Changes of the adaptive limit.",
           double(m.limit_changes));
 
     w.family("s3merge_requests_total", "counter", "S3 requests sent (every attempt), per operation.");
-    for (const auto& o : m.operations) w.sample("s3merge_requests_total", label("operation", o.name), double(o.requests));
+    for (const auto& o : m.operations)
+        w.sample("s3merge_requests_total", label("operation", o.name), double(o.requests));
     w.family("s3merge_calls_total", "counter", "S3 calls (retries included in one call), per operation.");
-    for (const auto& o : m.operations) w.sample("s3merge_calls_total", label("operation", o.name), double(o.calls));
+    for (const auto& o : m.operations)
+        w.sample("s3merge_calls_total", label("operation", o.name), double(o.calls));
     w.family("s3merge_request_throttles_total", "counter", "Throttling answers, per operation.");
     for (const auto& o : m.operations)
         w.sample("s3merge_request_throttles_total", label("operation", o.name), double(o.throttles));
-    w.family("s3merge_request_errors_total", "counter", "Calls that failed, per operation and S3 error code.");
+    w.family("s3merge_request_errors_total", "counter",
+             "Calls that failed, per operation and S3 error code.");
     for (const auto& o : m.operations) {
         for (std::size_t i = 0; i < o.codes_used; ++i)
-            w.sample("s3merge_request_errors_total", label("operation", o.name) + "," + label("code", o.codes[i].code),
+            w.sample("s3merge_request_errors_total",
+                     label("operation", o.name) + "," + label("code", o.codes[i].code),
                      double(o.codes[i].count));
         if (o.other_codes)
-            w.sample("s3merge_request_errors_total", label("operation", o.name) + "," + label("code", "other"),
-                     double(o.other_codes));
+            w.sample("s3merge_request_errors_total",
+                     label("operation", o.name) + "," + label("code", "other"), double(o.other_codes));
     }
     w.family("s3merge_request_duration_seconds", "histogram",
              "Duration of S3 calls (retries included), per operation.");
@@ -123,21 +144,26 @@ std::string encode_metrics(const metrics_snapshot& m) {
             // to within 1/32 of itself).
             while (b < latency_histogram::bucket_count && latency_histogram::highest_in(b) <= le_us)
                 cumulative += h.in_bucket(b++);
-            w.sample("s3merge_request_duration_seconds_bucket", op + ",le=\"" + number(le) + "\"", double(cumulative));
+            w.sample("s3merge_request_duration_seconds_bucket", op + ",le=\"" + bound(le) + "\"",
+                     double(cumulative));
         }
         w.sample("s3merge_request_duration_seconds_bucket", op + ",le=\"+Inf\"", double(h.count()));
         w.sample("s3merge_request_duration_seconds_sum", op, double(h.sum()) / 1e6);
         w.sample("s3merge_request_duration_seconds_count", op, double(h.count()));
     }
     w.family("s3merge_host_requests_total", "counter", "Requests sent, per endpoint.");
-    for (const auto& h : m.hosts) w.sample("s3merge_host_requests_total", label("host", h.host), double(h.requests));
+    for (const auto& h : m.hosts)
+        w.sample("s3merge_host_requests_total", label("host", h.host), double(h.requests));
     w.family("s3merge_host_retries_total", "counter", "Requests sent again, per endpoint.");
-    for (const auto& h : m.hosts) w.sample("s3merge_host_retries_total", label("host", h.host), double(h.retries));
+    for (const auto& h : m.hosts)
+        w.sample("s3merge_host_retries_total", label("host", h.host), double(h.retries));
     w.family("s3merge_host_throttles_total", "counter", "Throttling answers, per endpoint.");
-    for (const auto& h : m.hosts) w.sample("s3merge_host_throttles_total", label("host", h.host), double(h.throttles));
+    for (const auto& h : m.hosts)
+        w.sample("s3merge_host_throttles_total", label("host", h.host), double(h.throttles));
     w.family("s3merge_host_connections_opened_total", "counter", "Connections opened, per endpoint.");
     for (const auto& h : m.hosts)
-        w.sample("s3merge_host_connections_opened_total", label("host", h.host), double(h.connections_opened));
+        w.sample("s3merge_host_connections_opened_total", label("host", h.host),
+                 double(h.connections_opened));
     w.one("s3merge_run_start_time_seconds", "gauge", "When the run started (Unix time).", m.started_unix);
     w.one("s3merge_run_end_time_seconds", "gauge", "When the run finished (Unix time); 0 while it runs.",
           m.finished_unix);

@@ -74,11 +74,41 @@ bool glob_match(std::string_view pat, std::string_view s) {
     return p == pat.size();
 }
 
+namespace {
+
+// What follows base and `skip` components of s; false when s is not under
+// base or ends within the skipped components.
+bool compared_text(std::string_view s, std::string_view base, unsigned skip, std::string_view& out) {
+    if (!s.starts_with(base)) return false;
+    s.remove_prefix(base.size());
+    for (unsigned i = 0; i < skip; ++i) {
+        auto slash = s.find('/');
+        if (slash == std::string_view::npos) return false;
+        s.remove_prefix(slash + 1);
+    }
+    out = s;
+    return true;
+}
+
+}  // namespace
+
+bool key_range::holds(std::string_view key) const {
+    std::string_view t;
+    if (!compared_text(key, base, skip, t)) return false;
+    return t >= std::string_view(from) && (to.empty() || t < std::string_view(to));
+}
+
 bool key_range::meets_prefix(std::string_view prefix) const {
-    // Keys under prefix run from prefix itself to prefix + "\xff...".
-    if (!to.empty() && std::string_view(to) <= prefix) return false;
-    if (from.empty() || prefix >= std::string_view(from)) return true;
-    return std::string_view(from).starts_with(prefix);
+    // A prefix above base, or ending within the skipped components: it
+    // holds keys of every day.
+    if (std::string_view(base).starts_with(prefix) && prefix.size() <= base.size()) return true;
+    std::string_view t;
+    if (!prefix.starts_with(base)) return false;
+    if (!compared_text(prefix, base, skip, t)) return true;
+    // Keys under t run from t itself to t + "\xff...".
+    if (!to.empty() && std::string_view(to) <= t) return false;
+    if (from.empty() || t >= std::string_view(from)) return true;
+    return std::string_view(from).starts_with(t);
 }
 
 bool object_filter::admits(std::string_view rel, std::string_view last_modified) const {

@@ -45,7 +45,8 @@ operation_record make_operation_record(const op_stats& s) {
     for (std::size_t i = 0; i < s.codes_used; ++i) o.codes.push_back(s.codes[i]);
     if (s.other_codes) o.codes.push_back({"other", s.other_codes});
     for (std::size_t b = 0; b < latency_histogram::bucket_count; ++b)
-        if (auto n = h.in_bucket(b)) o.histogram.emplace_back(std::min(latency_histogram::highest_in(b), h.max()), n);
+        if (auto n = h.in_bucket(b))
+            o.histogram.emplace_back(std::min(latency_histogram::highest_in(b), h.max()), n);
     return o;
 }
 
@@ -192,8 +193,8 @@ std::string encode_report(const report& r) {
     w.begin_array();
     for (const auto& p : r.timeline) {
         std::string row = "[";
-        for (auto v : {p.t_ms, p.copies, p.bytes, p.listed, p.requests, p.throttles, p.errors, p.in_flight,
-                       p.limit}) {
+        for (auto v :
+             {p.t_ms, p.copies, p.bytes, p.listed, p.requests, p.throttles, p.errors, p.in_flight, p.limit}) {
             if (row.size() > 1) row += ',';
             row += std::to_string(v);
         }

@@ -86,11 +86,13 @@ struct reader {
     bool decode(object root, report& rep) {
         std::uint64_t version = 0;
         if (!u64(root, "version", version)) return false;
-        if (version != report_version) return fail("version " + std::to_string(version) + " is not supported");
+        if (version != report_version)
+            return fail("version " + std::to_string(version) + " is not supported");
         std::string dest;
         if (!str(root, "job_id", rep.job_id) || !str(root, "mode", rep.mode) ||
             !str(root, "destination", dest) || !str(root, "started_at", rep.started_at, false) ||
-            !str(root, "finished_at", rep.finished_at, false) || !u64(root, "duration_ms", rep.duration_ms, false))
+            !str(root, "finished_at", rep.finished_at, false) ||
+            !u64(root, "duration_ms", rep.duration_ms, false))
             return false;
         rep.destination = parse_uri(dest);
         object totals;
@@ -139,7 +141,8 @@ struct reader {
                 host_stats h;
                 if (e.get_object().get(ho) != simdjson::SUCCESS || !str(ho, "host", h.host) ||
                     !u64(ho, "requests", h.requests) || !u64(ho, "retries", h.retries) ||
-                    !u64(ho, "throttles", h.throttles) || !u64(ho, "connections_opened", h.connections_opened) ||
+                    !u64(ho, "throttles", h.throttles) ||
+                    !u64(ho, "connections_opened", h.connections_opened) ||
                     !u64(ho, "transport_errors", h.transport_errors))
                     return fail(problem.empty() ? "hosts[] is not an object" : problem);
                 rep.hosts.push_back(std::move(h));
@@ -149,7 +152,8 @@ struct reader {
         if (root["timeline"].get_object().get(tl) == simdjson::SUCCESS) {
             array rows;
             if (!u64(tl, "interval_ms", rep.timeline_interval_ms)) return false;
-            if (tl["rows"].get_array().get(rows) != simdjson::SUCCESS) return fail("timeline.rows is missing");
+            if (tl["rows"].get_array().get(rows) != simdjson::SUCCESS)
+                return fail("timeline.rows is missing");
             for (auto row : rows) {
                 array a;
                 if (row.get_array().get(a) != simdjson::SUCCESS || a.size() != 9)
@@ -190,7 +194,8 @@ std::error_code decode_report(std::string_view json, report& out, diagnostics& d
     element root;
     object ro;
     reader rd;
-    if (parser.parse(padded).get(root) != simdjson::SUCCESS || root.get_object().get(ro) != simdjson::SUCCESS) {
+    if (parser.parse(padded).get(root) != simdjson::SUCCESS ||
+        root.get_object().get(ro) != simdjson::SUCCESS) {
         rd.fail("not a JSON object");
     } else {
         rd.decode(ro, out);

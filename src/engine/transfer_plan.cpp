@@ -453,8 +453,8 @@ void transfer_plan::on_listing_failed(leaf_id id, std::error_code ec, const diag
     f.message = diag.message.empty() ? diag.detail : diag.message;
     f.attempts = static_cast<int>(diag.attempts);
     rep_.add_failure(si, std::move(f));  // counts it as failed
-    steps_.push_back(
-        plan_step::log(log_level::error, "listing_failed", "s3merge: listing failed: " + diag.to_string(), &diag));
+    steps_.push_back(plan_step::log(log_level::error, "listing_failed",
+                                    "s3merge: listing failed: " + diag.to_string(), &diag));
 }
 
 void transfer_plan::on_listing_end(leaf_id id, bool failed) {
@@ -499,10 +499,11 @@ void transfer_plan::count_failure(std::size_t si, failure_record f, std::error_c
     // One line per failure for the first ones; the report has them all.
     const auto failed = rep_.totals.failed;
     if (failed == opt_.max_logged_failures + 1) {
-        steps_.push_back(plan_step::log(log_level::warning, "failures_not_logged",
-                                        "s3merge: more failures follow; they are not logged one by one" +
-                                            std::string(opt_.has_report_file ? " (see the report)"
-                                                                             : " (--report FILE.json lists them)")));
+        steps_.push_back(
+            plan_step::log(log_level::warning, "failures_not_logged",
+                           "s3merge: more failures follow; they are not logged one by one" +
+                               std::string(opt_.has_report_file ? " (see the report)"
+                                                                : " (--report FILE.json lists them)")));
     }
     if (failed <= opt_.max_logged_failures) {
         auto line = "s3merge: failed: " + diag.to_string();
@@ -566,9 +567,12 @@ std::vector<leaf_state> transfer_plan::journal_leaves() const {
 
 const char* level_name(log_level l) {
     switch (l) {
-        case log_level::info: return "info";
-        case log_level::warning: return "warning";
-        case log_level::error: return "error";
+        case log_level::info:
+            return "info";
+        case log_level::warning:
+            return "warning";
+        case log_level::error:
+            return "error";
     }
     return "info";
 }

@@ -47,7 +47,8 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
             if (!ec) sock.close(ignored);
         });
         asio::streambuf buf(8192);
-        auto [rec, n] = co_await asio::async_read_until(sock, buf, "\r\n\r\n", asio::as_tuple(asio::use_awaitable));
+        auto [rec, n] =
+            co_await asio::async_read_until(sock, buf, "\r\n\r\n", asio::as_tuple(asio::use_awaitable));
         if (!rec) {
             std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
             std::string line = head.substr(0, head.find("\r\n"));
@@ -88,7 +89,8 @@ std::error_code metrics_server::listen(std::string_view address, std::string& bo
     unsigned long port = 70000;
     if (colon != std::string_view::npos) {
         std::string host(address.substr(0, colon));
-        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
         ip = asio::ip::make_address(host, ec);
         try {
             port = std::stoul(std::string(address.substr(colon + 1)));
@@ -97,8 +99,9 @@ std::error_code metrics_server::listen(std::string_view address, std::string& bo
         }
     }
     if (colon == std::string_view::npos || ec || port > 65535) {
-        diag.detail = "--metrics-listen '" + std::string(address) +
-                      "' is not IP:PORT; give e.g. 127.0.0.1:9187 (0.0.0.0:9187 to be scraped from elsewhere)";
+        diag.detail =
+            "--metrics-listen '" + std::string(address) +
+            "' is not IP:PORT; give e.g. 127.0.0.1:9187 (0.0.0.0:9187 to be scraped from elsewhere)";
         return make_error_code(errc::invalid_argument);
     }
     tcp::endpoint ep(ip, static_cast<unsigned short>(port));
@@ -114,8 +117,9 @@ std::error_code metrics_server::listen(std::string_view address, std::string& bo
         return make_error_code(errc::invalid_argument);
     }
     auto local = a.local_endpoint(ec);
-    bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
-            ":" + std::to_string(local.port());
+    bound =
+        (local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string()) +
+        ":" + std::to_string(local.port());
     asio::co_spawn(a.get_executor(), impl_->accept_loop(), asio::detached);
     return {};
 }

@@ -34,7 +34,9 @@ job_description describe(const transfer_options& o) {
     // So are filters and key ranges: a journal of one slice never resumes another.
     if (!o.filter.empty()) j.mode += "\nfilter " + o.filter.identity();
     for (const auto& r : o.source_ranges)
-        j.mode += "\nrange " + std::to_string(r.from.size()) + ":" + r.from + std::to_string(r.to.size()) + ":" + r.to;
+        j.mode += "\nrange " + std::to_string(r.base.size()) + ":" + r.base + "/" + std::to_string(r.skip) +
+                  " " + std::to_string(r.from.size()) + ":" + r.from + std::to_string(r.to.size()) + ":" +
+                  r.to;
     j.sources = o.sources;
     j.destination = o.destination;
     return j;
@@ -161,7 +163,8 @@ asio::awaitable<void> transfer::impl::ticker() {
 timeline_point transfer::impl::sample_now() const {
     timeline_point p;
     p.t_ms = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
     const auto& t = result.rep.totals;
     p.copies = t.copied;
     p.bytes = t.bytes_copied;
@@ -221,14 +224,17 @@ void transfer::impl::write_metrics() {
     if (opts.metrics_file.empty()) return;
     std::error_code ec;
     write_output_file(opts.metrics_file, render_metrics(), ec);
-    if (ec && opts.log) opts.log("s3merge: warning: cannot write the metrics file " + opts.metrics_file + ": " + ec.message());
+    if (ec && opts.log)
+        opts.log("s3merge: warning: cannot write the metrics file " + opts.metrics_file + ": " +
+                 ec.message());
 }
 
 asio::awaitable<void> transfer::impl::pace_bytes(std::uint64_t bytes) {
     if (!byte_cap || bytes == 0) co_return;
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
     auto wait = byte_cap->reserve(
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), double(bytes));
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()),
+        double(bytes));
     if (wait.count() <= 0) co_return;
     asio::steady_timer timer(ex);
     timer.expires_after(wait);

@@ -296,7 +296,7 @@ class Engine(unittest.TestCase):
         self.assertEqual(r["totals"]["copied"], 2)
         self.assertEqual(sorted(self.oracle.list_all(dest)), ["warm/ir.json.gz", "warm/plain.json.gz"])
         p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dest, "--report", rep,
-                         "--glacier", "fail", "--no-progress", check=1)
+                         "--glacier", "fail", "--no-progress", check=5)  # partially done
         r = self.report(rep)
         self.assertEqual(r["totals"]["failed"], 2)
         self.assertEqual({f["code"] for f in r["failures"]}, {"InvalidObjectState"})

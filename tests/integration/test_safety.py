@@ -91,7 +91,7 @@ class Safety(S3MergeCase):
         self.assertEqual(self.oracle.list_all(dst), {})
         self.assertIn("KeyCollision", p.stderr)
         rep = os.path.join(self.tmp.name, "move-col.json")
-        p = self.s3merge("move", *args, "--report", rep, check=1)
+        p = self.s3merge("move", *args, "--report", rep, check=5)  # partially done: the rest moved
         r = self.report(rep)
         col = [f for f in r["failures"] if f["code"] == "KeyCollision"]
         self.assertEqual(sorted(f["bucket"] for f in col), sorted([s1, s2]))
@@ -132,7 +132,7 @@ class Safety(S3MergeCase):
         try:
             rep = os.path.join(self.tmp.name, "race.json")
             self.s3merge("move", "--source", "s3://" + src, "--dest", "s3://" + dst, "--report", rep,
-                         "--no-progress", endpoint=proxy.url, check=1)
+                         "--no-progress", endpoint=proxy.url, check=5)  # partially done
         finally:
             proxy.close()
         self.assertTrue(overwritten.is_set())

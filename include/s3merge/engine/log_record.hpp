@@ -13,8 +13,8 @@ enum class log_level { info, warning, error };
 
 struct log_record {
     log_level level = log_level::info;
-    std::string_view event;    // "failure", "listing_failed", "resume", "warning", "progress", ...
-    std::string_view message;  // the line a human reads
+    std::string_view event;             // "failure", "listing_failed", "resume", "warning", "progress", ...
+    std::string_view message;           // the line a human reads
     const diagnostics* diag = nullptr;  // bucket, key, region, code, attempts when known
 };
 

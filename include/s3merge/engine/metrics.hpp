@@ -24,9 +24,9 @@ struct metrics_snapshot {
     std::uint64_t in_flight = 0, limit = 0, limit_changes = 0;
     std::span<const op_stats> operations;
     std::vector<host_stats> hosts;
-    double started_unix = 0;    // seconds since the epoch
-    double finished_unix = 0;   // 0 while running
-    bool succeeded = false;     // finished, nothing failed, not interrupted
+    double started_unix = 0;   // seconds since the epoch
+    double finished_unix = 0;  // 0 while running
+    bool succeeded = false;    // finished, nothing failed, not interrupted
 };
 
 // The latency buckets of s3merge_request_duration_seconds (upper bounds, s).

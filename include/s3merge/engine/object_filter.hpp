@@ -28,14 +28,19 @@ struct filter_rule {
     friend bool operator==(const filter_rule&, const filter_rule&) = default;
 };
 
-// Keys from `from` (inclusive) to `to` (exclusive; empty: no end).
+// Keys whose text from `from` (inclusive) to `to` (exclusive; empty: no
+// end). The text compared is what follows `base` and then `skip` more path
+// components: with base "AWSLogs/1/CloudTrail/" and skip 1 (the region),
+// "AWSLogs/1/CloudTrail/eu-west-1/2024/03/05/x" compares as "2024/03/05/x".
 struct key_range {
     std::string from, to;
+    std::string base;
+    unsigned skip = 0;
     bool empty() const { return from.empty() && to.empty(); }
-    bool holds(std::string_view key) const {
-        return key >= std::string_view(from) && (to.empty() || key < std::string_view(to));
-    }
-    // Whether any key starting with `prefix` can be in the range.
+    // A key not under base, or with fewer components, is not held.
+    bool holds(std::string_view key) const;
+    // Whether any key starting with `prefix` can be in the range (a prefix
+    // above the compared text can).
     bool meets_prefix(std::string_view prefix) const;
 };
 

@@ -110,12 +110,12 @@ struct report {
     // Cumulative counts sampled every timeline_interval_ms (see telemetry.hpp).
     std::uint64_t timeline_interval_ms = 0;
     std::vector<timeline_point> timeline;
-    std::uint64_t limit_changes = 0;  // adaptive concurrency limit changes (throttling)
-    std::uint64_t limit_lowest = 0;   // the lowest limit it reached
+    std::uint64_t limit_changes = 0;            // adaptive concurrency limit changes (throttling)
+    std::uint64_t limit_lowest = 0;             // the lowest limit it reached
     std::uint64_t max_requests_per_second = 0;  // caps in force (0: none)
     std::uint64_t max_bytes_per_second = 0;
-    std::string dedup;                         // "keep" / "filter" when the overlap was de-duplicated
-    std::vector<overlap_record> overlap;       // regions with a window
+    std::string dedup;                    // "keep" / "filter" when the overlap was de-duplicated
+    std::vector<overlap_record> overlap;  // regions with a window
     // Of totals.failed: failures of the network (the host did not answer,
     // the connection broke, a timeout) rather than of S3.
     std::uint64_t network_failures = 0;

@@ -30,10 +30,10 @@ struct op_stats {
     static constexpr std::size_t max_codes = 8;
     std::string_view name;  // static ("CopyObject")
     latency_histogram latency;
-    std::uint64_t calls = 0;      // whole calls (retries included in one call)
-    std::uint64_t requests = 0;   // requests sent (every attempt)
-    std::uint64_t errors = 0;     // calls that failed
-    std::uint64_t throttles = 0;  // throttling answers (503 SlowDown, 429, ...)
+    std::uint64_t calls = 0;                    // whole calls (retries included in one call)
+    std::uint64_t requests = 0;                 // requests sent (every attempt)
+    std::uint64_t errors = 0;                   // calls that failed
+    std::uint64_t throttles = 0;                // throttling answers (503 SlowDown, 429, ...)
     std::array<code_count, max_codes> codes{};  // failed calls by code, first seen first
     std::size_t codes_used = 0;
     std::uint64_t other_codes = 0;  // failed calls whose code found no slot

@@ -3,6 +3,7 @@
 // which bucket/key. Callers branch on the code, never on message text.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <system_error>
 
@@ -70,6 +71,7 @@ struct diagnostics {
     std::string detail;      // transport-level detail, e.g. "connect 127.0.0.1:7480: refused"
     unsigned attempts = 0;   // requests sent for this operation, retries included
     unsigned throttles = 0;  // throttling answers among them
+    std::uint64_t paced_us = 0;  // time its requests waited for the request cap (not S3's latency)
 
     void clear() { *this = diagnostics{}; }
     // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message>

@@ -17,12 +17,14 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
     int redirects = 0;
     unsigned sent = 0;       // requests of this call, over every loop below
     unsigned throttled = 0;  // throttling answers among them
+    std::uint64_t paced = 0;  // µs waited for the request cap
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named
     // a more precise key already.
     auto failed = [&](std::error_code ec, const target* t) {
         diag.attempts = sent;
         diag.throttles = throttled;
+        diag.paced_us = paced;
         record_call(op, std::chrono::steady_clock::now() - started, ec, diag);
         if (ec) {
             diag.operation = std::string(op);
@@ -51,6 +53,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         auto xec = co_await execute(t, std::move(req), resp, diag);
         sent += diag.attempts;
         throttled += diag.throttles;
+        paced += diag.paced_us;
         diag.attempts = sent;
         if (xec) co_return failed(xec, &t);
         auto ec = Op::parse(resp, out, diag);

@@ -163,7 +163,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
                        dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
-        if (request_cap_) co_await pace_request();
+        if (request_cap_) diag.paced_us += co_await pace_request();
         ++stats_.requests;
         ++host.stats.requests;
         diag.attempts = static_cast<unsigned>(attempt);
@@ -256,14 +256,15 @@ std::vector<engine::host_stats> client::host_telemetry() const {
     return out;
 }
 
-asio::awaitable<void> client::pace_request() {
+asio::awaitable<std::uint64_t> client::pace_request() {
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
     auto wait = request_cap_->reserve(
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), 1.0);
-    if (wait.count() <= 0) co_return;
+    if (wait.count() <= 0) co_return 0;
     asio::steady_timer timer(ex_);
     timer.expires_after(wait);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count());
 }
 
 void client::record_call(std::string_view op, std::chrono::steady_clock::duration took, std::error_code ec,
@@ -278,7 +279,10 @@ void client::record_call(std::string_view op, std::chrono::steady_clock::duratio
     }
     std::string_view code = diag.s3_code;
     if (ec && code.empty()) code = error_name(ec);
-    t->record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()),
+    // The call's time at S3 and on the network, without waits for the request cap.
+    auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+    us = us > diag.paced_us ? us - diag.paced_us : 0;
+    t->record(us,
               diag.attempts, diag.throttles, static_cast<bool>(ec), code);
 }
 

@@ -359,9 +359,16 @@ class Telemetry(harness.S3MergeCase):
         self.generate(src, 470)
         dst = self.bucket("telrdst")
         offset = log_offset()
+        rep_path = os.path.join(self.tmp.name, "capped.json")
         self.s3merge("copy", "--source", "s3://%s/" % src, "--dest", "s3://%s/" % dst, "--max-requests-per-second",
-                     "25", "--concurrency", "64", "--no-progress", "--no-journal", check=0, timeout=120)
+                     "25", "--concurrency", "64", "--report", rep_path, "--no-progress", "--no-journal", check=0,
+                     timeout=120)
         lines = access_lines(offset, {src, dst})
+        # Latencies are S3's, not the wait for the cap (64 in flight at 25/s
+        # wait ~2.5 s each for their turn).
+        copy = [o for o in self.report(rep_path)["operations"] if o["name"] == "CopyObject"][0]
+        self.assertLess(copy["latency_us"]["p50"], 1_000_000, copy)
+        self.assertEqual(self.report(rep_path)["max_requests_per_second"], 25)
         times = sorted(t for t, _, _ in lines)
         span = times[-1] - times[0]
         rate = (len(times) - 1) / span
@@ -547,6 +554,23 @@ class Telemetry(harness.S3MergeCase):
         p = self.s3merge("ls", "s3://no-such-bucket-%s" % self.tag, "--log-format", "json", check=1)
         e = json.loads(p.stderr.strip())
         self.assertEqual((e["level"], e["event"], e["bucket"]), ("error", "error", "no-such-bucket-%s" % self.tag))
+
+    def test_13_metrics_listen_refused_before_anything_is_written(self):
+        src = self.bucket("telbad", 2)
+        dst = self.bucket("telbaddst")
+        p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--metrics-listen", "nowhere",
+                         "--no-progress", check=2)
+        self.assertIn("--metrics-listen 'nowhere' is not IP:PORT", p.stderr)
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            port = s.getsockname()[1]
+            p = self.s3merge("copy", "--source", "s3://" + src, "--dest", "s3://" + dst, "--metrics-listen",
+                             "127.0.0.1:%d" % port, "--no-progress", check=2)
+        self.assertIn("cannot listen on 127.0.0.1:%d" % port, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertEqual(self.oracle.list_all(dst), {})
 
     # -- the scheduled-run examples ------------------------------------------------------
 

@@ -239,7 +239,7 @@ private:
                      const diagnostics& diag);
     // --max-requests-per-second: waits for this attempt's turn.
     std::optional<engine::token_bucket> request_cap_;
-    boost::asio::awaitable<void> pace_request();
+    boost::asio::awaitable<std::uint64_t> pace_request();  // µs waited
 };
 
 }  // namespace s3merge::s3

@@ -64,13 +64,13 @@ struct diagnostics {
     std::string key;
     std::string region;
     unsigned http_status = 0;
-    std::string s3_code;     // <Code>, may be empty
-    std::string message;     // <Message>, may be empty
-    std::string request_id;  // <RequestId> or x-amz-request-id
-    std::string host_id;     // <HostId> or x-amz-id-2
-    std::string detail;      // transport-level detail, e.g. "connect 127.0.0.1:7480: refused"
-    unsigned attempts = 0;   // requests sent for this operation, retries included
-    unsigned throttles = 0;  // throttling answers among them
+    std::string s3_code;         // <Code>, may be empty
+    std::string message;         // <Message>, may be empty
+    std::string request_id;      // <RequestId> or x-amz-request-id
+    std::string host_id;         // <HostId> or x-amz-id-2
+    std::string detail;          // transport-level detail, e.g. "connect 127.0.0.1:7480: refused"
+    unsigned attempts = 0;       // requests sent for this operation, retries included
+    unsigned throttles = 0;      // throttling answers among them
     std::uint64_t paced_us = 0;  // time its requests waited for the request cap (not S3's latency)
 
     void clear() { *this = diagnostics{}; }

@@ -15,8 +15,8 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
     const std::string_view key = Op::key(p);
     const auto started = std::chrono::steady_clock::now();
     int redirects = 0;
-    unsigned sent = 0;       // requests of this call, over every loop below
-    unsigned throttled = 0;  // throttling answers among them
+    unsigned sent = 0;        // requests of this call, over every loop below
+    unsigned throttled = 0;   // throttling answers among them
     std::uint64_t paced = 0;  // µs waited for the request cap
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named

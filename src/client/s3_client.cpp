@@ -282,8 +282,7 @@ void client::record_call(std::string_view op, std::chrono::steady_clock::duratio
     // The call's time at S3 and on the network, without waits for the request cap.
     auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
     us = us > diag.paced_us ? us - diag.paced_us : 0;
-    t->record(us,
-              diag.attempts, diag.throttles, static_cast<bool>(ec), code);
+    t->record(us, diag.attempts, diag.throttles, static_cast<bool>(ec), code);
 }
 
 asio::awaitable<std::error_code> client::list_buckets(std::vector<std::string>& names, diagnostics& diag) {

@@ -20,7 +20,8 @@ engine::report sample_report(std::uint64_t copies_per_s) {
     r.totals.bytes_copied = 3 * copies_per_s * 1024;
     r.timeline_interval_ms = 1000;
     for (std::uint64_t i = 1; i <= 3; ++i)
-        r.timeline.push_back({i * 1000, i * copies_per_s, i * copies_per_s * 1024, 0, i * copies_per_s, i, 0, 8, 16});
+        r.timeline.push_back(
+            {i * 1000, i * copies_per_s, i * copies_per_s * 1024, 0, i * copies_per_s, i, 0, 8, 16});
     engine::operation_record o;
     o.name = "CopyObject";
     o.calls = 3 * copies_per_s;
@@ -71,18 +72,21 @@ TEST_CASE("report html: self-contained, escaped, charts carry the report's numbe
     CHECK(html.find("http") == std::string::npos);  // nothing fetched, no link out
     CHECK(html.find("run &lt;a&gt;") != std::string::npos);
     CHECK(html.find("s3://s&lt;1&gt;/p/") != std::string::npos);
-    CHECK(html.find("data-series=\"copies/s\" data-x=\"1 2 3\" data-values=\"100 100 100\"") != std::string::npos);
-    CHECK(html.find("data-series=\"copies/s\" data-x=\"1 2 3\" data-values=\"250 250 250\"") != std::string::npos);
+    CHECK(html.find("data-series=\"copies/s\" data-x=\"1 2 3\" data-values=\"100 100 100\"") !=
+          std::string::npos);
+    CHECK(html.find("data-series=\"copies/s\" data-x=\"1 2 3\" data-values=\"250 250 250\"") !=
+          std::string::npos);
     CHECK(html.find("id=\"latency-CopyObject\"") != std::string::npos);
     // The CDF: 1 of 4 calls by 1 ms, 3 by 3 ms, all by 9 ms.
     CHECK(html.find("data-x=\"1 3 9\" data-values=\"25 75 100\"") != std::string::npos);
 }
 
 TEST_CASE("job files: parsed, merged under the command line, and written back") {
-    std::vector<option_spec> spec = {{"source", true, true, "URI", ""},   {"dest", true, false, "URI", ""},
-                                     {"concurrency", true, false, "N", ""}, {"no-progress", false, false, "", ""},
-                                     {"include", true, true, "G", ""},      {"exclude", true, true, "G", ""},
-                                     {"job", true, false, "F", ""},         {"print-job", false, false, "", ""}};
+    std::vector<option_spec> spec = {
+        {"source", true, true, "URI", ""},     {"dest", true, false, "URI", ""},
+        {"concurrency", true, false, "N", ""}, {"no-progress", false, false, "", ""},
+        {"include", true, true, "G", ""},      {"exclude", true, true, "G", ""},
+        {"job", true, false, "F", ""},         {"print-job", false, false, "", ""}};
     const char* json = R"({"s3merge_job": 1, "command": "copy",
         "options": {"source": ["s3://a/", "s3://b/"], "dest": "s3://d/", "concurrency": 64,
                     "no-progress": true, "filters": [["exclude", "*"], ["include", "*.gz"]]}})";
@@ -92,7 +96,8 @@ TEST_CASE("job files: parsed, merged under the command line, and written back") 
     CHECK(job.all("source") == std::vector<std::string>{"s3://a/", "s3://b/"});
     CHECK(job.value("concurrency") == "64");
     CHECK(job.flag("no-progress"));
-    CHECK(job.filters == std::vector<std::pair<std::string, std::string>>{{"exclude", "*"}, {"include", "*.gz"}});
+    CHECK(job.filters ==
+          std::vector<std::pair<std::string, std::string>>{{"exclude", "*"}, {"include", "*.gz"}});
 
     parsed_args cmd;
     cmd.values["concurrency"] = {"8"};
@@ -119,12 +124,14 @@ TEST_CASE("job files: parsed, merged under the command line, and written back") 
 
     CHECK_FALSE(parse_job_file(json, "move", spec, job, err));
     CHECK(err.find("'s3merge copy'") != std::string::npos);
-    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"bogus":1}})", "copy", spec, job, err));
-    CHECK(err.find("bogus") != std::string::npos);
-    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"dest":["a","b"]}})", "copy", spec,
+    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"bogus":1}})", "copy", spec,
                                job, err));
+    CHECK(err.find("bogus") != std::string::npos);
+    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"dest":["a","b"]}})", "copy",
+                               spec, job, err));
     CHECK_FALSE(parse_job_file(R"({"command":"copy"})", "copy", spec, job, err));
-    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"job":"x"}})", "copy", spec, job, err));
+    CHECK_FALSE(parse_job_file(R"({"s3merge_job":1,"command":"copy","options":{"job":"x"}})", "copy", spec,
+                               job, err));
 }
 
 TEST_CASE("JSON log lines: fields from the diagnostics, escaped, no empty ones") {
@@ -138,10 +145,12 @@ TEST_CASE("JSON log lines: fields from the diagnostics, escaped, no empty ones")
     d.attempts = 10;
     engine::log_record r{engine::log_level::error, "failure", "s3merge: failed: ...", &d};
     auto line = encode_log_json("2026-12-04T05:00:00.000Z", r);
-    CHECK(line ==
-          R"({"time":"2026-12-04T05:00:00.000Z","level":"error","event":"failure","message":"s3merge: failed: ...",)"
-          R"("operation":"CopyObject","bucket":"b","key":"k\"\n","region":"eu-west-1","code":"SlowDown",)"
-          R"("http_status":503,"attempt":10})");
+    CHECK(
+        line ==
+        R"({"time":"2026-12-04T05:00:00.000Z","level":"error","event":"failure","message":"s3merge: failed: ...",)"
+        R"("operation":"CopyObject","bucket":"b","key":"k\"\n","region":"eu-west-1","code":"SlowDown",)"
+        R"("http_status":503,"attempt":10})");
     engine::log_record plain{engine::log_level::info, "progress", "listed 5", nullptr};
-    CHECK(encode_log_json("t", plain) == R"({"time":"t","level":"info","event":"progress","message":"listed 5"})");
+    CHECK(encode_log_json("t", plain) ==
+          R"({"time":"t","level":"info","event":"progress","message":"listed 5"})");
 }

@@ -219,7 +219,8 @@ parsed_metrics parse(const std::string& text) {
 TEST_CASE("metrics: Prometheus text with cumulative histogram buckets") {
     op_stats ops[2];
     ops[0].name = "CopyObject";
-    for (std::uint64_t us : {500u, 900u, 4000u, 20000u, 20000u, 2'000'000u}) ops[0].record(us, 1, 0, false, "");
+    for (std::uint64_t us : {500u, 900u, 4000u, 20000u, 20000u, 2'000'000u})
+        ops[0].record(us, 1, 0, false, "");
     ops[0].record(70'000'000, 3, 2, true, "Slow\"Down");
     ops[1].name = "ListObjectsV2";
     metrics_snapshot m;

@@ -72,6 +72,7 @@ struct diagnostics {
     unsigned attempts = 0;       // requests sent for this operation, retries included
     unsigned throttles = 0;      // throttling answers among them
     std::uint64_t paced_us = 0;  // time its requests waited for the request cap (not S3's latency)
+    std::string throttle_code;   // the code of the last throttling answer ("SlowDown", "503")
 
     void clear() { *this = diagnostics{}; }
     // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message>

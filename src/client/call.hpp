@@ -15,9 +15,10 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
     const std::string_view key = Op::key(p);
     const auto started = std::chrono::steady_clock::now();
     int redirects = 0;
-    unsigned sent = 0;        // requests of this call, over every loop below
-    unsigned throttled = 0;   // throttling answers among them
-    std::uint64_t paced = 0;  // µs waited for the request cap
+    unsigned sent = 0;          // requests of this call, over every loop below
+    unsigned throttled = 0;     // throttling answers among them
+    std::uint64_t paced = 0;    // µs waited for the request cap
+    std::string throttle_code;  // of the last throttling answer
     // What the call was goes into diag when it fails, not on every request
     // (that would be a copy of the key per request). A parser may have named
     // a more precise key already.
@@ -25,6 +26,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         diag.attempts = sent;
         diag.throttles = throttled;
         diag.paced_us = paced;
+        if (throttled) diag.throttle_code = throttle_code;
         record_call(op, std::chrono::steady_clock::now() - started, ec, diag);
         if (ec) {
             diag.operation = std::string(op);
@@ -54,6 +56,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         sent += diag.attempts;
         throttled += diag.throttles;
         paced += diag.paced_us;
+        if (diag.throttles) throttle_code = diag.throttle_code;
         diag.attempts = sent;
         if (xec) co_return failed(xec, &t);
         auto ec = Op::parse(resp, out, diag);
@@ -69,7 +72,10 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         // saw a 200, so the retry decision for those is made here.
         if (ec && resp.status / 100 == 2 && ++in_body_retries < cfg_.retry.max_attempts &&
             cfg_.retry.should_retry(ec, in_body_retries)) {
-            if (is_throttle(ec)) ++throttled;
+            if (is_throttle(ec)) {
+                ++throttled;
+                throttle_code = diag.s3_code.empty() ? std::string("503") : diag.s3_code;
+            }
             co_await before_retry(ec, in_body_retries);
             continue;
         }

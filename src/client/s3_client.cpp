@@ -223,6 +223,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             if (is_throttle(ec)) {
                 ++diag.throttles;
                 ++host.stats.throttles;
+                if (!tmp.s3_code.empty())
+                    diag.throttle_code = tmp.s3_code;
+                else
+                    diag.throttle_code = resp.status == 429 ? "429" : "503";
             }
             if (!is_retryable(ec)) co_return std::error_code{};
         }
@@ -282,7 +286,7 @@ void client::record_call(std::string_view op, std::chrono::steady_clock::duratio
     // The call's time at S3 and on the network, without waits for the request cap.
     auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
     us = us > diag.paced_us ? us - diag.paced_us : 0;
-    t->record(us, diag.attempts, diag.throttles, static_cast<bool>(ec), code);
+    t->record(us, diag.attempts, diag.throttles, static_cast<bool>(ec), code, diag.throttle_code);
 }
 
 asio::awaitable<std::error_code> client::list_buckets(std::vector<std::string>& names, diagnostics& diag) {

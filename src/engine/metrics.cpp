@@ -123,14 +123,16 @@ std::string encode_metrics(const metrics_snapshot& m) {
     w.family("s3merge_request_errors_total", "counter",
              "Calls that failed, per operation and S3 error code.");
     for (const auto& o : m.operations) {
-        for (std::size_t i = 0; i < o.codes_used; ++i)
-            w.sample("s3merge_request_errors_total",
-                     label("operation", o.name) + "," + label("code", o.codes[i].code),
-                     double(o.codes[i].count));
-        if (o.other_codes)
-            w.sample("s3merge_request_errors_total",
-                     label("operation", o.name) + "," + label("code", "other"), double(o.other_codes));
+        for (const auto& c : o.codes.list())
+            w.sample("s3merge_request_errors_total", label("operation", o.name) + "," + label("code", c.code),
+                     double(c.count));
     }
+    w.family("s3merge_request_throttle_codes_total", "counter",
+             "Throttling answers, per operation and code (SlowDown, 503, ...).");
+    for (const auto& o : m.operations)
+        for (const auto& c : o.throttle_codes.list())
+            w.sample("s3merge_request_throttle_codes_total",
+                     label("operation", o.name) + "," + label("code", c.code), double(c.count));
     w.family("s3merge_request_duration_seconds", "histogram",
              "Duration of S3 calls (retries included), per operation.");
     for (const auto& o : m.operations) {

@@ -42,8 +42,8 @@ operation_record make_operation_record(const op_stats& s) {
     const auto& h = s.latency;
     o.p50 = h.percentile(50), o.p90 = h.percentile(90), o.p99 = h.percentile(99);
     o.p999 = h.percentile(99.9), o.max = h.max(), o.sum = h.sum();
-    for (std::size_t i = 0; i < s.codes_used; ++i) o.codes.push_back(s.codes[i]);
-    if (s.other_codes) o.codes.push_back({"other", s.other_codes});
+    o.codes = s.codes.list();
+    o.throttle_codes = s.throttle_codes.list();
     for (std::size_t b = 0; b < latency_histogram::bucket_count; ++b)
         if (auto n = h.in_bucket(b))
             o.histogram.emplace_back(std::min(latency_histogram::highest_in(b), h.max()), n);
@@ -145,6 +145,10 @@ std::string encode_report(const report& r) {
         w.key("codes");
         w.begin_object();
         for (const auto& c : o.codes) w.field_uint(c.code, c.count);
+        w.end_object();
+        w.key("throttle_codes");
+        w.begin_object();
+        for (const auto& c : o.throttle_codes) w.field_uint(c.code, c.count);
         w.end_object();
         w.key("latency_us");
         w.begin_object();

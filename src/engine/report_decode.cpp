@@ -60,12 +60,15 @@ struct reader {
         if (!u64(lat, "p50", r.p50) || !u64(lat, "p90", r.p90) || !u64(lat, "p99", r.p99) ||
             !u64(lat, "p99.9", r.p999) || !u64(lat, "max", r.max) || !u64(lat, "sum", r.sum, false))
             return false;
-        object codes;
-        if (o["codes"].get_object().get(codes) == simdjson::SUCCESS) {
+        for (auto [field_name, list] :
+             {std::pair{"codes", &r.codes}, std::pair{"throttle_codes", &r.throttle_codes}}) {
+            object codes;
+            if (o[field_name].get_object().get(codes) != simdjson::SUCCESS) continue;
             for (auto field : codes) {
                 std::uint64_t n = 0;
-                if (field.value.get_uint64().get(n) != simdjson::SUCCESS) return fail("codes: not a count");
-                r.codes.push_back({std::string(field.key), n});
+                if (field.value.get_uint64().get(n) != simdjson::SUCCESS)
+                    return fail(std::string(field_name) + ": not a count");
+                list->push_back({std::string(field.key), n});
             }
         }
         array hist;

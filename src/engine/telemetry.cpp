@@ -6,27 +6,16 @@
 namespace s3merge::engine {
 
 void op_stats::record(std::uint64_t micros, std::uint64_t sent, std::uint64_t throttled, bool failed,
-                      std::string_view code) {
+                      std::string_view code, std::string_view throttle_code) {
     ++calls;
     requests += sent;
     throttles += throttled;
+    if (throttled)
+        throttle_codes.add(throttle_code.empty() ? std::string_view("unknown") : throttle_code, throttled);
     latency.record(micros);
     if (!failed) return;
     ++errors;
-    if (code.empty()) code = "unknown";
-    for (std::size_t i = 0; i < codes_used; ++i) {
-        if (codes[i].code == code) {
-            ++codes[i].count;
-            return;
-        }
-    }
-    if (codes_used == max_codes) {
-        ++other_codes;
-        return;
-    }
-    codes[codes_used].code.assign(code);
-    codes[codes_used].count = 1;
-    ++codes_used;
+    codes.add(code.empty() ? std::string_view("unknown") : code);
 }
 
 timeline::timeline(std::size_t max_points, std::uint64_t interval_ms)

@@ -53,7 +53,10 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
             std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
             std::string line = head.substr(0, head.find("\r\n"));
             std::string status = "200 OK", type = "text/plain; version=0.0.4; charset=utf-8", body;
-            if (line.rfind("GET /metrics ", 0) == 0 || line.rfind("GET /metrics?", 0) == 0) {
+            if (closed) {
+                // The run is over (its state may be gone): the file has the last word.
+                status = "503 Service Unavailable", type = "text/plain", body = "the run has finished\n";
+            } else if (line.rfind("GET /metrics ", 0) == 0 || line.rfind("GET /metrics?", 0) == 0) {
                 body = render();
                 ++scrapes;
             } else if (line.rfind("GET ", 0) == 0) {
@@ -127,6 +130,7 @@ std::error_code metrics_server::listen(std::string_view address, std::string& bo
 void metrics_server::close() {
     if (!impl_ || impl_->closed) return;
     impl_->closed = true;
+    impl_->render = nullptr;  // it points into the run, which ends now
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
 }

@@ -75,7 +75,8 @@ struct operation_record {
     std::uint64_t calls = 0, errors = 0;
     std::uint64_t requests = 0, throttles = 0;  // every attempt; throttling answers among them
     std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, sum = 0;
-    std::vector<code_count> codes;  // failed calls by code (other_codes: "other")
+    std::vector<code_count> codes;           // failed calls by code ("other": beyond the slots)
+    std::vector<code_count> throttle_codes;  // throttling answers by code
     // The latency distribution: (highest µs of a histogram bucket, calls in
     // it) for each bucket holding any, in order.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> histogram;

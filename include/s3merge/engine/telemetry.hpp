@@ -25,23 +25,59 @@ struct code_count {
     friend bool operator==(const code_count&, const code_count&) = default;
 };
 
+// Counts by code in N slots, first seen first; codes beyond them are
+// counted as `other`. Adding allocates only the first time a code is seen
+// (and not at all for codes of up to 15 characters).
+template <std::size_t N>
+struct code_table {
+    std::array<code_count, N> slots{};
+    std::size_t used = 0;
+    std::uint64_t other = 0;
+
+    void add(std::string_view code, std::uint64_t n = 1) {
+        for (std::size_t i = 0; i < used; ++i) {
+            if (slots[i].code == code) {
+                slots[i].count += n;
+                return;
+            }
+        }
+        if (used == N) {
+            other += n;
+            return;
+        }
+        slots[used].code.assign(code);
+        slots[used].count = n;
+        ++used;
+    }
+    std::uint64_t total() const {
+        std::uint64_t t = other;
+        for (std::size_t i = 0; i < used; ++i) t += slots[i].count;
+        return t;
+    }
+    // The counts as a list, "other" last when any.
+    std::vector<code_count> list() const {
+        std::vector<code_count> out(slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(used));
+        if (other) out.push_back({"other", other});
+        return out;
+    }
+};
+
 // One S3 operation's calls.
 struct op_stats {
     static constexpr std::size_t max_codes = 8;
     std::string_view name;  // static ("CopyObject")
     latency_histogram latency;
-    std::uint64_t calls = 0;                    // whole calls (retries included in one call)
-    std::uint64_t requests = 0;                 // requests sent (every attempt)
-    std::uint64_t errors = 0;                   // calls that failed
-    std::uint64_t throttles = 0;                // throttling answers (503 SlowDown, 429, ...)
-    std::array<code_count, max_codes> codes{};  // failed calls by code, first seen first
-    std::size_t codes_used = 0;
-    std::uint64_t other_codes = 0;  // failed calls whose code found no slot
+    std::uint64_t calls = 0;       // whole calls (retries included in one call)
+    std::uint64_t requests = 0;    // requests sent (every attempt)
+    std::uint64_t errors = 0;      // calls that failed
+    std::uint64_t throttles = 0;   // throttling answers (503 SlowDown, 429, ...)
+    code_table<max_codes> codes;   // failed calls by code
+    code_table<4> throttle_codes;  // throttling answers by code ("SlowDown", "503")
 
     // One finished call: its duration, requests sent, throttling answers
-    // among them, and on failure its code.
+    // among them (and the code of the last one), and on failure its code.
     void record(std::uint64_t micros, std::uint64_t sent, std::uint64_t throttled, bool failed,
-                std::string_view code);
+                std::string_view code, std::string_view throttle_code = {});
 };
 
 // One endpoint ("host:port").

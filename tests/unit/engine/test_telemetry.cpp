@@ -18,27 +18,27 @@ TEST_CASE("op_stats: calls, requests, throttles and errors by code, bounded") {
     op_stats s;
     s.name = "CopyObject";
     s.record(1000, 1, 0, false, "");
-    s.record(3000, 4, 3, false, "");  // three SlowDowns, then success
-    s.record(9000, 10, 10, true, "SlowDown");
+    s.record(3000, 4, 3, false, "", "SlowDown");  // three SlowDowns, then success
+    s.record(9000, 10, 10, true, "SlowDown", "503");
     s.record(500, 1, 0, true, "NoSuchKey");
     s.record(600, 1, 0, true, "SlowDown");
     CHECK(s.calls == 5);
     CHECK(s.requests == 17);
     CHECK(s.throttles == 13);
     CHECK(s.errors == 3);
-    REQUIRE(s.codes_used == 2);
-    CHECK(s.codes[0].code == "SlowDown");
-    CHECK(s.codes[0].count == 2);
-    CHECK(s.codes[1].code == "NoSuchKey");
+    REQUIRE(s.codes.used == 2);
+    CHECK(s.codes.slots[0].code == "SlowDown");
+    CHECK(s.codes.slots[0].count == 2);
+    CHECK(s.codes.slots[1].code == "NoSuchKey");
+    CHECK(s.throttle_codes.list() == std::vector<code_count>{{"SlowDown", 3}, {"503", 10}});
     CHECK(s.latency.count() == 5);
     CHECK(s.latency.sum() == 14100);
     // More distinct codes than slots: the rest counted as "other", none lost.
     for (int i = 0; i < 12; ++i) s.record(1, 1, 0, true, "Code" + std::to_string(i));
-    CHECK(s.codes_used == op_stats::max_codes);
-    std::uint64_t in_slots = 0;
-    for (std::size_t i = 0; i < s.codes_used; ++i) in_slots += s.codes[i].count;
-    CHECK(in_slots + s.other_codes == s.errors);
-    CHECK(s.other_codes == 6);
+    CHECK(s.codes.used == op_stats::max_codes);
+    CHECK(s.codes.total() == s.errors);
+    CHECK(s.codes.other == 6);
+    CHECK(s.codes.list().back() == code_count{"other", 6});
 }
 
 TEST_CASE("timeline: one point per interval from ticks, the final point kept") {
@@ -124,7 +124,7 @@ TEST_CASE("report: telemetry survives encode and decode") {
     s.name = "CopyObject";
     std::mt19937 rng(7);
     for (int i = 0; i < 1000; ++i) s.record(100 + rng() % 100000, 1, 0, false, "");
-    s.record(5000, 10, 10, true, "SlowDown");
+    s.record(5000, 10, 10, true, "SlowDown", "SlowDown");
     r.operations.push_back(make_operation_record(s));
     r.hosts.push_back({"127.0.0.1:7480", 1010, 9, 10, 64, 0});
     r.timeline_interval_ms = 1000;
@@ -158,6 +158,7 @@ TEST_CASE("report: telemetry survives encode and decode") {
     CHECK(o.max == s.latency.max());
     CHECK(o.sum == s.latency.sum());
     CHECK(o.codes == std::vector<code_count>{{"SlowDown", 1}});
+    CHECK(o.throttle_codes == std::vector<code_count>{{"SlowDown", 10}});
     std::uint64_t in_hist = 0;
     for (const auto& [upper, n] : o.histogram) in_hist += n;
     CHECK(in_hist == 1001);
@@ -221,7 +222,7 @@ TEST_CASE("metrics: Prometheus text with cumulative histogram buckets") {
     ops[0].name = "CopyObject";
     for (std::uint64_t us : {500u, 900u, 4000u, 20000u, 20000u, 2'000'000u})
         ops[0].record(us, 1, 0, false, "");
-    ops[0].record(70'000'000, 3, 2, true, "Slow\"Down");
+    ops[0].record(70'000'000, 3, 2, true, "Slow\"Down", "SlowDown");
     ops[1].name = "ListObjectsV2";
     metrics_snapshot m;
     m.job_id = "0123456789abcdef0123";
@@ -243,6 +244,7 @@ TEST_CASE("metrics: Prometheus text with cumulative histogram buckets") {
     const std::string op = base + ",operation=\"CopyObject\"";
     CHECK(p.samples["s3merge_requests_total{" + op + "}"] == 9);
     CHECK(p.samples["s3merge_request_throttles_total{" + op + "}"] == 2);
+    CHECK(p.samples["s3merge_request_throttle_codes_total{" + op + ",code=\"SlowDown\"}"] == 2);
     CHECK(p.samples["s3merge_request_errors_total{" + op + ",code=\"Slow\\\"Down\"}"] == 1);
     auto bucket = [&](const std::string& le) {
         return p.samples.at("s3merge_request_duration_seconds_bucket{" + op + ",le=\"" + le + "\"}");

@@ -36,6 +36,8 @@ struct copy_outcome {
     s3::copy_object_result res;
     s3::client_stats stats;
     int throttle_callbacks = 0;
+    std::vector<engine::op_stats> ops;
+    std::vector<engine::host_stats> hosts;
 };
 
 copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
@@ -55,6 +57,8 @@ copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
             const std::string bucket = "dst-bucket";
             out.ec = co_await c.copy_object(bucket, p, out.res, out.diag);
             out.stats = c.stats();
+            out.ops.assign(c.telemetry_begin(), c.telemetry_end());
+            out.hosts = c.host_telemetry();
             finished = true;
             io.stop();
         },
@@ -132,6 +136,23 @@ TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not ret
         CHECK(out.stats.throttles == 2);
         CHECK(out.throttle_callbacks == 2);
         CHECK(out.diag.attempts == 3);
+        // Telemetry: one call of three requests, two throttled by SlowDown;
+        // the host saw three requests, two retries, one connection per
+        // answer the peer closed or kept.
+        REQUIRE(out.ops.size() == 1);
+        CHECK(out.ops[0].name == "CopyObject");
+        CHECK(out.ops[0].calls == 1);
+        CHECK(out.ops[0].requests == 3);
+        CHECK(out.ops[0].throttles == 2);
+        CHECK(out.ops[0].errors == 0);
+        CHECK(out.ops[0].throttle_codes.list() == std::vector<engine::code_count>{{"SlowDown", 2}});
+        CHECK(out.ops[0].latency.count() == 1);
+        REQUIRE(out.hosts.size() == 1);
+        CHECK(out.hosts[0].host == "127.0.0.1:" + std::to_string(peer.port()));
+        CHECK(out.hosts[0].requests == 3);
+        CHECK(out.hosts[0].retries == 2);
+        CHECK(out.hosts[0].throttles == 2);
+        CHECK(out.hosts[0].connections_opened >= 1);
     }
     {
         asio::io_context io;
@@ -146,6 +167,9 @@ TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not ret
         CHECK(out.diag.bucket == "dst-bucket");
         CHECK(out.diag.key == "dst/c.json");
         CHECK(out.diag.operation == "CopyObject");
+        REQUIRE(out.ops.size() == 1);
+        CHECK(out.ops[0].errors == 1);
+        CHECK(out.ops[0].codes.list() == std::vector<engine::code_count>{{"AccessDenied", 1}});
     }
 }
 

@@ -148,9 +148,13 @@ std::string render_report_text(const engine::report& r) {
                                 group_digits(o.errors), group_digits(o.throttles), ms(o.p50), ms(o.p90),
                                 ms(o.p99), ms(o.p999), ms(o.max)});
         out += ops.render() + "\n";
-        text_table codes{{"operation", "code", "calls"}, {false, false, true}, {}};
-        for (const auto& o : r.operations)
-            for (const auto& c : o.codes) codes.rows.push_back({o.name, c.code, group_digits(c.count)});
+        text_table codes{
+            {"operation", "code", "failed calls", "throttled requests"}, {false, false, true, true}, {}};
+        for (const auto& o : r.operations) {
+            for (const auto& c : o.codes) codes.rows.push_back({o.name, c.code, group_digits(c.count), ""});
+            for (const auto& c : o.throttle_codes)
+                codes.rows.push_back({o.name, c.code, "", group_digits(c.count)});
+        }
         if (!codes.rows.empty()) out += codes.render() + "\n";
     }
     if (!r.hosts.empty()) {

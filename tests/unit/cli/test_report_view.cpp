@@ -28,6 +28,7 @@ engine::report sample_report(std::uint64_t copies_per_s) {
     o.p50 = 2000 * copies_per_s / 100;
     o.p99 = 9000;
     o.histogram = {{1000, 1}, {3000, 2}, {9000, 1}};
+    o.throttle_codes = {{"SlowDown", 7}};
     r.operations.push_back(o);
     r.sources.push_back({{"s<1>", "p/"}, r.totals});
     return r;
@@ -53,6 +54,9 @@ TEST_CASE("report text and compare: the numbers and their ratios") {
     auto a = sample_report(100), b = sample_report(200);
     auto text = render_report_text(a);
     CHECK(text.find("CopyObject") != std::string::npos);
+    auto slow = text.find("SlowDown");
+    REQUIRE(slow != std::string::npos);
+    CHECK(text.substr(slow, text.find('\n', slow) - slow).find(" 7") != std::string::npos);
     CHECK(text.find("300") != std::string::npos);
     auto cmp = render_report_compare({"a.json", a}, {"b.json", b});
     CHECK(cmp.find("A: a.json") != std::string::npos);

@@ -146,9 +146,7 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
         std::size_t first = 0;
         while (first < regions.size() && (opt_in[first] || !errs[first])) ++first;
         print_error(errs[first], diags[first]);
-        std::fprintf(
-            stderr,
-            "s3merge: %s: cannot read the account's trails (cloudtrail:DescribeTrails) in any of %zu "
+        say("s3merge: %s: cannot read the account's trails (cloudtrail:DescribeTrails) in any of %zu "
             "regions — allow it, or name the sources with --source s3://BUCKET or "
             "--source-bucket-template, and the destination with --dest-bucket\n",
             name.c_str(), asked);
@@ -196,8 +194,8 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
         if (probe_errs[i]) {
             if (given) {
                 print_error(probe_errs[i], probe_diags[i]);
-                std::fprintf(stderr, "s3merge: %s: cannot read --source s3://%s: check the bucket name\n",
-                             name.c_str(), places[i].first.c_str());
+                say("s3merge: %s: cannot read --source s3://%s: check the bucket name\n", name.c_str(),
+                    places[i].first.c_str());
                 co_return exit_code_for(probe_errs[i]);
             }
             continue;  // a bucket of another owner or region policy: not a source we can read
@@ -222,7 +220,7 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
     ct::discovery_result res;
     diagnostics d;
     if (auto ec = ct::plan_discovery(in, res, d)) {
-        std::fprintf(stderr, "s3merge: %s: %s\n", name.c_str(), d.detail.c_str());
+        say("s3merge: %s: %s\n", name.c_str(), d.detail.c_str());
         co_return ec == errc::not_found ? exit_failed : exit_usage;
     }
     for (auto& n : res.notes) j.notes.push_back(std::move(n));
@@ -244,14 +242,12 @@ asio::awaitable<int> discover_sources(s3::client& client, const parsed_args& arg
         j.rows.push_back(std::move(row));
     }
     if (j.rows.empty()) {
-        std::fprintf(
-            stderr,
-            "s3merge: %s: no CloudTrail logs of account %s found outside the destination s3://%s/%s "
+        say("s3merge: %s: no CloudTrail logs of account %s found outside the destination s3://%s/%s "
             "(%zu trails, %zu places searched) — name them with --source s3://BUCKET, or check --account; "
             "nothing was written\n",
             name.c_str(), j.account.c_str(), j.dest_bucket.c_str(), j.prefixes.front().c_str(),
             in.trails.size(), places.size());
-        for (const auto& n : j.notes) std::fprintf(stderr, "  note: %s\n", n.c_str());
+        for (const auto& n : j.notes) say("  note: %s\n", n.c_str());
         co_return exit_failed;
     }
     j.discovered = true;

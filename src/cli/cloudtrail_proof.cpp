@@ -125,11 +125,10 @@ asio::awaitable<int> prove_with_digests(s3::client& client, const parsed_args& a
             std::vector<ct::public_key> more;
             if (auto ec = co_await ct::list_public_keys(client, endpoint, region, more, kd)) {
                 print_error(ec, kd);
-                std::fprintf(stderr,
-                             "s3merge: cloudtrail %s: cannot read CloudTrail's public keys in %s: allow "
-                             "cloudtrail:ListPublicKeys, or give --public-keys FILE (aws cloudtrail "
-                             "list-public-keys --output json)\n",
-                             j.command.c_str(), region.c_str());
+                say("s3merge: cloudtrail %s: cannot read CloudTrail's public keys in %s: allow "
+                    "cloudtrail:ListPublicKeys, or give --public-keys FILE (aws cloudtrail "
+                    "list-public-keys --output json)\n",
+                    j.command.c_str(), region.c_str());
                 co_return exit_code_for(ec);
             }
             keys.insert(keys.end(), more.begin(), more.end());

@@ -137,7 +137,7 @@ int cmd_put(const std::vector<std::string>& argv) {
     p.key = key;
     p.body = std::move(buf).str();
     if (p.body.size() > (64u << 20)) {
-        std::fprintf(stderr, "s3merge put: '%s' is larger than 64 MiB\n", args.positional[0].c_str());
+        say("s3merge put: '%s' is larger than 64 MiB\n", args.positional[0].c_str());
         return exit_usage;
     }
     p.content_type = args.value("content-type");

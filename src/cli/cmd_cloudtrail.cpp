@@ -151,7 +151,7 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
         ct::caller_identity id;
         if (auto ec = co_await ct::get_caller_identity(client, url, id, d)) {
             print_error(ec, d);
-            std::fprintf(stderr, "s3merge: cannot learn the account id; pass --account ID\n");
+            say("s3merge: cannot learn the account id; pass --account ID\n");
             co_return exit_code_for(ec);
         }
         j.account = id.account;
@@ -163,7 +163,7 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
         bool all = args.flag("include-opt-in");
         if (auto ec = co_await ct::describe_regions(client, url, all, infos, d)) {
             print_error(ec, d);
-            std::fprintf(stderr, "s3merge: cannot list the regions; pass --regions R1,R2,...\n");
+            say("s3merge: cannot list the regions; pass --regions R1,R2,...\n");
             co_return exit_code_for(ec);
         }
         std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -172,7 +172,7 @@ asio::awaitable<int> resolve_job(s3::client& client, const parsed_args& args, jo
             opt_in.push_back(r.opt_in_status == "not-opted-in");
         }
         if (regions.empty()) {
-            std::fprintf(stderr, "s3merge: DescribeRegions returned no region; pass --regions R1,R2,...\n");
+            say("s3merge: DescribeRegions returned no region; pass --regions R1,R2,...\n");
             co_return exit_failed;
         }
     }
@@ -262,9 +262,7 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
     co_await parallel_for(j.rows.size() + 1, 16, probe);
     if (dest_ec) {
         if (dest_ec == errc::not_found || dest_ec == errc::no_such_bucket) {
-            std::fprintf(
-                stderr,
-                "s3merge: cloudtrail %s: the destination bucket s3://%s does not exist (account %s) — "
+            say("s3merge: cloudtrail %s: the destination bucket s3://%s does not exist (account %s) — "
                 "check --account and --dest-bucket, or create it first (s3merge mb s3://%s); nothing was "
                 "written\n",
                 j.command.c_str(), j.dest_bucket.c_str(), j.account.c_str(), j.dest_bucket.c_str());
@@ -277,13 +275,11 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
     for (const auto& r : j.rows) {
         if (r.state == bucket_state::found) ++found;
         if (r.state == bucket_state::error)
-            std::fprintf(stderr, "s3merge: cloudtrail %s: region %s: %s\n", j.command.c_str(),
-                         r.region.c_str(), r.error.c_str());
+            say("s3merge: cloudtrail %s: region %s: %s\n", j.command.c_str(), r.region.c_str(),
+                r.error.c_str());
     }
     if (found == 0) {
-        std::fprintf(
-            stderr,
-            "s3merge: cloudtrail %s: no source bucket found for account %s in %zu regions (e.g. s3://%s) — "
+        say("s3merge: cloudtrail %s: no source bucket found for account %s in %zu regions (e.g. s3://%s) — "
             "check --account and --source-bucket-template; nothing was written\n",
             j.command.c_str(), j.account.c_str(), j.rows.size(),
             j.rows.empty() ? "" : j.rows.front().bucket.c_str());
@@ -376,7 +372,7 @@ void print_athena_ddl(const job& j) {
         for (const auto& r : j.rows) p.regions.push_back(r.region);
     diagnostics d;
     if (ct::check_athena_params(p, d)) {
-        std::fprintf(stderr, "s3merge: cannot write the Athena DDL: %s\n", d.detail.c_str());
+        say("s3merge: cannot write the Athena DDL: %s\n", d.detail.c_str());
         return;
     }
     std::printf("\n-- Athena table over s3://%s/%s\n%s\n", p.bucket.c_str(), p.prefix.c_str(),
@@ -654,8 +650,8 @@ asio::awaitable<int> run_copy(s3::client& client, const parsed_args& args, job& 
             std::error_code wec;
             engine::write_output_file(o.report_path, engine::encode_report(res.rep), wec);
             if (wec)
-                std::fprintf(stderr, "s3merge: cannot write the report %s: %s\n", o.report_path.c_str(),
-                             wec.message().c_str());
+                say("s3merge: cannot write the report %s: %s\n", o.report_path.c_str(),
+                    wec.message().c_str());
         }
     }
     if (args.flag("digests") && !res.interrupted) {

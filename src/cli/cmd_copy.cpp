@@ -122,17 +122,14 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
             std::string ignored;
             (void)s3::parse_s3_uri(args.value("dest"), ignored, dest_prefix);
             if (dest_prefix.empty() || dest_prefix.back() == '/')
-                std::fprintf(
-                    stderr,
-                    "s3merge %s: warning: --source %s has no trailing '/': keys such as '%s/x' will be "
+                say("s3merge %s: warning: --source %s has no trailing '/': keys such as '%s/x' will be "
                     "copied to '%s/x' (a key starting with '/'); add the '/' to the source prefix\n",
                     name, uri.c_str(), l.prefix.c_str(), dest_prefix.c_str());
         }
         // The same source twice is one source (not two sources colliding on
         // every key, nor counted twice).
         if (std::find(o.sources.begin(), o.sources.end(), l) != o.sources.end()) {
-            std::fprintf(stderr, "s3merge %s: --source %s is given twice; listed once\n", name,
-                         l.uri().c_str());
+            say("s3merge %s: --source %s is given twice; listed once\n", name, l.uri().c_str());
             continue;
         }
         o.sources.push_back(l);

@@ -80,10 +80,9 @@ int cmd_cp(const std::vector<std::string>& argv) {
             co_return exit_code_for(ec);
         }
         if (head.size > max_single_copy) {
-            std::fprintf(stderr,
-                         "s3merge: error: s3://%s/%s is %llu bytes, over the 5 GiB limit of a single "
-                         "CopyObject — multipart copy is not supported by 'cp'\n",
-                         src_bucket.c_str(), src_key.c_str(), static_cast<unsigned long long>(head.size));
+            say("s3merge: error: s3://%s/%s is %llu bytes, over the 5 GiB limit of a single "
+                "CopyObject — multipart copy is not supported by 'cp'\n",
+                src_bucket.c_str(), src_key.c_str(), static_cast<unsigned long long>(head.size));
             co_return exit_failed;
         }
         s3::copy_object_params p;

@@ -360,14 +360,13 @@ asio::awaitable<engine::transfer_result> run_transfer_with_signals(s3::client& c
         [&](const boost::system::error_code& ec, int) {
             if (ec) return;
             if (client.cancelled()) {
-                std::fprintf(stderr, "\ns3merge: interrupted again: writing the journal and exiting now\n");
+                say("\ns3merge: interrupted again: writing the journal and exiting now\n");
                 t.save_journal_now();
                 std::fflush(nullptr);
                 std::_Exit(exit_interrupted);
             }
-            std::fprintf(stderr,
-                         "\ns3merge: interrupted: finishing requests in flight (at most 3 s), writing the "
-                         "journal; interrupt again to exit at once\n");
+            say("\ns3merge: interrupted: finishing requests in flight (at most 3 s), writing the "
+                "journal; interrupt again to exit at once\n");
             t.request_stop();
             grace.expires_after(std::chrono::seconds(3));
             grace.async_wait([&client](const boost::system::error_code& gec) {

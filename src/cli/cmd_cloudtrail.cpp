@@ -96,6 +96,7 @@ std::vector<option_spec> option_specs(std::string_view sub) {
         s.push_back({"from-date", true, false, "YYYY-MM-DD",
                      "only logs of this UTC day and later (day prefixes before it are not listed)"});
         s.push_back({"to-date", true, false, "YYYY-MM-DD", "only logs of this UTC day and earlier"});
+        for (auto& o : shard_option_specs(false)) s.push_back(std::move(o));
     }
     if (sub == "copy" || sub == "move")
         for (auto& o : copy_option_specs()) s.push_back(std::move(o));
@@ -288,11 +289,24 @@ asio::awaitable<int> probe_buckets(s3::client& client, job& j) {
     co_return -1;
 }
 
+namespace {
+
+// Whether the region comes after this prefix (it ends at CloudTrail/,
+// CloudTrail-Digest/ or CloudTrail-Insight/) rather than being in it.
+bool region_follows(std::string_view p) {
+    if (p.ends_with('/')) p.remove_suffix(1);
+    p = p.substr(p.find_last_of('/') + 1);
+    return p == "CloudTrail" || p == "CloudTrail-Digest" || p == "CloudTrail-Insight";
+}
+
+}  // namespace
+
 void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
     // --from-date/--to-date come as one range of day suffixes ("2024/03/05/"),
     // made a range of keys under each region's prefix here.
     const engine::key_range days = o.source_ranges.empty() ? engine::key_range{} : o.source_ranges.front();
     o.source_ranges.clear();
+    o.shard_depths.clear();
     o.destination = {j.dest_bucket, whole_bucket ? std::string() : j.prefixes.front()};
     for (auto& r : j.rows) {
         r.sources.clear();
@@ -307,15 +321,15 @@ void add_sources(job& j, engine::transfer_options& o, bool whole_bucket) {
             r.sources.push_back(o.sources.size());
             o.sources.push_back({r.bucket, m.src_prefix});
             o.dest_prefixes.push_back(m.dest_prefix);
+            // Shards split by day: YYYY/MM/DD/ below a region's prefix, one
+            // level more below CloudTrail/ (the region first).
+            o.shard_depths.push_back(region_follows(m.src_prefix) ? 4 : 3);
             if (!days.empty()) {
                 // Days follow the region: one level below a prefix ending at
                 // CloudTrail/ (or -Digest/, -Insight/), at once below a region's.
                 engine::key_range r = days;
                 r.base = m.src_prefix;
-                std::string_view p = m.src_prefix;
-                if (p.ends_with('/')) p.remove_suffix(1);
-                p = p.substr(p.find_last_of('/') + 1);
-                r.skip = p == "CloudTrail" || p == "CloudTrail-Digest" || p == "CloudTrail-Insight" ? 1 : 0;
+                r.skip = region_follows(m.src_prefix) ? 1 : 0;
                 o.source_ranges.push_back(std::move(r));
             }
         }
@@ -744,6 +758,7 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
         }
         o.source_ranges.push_back(days);
     }
+    if (int rc = apply_shard_option(name, args, o); rc >= 0) return rc;
     std::size_t per_host = 0;
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;
     if ((sub == "copy" || sub == "move") && apply_copy_options(name, args, o) >= 0) return exit_usage;

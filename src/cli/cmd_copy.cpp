@@ -39,6 +39,7 @@ std::vector<option_spec> specs() {
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
     for (auto& o : copy_option_specs()) s.push_back(std::move(o));
     for (auto& o : filter_option_specs()) s.push_back(std::move(o));
+    for (auto& o : shard_option_specs(true)) s.push_back(std::move(o));
     return s;
 }
 
@@ -146,6 +147,7 @@ int run_transfer(bool move, const std::vector<std::string>& argv) {
     if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) return rc;
     if (int rc = apply_copy_options(name, args, o); rc >= 0) return rc;
     if (int rc = apply_filter_options(name, args, o); rc >= 0) return rc;
+    if (int rc = apply_shard_option(name, args, o); rc >= 0) return rc;
     if (int rc = apply_journal_option(args, o); rc >= 0) return rc;
     set_progress_sinks(args, o);
 

@@ -10,7 +10,8 @@ namespace s3merge::cli {
 namespace {
 
 const char* usage =
-    "s3merge report show FILE.json | compare A.json B.json | html FILE.json [MORE.json ...] -o OUT.html";
+    "s3merge report show FILE.json | compare A.json B.json | html FILE.json [MORE.json ...] -o OUT.html |\n"
+    "       merge SHARD.json ... -o MERGED.json";
 const char* description =
     "Read the reports --report writes.\n"
     "  show     the summary tables: totals, sources, per-operation calls and latency percentiles, error\n"
@@ -18,7 +19,9 @@ const char* description =
     "  compare  two runs side by side with ratios (B/A)\n"
     "  html     one self-contained HTML page (inline SVG, no script or external file): throughput over\n"
     "           time, the adaptive limit and throttles over time, latency distributions per operation and\n"
-    "           per-source totals; several reports are overlaid for comparison";
+    "           per-source totals; several reports are overlaid for comparison\n"
+    "  merge    the reports of a sharded run's shards (--shard I/N) as one: counts added, latency\n"
+    "           histograms merged, timelines added; says which shards are missing (exit 1)";
 
 // The label of a report in legends: its file name.
 std::string label_of(const std::string& path) {
@@ -97,8 +100,47 @@ int cmd_report(const std::vector<std::string>& argv) {
         std::printf("wrote %s (%zu report%s)\n", out.c_str(), reports.size(), reports.size() == 1 ? "" : "s");
         return exit_ok;
     }
+    if (sub == "merge" && pos.size() >= 2) {
+        if (!args.has("output")) {
+            print_usage_error("report", "merge needs -o MERGED.json");
+            return exit_usage;
+        }
+        reports.resize(pos.size() - 1);
+        std::vector<engine::report> shards;
+        for (std::size_t i = 1; i < pos.size(); ++i) {
+            if (!load(pos[i], reports[i - 1])) return exit_usage;
+            shards.push_back(std::move(reports[i - 1].rep));
+        }
+        std::string problem;
+        auto merged = engine::merge_reports(shards, problem);
+        const std::string out = args.value("output");
+        std::error_code ec;
+        engine::write_output_file(out, engine::encode_report(merged), ec);
+        if (ec) {
+            diagnostics d;
+            d.operation = "report merge";
+            d.detail = "cannot write " + out + ": " + ec.message();
+            print_error(make_error_code(errc::invalid_argument), d);
+            return exit_failed;
+        }
+        std::printf(
+            "wrote %s: %zu shard reports, listed %llu, copied %llu, skipped %llu, deleted %llu, failed "
+            "%llu\n",
+            out.c_str(), shards.size(), (unsigned long long)merged.totals.listed,
+            (unsigned long long)merged.totals.copied, (unsigned long long)merged.totals.skipped,
+            (unsigned long long)merged.totals.deleted, (unsigned long long)merged.totals.failed);
+        if (!problem.empty()) {
+            diagnostics d;
+            d.operation = "report merge";
+            d.detail = problem + " (the merged report covers only the shards given)";
+            print_error(make_error_code(errc::invalid_argument), d);
+            return exit_failed;
+        }
+        return exit_ok;
+    }
     print_usage_error("report",
-                      "expected: show FILE.json | compare A.json B.json | html FILE.json... -o OUT.html");
+                      "expected: show FILE.json | compare A.json B.json | html FILE.json... -o OUT.html | "
+                      "merge SHARD.json... -o MERGED.json");
     return exit_usage;
 }
 

@@ -71,6 +71,43 @@ std::vector<option_spec> listing_option_specs() {
     };
 }
 
+std::vector<option_spec> shard_option_specs(bool with_depth) {
+    std::vector<option_spec> s = {
+        {"shard", true, false, "I/N|auto/N",
+         "run shard I of N of this job (its own journal and report; every object in exactly one shard); "
+         "auto: I from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX"}};
+    if (with_depth)
+        s.push_back(
+            {"shard-depth", true, false, "N",
+             "'/' levels below the source prefix that decide a key's shard (default --fanout-depth; a "
+             "level with many prefixes, e.g. 7 for AWSLogs/A/CloudTrail/R/YYYY/MM/DD/)"});
+    return s;
+}
+
+int apply_shard_option(std::string_view name, const parsed_args& args, engine::transfer_options& o) {
+    if (!args.has("shard")) {
+        if (!args.has("shard-depth")) return -1;
+        print_usage_error(name, "--shard-depth needs --shard I/N");
+        return exit_usage;
+    }
+    const char* k8s = std::getenv("JOB_COMPLETION_INDEX");
+    const char* batch = std::getenv("AWS_BATCH_JOB_ARRAY_INDEX");
+    std::string err;
+    if (!engine::parse_shard(args.value("shard"), k8s ? k8s : "", batch ? batch : "", o.shard, err)) {
+        print_usage_error(name, err);
+        return exit_usage;
+    }
+    if (args.has("shard-depth")) {
+        std::uint64_t d = 0;
+        if (!parse_uint(args.value("shard-depth"), 0, 64, d)) {
+            print_usage_error(name, "--shard-depth must be a number from 0 to 64");
+            return exit_usage;
+        }
+        o.shard_depths.assign(o.sources.size(), static_cast<unsigned>(d));
+    }
+    return -1;
+}
+
 std::vector<option_spec> filter_option_specs() {
     return {
         {"include", true, true, "GLOB",

@@ -20,6 +20,10 @@ std::vector<option_spec> copy_option_specs();
 // --include/--exclude/--modified-after/--modified-before: copy, move, plan,
 // verify (never drop-sources, which verifies whole buckets).
 std::vector<option_spec> filter_option_specs();
+// --shard I/N | auto/N: copy, move, and cloudtrail plan/copy/move/verify
+// (never drop-sources).
+std::vector<option_spec> shard_option_specs(bool with_depth);
+int apply_shard_option(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
 int apply_filter_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
 
 // Fills `o` from the parsed flags (only those present in args). Returns -1

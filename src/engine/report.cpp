@@ -186,6 +186,10 @@ std::string encode_report(const report& r) {
     w.end_array();
     w.field_uint("limit_changes", r.limit_changes);
     w.field_uint("limit_lowest", r.limit_lowest);
+    if (r.shard_count > 1) {
+        w.field_uint("shard_index", r.shard_index);
+        w.field_uint("shard_count", r.shard_count);
+    }
     if (r.max_requests_per_second) w.field_uint("max_requests_per_second", r.max_requests_per_second);
     if (r.max_bytes_per_second) w.field_uint("max_bytes_per_second", r.max_bytes_per_second);
     w.key("timeline");

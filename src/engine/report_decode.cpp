@@ -123,6 +123,8 @@ struct reader {
             !u64(root, "limit_changes", rep.limit_changes, false) ||
             !u64(root, "limit_lowest", rep.limit_lowest, false) ||
             !u64(root, "max_requests_per_second", rep.max_requests_per_second, false) ||
+            !u64(root, "shard_index", rep.shard_index, false) ||
+            !u64(root, "shard_count", rep.shard_count, false) ||
             !u64(root, "max_bytes_per_second", rep.max_bytes_per_second, false) ||
             !u64(root, "failures_omitted", rep.failures_omitted, false) ||
             !str(root, "credentials", rep.credentials, false))

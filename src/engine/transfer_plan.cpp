@@ -78,12 +78,22 @@ std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::s
     const key_range* range = l.source < opt_.source_ranges.size() && !opt_.source_ranges[l.source].empty()
                                  ? &opt_.source_ranges[l.source]
                                  : nullptr;
+    // A sharded job: nor are those wholly of other shards.
+    const bool sharded = opt_.shard.active();
+    const std::string_view src_prefix = l.source < opt_.source_prefixes.size()
+                                            ? std::string_view(opt_.source_prefixes[l.source])
+                                            : std::string_view();
     std::vector<std::string> kept;
-    if (range)
-        for (const auto& p : common_prefixes)
-            if (range->meets_prefix(p)) kept.push_back(p);
-    auto ec = sources_[l.source].planner->on_discovery_page(l.spec.prefix, range ? kept : common_prefixes,
-                                                            objects.size(), last_page, diag);
+    if (range || sharded)
+        for (const auto& p : common_prefixes) {
+            std::string_view rel = p;
+            rel.remove_prefix(std::min(rel.size(), src_prefix.size()));
+            if ((!range || range->meets_prefix(p)) &&
+                (!sharded || shard_may_own(rel, opt_.shard_depth(l.source), opt_.shard)))
+                kept.push_back(p);
+        }
+    auto ec = sources_[l.source].planner->on_discovery_page(
+        l.spec.prefix, range || sharded ? kept : common_prefixes, objects.size(), last_page, diag);
     // A node is listed from its start (its sub-prefixes are all needed); its
     // own objects up to the journal's watermark are dropped here.
     if (l.objects_done) {

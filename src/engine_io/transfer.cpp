@@ -263,6 +263,10 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     po.has_report_file = !opts.report_path.empty();
     po.delete_batch = s3::max_delete_objects;
     po.source_ranges = opts.source_ranges;
+    po.shard = opts.shard;
+    po.shard_depths = opts.shard_depths;
+    result.rep.shard_index = opts.shard.index;
+    result.rep.shard_count = opts.shard.count;
     plan.emplace(std::move(po), result.rep);
     plan->set_collisions(std::move(collisions));
     plan->set_shared_keys(std::move(shared_keys));
@@ -433,7 +437,8 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
                     first_source_key = page.objects.front().key;
                     have_first = true;
                 }
-                if (opts.exclude || !opts.filter.empty() || lr.source < opts.source_ranges.size())
+                if (opts.exclude || !opts.filter.empty() || lr.source < opts.source_ranges.size() ||
+                    opts.shard.active())
                     std::erase_if(page.objects,
                                   [&](const s3::object_entry& o) { return !admitted(lr.source, o); });
                 ec = mj.push_source(std::move(page.objects), diag);
@@ -484,10 +489,14 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
 bool transfer::impl::admitted(std::size_t source, const s3::object_entry& o) const {
     if (opts.exclude && opts.exclude(source, o.key)) return false;
     if (source < opts.source_ranges.size() && !opts.source_ranges[source].holds(o.key)) return false;
-    if (opts.filter.empty()) return true;
     std::string_view rel = o.key;
     rel.remove_prefix(std::min(rel.size(), sources[source].loc.prefix.size()));
-    return opts.filter.admits(rel, o.last_modified);
+    if (opts.shard.active()) {
+        const unsigned depth = source < opts.shard_depths.size() ? opts.shard_depths[source]
+                                                                 : static_cast<unsigned>(opts.fanout_depth);
+        if (shard_of(rel, depth, opts.shard.count) != opts.shard.index) return false;
+    }
+    return opts.filter.empty() || opts.filter.admits(rel, o.last_modified);
 }
 
 bool transfer::impl::room_for_lister() const {

@@ -31,7 +31,14 @@ job_description describe(const transfer_options& o) {
     // Per-source destination prefixes are part of the job (kept out of the
     // id when unused, so plain jobs keep their journal names).
     for (const auto& p : o.dest_prefixes) j.mode += "\n" + std::to_string(p.size()) + ":" + p;
-    // So are filters and key ranges: a journal of one slice never resumes another.
+    // So are filters, key ranges and the shard: a journal of one slice never
+    // resumes another.
+    if (o.shard.active()) {
+        j.mode += "\nshard " + std::to_string(o.shard.index) + "/" + std::to_string(o.shard.count);
+        for (std::size_t i = 0; i < o.sources.size(); ++i)
+            j.mode += " " + std::to_string(i < o.shard_depths.size() ? o.shard_depths[i]
+                                                                     : unsigned(o.fanout_depth));
+    }
     if (!o.filter.empty()) j.mode += "\nfilter " + o.filter.identity();
     for (const auto& r : o.source_ranges)
         j.mode += "\nrange " + std::to_string(r.base.size()) + ":" + r.base + "/" + std::to_string(r.skip) +

@@ -111,9 +111,10 @@ struct report {
     // Cumulative counts sampled every timeline_interval_ms (see telemetry.hpp).
     std::uint64_t timeline_interval_ms = 0;
     std::vector<timeline_point> timeline;
-    std::uint64_t limit_changes = 0;            // adaptive concurrency limit changes (throttling)
-    std::uint64_t limit_lowest = 0;             // the lowest limit it reached
-    std::uint64_t max_requests_per_second = 0;  // caps in force (0: none)
+    std::uint64_t limit_changes = 0;                 // adaptive concurrency limit changes (throttling)
+    std::uint64_t limit_lowest = 0;                  // the lowest limit it reached
+    std::uint64_t shard_index = 0, shard_count = 1;  // a sharded job's shard (count 1: not sharded)
+    std::uint64_t max_requests_per_second = 0;       // caps in force (0: none)
     std::uint64_t max_bytes_per_second = 0;
     std::string dedup;                    // "keep" / "filter" when the overlap was de-duplicated
     std::vector<overlap_record> overlap;  // regions with a window
@@ -144,5 +145,13 @@ std::string encode_report(const report& r);
 // Reads a report written by encode_report (for `report show|compare|html`).
 // errc::invalid_argument with diag.detail naming the field on anything else.
 std::error_code decode_report(std::string_view json, report& out, diagnostics& diag);
+
+// The reports of a sharded job's shards as one (`s3merge report merge`):
+// counts added, per source by URI, operations by name (histograms merged,
+// percentiles recomputed), hosts by name, timelines added second by second
+// from each shard's start, failures concatenated (bounded). `problem` says
+// what does not fit (other jobs, shards missing or twice); empty when the
+// set is whole.
+report merge_reports(const std::vector<report>& shards, std::string& problem);
 
 }  // namespace s3merge::engine

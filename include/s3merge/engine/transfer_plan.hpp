@@ -53,6 +53,7 @@
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/merge_join.hpp"
 #include "s3merge/engine/object_filter.hpp"
+#include "s3merge/engine/shard.hpp"
 #include "s3merge/engine/log_record.hpp"
 #include "s3merge/engine/report.hpp"
 #include "s3merge/engine/watermark.hpp"
@@ -83,6 +84,12 @@ struct plan_options {
     // Per source (parallel; missing or empty: none): discovery skips
     // sub-prefixes outside the range.
     std::vector<key_range> source_ranges;
+    // A sharded job: sub-prefixes wholly of other shards are not listed.
+    shard_spec shard;
+    std::vector<unsigned> shard_depths;  // per source (missing: fanout.max_depth)
+    unsigned shard_depth(std::size_t source) const {
+        return source < shard_depths.size() ? shard_depths[source] : static_cast<unsigned>(fanout.max_depth);
+    }
 };
 
 // An object handed to the driver for work; given back with its result.

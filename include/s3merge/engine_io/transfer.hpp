@@ -21,6 +21,7 @@
 #include "s3merge/engine/key_map.hpp"
 #include "s3merge/engine/log_record.hpp"
 #include "s3merge/engine/object_filter.hpp"
+#include "s3merge/engine/shard.hpp"
 #include "s3merge/engine/report.hpp"
 #include "s3merge/error.hpp"
 
@@ -78,6 +79,13 @@ struct transfer_options {
     // listed into the job: never copied, counted or deleted.
     object_filter filter;
     std::vector<key_range> source_ranges;
+    // One shard of a sharded job (engine/shard.hpp): only keys of this
+    // shard are listed into the job; prefixes wholly of other shards are not
+    // listed. Per source (parallel, may be shorter: fanout_depth), the
+    // number of '/' components after its prefix that decide a key's shard.
+    // Part of the job's identity.
+    shard_spec shard;
+    std::vector<unsigned> shard_depths;
     // Bytes copied server-side per second, all copies together (CopyObject
     // and each UploadPartCopy take their size from a token bucket before
     // they are sent; 0: no cap). The request cap is the client's.

@@ -11,7 +11,8 @@ namespace {
 
 void add_codes(std::vector<code_count>& into, const std::vector<code_count>& from) {
     for (const auto& c : from) {
-        auto it = std::find_if(into.begin(), into.end(), [&](const code_count& x) { return x.code == c.code; });
+        auto it =
+            std::find_if(into.begin(), into.end(), [&](const code_count& x) { return x.code == c.code; });
         if (it == into.end())
             into.push_back(c);
         else
@@ -25,7 +26,8 @@ std::uint64_t percentile(const std::vector<std::pair<std::uint64_t, std::uint64_
     std::uint64_t n = 0;
     for (const auto& [upper, c] : hist) n += c;
     if (n == 0) return 0;
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * double(n))));
+    const auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * double(n))));
     std::uint64_t seen = 0;
     for (const auto& [upper, c] : hist) {
         seen += c;
@@ -69,7 +71,8 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
             continue;
         }
         if (r.shard_index < seen.size() && seen[r.shard_index]++ > 0) continue;  // the same shard again: once
-        if (!r.started_at.empty() && (m.started_at.empty() || r.started_at < m.started_at)) m.started_at = r.started_at;
+        if (!r.started_at.empty() && (m.started_at.empty() || r.started_at < m.started_at))
+            m.started_at = r.started_at;
         if (r.finished_at > m.finished_at) m.finished_at = r.finished_at;
         m.duration_ms = std::max(m.duration_ms, r.duration_ms);
         m.totals += r.totals;
@@ -96,7 +99,8 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
                 it = m.operations.end() - 1;
                 it->name = o.name;
             }
-            it->calls += o.calls, it->errors += o.errors, it->requests += o.requests, it->throttles += o.throttles;
+            it->calls += o.calls, it->errors += o.errors, it->requests += o.requests,
+                it->throttles += o.throttles;
             it->sum += o.sum, it->max = std::max(it->max, o.max);
             add_codes(it->codes, o.codes);
             add_codes(it->throttle_codes, o.throttle_codes);
@@ -105,7 +109,8 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
             it->histogram.assign(hist.begin(), hist.end());
         }
         for (const auto& h : r.hosts) {
-            auto it = std::find_if(m.hosts.begin(), m.hosts.end(), [&](const host_stats& x) { return x.host == h.host; });
+            auto it = std::find_if(m.hosts.begin(), m.hosts.end(),
+                                   [&](const host_stats& x) { return x.host == h.host; });
             if (it == m.hosts.end()) {
                 m.hosts.push_back(h);
                 continue;
@@ -133,7 +138,8 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
         for (const auto& r : shards) {
             auto p = at(r.timeline, sum.t_ms);
             sum.copies += p.copies, sum.bytes += p.bytes, sum.listed += p.listed, sum.requests += p.requests;
-            sum.throttles += p.throttles, sum.errors += p.errors, sum.in_flight += p.in_flight, sum.limit += p.limit;
+            sum.throttles += p.throttles, sum.errors += p.errors, sum.in_flight += p.in_flight,
+                sum.limit += p.limit;
         }
         if (m.timeline.empty() || sum.t_ms > m.timeline.back().t_ms) m.timeline.push_back(sum);
         if (t >= m.duration_ms || m.timeline.size() >= 3600) break;
@@ -152,7 +158,8 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
     if (!missing.empty())
         issues.push_back("shard" + std::string(missing.size() > 1 ? "s " : " ") + join(missing) + " of " +
                          std::to_string(n) + " missing");
-    if (!twice.empty()) issues.push_back("shard" + std::string(twice.size() > 1 ? "s " : " ") + join(twice) + " given twice");
+    if (!twice.empty())
+        issues.push_back("shard" + std::string(twice.size() > 1 ? "s " : " ") + join(twice) + " given twice");
     problem = join(issues);
     return m;
 }

@@ -55,21 +55,23 @@ bool parse_shard(std::string_view text, std::string_view k8s, std::string_view b
     unsigned count = 0, index = 0;
     if (slash == std::string_view::npos || !parse_number(text.substr(slash + 1), count) || count < 1 ||
         count > 10000) {
-        error = "--shard must be I/N (0 <= I < N <= 10000) or auto/N, not '" + std::string(text.substr(0, 40)) + "'";
+        error = "--shard must be I/N (0 <= I < N <= 10000) or auto/N, not '" +
+                std::string(text.substr(0, 40)) + "'";
         return false;
     }
     std::string_view i = text.substr(0, slash);
     if (i == "auto") {
         i = !k8s.empty() ? k8s : batch;
         if (i.empty()) {
-            error = "--shard auto/N: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
-                    "AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) is set; give the index: --shard I/N";
+            error =
+                "--shard auto/N: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
+                "AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) is set; give the index: --shard I/N";
             return false;
         }
     }
     if (!parse_number(i, index) || index >= count) {
-        error = "--shard " + std::string(text.substr(0, 40)) + ": the index '" + std::string(i.substr(0, 20)) +
-                "' is not a number from 0 to " + std::to_string(count - 1);
+        error = "--shard " + std::string(text.substr(0, 40)) + ": the index '" +
+                std::string(i.substr(0, 20)) + "' is not a number from 0 to " + std::to_string(count - 1);
         return false;
     }
     out = {index, count};

@@ -30,7 +30,7 @@ bool shard_may_own(std::string_view relative_prefix, unsigned depth, const shard
 // "I/N" (0 <= I < N <= 10000), or "auto/N": I from JOB_COMPLETION_INDEX
 // (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array
 // jobs), passed in (empty: unset). False with a one-line error.
-bool parse_shard(std::string_view text, std::string_view k8s_index, std::string_view batch_index, shard_spec& out,
-                 std::string& error);
+bool parse_shard(std::string_view text, std::string_view k8s_index, std::string_view batch_index,
+                 shard_spec& out, std::string& error);
 
 }  // namespace s3merge::engine

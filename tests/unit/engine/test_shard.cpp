@@ -85,7 +85,8 @@ report shard_report(unsigned i, unsigned n, std::uint64_t copied, std::uint64_t 
     o.throttle_codes = {{"SlowDown", i}};
     r.operations.push_back(o);
     r.hosts.push_back({"h:1", copied, 0, i, 8, 0});
-    r.timeline = {{1000, copied / 2, 0, copied, copied / 2, 0, 0, 8, 8}, {r.duration_ms, copied, 0, copied, copied, 0, 0, 0, 8}};
+    r.timeline = {{1000, copied / 2, 0, copied, copied / 2, 0, 0, 8, 8},
+                  {r.duration_ms, copied, 0, copied, copied, 0, 0, 0, 8}};
     return r;
 }
 
@@ -104,8 +105,8 @@ TEST_CASE("report merge: totals added, histograms merged, missing shards named")
     REQUIRE(m.operations.size() == 1);
     const auto& o = m.operations[0];
     CHECK(o.calls == 500);
-    CHECK(o.p50 == 5000);   // the 250th of 500 calls: in the 5 ms bucket
-    CHECK(o.p90 == 9000);   // the 450th
+    CHECK(o.p50 == 5000);  // the 250th of 500 calls: in the 5 ms bucket
+    CHECK(o.p90 == 9000);  // the 450th
     CHECK(o.max == 9000);
     CHECK(o.throttle_codes == std::vector<code_count>{{"SlowDown", 3}});
     REQUIRE(m.hosts.size() == 1);
@@ -115,7 +116,7 @@ TEST_CASE("report merge: totals added, histograms merged, missing shards named")
     CHECK(m.finished_at == "2026-12-04T05:01:02Z");
     CHECK(m.duration_ms == 3000);
     REQUIRE_FALSE(m.timeline.empty());
-    CHECK(m.timeline.back().copies == 500);  // every shard done by the end
+    CHECK(m.timeline.back().copies == 500);   // every shard done by the end
     CHECK(m.timeline.front().copies == 250);  // each at half after a second
     CHECK(m.shard_count == 1);
 

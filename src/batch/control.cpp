@@ -14,7 +14,8 @@ namespace {
 
 constexpr const char* control_xmlns = "http://awss3control.amazonaws.com/doc/2018-08-20/";
 
-http_request control_request(const s3::target& t, std::string_view account, const char* method, std::string path) {
+http_request control_request(const s3::target& t, std::string_view account, const char* method,
+                             std::string path) {
     http_request req;
     req.method = method;
     req.host = t.host_header;
@@ -59,8 +60,9 @@ bool load_result(const http_response& r, const char* root_name, pugi::xml_docume
     std::string why;
     if (!s3::detail::load_xml(r.body, doc, why) ||
         s3::detail::local_name(doc.document_element()) != std::string_view(root_name)) {
-        ec = s3::detail::malformed(r, diag, std::string("not a ") + root_name + " document" +
-                                                (why.empty() ? std::string() : ": " + why));
+        ec = s3::detail::malformed(
+            r, diag,
+            std::string("not a ") + root_name + " document" + (why.empty() ? std::string() : ": " + why));
         return false;
     }
     root = doc.document_element();
@@ -95,7 +97,8 @@ std::error_code resolve_control_target(std::string_view endpoint_url, std::strin
         return ec;
     }
     out.scheme = "https";
-    out.host = std::string(account) + ".s3-control." + reg + "." + std::string(s3::dns_suffix_for_region(reg));
+    out.host =
+        std::string(account) + ".s3-control." + reg + "." + std::string(s3::dns_suffix_for_region(reg));
     out.port = 443;
     out.host_header = out.host;
     out.region = reg;
@@ -219,7 +222,8 @@ std::error_code parse_update_job_status(const http_response& r, std::string& sta
     return {};
 }
 
-std::error_code parse_report_manifest(std::string_view json, std::vector<report_file>& out, diagnostics& diag) {
+std::error_code parse_report_manifest(std::string_view json, std::vector<report_file>& out,
+                                      diagnostics& diag) {
     simdjson::dom::parser parser;
     simdjson::padded_string padded(json);
     simdjson::dom::element root;
@@ -289,8 +293,9 @@ std::error_code parse_report_csv(std::string_view csv, std::vector<task_result>&
         if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
         if (fields.size() < 4) {
             diag.operation = "completion report";
-            diag.detail = "line " + std::to_string(line_no) + ": " + std::to_string(fields.size()) +
-                          " fields, not bucket,key,versionId,taskStatus,errorCode,httpStatusCode,resultMessage";
+            diag.detail =
+                "line " + std::to_string(line_no) + ": " + std::to_string(fields.size()) +
+                " fields, not bucket,key,versionId,taskStatus,errorCode,httpStatusCode,resultMessage";
             return make_error_code(errc::malformed_response);
         }
         fields.resize(std::max<std::size_t>(fields.size(), 7));
@@ -302,7 +307,8 @@ std::error_code parse_report_csv(std::string_view csv, std::vector<task_result>&
         // The documented schema says ErrorCode, HTTPStatusCode; reports (and
         // the documentation's own examples) write the status code first:
         // the one that is a number is the status.
-        const bool status_first = !fields[4].empty() && fields[4].find_first_not_of("0123456789") == std::string::npos;
+        const bool status_first =
+            !fields[4].empty() && fields[4].find_first_not_of("0123456789") == std::string::npos;
         t.http_status = std::move(fields[status_first ? 4 : 5]);
         t.error_code = std::move(fields[status_first ? 5 : 4]);
         t.message = std::move(fields[6]);

@@ -88,5 +88,6 @@ int cmd_move(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
 int cmd_cloudtrail(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+int cmd_batch(const std::vector<std::string>& args);
 
 }  // namespace s3merge::cli

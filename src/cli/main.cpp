@@ -29,6 +29,9 @@ const command commands[] = {
     {"mb", s3merge::cli::cmd_mb, "create a bucket"},
     {"rb", s3merge::cli::cmd_rb, "delete an empty bucket"},
     {"put", s3merge::cli::cmd_put, "upload a small local file"},
+    {"batch", s3merge::cli::cmd_batch,
+     "S3 Batch Operations jobs of what still needs copying: "
+     "plan|submit|status|wait|confirm|report|finish-move"},
     {"report", s3merge::cli::cmd_report, "read run reports: show | compare A B | html ... -o OUT.html"},
 };
 

@@ -268,6 +268,7 @@ void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {
         ++det.to_copy;
         det.bytes_to_copy += d.source.size;
     }
+    if (opt_.would_copy && !opt_.verify) opt_.would_copy(si, d.source, archived);
     ++(missing ? det.missing : det.different);
     if (d.why == reason::unverifiable) ++det.unverifiable;
     if (!opt_.verify) {

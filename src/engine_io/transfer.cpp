@@ -264,6 +264,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     po.delete_batch = s3::max_delete_objects;
     po.source_ranges = opts.source_ranges;
     po.shard = opts.shard;
+    po.would_copy = opts.would_copy;
     po.shard_depths = opts.shard_depths;
     result.rep.shard_index = opts.shard.index;
     result.rep.shard_count = opts.shard.count;

@@ -60,9 +60,10 @@ std::error_code parse_create_job(const http_response& r, std::string& job_id, di
 
 struct job_status {
     std::string job_id;
-    std::string status;  // New Preparing Suspended Ready Active Pausing Paused Complete Cancelling Cancelled Failing Failed
+    std::string status;  // New Preparing Suspended Ready Active Pausing Paused Complete Cancelling Cancelled
+                         // Failing Failed
     std::uint64_t total = 0, succeeded = 0, failed = 0;
-    std::string report_bucket, report_prefix;  // from the job's Report
+    std::string report_bucket, report_prefix;                          // from the job's Report
     std::vector<std::pair<std::string, std::string>> failure_reasons;  // (code, reason)
     // The job is over: Complete, Failed or Cancelled.
     bool finished() const { return status == "Complete" || status == "Failed" || status == "Cancelled"; }
@@ -83,7 +84,8 @@ struct report_file {
     std::string status;  // "succeeded" / "failed"
     std::string bucket, key;
 };
-std::error_code parse_report_manifest(std::string_view json, std::vector<report_file>& out, diagnostics& diag);
+std::error_code parse_report_manifest(std::string_view json, std::vector<report_file>& out,
+                                      diagnostics& diag);
 
 struct task_result {
     std::string bucket, key, version_id;

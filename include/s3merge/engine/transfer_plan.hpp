@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,6 +85,10 @@ struct plan_options {
     // Per source (parallel; missing or empty: none): discovery skips
     // sub-prefixes outside the range.
     std::vector<key_range> source_ranges;
+    // Dry runs: told each object that would be copied (archived: in
+    // GLACIER/DEEP_ARCHIVE, not copied), e.g. to write a Batch Operations
+    // manifest of exactly what still needs copying.
+    std::function<void(std::size_t source, const s3::object_entry& o, bool archived)> would_copy;
     // A sharded job: sub-prefixes wholly of other shards are not listed.
     shard_spec shard;
     std::vector<unsigned> shard_depths;  // per source (missing: fanout.max_depth)

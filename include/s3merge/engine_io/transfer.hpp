@@ -86,6 +86,8 @@ struct transfer_options {
     // Part of the job's identity.
     shard_spec shard;
     std::vector<unsigned> shard_depths;
+    // Dry runs: each object that would be copied (see plan_options).
+    std::function<void(std::size_t source, const s3::object_entry& o, bool archived)> would_copy;
     // Bytes copied server-side per second, all copies together (CopyObject
     // and each UploadPartCopy take their size from a token bucket before
     // they are sent; 0: no cap). The request cap is the client's.

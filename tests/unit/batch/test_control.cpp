@@ -45,7 +45,8 @@ TEST_CASE("manifest lines: bucket,key with the key URL-encoded") {
     CHECK(m ==
           "src,AWSLogs/1/CloudTrail/us-east-1/2024/01/02/a.json.gz\n"
           "src,odd%20key%2Cwith%2Bplus/and%25percent/%E6%97%A5%E6%9C%AC\n");
-    CHECK(uri::decode("odd%20key%2Cwith%2Bplus/and%25percent/%E6%97%A5%E6%9C%AC") == "odd key,with+plus/and%percent/日本");
+    CHECK(uri::decode("odd%20key%2Cwith%2Bplus/and%25percent/%E6%97%A5%E6%9C%AC") ==
+          "odd key,with+plus/and%percent/日本");
 }
 
 TEST_CASE("key mappings the service can do: adding a prefix, never removing one") {
@@ -58,9 +59,9 @@ TEST_CASE("key mappings the service can do: adding a prefix, never removing one"
     CHECK(p.empty());
     CHECK(target_key_prefix_for("AWSLogs/", "old/AWSLogs/", p));
     CHECK(p == "old");
-    CHECK_FALSE(target_key_prefix_for("a/", "b/", p));          // removes a/
-    CHECK_FALSE(target_key_prefix_for("", "archive", p));       // no '/': the service adds one
-    CHECK_FALSE(target_key_prefix_for("a/", "xa/", p));         // "x" + "a/": no '/' between
+    CHECK_FALSE(target_key_prefix_for("a/", "b/", p));     // removes a/
+    CHECK_FALSE(target_key_prefix_for("", "archive", p));  // no '/': the service adds one
+    CHECK_FALSE(target_key_prefix_for("a/", "xa/", p));    // "x" + "a/": no '/' between
 }
 
 TEST_CASE("CreateJob: the documented request for an S3PutObjectCopy job") {
@@ -88,7 +89,8 @@ TEST_CASE("CreateJob: the documented request for an S3PutObjectCopy job") {
     pugi::xml_document doc;
     REQUIRE(doc.load_string(req.body.c_str()));
     auto root = doc.child("CreateJobRequest");
-    CHECK(std::string(root.attribute("xmlns").value()) == "http://awss3control.amazonaws.com/doc/2018-08-20/");
+    CHECK(std::string(root.attribute("xmlns").value()) ==
+          "http://awss3control.amazonaws.com/doc/2018-08-20/");
     CHECK(std::string(root.child_value("ConfirmationRequired")) == "false");
     CHECK(std::string(root.child_value("ClientRequestToken")) == "tok-1");
     CHECK(std::string(root.child_value("Priority")) == "42");
@@ -112,7 +114,8 @@ TEST_CASE("CreateJob: the documented request for an S3PutObjectCopy job") {
 TEST_CASE("CreateJob and DescribeJob answers, and S3 Control's errors") {
     http_response ok;
     ok.status = 200;
-    ok.body = R"(<?xml version="1.0" encoding="UTF-8"?><CreateJobResult><JobId>8c4b5a3e-job</JobId></CreateJobResult>)";
+    ok.body =
+        R"(<?xml version="1.0" encoding="UTF-8"?><CreateJobResult><JobId>8c4b5a3e-job</JobId></CreateJobResult>)";
     std::string id;
     diagnostics d;
     REQUIRE_FALSE(parse_create_job(ok, id, d));

@@ -37,15 +37,16 @@ asio::awaitable<std::error_code> control_call(s3::client& c, const control_endpo
 
 }  // namespace
 
-asio::awaitable<std::error_code> create_job(s3::client& c, const control_endpoint& e, const create_job_params& p,
-                                            std::string& job_id, diagnostics& diag) {
+asio::awaitable<std::error_code> create_job(s3::client& c, const control_endpoint& e,
+                                            const create_job_params& p, std::string& job_id,
+                                            diagnostics& diag) {
     auto build = [&p](const s3::target& t) { return build_create_job(t, p); };
     auto parse = [&job_id](const http_response& r, diagnostics& d) { return parse_create_job(r, job_id, d); };
     co_return co_await control_call(c, e, "CreateJob", build, parse, diag);
 }
 
-asio::awaitable<std::error_code> describe_job(s3::client& c, const control_endpoint& e, const std::string& job_id,
-                                              job_status& out, diagnostics& diag) {
+asio::awaitable<std::error_code> describe_job(s3::client& c, const control_endpoint& e,
+                                              const std::string& job_id, job_status& out, diagnostics& diag) {
     auto build = [&](const s3::target& t) { return build_describe_job(t, e.account, job_id); };
     auto parse = [&out](const http_response& r, diagnostics& d) { return parse_describe_job(r, out, d); };
     co_return co_await control_call(c, e, "DescribeJob", build, parse, diag);
@@ -54,7 +55,9 @@ asio::awaitable<std::error_code> describe_job(s3::client& c, const control_endpo
 asio::awaitable<std::error_code> update_job_status(s3::client& c, const control_endpoint& e,
                                                    const std::string& job_id, const std::string& requested,
                                                    std::string& status, diagnostics& diag) {
-    auto build = [&](const s3::target& t) { return build_update_job_status(t, e.account, job_id, requested); };
+    auto build = [&](const s3::target& t) {
+        return build_update_job_status(t, e.account, job_id, requested);
+    };
     auto parse = [&status](const http_response& r, diagnostics& d) {
         return parse_update_job_status(r, status, d);
     };

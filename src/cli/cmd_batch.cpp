@@ -11,6 +11,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "cli/batch_job.hpp"
 #include "cli/common.hpp"
 #include "cli/table.hpp"
 #include "cli/transfer_flags.hpp"
@@ -26,7 +27,8 @@ namespace asio = boost::asio;
 namespace {
 
 const char* usage =
-    "s3merge batch plan|submit|status|wait|confirm|report|finish-move [--source s3://B[/P] ...] [--dest s3://B[/P]] "
+    "s3merge batch plan|submit|status|wait|confirm|report|finish-move [--source s3://B[/P] ...] [--dest "
+    "s3://B[/P]] "
     "[--job-id ID ...] [options]";
 const char* description =
     "S3 Batch Operations (AWS's own engine: billions of objects, managed retries, a completion report),\n"
@@ -43,11 +45,12 @@ const char* description =
     "  finish-move  deletes the sources of the keys the reports list as succeeded, each confirmed at the\n"
     "               destination first, in DeleteObjects batches, exactly as 'move' does";
 
-std::vector<option_spec> specs() {
-    auto s = common_options();
-    s.push_back({"source", true, true, "S3URI", "a source s3://BUCKET[/PREFIX] (repeatable)"});
-    s.push_back({"dest", true, false, "S3URI", "the destination s3://BUCKET[/PREFIX]"});
-    s.push_back({"account", true, false, "ID", "the account that owns the jobs (default: from STS)"});
+}  // namespace
+
+std::vector<option_spec> batch_option_specs(bool with_account) {
+    std::vector<option_spec> s;
+    if (with_account)
+        s.push_back({"account", true, false, "ID", "the account that owns the jobs (default: from STS)"});
     s.push_back({"manifest-prefix", true, false, "S3URI", "submit: where the CSV manifests are written"});
     s.push_back({"report-prefix", true, false, "S3URI",
                  "submit: where the service writes completion reports (default: the manifest bucket, "
@@ -62,19 +65,37 @@ std::vector<option_spec> specs() {
     s.push_back({"json", false, false, "", "report: print JSON"});
     s.push_back({"s3-control-endpoint-url", true, false, "URL",
                  "S3 Control endpoint (else AWS_ENDPOINT_URL_S3_CONTROL, AWS_ENDPOINT_URL, else AWS)"});
+    return s;
+}
+
+int apply_batch_options(const std::string& name, const parsed_args& args, batch_args& b) {
+    if (args.has("max-object-size")) {
+        std::uint64_t n = 0;
+        if (!parse_uint(args.value("max-object-size"), 1, 5ull << 30, n)) {
+            print_usage_error(name, "--max-object-size must be a number of bytes up to 5368709120 (5 GiB)");
+            return exit_usage;
+        }
+        b.max_object_size = n;
+    }
+    b.control.account = args.value("account");
+    b.control.endpoint_url = args.value("s3-control-endpoint-url",
+                                        cloudtrail::service_endpoint_from_env("s3-control", std::getenv));
+    b.sts_endpoint =
+        args.value("sts-endpoint-url", cloudtrail::service_endpoint_from_env("sts", std::getenv));
+    return -1;
+}
+
+namespace {
+
+std::vector<option_spec> specs() {
+    auto s = common_options();
+    s.push_back({"source", true, true, "S3URI", "a source s3://BUCKET[/PREFIX] (repeatable)"});
+    s.push_back({"dest", true, false, "S3URI", "the destination s3://BUCKET[/PREFIX]"});
+    for (auto& o : batch_option_specs(true)) s.push_back(std::move(o));
     s.push_back({"sts-endpoint-url", true, false, "URL", "STS endpoint for the account id"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
     return s;
 }
-
-struct batch_args {
-    std::string sub;
-    std::vector<engine::location> sources;
-    engine::location dest;
-    batch::control_endpoint control;
-    std::string sts_endpoint;
-    std::uint64_t max_object_size = 5ull << 30;
-};
 
 int parse_locations(const std::string& name, const parsed_args& args, batch_args& b) {
     for (const auto& uri : args.all("source")) {
@@ -134,13 +155,16 @@ asio::awaitable<int> collect(s3::client& client, const parsed_args& args, const 
     o.dry_run = true;
     o.sources = b.sources;
     o.destination = b.dest;
+    o.dest_prefixes = b.dest_prefixes;
     // The service writes TargetKeyPrefix + "/" + source key: one prefix for all.
     for (std::size_t i = 0; i < b.sources.size(); ++i) {
         std::string t;
-        if (!batch::target_key_prefix_for(b.sources[i].prefix, b.dest.prefix, t)) {
+        const std::string& dp = b.dest_prefixes.empty() ? b.dest.prefix : b.dest_prefixes[i];
+        if (!batch::target_key_prefix_for(b.sources[i].prefix, dp, t)) {
             diagnostics d;
             d.operation = "batch";
-            d.detail = "s3://" + b.sources[i].bucket + "/" + b.sources[i].prefix + " into " + b.dest.uri() +
+            d.detail = "s3://" + b.sources[i].bucket + "/" + b.sources[i].prefix + " into s3://" +
+                       b.dest.bucket + "/" + dp +
                        ": S3 Batch Operations can add a prefix to each key (TargetKeyPrefix), never remove "
                        "one; give a destination prefix that ends with the source prefix, or copy with "
                        "'s3merge copy'";
@@ -195,11 +219,12 @@ asio::awaitable<int> collect(s3::client& client, const parsed_args& args, const 
         m.chunks.pop_back();
         m.lines.pop_back();
     }
-    std::printf("batch: %llu objects (%s) to copy, %llu already at the destination, %llu archived (not copied), "
-                "%llu over %s (copied by s3merge)\n",
-                (unsigned long long)m.objects, human_bytes(m.bytes).c_str(),
-                (unsigned long long)res.rep.totals.skipped, (unsigned long long)m.archived,
-                (unsigned long long)m.large_count, human_bytes(b.max_object_size).c_str());
+    std::printf(
+        "batch: %llu objects (%s) to copy, %llu already at the destination, %llu archived (not copied), "
+        "%llu over %s (copied by s3merge)\n",
+        (unsigned long long)m.objects, human_bytes(m.bytes).c_str(),
+        (unsigned long long)res.rep.totals.skipped, (unsigned long long)m.archived,
+        (unsigned long long)m.large_count, human_bytes(b.max_object_size).c_str());
     co_return -1;
 }
 
@@ -222,7 +247,10 @@ int cmd_plan(const manifests& m) {
     return exit_ok;
 }
 
-asio::awaitable<int> submit(s3::client& client, const parsed_args& args, batch_args& b, const std::string& name) {
+}  // namespace
+
+asio::awaitable<int> batch_submit(s3::client& client, const parsed_args& args, batch_args& b,
+                                  const std::string& name) {
     engine::location manifest_at, report_at;
     {
         diagnostics d;
@@ -287,7 +315,8 @@ asio::awaitable<int> submit(s3::client& client, const parsed_args& args, batch_a
         // the same token: a retried submit finds its job instead of a second.
         jp.client_request_token = crypto::sha256_hex(tag + ":" + std::to_string(i) + ":" + content_hash);
         jp.confirmation_required = !args.flag("yes");
-        jp.description = "s3merge " + tag + " part " + std::to_string(i + 1) + " of " + std::to_string(m.chunks.size());
+        jp.description =
+            "s3merge " + tag + " part " + std::to_string(i + 1) + " of " + std::to_string(m.chunks.size());
         jp.target_bucket = b.dest.bucket;
         jp.target_key_prefix = target_prefix;
         jp.report_bucket = report_at.bucket;
@@ -299,9 +328,11 @@ asio::awaitable<int> submit(s3::client& client, const parsed_args& args, batch_a
             print_error(ec, diag);
             co_return exit_code_for(ec);
         }
-        std::printf("job: %s (%s objects, manifest s3://%s/%s)%s\n", job_id.c_str(), group_digits(m.lines[i]).c_str(),
-                    manifest_at.bucket.c_str(), pp.key.c_str(),
-                    jp.confirmation_required ? " — waiting for confirmation: s3merge batch confirm --job-id ..." : "");
+        std::printf("job: %s (%s objects, manifest s3://%s/%s)%s\n", job_id.c_str(),
+                    group_digits(m.lines[i]).c_str(), manifest_at.bucket.c_str(), pp.key.c_str(),
+                    jp.confirmation_required
+                        ? " — waiting for confirmation: s3merge batch confirm --job-id ..."
+                        : "");
     }
     if (m.objects == 0) std::printf("batch: nothing to copy; no job submitted\n");
     if (m.large_count > 0) {
@@ -311,7 +342,10 @@ asio::awaitable<int> submit(s3::client& client, const parsed_args& args, batch_a
         if (int r = apply_listing_options(name, args, o, per_host); r >= 0) co_return r;
         o.sources = b.sources;
         o.destination = b.dest;
-        o.exclude = [&m](std::size_t si, std::string_view key) { return !m.large[si].count(std::string(key)); };
+        o.dest_prefixes = b.dest_prefixes;
+        o.exclude = [&m](std::size_t si, std::string_view key) {
+            return !m.large[si].count(std::string(key));
+        };
         if (int r = apply_journal_option(args, o); r >= 0) co_return r;
         set_progress_sinks(args, o);
         auto res = co_await run_transfer_with_signals(client, o);
@@ -326,6 +360,8 @@ asio::awaitable<int> submit(s3::client& client, const parsed_args& args, batch_a
     }
     co_return rc;
 }
+
+namespace {
 
 asio::awaitable<int> status_or_wait(s3::client& client, const parsed_args& args, batch_args& b, bool wait) {
     std::uint64_t timeout_s = 86400;
@@ -348,13 +384,17 @@ asio::awaitable<int> status_or_wait(s3::client& client, const parsed_args& args,
         }
         const bool over = std::all_of(all.begin(), all.end(), [](const auto& s) { return s.finished(); });
         if (!wait || over) {
-            text_table t{{"JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", ""}, {false, false, true, true, true, false}, {}};
+            text_table t{{"JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", ""},
+                         {false, false, true, true, true, false},
+                         {}};
             int rc = exit_ok;
             for (const auto& s : all) {
                 t.rows.push_back({s.job_id, s.status, group_digits(s.total), group_digits(s.succeeded),
                                   group_digits(s.failed), state_word(s)});
-                if (s.status == "Failed" || s.status == "Cancelled") rc = exit_failed;
-                else if (s.failed > 0 && rc == exit_ok) rc = exit_partial;
+                if (s.status == "Failed" || s.status == "Cancelled")
+                    rc = exit_failed;
+                else if (s.failed > 0 && rc == exit_ok)
+                    rc = exit_partial;
             }
             std::fputs(t.render().c_str(), stdout);
             for (const auto& s : all)
@@ -365,7 +405,8 @@ asio::awaitable<int> status_or_wait(s3::client& client, const parsed_args& args,
         if (std::chrono::steady_clock::now() >= deadline) {
             diagnostics d;
             d.operation = "batch wait";
-            d.detail = "the jobs had not ended after " + std::to_string(timeout_s) + " s; 's3merge batch status' shows them";
+            d.detail = "the jobs had not ended after " + std::to_string(timeout_s) +
+                       " s; 's3merge batch status' shows them";
             print_error(make_error_code(errc::timeout), d);
             co_return exit_failed;
         }
@@ -383,11 +424,13 @@ asio::awaitable<std::error_code> read_report(s3::client& client, const batch_arg
     if (auto ec = co_await batch::describe_job(client, b.control, id, s, diag)) co_return ec;
     if (!s.finished()) {
         diag.operation = "batch report";
-        diag.detail = "job " + id + " is " + s.status + ": its completion report comes when it ends ('s3merge batch wait')";
+        diag.detail = "job " + id + " is " + s.status +
+                      ": its completion report comes when it ends ('s3merge batch wait')";
         co_return make_error_code(errc::invalid_argument);
     }
     s3::get_object_params gp;
-    gp.key = (s.report_prefix.empty() ? std::string() : s.report_prefix + "/") + "job-" + id + "/manifest.json";
+    gp.key =
+        (s.report_prefix.empty() ? std::string() : s.report_prefix + "/") + "job-" + id + "/manifest.json";
     s3::get_object_result gr;
     if (auto ec = co_await client.get_object(s.report_bucket, gp, gr, diag)) co_return ec;
     std::vector<batch::report_file> files;
@@ -416,8 +459,10 @@ asio::awaitable<int> report(s3::client& client, const parsed_args& args, const b
         std::uint64_t ok = 0;
         std::map<std::string, std::uint64_t> by_code;
         for (const auto& t : tasks) {
-            if (t.succeeded) ++ok;
-            else ++by_code[t.error_code.empty() ? "(none)" : t.error_code];
+            if (t.succeeded)
+                ++ok;
+            else
+                ++by_code[t.error_code.empty() ? "(none)" : t.error_code];
         }
         const std::uint64_t failed = tasks.size() - ok;
         if (failed) rc = exit_partial;
@@ -458,8 +503,10 @@ asio::awaitable<int> report(s3::client& client, const parsed_args& args, const b
     co_return rc;
 }
 
-asio::awaitable<int> finish_move(s3::client& client, const parsed_args& args, const batch_args& b,
-                                 const std::string& name) {
+}  // namespace
+
+asio::awaitable<int> batch_finish_move(s3::client& client, const parsed_args& args, batch_args& b,
+                                       const std::string& name) {
     // The keys the reports list as succeeded, per source bucket.
     std::map<std::string, std::unordered_set<std::string>> done;
     std::uint64_t succeeded = 0;
@@ -479,6 +526,7 @@ asio::awaitable<int> finish_move(s3::client& client, const parsed_args& args, co
     o.move = true;
     o.sources = b.sources;
     o.destination = b.dest;
+    o.dest_prefixes = b.dest_prefixes;
     // Only what the service copied; each confirmed at the destination (same
     // size and ETag, from the listing) before its source is deleted.
     o.exclude = [&](std::size_t si, std::string_view key) {
@@ -493,18 +541,26 @@ asio::awaitable<int> finish_move(s3::client& client, const parsed_args& args, co
         co_return exit_code_for(res.fatal);
     }
     const auto& t = res.rep.totals;
-    std::printf("finish-move: %llu keys the service copied; %llu confirmed at the destination and deleted at the "
-                "source, %llu copied again (not there as listed), %llu failed\n",
-                (unsigned long long)succeeded, (unsigned long long)t.deleted, (unsigned long long)t.copied,
-                (unsigned long long)t.failed);
+    std::printf(
+        "finish-move: %llu keys the service copied; %llu confirmed at the destination and deleted at the "
+        "source, %llu copied again (not there as listed), %llu failed\n",
+        (unsigned long long)succeeded, (unsigned long long)t.deleted, (unsigned long long)t.copied,
+        (unsigned long long)t.failed);
     if (res.interrupted) co_return exit_interrupted;
     co_return failures_exit_code(res.rep);
 }
 
-}  // namespace
+asio::awaitable<int> batch_plan(s3::client& client, const parsed_args& args, batch_args& b,
+                                const std::string& name) {
+    manifests m;
+    std::string tag, target_prefix;
+    if (int rc = co_await collect(client, args, b, name, m, tag, target_prefix); rc >= 0) co_return rc;
+    co_return cmd_plan(m);
+}
 
 int cmd_batch(const std::vector<std::string>& argv) {
-    static const std::vector<std::string> subs = {"plan", "submit", "status", "wait", "confirm", "report", "finish-move"};
+    static const std::vector<std::string> subs = {"plan",    "submit", "status",     "wait",
+                                                  "confirm", "report", "finish-move"};
     if (argv.empty() || std::find(subs.begin(), subs.end(), argv[0]) == subs.end()) {
         parsed_args a;
         auto spec = specs();
@@ -527,35 +583,21 @@ int cmd_batch(const std::vector<std::string>& argv) {
     if (int rc = parse_locations(name, args, b); rc >= 0) return rc;
     const bool needs_locations = b.sub == "plan" || b.sub == "submit" || b.sub == "finish-move";
     if (needs_locations && (b.sources.empty() || b.dest.bucket.empty())) {
-        print_usage_error(name, "needs --source s3://BUCKET[/PREFIX] (repeatable) and --dest s3://BUCKET[/PREFIX]");
+        print_usage_error(name,
+                          "needs --source s3://BUCKET[/PREFIX] (repeatable) and --dest s3://BUCKET[/PREFIX]");
         return exit_usage;
     }
     if (b.sub != "plan" && b.sub != "submit" && args.all("job-id").empty()) {
         print_usage_error(name, "needs --job-id ID (repeatable)");
         return exit_usage;
     }
-    if (args.has("max-object-size")) {
-        std::uint64_t n = 0;
-        if (!parse_uint(args.value("max-object-size"), 1, 5ull << 30, n)) {
-            print_usage_error(name, "--max-object-size must be a number of bytes up to 5368709120 (5 GiB)");
-            return exit_usage;
-        }
-        b.max_object_size = n;
-    }
-    b.control.account = args.value("account");
-    b.control.endpoint_url = args.value("s3-control-endpoint-url", cloudtrail::service_endpoint_from_env("s3-control", std::getenv));
-    b.sts_endpoint = args.value("sts-endpoint-url", cloudtrail::service_endpoint_from_env("sts", std::getenv));
+    if (int rc = apply_batch_options(name, args, b); rc >= 0) return rc;
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
     b.control.region = cfg.region;
     return run_with_client(cfg, [&](s3::client& client) -> asio::awaitable<int> {
-        if (b.sub == "plan") {
-            manifests m;
-            std::string tag, target_prefix;
-            if (int rc = co_await collect(client, args, b, name, m, tag, target_prefix); rc >= 0) co_return rc;
-            co_return cmd_plan(m);
-        }
-        if (b.sub == "submit") co_return co_await submit(client, args, b, name);
+        if (b.sub == "plan") co_return co_await batch_plan(client, args, b, name);
+        if (b.sub == "submit") co_return co_await batch_submit(client, args, b, name);
         {
             diagnostics diag;
             if (auto ec = co_await resolve_account(client, b, diag)) {
@@ -569,7 +611,8 @@ int cmd_batch(const std::vector<std::string>& argv) {
             for (const auto& id : args.all("job-id")) {
                 std::string status;
                 diagnostics diag;
-                if (auto ec = co_await batch::update_job_status(client, b.control, id, "Ready", status, diag)) {
+                if (auto ec =
+                        co_await batch::update_job_status(client, b.control, id, "Ready", status, diag)) {
                     print_error(ec, diag);
                     co_return exit_code_for(ec);
                 }
@@ -578,7 +621,7 @@ int cmd_batch(const std::vector<std::string>& argv) {
             co_return exit_ok;
         }
         if (b.sub == "report") co_return co_await report(client, args, b);
-        co_return co_await finish_move(client, args, b, name);
+        co_return co_await batch_finish_move(client, args, b, name);
     });
 }
 

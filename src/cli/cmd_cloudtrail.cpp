@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "cli/batch_job.hpp"
 #include "cli/cloudtrail_job.hpp"
 #include "cli/common.hpp"
 #include "cli/table.hpp"
@@ -92,6 +93,8 @@ std::vector<option_spec> option_specs(std::string_view sub) {
         s.push_back({"athena-ddl", false, false, "",
                      "print a CREATE TABLE (partition projection) over the all-region bucket"});
     for (auto& o : listing_option_specs()) s.push_back(std::move(o));
+    if (sub == "batch")
+        for (auto& o : batch_option_specs(false)) s.push_back(std::move(o));
     if (sub == "plan" || sub == "copy" || sub == "move" || sub == "verify") {
         s.push_back({"from-date", true, false, "YYYY-MM-DD",
                      "only logs of this UTC day and later (day prefixes before it are not listed)"});
@@ -702,8 +705,8 @@ const char* description =
 
 int cmd_cloudtrail(const std::vector<std::string>& argv) {
     using namespace cloudtrail_cmd;
-    static const std::vector<std::string> subs = {"discover", "plan",   "copy",
-                                                  "move",     "verify", "drop-sources"};
+    static const std::vector<std::string> subs = {"discover", "plan",  "copy",        "move",
+                                                  "verify",   "batch", "drop-sources"};
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
         parsed_args a;
         auto spec = option_specs("plan");
@@ -719,6 +722,20 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
     }
     std::string name = "cloudtrail " + sub;
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    // cloudtrail batch plan|submit|finish-move: the old trails' logs as S3
+    // Batch Operations jobs (status, wait, confirm, report: s3merge batch).
+    std::string batch_step;
+    if (sub == "batch") {
+        if (rest.empty() || (rest[0] != "plan" && rest[0] != "submit" && rest[0] != "finish-move")) {
+            print_usage_error(name,
+                              "expected plan, submit or finish-move (then 's3merge batch status|wait|confirm|"
+                              "report --job-id ID')");
+            return exit_usage;
+        }
+        batch_step = rest[0];
+        name += " " + batch_step;
+        rest.erase(rest.begin());
+    }
     parsed_args args;
     auto spec = option_specs(sub);
     if (int rc = parse_command(name, usage, description, rest, spec, args); rc >= 0) return rc;
@@ -770,10 +787,25 @@ int cmd_cloudtrail(const std::vector<std::string>& argv) {
 
     return run_with_client(cfg, [&](s3::client& client) -> asio::awaitable<int> {
         job j;
-        j.command = sub;
+        j.command = sub == "batch" ? std::string("copy") : sub;
         if (int r = co_await resolve_job(client, args, j); r >= 0) co_return r;
         if (int r = co_await probe_buckets(client, j); r >= 0) co_return r;
         if (sub == "discover") co_return print_discovery(j, args.flag("json"));
+        if (sub == "batch") {
+            engine::transfer_options where;
+            add_sources(j, where, false);
+            batch_args b;
+            b.sub = batch_step;
+            b.sources = where.sources;
+            b.dest_prefixes = where.dest_prefixes;
+            b.dest = where.destination;
+            if (int r = apply_batch_options(name, args, b); r >= 0) co_return r;
+            b.control.account = j.account;
+            b.control.region = client.config().region;
+            if (batch_step == "plan") co_return co_await batch_plan(client, args, b, name);
+            if (batch_step == "submit") co_return co_await batch_submit(client, args, b, name);
+            co_return co_await batch_finish_move(client, args, b, name);
+        }
         if (sub == "plan") co_return co_await run_plan(client, args, j, o);
         if (sub == "verify") co_return co_await run_verify(client, args, j, o);
         if (sub == "copy" || sub == "move") co_return co_await run_copy(client, args, j, o, sub == "move");

@@ -121,6 +121,32 @@ class Batch(harness.S3MergeCase):
         self.assertEqual(set(self.oracle.list_all(src)) | set(self.oracle.list_all(dst)),
                          set(KEYS) | {"logs/big.bin", "logs/already.json"})
 
+    def test_3_cloudtrail_batch_moves_the_old_trails_logs(self):
+        regions = ["us-east-1", "eu-west-1"]
+        template = "ctb%s-{region}-{account}" % self.tag[:5]
+        buckets = [template.replace("{region}", r).replace("{account}", ACCOUNT) for r in regions]
+        for b, r in zip(buckets, regions):
+            self.oracle.create_bucket(b)
+            self.s3merge("generate", "--dest", "s3://%s/" % b, "--count", "30", "--account", ACCOUNT,
+                         "--log-region", r, check=0)
+        dst, man = self.bucket("ctbdst"), self.bucket("ctbman")
+        want = set()
+        for b in buckets:
+            want |= set(self.oracle.list_all(b))
+        ct = ["--account", ACCOUNT, "--regions", ",".join(regions), "--source-bucket-template", template,
+              "--dest-bucket", dst, "--s3-control-endpoint-url", self.control, "--no-progress"]
+        p = self.s3merge("cloudtrail", "batch", "submit", *ct, "--manifest-prefix", "s3://%s/ct/" % man,
+                         "--role-arn", ROLE, "--yes", check=0)
+        jobs = re.findall(r"^job: (\S+)", p.stdout, re.M)
+        self.assertEqual(len(jobs), 1, p.stdout)
+        self.batch("wait", "--job-id", jobs[0], "--timeout", "120", check=0)
+        self.assertEqual(set(self.oracle.list_all(dst)), want)  # the same keys: CloudTrail's layout
+        p = self.s3merge("cloudtrail", "batch", "finish-move", *ct, "--job-id", jobs[0], check=0)
+        self.assertIn("%d confirmed at the destination and deleted" % len(want), p.stdout)
+        for b in buckets:
+            self.assertEqual(self.oracle.list_all(b), {})
+        self.s3merge("cloudtrail", "batch", "status", *ct, check=2)  # status is s3merge batch's
+
     def test_2_refusals_name_the_fix(self):
         src, dst, man = self.bucket("brsrc", 3), self.bucket("brdst"), self.bucket("brman")
         sub = ["--source", "s3://%s/" % src, "--dest", "s3://%s/" % dst, "--manifest-prefix", "s3://%s/m/" % man]

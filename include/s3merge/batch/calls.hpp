@@ -23,7 +23,8 @@ boost::asio::awaitable<std::error_code> describe_job(s3::client& c, const contro
                                                      const std::string& job_id, job_status& out,
                                                      diagnostics& diag);
 boost::asio::awaitable<std::error_code> update_job_status(s3::client& c, const control_endpoint& e,
-                                                          const std::string& job_id, const std::string& requested,
-                                                          std::string& status, diagnostics& diag);
+                                                          const std::string& job_id,
+                                                          const std::string& requested, std::string& status,
+                                                          diagnostics& diag);
 
 }  // namespace s3merge::batch

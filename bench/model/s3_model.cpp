@@ -19,8 +19,9 @@ rate_model::rate_model(model_params p) : p_(p) {
 
 std::size_t rate_model::find(std::string_view key) const {
     // The last partition whose lo <= key.
-    auto it = std::upper_bound(parts_.begin(), parts_.end(), key,
-                               [](std::string_view k, const partition& pt) { return k < std::string_view(pt.lo); });
+    auto it =
+        std::upper_bound(parts_.begin(), parts_.end(), key,
+                         [](std::string_view k, const partition& pt) { return k < std::string_view(pt.lo); });
     return static_cast<std::size_t>(it - parts_.begin()) - 1;
 }
 

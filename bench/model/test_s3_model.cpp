@@ -12,7 +12,8 @@ namespace {
 
 // `rate` requests a second for `seconds`, evenly spaced, keys spread over
 // `spread` distinct prefixes; returns the admitted count.
-std::uint64_t drive(rate_model& m, double rate, double seconds, int spread, request_kind kind, double t0 = 0) {
+std::uint64_t drive(rate_model& m, double rate, double seconds, int spread, request_kind kind,
+                    double t0 = 0) {
     std::uint64_t ok = 0;
     const auto n = static_cast<std::uint64_t>(rate * seconds);
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -76,7 +77,8 @@ TEST_CASE("optimum: capacity doubling every split interval, bounded by the clien
     model_params p;
     p.split_after_s = 1e9;
     CHECK(optimum_seconds(35000, p, 1e9) == doctest::Approx(10.0).epsilon(0.001));
-    CHECK(optimum_seconds(35000, p, 1000) == doctest::Approx(35.0).epsilon(0.001));  // the client is the limit
+    CHECK(optimum_seconds(35000, p, 1000) ==
+          doctest::Approx(35.0).epsilon(0.001));  // the client is the limit
     p.split_after_s = 10;
     // 10 s at 3,500/s, then 7,000/s: 35,000 + 70,000 in 20 s.
     CHECK(optimum_seconds(105000, p, 1e9) == doctest::Approx(20.0).epsilon(0.002));

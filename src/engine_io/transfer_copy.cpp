@@ -163,7 +163,10 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
         plan->on_deleted(si, item, std::move(out));
         drain();
     }
-    if (!batch.empty()) {
+    // Keys the service answered with a retryable error (SlowDown,
+    // InternalError: DeleteObjects reports them per key inside a 200) are
+    // sent again, after the client's backoff, within the retry budget.
+    for (int attempt = 1; !batch.empty(); ++attempt) {
         co_await copy_slots.acquire();
         s3::delete_objects_params p;
         p.quiet = true;
@@ -176,6 +179,10 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
         std::map<std::string, const s3::delete_error*, std::less<>> errors;
         if (!ec)
             for (const auto& e : res.errors) errors[e.key] = &e;
+        std::vector<delete_item> again;
+        std::error_code again_ec;
+        const bool may_retry =
+            attempt < client.config().retry.max_attempts && !client.cancelled() && !stopping;
         for (auto& item : batch) {
             delete_outcome out;
             if (ec) {
@@ -192,12 +199,20 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                 out.diag.key = item.key;
                 out.diag.s3_code = it->second->code;
                 out.diag.message = it->second->message;
-                out.diag.attempts = diag.attempts;
-                out.ec = s3::classify_error(403, it->second->code);
+                out.diag.attempts = diag.attempts + static_cast<unsigned>(attempt - 1);
+                out.ec = s3::classify_error(it->second->code == "SlowDown" ? 503 : 403, it->second->code);
+                if (may_retry && is_retryable(out.ec)) {
+                    again_ec = out.ec;
+                    again.push_back(std::move(item));
+                    continue;
+                }
             }
             plan->on_deleted(si, item, std::move(out));
         }
         drain();
+        if (again.empty()) break;
+        co_await client.before_retry(again_ec, attempt);
+        batch = std::move(again);
     }
     --workers;
     notify();

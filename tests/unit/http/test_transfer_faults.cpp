@@ -142,6 +142,42 @@ TEST_CASE("transfer: a copy refused because the source changed since listed dele
     CHECK(out.count("POST", "delete") == 0);
 }
 
+TEST_CASE("transfer: keys a DeleteObjects answers with SlowDown are sent again, then deleted") {
+    scenario sc;
+    int deletes = 0;
+    sc.del = [&deletes](const http_req&) {
+        // S3 reports throttling per key inside a 200 (a hot partition).
+        if (deletes++ == 0)
+            return ok(
+                "<DeleteResult><Error><Key>k</Key><Code>SlowDown</Code><Message>Reduce your request rate."
+                "</Message></Error></DeleteResult>");
+        return ok("<DeleteResult></DeleteResult>");
+    };
+    auto out = run(sc, true);
+    const auto& t = out.res.rep.totals;
+    CHECK(t.failed == 0);
+    CHECK(t.deleted == 1);
+    CHECK(t.copied == 1);
+    CHECK(out.count("POST", "delete") == 2);
+    CHECK(out.res.rep.throttles == 1);  // counted, and fed to the adaptive limit
+}
+
+TEST_CASE("transfer: a per-key SlowDown that never ends fails the key after the retry budget, kept") {
+    scenario sc;
+    sc.del = [](const http_req&) {
+        return ok(
+            "<DeleteResult><Error><Key>k</Key><Code>SlowDown</Code><Message>slow</Message></Error>"
+            "</DeleteResult>");
+    };
+    auto out = run(sc, true);
+    const auto& t = out.res.rep.totals;
+    CHECK(t.deleted == 0);
+    CHECK(t.failed == 1);
+    CHECK(out.count("POST", "delete") == 2);  // max_attempts 2
+    REQUIRE(out.res.rep.failures.size() == 1);
+    CHECK(out.res.rep.failures[0].s3_code == "SlowDown");
+}
+
 TEST_CASE("transfer: a conditional delete refused for a key keeps it and counts it once") {
     scenario sc;
     sc.del = [](const http_req&) {

@@ -1,0 +1,601 @@
+// s3-load-target: a LOAD TARGET for benchmarks, not an S3 implementation.
+// It answers the requests an S3 copy job makes (HeadBucket,
+// GetBucketVersioning, ListObjectsV2, CopyObject, DeleteObjects, HeadObject)
+// for a generated key space, with a latency knob and S3's request-rate model
+// (bench/model: 3,500 writes and 5,500 reads a second per partition, 503
+// SlowDown beyond, splits under sustained load), and stores only what it
+// must: one bit per source key copied and one deleted, so it checks the
+// job's completeness itself at the end. No signature is checked.
+//
+// Buckets: SRC holds N generated keys (CloudTrail layout over R regions, or
+// flat "obj-%010u"); DST starts empty and holds what was copied (the same
+// keys). One epoll thread, non-blocking sockets, keep-alive, HTTP/1.1.
+//
+// Usage: s3-load-target --port P [--objects N] [--layout cloudtrail|flat]
+//          [--regions R] [--latency-ms L] [--latency-jitter-ms J]
+//          [--model on|off] [--split-after S] [--src B] [--dst B]
+// Prints "port P" first; on SIGINT/SIGTERM (or --exit-when-done once every
+// key is copied) a summary: requests by operation, throttled, copied,
+// missing, copied twice, deleted, CPU per request and the model's optimum.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <queue>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/s3_model.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t stop_flag = 0;
+void on_signal(int) {
+    stop_flag = 1;
+}
+
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// ---- the key space ------------------------------------------------------
+
+const char* const region_names[] = {"af-south-1",     "ap-east-1",      "ap-northeast-1", "ap-northeast-2",
+                                    "ap-south-1",     "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+                                    "eu-central-1",   "eu-north-1",     "eu-west-1",      "eu-west-2",
+                                    "eu-west-3",      "sa-east-1",      "us-east-1",      "us-west-2"};
+
+struct key_space {
+    std::uint64_t n = 0;
+    bool flat = false;
+    unsigned regions = 16;
+    std::uint64_t per_day = 288;
+
+    // Keys in index order sort in byte order: region (sorted), day, sequence.
+    std::string key(std::uint64_t i) const {
+        char buf[256];
+        if (flat) {
+            std::snprintf(buf, sizeof buf, "obj-%010llu", (unsigned long long)i);
+            return buf;
+        }
+        const std::uint64_t per_region = (n + regions - 1) / regions;
+        const unsigned r = unsigned(i / per_region);
+        const std::uint64_t j = i % per_region;
+        const std::uint64_t day = j / per_day;
+        // Day d counts from 2024-01-01 in a 28-day month calendar: YYYY/MM/DD.
+        const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12), d = 1 + unsigned(day % 28);
+        std::snprintf(buf, sizeof buf,
+                      "AWSLogs/123456789012/CloudTrail/%s/%04u/%02u/%02u/123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_%08llu.json.gz",
+                      region_names[r], y, m, d, region_names[r], y, m, d, (unsigned long long)i);
+        return buf;
+    }
+    // The index of a key of this space, or n.
+    std::uint64_t index_of(std::string_view k) const {
+        const auto digits = flat ? k.substr(std::min<std::size_t>(k.size(), 4)) : k.substr(k.rfind('_') + 1, 8);
+        std::uint64_t i = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') break;
+            i = i * 10 + std::uint64_t(c - '0');
+        }
+        return i < n && key(i) == k ? i : n;
+    }
+    // The first index whose key is >= k (or > k when strictly).
+    std::uint64_t lower_bound(std::string_view k, bool strictly) const {
+        std::uint64_t lo = 0, hi = n;
+        while (lo < hi) {
+            const std::uint64_t mid = lo + (hi - lo) / 2;
+            const std::string km = key(mid);
+            if (strictly ? std::string_view(km) <= k : std::string_view(km) < k)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+};
+
+struct bitmap {
+    std::vector<std::uint64_t> words;
+    explicit bitmap(std::uint64_t n = 0) : words((n + 63) / 64) {}
+    bool test(std::uint64_t i) const { return (words[i / 64] >> (i % 64)) & 1; }
+    bool set(std::uint64_t i) {  // true if it was clear
+        const bool was = test(i);
+        words[i / 64] |= std::uint64_t(1) << (i % 64);
+        return !was;
+    }
+    std::uint64_t count() const {
+        std::uint64_t c = 0;
+        for (auto w : words) c += std::uint64_t(__builtin_popcountll(w));
+        return c;
+    }
+};
+
+// ---- HTTP -----------------------------------------------------------------
+
+struct request {
+    std::string_view method, target;
+    std::string_view copy_source;
+    std::size_t content_length = 0;
+};
+
+std::string url_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += char(std::strtol(std::string(s.substr(i + 1, 2)).c_str(), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+void url_encode_into(std::string& out, std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            out += char(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+}
+
+std::map<std::string, std::string> parse_query(std::string_view q) {
+    std::map<std::string, std::string> out;
+    while (!q.empty()) {
+        auto amp = q.find('&');
+        auto part = q.substr(0, amp);
+        auto eq = part.find('=');
+        out[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        q.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+struct response {
+    int status = 200;
+    std::string headers;  // extra header lines
+    std::string body;
+    bool head = false;
+};
+
+std::string serialize(const response& r) {
+    const char* reason = r.status == 200 ? "OK" : r.status == 404 ? "Not Found" : r.status == 503 ? "Slow Down" : "Error";
+    char line[128];
+    std::snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n", r.status, reason, r.body.size());
+    std::string out = line;
+    out += "x-amz-request-id: LOADTARGET\r\n";
+    out += r.headers;
+    out += "\r\n";
+    if (!r.head) out += r.body;
+    return out;
+}
+
+const char* etag_of_source = "\"0123456789abcdef0123456789abcdef\"";
+constexpr std::uint64_t object_size = 4096;
+
+struct target_state {
+    key_space keys;
+    std::string src, dst;
+    bitmap copied, deleted;
+    std::uint64_t copied_twice = 0;
+    std::map<std::string, std::uint64_t> ops;
+    std::uint64_t throttled = 0, requests = 0;
+    bool model_on = true;
+    s3bench::rate_model model{s3bench::model_params{}};
+    double started = 0;
+
+    response slow_down() {
+        ++throttled;
+        response r;
+        r.status = 503;
+        r.body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+        return r;
+    }
+
+    response list(std::string_view bucket, const std::map<std::string, std::string>& q) {
+        ++ops["ListObjectsV2"];
+        const bool dest = bucket == dst;
+        auto get = [&](const char* k) {
+            auto it = q.find(k);
+            return it == q.end() ? std::string() : it->second;
+        };
+        const std::string prefix = get("prefix"), delim = get("delimiter"), token = get("continuation-token");
+        const std::string after = get("start-after");
+        std::uint64_t max_keys = 1000;
+        if (auto mk = get("max-keys"); !mk.empty()) max_keys = std::min<std::uint64_t>(1000, std::strtoull(mk.c_str(), nullptr, 10));
+        const bool url = get("encoding-type") == "url";
+        // The continuation token is the index to go on from (opaque to clients).
+        std::uint64_t i = !token.empty() ? std::strtoull(token.c_str(), nullptr, 10)
+                                         : keys.lower_bound(std::max(prefix, after), !after.empty() && after >= prefix);
+        std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>";
+        body += bucket;
+        body += "</Name><Prefix>";
+        body += prefix;
+        body += "</Prefix><KeyCount>";
+        std::string entries;
+        std::uint64_t count = 0;
+        while (i < keys.n && count < max_keys) {
+            std::string k = keys.key(i);
+            if (k.compare(0, prefix.size(), prefix) != 0) break;
+            if (!delim.empty()) {
+                auto d = k.find(delim, prefix.size());
+                if (d != std::string::npos) {
+                    std::string cp = k.substr(0, d + delim.size());
+                    entries += "<CommonPrefixes><Prefix>";
+                    if (url) url_encode_into(entries, cp); else entries += cp;
+                    entries += "</Prefix></CommonPrefixes>";
+                    ++count;
+                    std::string next = cp;
+                    next.back() = char(next.back() + 1);
+                    i = keys.lower_bound(next, false);
+                    continue;
+                }
+            }
+            const bool exists = dest ? copied.test(i) : !deleted.test(i);
+            if (exists) {
+                entries += "<Contents><Key>";
+                if (url) url_encode_into(entries, k); else entries += k;
+                entries += "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>4096</Size><StorageClass>STANDARD</StorageClass></Contents>";
+                ++count;
+            }
+            ++i;
+        }
+        const bool truncated = count >= max_keys && i < keys.n && keys.key(i).compare(0, prefix.size(), prefix) == 0;
+        body += std::to_string(count) + "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
+        if (!delim.empty()) body += "<Delimiter>" + delim + "</Delimiter>";
+        if (url) body += "<EncodingType>url</EncodingType>";
+        body += truncated ? "<IsTruncated>true</IsTruncated>" : "<IsTruncated>false</IsTruncated>";
+        if (truncated) body += "<NextContinuationToken>" + std::to_string(i) + "</NextContinuationToken>";
+        body += entries + "</ListBucketResult>";
+        response r;
+        r.body = std::move(body);
+        r.headers = "Content-Type: application/xml\r\n";
+        return r;
+    }
+
+    response handle(const request& rq, std::string_view body, double t) {
+        ++requests;
+        std::string_view target = rq.target;
+        std::string_view query;
+        if (auto qm = target.find('?'); qm != std::string_view::npos) query = target.substr(qm + 1), target = target.substr(0, qm);
+        const std::string path = url_decode(target.substr(1));
+        const auto slash = path.find('/');
+        const std::string bucket = path.substr(0, slash);
+        const std::string key = slash == std::string::npos ? std::string() : path.substr(slash + 1);
+        const auto q = parse_query(query);
+        response r;
+        if (bucket != src && bucket != dst) {
+            r.status = 404;
+            r.body = "<Error><Code>NoSuchBucket</Code><Message>" + bucket + "</Message></Error>";
+            return r;
+        }
+        if (key.empty()) {
+            if (rq.method == "HEAD") {
+                ++ops["HeadBucket"];
+                r.head = true;
+                r.headers = "x-amz-bucket-region: us-east-1\r\n";
+                return r;
+            }
+            if (rq.method == "GET" && q.count("versioning")) {
+                ++ops["GetBucketVersioning"];
+                r.body = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>";
+                return r;
+            }
+            if (rq.method == "GET" && q.count("list-type")) {
+                if (model_on && !model.admit(q.count("prefix") ? q.at("prefix") : "", s3bench::request_kind::read, t - started))
+                    return slow_down();
+                return list(bucket, q);
+            }
+            if (rq.method == "POST" && q.count("delete")) {
+                ++ops["DeleteObjects"];
+                std::string out = "<DeleteResult>";
+                for (std::size_t pos = 0; (pos = body.find("<Key>", pos)) != std::string_view::npos;) {
+                    const auto end = body.find("</Key>", pos);
+                    std::string k(body.substr(pos + 5, end - pos - 5));
+                    // XML entities a client escapes in keys.
+                    for (auto [ent, ch] : {std::pair{"&amp;", "&"}, std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"}, std::pair{"&quot;", "\""}})
+                        for (std::size_t at; (at = k.find(ent)) != std::string::npos;) k.replace(at, std::strlen(ent), ch);
+                    if (model_on && !model.admit(k, s3bench::request_kind::write, t - started)) {
+                        out += "<Error><Key>" + k + "</Key><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>";
+                    } else {
+                        if (auto i = keys.index_of(k); i < keys.n && bucket == src) deleted.set(i);
+                        out += "<Deleted><Key>" + k + "</Key></Deleted>";
+                    }
+                    pos = end;
+                }
+                r.body = out + "</DeleteResult>";
+                return r;
+            }
+            r.status = 400;
+            r.body = "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
+            return r;
+        }
+        const auto i = keys.index_of(key);
+        if (rq.method == "HEAD") {
+            ++ops["HeadObject"];
+            if (model_on && !model.admit(key, s3bench::request_kind::read, t - started)) return slow_down();
+            const bool exists = i < keys.n && (bucket == dst ? copied.test(i) : !deleted.test(i));
+            r.head = true;
+            if (!exists) {
+                r.status = 404;
+                return r;
+            }
+            r.headers = std::string("ETag: ") + etag_of_source + "\r\nx-amz-meta-n: 1\r\n";
+            r.body.assign(object_size, 'x');  // Content-Length only (HEAD)
+            return r;
+        }
+        if (rq.method == "PUT" && !rq.copy_source.empty()) {
+            ++ops["CopyObject"];
+            if (model_on && !model.admit(key, s3bench::request_kind::write, t - started)) return slow_down();
+            std::string src_path = url_decode(rq.copy_source);
+            if (!src_path.empty() && src_path[0] == '/') src_path.erase(0, 1);
+            const auto s = src_path.find('/');
+            const auto si = s == std::string::npos ? keys.n : keys.index_of(src_path.substr(s + 1));
+            if (si >= keys.n || deleted.test(si)) {
+                r.status = 404;
+                r.body = "<Error><Code>NoSuchKey</Code><Message>" + src_path + "</Message></Error>";
+                return r;
+            }
+            if (!copied.set(si)) ++copied_twice;
+            r.body = std::string("<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>") +
+                     "&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
+            return r;
+        }
+        r.status = 400;
+        r.body = "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
+        return r;
+    }
+};
+
+struct connection {
+    int fd = -1;
+    std::string in, out;
+    std::size_t out_sent = 0;
+    bool pending = false;  // a response delayed by the latency knob
+    bool open = true;
+};
+
+struct delayed {
+    double due;
+    int fd;
+    std::string bytes;
+    bool operator>(const delayed& o) const { return due > o.due; }
+};
+
+// One complete request at the front of `in`: its length, or 0 (need more).
+std::size_t parse_request(std::string_view in, request& rq, std::string_view& body) {
+    const auto end = in.find("\r\n\r\n");
+    if (end == std::string_view::npos) return 0;
+    std::string_view head = in.substr(0, end);
+    const auto line_end = head.find("\r\n");
+    std::string_view line = head.substr(0, line_end);
+    const auto sp1 = line.find(' '), sp2 = line.rfind(' ');
+    rq = request{};
+    rq.method = line.substr(0, sp1);
+    rq.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    for (std::size_t pos = line_end; pos != std::string_view::npos && pos < head.size();) {
+        const auto next = head.find("\r\n", pos + 2);
+        std::string_view h = head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+        const auto colon = h.find(':');
+        if (colon != std::string_view::npos) {
+            std::string name(h.substr(0, colon));
+            for (auto& c : name) c = char(std::tolower(c));
+            std::string_view value = h.substr(colon + 1);
+            while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+            if (name == "content-length") rq.content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+            if (name == "x-amz-copy-source") rq.copy_source = value;
+        }
+        pos = next;
+    }
+    const std::size_t total = end + 4 + rq.content_length;
+    if (in.size() < total) return 0;
+    body = in.substr(end + 4, rq.content_length);
+    return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int port = 0;
+    target_state st;
+    st.keys.n = 100000;
+    st.src = "load-src";
+    st.dst = "load-dst";
+    double latency_ms = 0, jitter_ms = 0;
+    bool exit_when_done = false;
+    s3bench::model_params mp;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--port") port = std::atoi(next().c_str());
+        else if (a == "--objects") st.keys.n = std::strtoull(next().c_str(), nullptr, 10);
+        else if (a == "--layout") st.keys.flat = next() == "flat";
+        else if (a == "--regions") st.keys.regions = unsigned(std::clamp(std::atoi(next().c_str()), 1, 16));
+        else if (a == "--latency-ms") latency_ms = std::atof(next().c_str());
+        else if (a == "--latency-jitter-ms") jitter_ms = std::atof(next().c_str());
+        else if (a == "--model") st.model_on = next() != "off";
+        else if (a == "--split-after") mp.split_after_s = std::atof(next().c_str());
+        else if (a == "--src") st.src = next();
+        else if (a == "--dst") st.dst = next();
+        else if (a == "--exit-when-done") exit_when_done = true;
+        else {
+            std::fprintf(stderr, "s3-load-target: unknown argument %s (see the header of bench/s3_load_target.cpp)\n", a.c_str());
+            return 2;
+        }
+    }
+    st.model = s3bench::rate_model(mp);
+    st.copied = bitmap(st.keys.n);
+    st.deleted = bitmap(st.keys.n);
+
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int one = 1;
+    ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(lfd, 1024) != 0) {
+        std::perror("s3-load-target: bind/listen");
+        return 1;
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::printf("port %d\n", ntohs(addr.sin_port));
+    std::printf("s3-load-target: a load target, not S3: %llu keys (%s) in s3://%s, copies into s3://%s; model %s "
+                "(%.0f writes/%.0f reads a second per partition, split after %.0f s hot); latency %.1f ms +- %.1f\n",
+                (unsigned long long)st.keys.n, st.keys.flat ? "flat" : "CloudTrail layout", st.src.c_str(),
+                st.dst.c_str(), st.model_on ? "on" : "off", mp.write_rate, mp.read_rate, mp.split_after_s, latency_ms,
+                jitter_ms);
+    std::printf("s3-load-target: the model's optimum for %llu copies: %.1f s (any client)\n", (unsigned long long)st.keys.n,
+                s3bench::optimum_seconds(st.keys.n, mp, 1e12));
+    std::fflush(stdout);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    int ep = ::epoll_create1(0);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = lfd;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+    std::map<int, connection> conns;
+    std::priority_queue<delayed, std::vector<delayed>, std::greater<>> later;
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> jitter(-jitter_ms, jitter_ms);
+    const double cpu0 = cpu_seconds();
+    st.started = now_s();
+    double first_request = 0, last_request = 0;
+
+    auto flush = [&](connection& c) {
+        while (c.out_sent < c.out.size()) {
+            ssize_t n = ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN) break;
+                c.open = false;
+                return;
+            }
+            c.out_sent += std::size_t(n);
+        }
+        if (c.out_sent == c.out.size()) c.out.clear(), c.out_sent = 0;
+        epoll_event e{};
+        e.events = EPOLLIN | (c.out.empty() ? 0u : unsigned(EPOLLOUT));
+        e.data.fd = c.fd;
+        ::epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &e);
+    };
+    auto serve = [&](connection& c) {
+        while (!c.pending) {
+            request rq;
+            std::string_view body;
+            const std::size_t used = parse_request(c.in, rq, body);
+            if (!used) break;
+            const double t = now_s();
+            if (first_request == 0) first_request = t;
+            last_request = t;
+            std::string bytes = serialize(st.handle(rq, body, t));
+            c.in.erase(0, used);
+            const double delay = std::max(0.0, latency_ms + (jitter_ms > 0 ? jitter(rng) : 0.0)) / 1000.0;
+            if (delay > 0) {
+                c.pending = true;
+                later.push({t + delay, c.fd, std::move(bytes)});
+            } else {
+                c.out += bytes;
+            }
+        }
+        flush(c);
+    };
+
+    std::vector<epoll_event> events(256);
+    while (!stop_flag) {
+        int timeout_ms = 100;
+        if (!later.empty()) timeout_ms = std::max(0, int((later.top().due - now_s()) * 1000.0));
+        int n = ::epoll_wait(ep, events.data(), int(events.size()), std::min(timeout_ms, 100));
+        for (int k = 0; k < n; ++k) {
+            const int fd = events[k].data.fd;
+            if (fd == lfd) {
+                for (;;) {
+                    int cfd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK);
+                    if (cfd < 0) break;
+                    ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    epoll_event e{};
+                    e.events = EPOLLIN;
+                    e.data.fd = cfd;
+                    ::epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &e);
+                    conns[cfd].fd = cfd;
+                }
+                continue;
+            }
+            auto it = conns.find(fd);
+            if (it == conns.end()) continue;
+            connection& c = it->second;
+            if (events[k].events & EPOLLIN) {
+                char buf[65536];
+                for (;;) {
+                    ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+                    if (r > 0) {
+                        c.in.append(buf, std::size_t(r));
+                        continue;
+                    }
+                    if (r == 0 || errno != EAGAIN) c.open = false;
+                    break;
+                }
+                serve(c);
+            }
+            if (events[k].events & EPOLLOUT) flush(c);
+            if (!c.open) {
+                ::close(fd);
+                conns.erase(it);
+            }
+        }
+        const double t = now_s();
+        while (!later.empty() && later.top().due <= t) {
+            delayed d = later.top();
+            later.pop();
+            auto it = conns.find(d.fd);
+            if (it == conns.end()) continue;
+            it->second.out += d.bytes;
+            it->second.pending = false;
+            serve(it->second);  // a pipelined next request, if any
+        }
+        if (exit_when_done && st.copied.count() == st.keys.n) break;
+    }
+    const double cpu = cpu_seconds() - cpu0;
+    const auto copied = st.copied.count();
+    std::printf("s3-load-target: %llu requests in %.1f s", (unsigned long long)st.requests, last_request - first_request);
+    for (const auto& [op, c] : st.ops) std::printf(", %s %llu", op.c_str(), (unsigned long long)c);
+    std::printf("\ns3-load-target: throttled %llu (503 SlowDown), partitions at the end %zu\n",
+                (unsigned long long)st.throttled, st.model.partitions());
+    std::printf("s3-load-target: copied %llu of %llu (missing %llu), copied twice %llu, deleted %llu\n",
+                (unsigned long long)copied, (unsigned long long)st.keys.n, (unsigned long long)(st.keys.n - copied),
+                (unsigned long long)st.copied_twice, (unsigned long long)st.deleted.count());
+    std::printf("s3-load-target: CPU %.2f s, %.2f us per request\n", cpu,
+                st.requests ? cpu * 1e6 / double(st.requests) : 0.0);
+    return 0;
+}

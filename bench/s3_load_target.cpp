@@ -52,7 +52,8 @@ void on_signal(int) {
 double cpu_seconds() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double now_s() {
@@ -61,10 +62,10 @@ double now_s() {
 
 // ---- the key space ------------------------------------------------------
 
-const char* const region_names[] = {"af-south-1",     "ap-east-1",      "ap-northeast-1", "ap-northeast-2",
-                                    "ap-south-1",     "ap-southeast-1", "ap-southeast-2", "ca-central-1",
-                                    "eu-central-1",   "eu-north-1",     "eu-west-1",      "eu-west-2",
-                                    "eu-west-3",      "sa-east-1",      "us-east-1",      "us-west-2"};
+const char* const region_names[] = {"af-south-1",   "ap-east-1",      "ap-northeast-1", "ap-northeast-2",
+                                    "ap-south-1",   "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+                                    "eu-central-1", "eu-north-1",     "eu-west-1",      "eu-west-2",
+                                    "eu-west-3",    "sa-east-1",      "us-east-1",      "us-west-2"};
 
 struct key_space {
     std::uint64_t n = 0;
@@ -84,15 +85,18 @@ struct key_space {
         const std::uint64_t j = i % per_region;
         const std::uint64_t day = j / per_day;
         // Day d counts from 2024-01-01 in a 28-day month calendar: YYYY/MM/DD.
-        const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12), d = 1 + unsigned(day % 28);
+        const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12),
+                       d = 1 + unsigned(day % 28);
         std::snprintf(buf, sizeof buf,
-                      "AWSLogs/123456789012/CloudTrail/%s/%04u/%02u/%02u/123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_%08llu.json.gz",
+                      "AWSLogs/123456789012/CloudTrail/%s/%04u/%02u/%02u/"
+                      "123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_%08llu.json.gz",
                       region_names[r], y, m, d, region_names[r], y, m, d, (unsigned long long)i);
         return buf;
     }
     // The index of a key of this space, or n.
     std::uint64_t index_of(std::string_view k) const {
-        const auto digits = flat ? k.substr(std::min<std::size_t>(k.size(), 4)) : k.substr(k.rfind('_') + 1, 8);
+        const auto digits =
+            flat ? k.substr(std::min<std::size_t>(k.size(), 4)) : k.substr(k.rfind('_') + 1, 8);
         std::uint64_t i = 0;
         for (char c : digits) {
             if (c < '0' || c > '9') break;
@@ -172,7 +176,8 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
         auto amp = q.find('&');
         auto part = q.substr(0, amp);
         auto eq = part.find('=');
-        out[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+        out[url_decode(part.substr(0, eq))] =
+            eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
         if (amp == std::string_view::npos) break;
         q.remove_prefix(amp + 1);
     }
@@ -187,9 +192,13 @@ struct response {
 };
 
 std::string serialize(const response& r) {
-    const char* reason = r.status == 200 ? "OK" : r.status == 404 ? "Not Found" : r.status == 503 ? "Slow Down" : "Error";
+    const char* reason = r.status == 200   ? "OK"
+                         : r.status == 404 ? "Not Found"
+                         : r.status == 503 ? "Slow Down"
+                                           : "Error";
     char line[128];
-    std::snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n", r.status, reason, r.body.size());
+    std::snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n", r.status, reason,
+                  r.body.size());
     std::string out = line;
     out += "x-amz-request-id: LOADTARGET\r\n";
     out += r.headers;
@@ -230,11 +239,13 @@ struct target_state {
         const std::string prefix = get("prefix"), delim = get("delimiter"), token = get("continuation-token");
         const std::string after = get("start-after");
         std::uint64_t max_keys = 1000;
-        if (auto mk = get("max-keys"); !mk.empty()) max_keys = std::min<std::uint64_t>(1000, std::strtoull(mk.c_str(), nullptr, 10));
+        if (auto mk = get("max-keys"); !mk.empty())
+            max_keys = std::min<std::uint64_t>(1000, std::strtoull(mk.c_str(), nullptr, 10));
         const bool url = get("encoding-type") == "url";
         // The continuation token is the index to go on from (opaque to clients).
-        std::uint64_t i = !token.empty() ? std::strtoull(token.c_str(), nullptr, 10)
-                                         : keys.lower_bound(std::max(prefix, after), !after.empty() && after >= prefix);
+        std::uint64_t i = !token.empty()
+                              ? std::strtoull(token.c_str(), nullptr, 10)
+                              : keys.lower_bound(std::max(prefix, after), !after.empty() && after >= prefix);
         std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>";
         body += bucket;
         body += "</Name><Prefix>";
@@ -250,7 +261,10 @@ struct target_state {
                 if (d != std::string::npos) {
                     std::string cp = k.substr(0, d + delim.size());
                     entries += "<CommonPrefixes><Prefix>";
-                    if (url) url_encode_into(entries, cp); else entries += cp;
+                    if (url)
+                        url_encode_into(entries, cp);
+                    else
+                        entries += cp;
                     entries += "</Prefix></CommonPrefixes>";
                     ++count;
                     std::string next = cp;
@@ -262,13 +276,20 @@ struct target_state {
             const bool exists = dest ? copied.test(i) : !deleted.test(i);
             if (exists) {
                 entries += "<Contents><Key>";
-                if (url) url_encode_into(entries, k); else entries += k;
-                entries += "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>4096</Size><StorageClass>STANDARD</StorageClass></Contents>";
+                if (url)
+                    url_encode_into(entries, k);
+                else
+                    entries += k;
+                entries +=
+                    "</Key><LastModified>2024-01-01T00:00:00.000Z</"
+                    "LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>4096</"
+                    "Size><StorageClass>STANDARD</StorageClass></Contents>";
                 ++count;
             }
             ++i;
         }
-        const bool truncated = count >= max_keys && i < keys.n && keys.key(i).compare(0, prefix.size(), prefix) == 0;
+        const bool truncated =
+            count >= max_keys && i < keys.n && keys.key(i).compare(0, prefix.size(), prefix) == 0;
         body += std::to_string(count) + "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
         if (!delim.empty()) body += "<Delimiter>" + delim + "</Delimiter>";
         if (url) body += "<EncodingType>url</EncodingType>";
@@ -285,7 +306,8 @@ struct target_state {
         ++requests;
         std::string_view target = rq.target;
         std::string_view query;
-        if (auto qm = target.find('?'); qm != std::string_view::npos) query = target.substr(qm + 1), target = target.substr(0, qm);
+        if (auto qm = target.find('?'); qm != std::string_view::npos)
+            query = target.substr(qm + 1), target = target.substr(0, qm);
         const std::string path = url_decode(target.substr(1));
         const auto slash = path.find('/');
         const std::string bucket = path.substr(0, slash);
@@ -310,7 +332,8 @@ struct target_state {
                 return r;
             }
             if (rq.method == "GET" && q.count("list-type")) {
-                if (model_on && !model.admit(q.count("prefix") ? q.at("prefix") : "", s3bench::request_kind::read, t - started))
+                if (model_on && !model.admit(q.count("prefix") ? q.at("prefix") : "",
+                                             s3bench::request_kind::read, t - started))
                     return slow_down();
                 return list(bucket, q);
             }
@@ -321,10 +344,14 @@ struct target_state {
                     const auto end = body.find("</Key>", pos);
                     std::string k(body.substr(pos + 5, end - pos - 5));
                     // XML entities a client escapes in keys.
-                    for (auto [ent, ch] : {std::pair{"&amp;", "&"}, std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"}, std::pair{"&quot;", "\""}})
-                        for (std::size_t at; (at = k.find(ent)) != std::string::npos;) k.replace(at, std::strlen(ent), ch);
+                    for (auto [ent, ch] : {std::pair{"&amp;", "&"}, std::pair{"&lt;", "<"},
+                                           std::pair{"&gt;", ">"}, std::pair{"&quot;", "\""}})
+                        for (std::size_t at; (at = k.find(ent)) != std::string::npos;)
+                            k.replace(at, std::strlen(ent), ch);
                     if (model_on && !model.admit(k, s3bench::request_kind::write, t - started)) {
-                        out += "<Error><Key>" + k + "</Key><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>";
+                        out +=
+                            "<Error><Key>" + k +
+                            "</Key><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>";
                     } else {
                         if (auto i = keys.index_of(k); i < keys.n && bucket == src) deleted.set(i);
                         out += "<Deleted><Key>" + k + "</Key></Deleted>";
@@ -335,7 +362,9 @@ struct target_state {
                 return r;
             }
             r.status = 400;
-            r.body = "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
+            r.body =
+                "<Error><Code>NotImplemented</Code><Message>the load target does not do "
+                "this</Message></Error>";
             return r;
         }
         const auto i = keys.index_of(key);
@@ -365,12 +394,14 @@ struct target_state {
                 return r;
             }
             if (!copied.set(si)) ++copied_twice;
-            r.body = std::string("<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>") +
-                     "&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
+            r.body =
+                std::string("<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>") +
+                "&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
             return r;
         }
         r.status = 400;
-        r.body = "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
+        r.body =
+            "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
         return r;
     }
 };
@@ -403,14 +434,16 @@ std::size_t parse_request(std::string_view in, request& rq, std::string_view& bo
     rq.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     for (std::size_t pos = line_end; pos != std::string_view::npos && pos < head.size();) {
         const auto next = head.find("\r\n", pos + 2);
-        std::string_view h = head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+        std::string_view h =
+            head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
         const auto colon = h.find(':');
         if (colon != std::string_view::npos) {
             std::string name(h.substr(0, colon));
             for (auto& c : name) c = char(std::tolower(c));
             std::string_view value = h.substr(colon + 1);
             while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-            if (name == "content-length") rq.content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+            if (name == "content-length")
+                rq.content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
             if (name == "x-amz-copy-source") rq.copy_source = value;
         }
         pos = next;
@@ -435,19 +468,32 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--port") port = std::atoi(next().c_str());
-        else if (a == "--objects") st.keys.n = std::strtoull(next().c_str(), nullptr, 10);
-        else if (a == "--layout") st.keys.flat = next() == "flat";
-        else if (a == "--regions") st.keys.regions = unsigned(std::clamp(std::atoi(next().c_str()), 1, 16));
-        else if (a == "--latency-ms") latency_ms = std::atof(next().c_str());
-        else if (a == "--latency-jitter-ms") jitter_ms = std::atof(next().c_str());
-        else if (a == "--model") st.model_on = next() != "off";
-        else if (a == "--split-after") mp.split_after_s = std::atof(next().c_str());
-        else if (a == "--src") st.src = next();
-        else if (a == "--dst") st.dst = next();
-        else if (a == "--exit-when-done") exit_when_done = true;
+        if (a == "--port")
+            port = std::atoi(next().c_str());
+        else if (a == "--objects")
+            st.keys.n = std::strtoull(next().c_str(), nullptr, 10);
+        else if (a == "--layout")
+            st.keys.flat = next() == "flat";
+        else if (a == "--regions")
+            st.keys.regions = unsigned(std::clamp(std::atoi(next().c_str()), 1, 16));
+        else if (a == "--latency-ms")
+            latency_ms = std::atof(next().c_str());
+        else if (a == "--latency-jitter-ms")
+            jitter_ms = std::atof(next().c_str());
+        else if (a == "--model")
+            st.model_on = next() != "off";
+        else if (a == "--split-after")
+            mp.split_after_s = std::atof(next().c_str());
+        else if (a == "--src")
+            st.src = next();
+        else if (a == "--dst")
+            st.dst = next();
+        else if (a == "--exit-when-done")
+            exit_when_done = true;
         else {
-            std::fprintf(stderr, "s3-load-target: unknown argument %s (see the header of bench/s3_load_target.cpp)\n", a.c_str());
+            std::fprintf(stderr,
+                         "s3-load-target: unknown argument %s (see the header of bench/s3_load_target.cpp)\n",
+                         a.c_str());
             return 2;
         }
     }
@@ -469,13 +515,14 @@ int main(int argc, char** argv) {
     socklen_t len = sizeof addr;
     ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
     std::printf("port %d\n", ntohs(addr.sin_port));
-    std::printf("s3-load-target: a load target, not S3: %llu keys (%s) in s3://%s, copies into s3://%s; model %s "
-                "(%.0f writes/%.0f reads a second per partition, split after %.0f s hot); latency %.1f ms +- %.1f\n",
-                (unsigned long long)st.keys.n, st.keys.flat ? "flat" : "CloudTrail layout", st.src.c_str(),
-                st.dst.c_str(), st.model_on ? "on" : "off", mp.write_rate, mp.read_rate, mp.split_after_s, latency_ms,
-                jitter_ms);
-    std::printf("s3-load-target: the model's optimum for %llu copies: %.1f s (any client)\n", (unsigned long long)st.keys.n,
-                s3bench::optimum_seconds(st.keys.n, mp, 1e12));
+    std::printf(
+        "s3-load-target: a load target, not S3: %llu keys (%s) in s3://%s, copies into s3://%s; model %s "
+        "(%.0f writes/%.0f reads a second per partition, split after %.0f s hot); latency %.1f ms +- %.1f\n",
+        (unsigned long long)st.keys.n, st.keys.flat ? "flat" : "CloudTrail layout", st.src.c_str(),
+        st.dst.c_str(), st.model_on ? "on" : "off", mp.write_rate, mp.read_rate, mp.split_after_s, latency_ms,
+        jitter_ms);
+    std::printf("s3-load-target: the model's optimum for %llu copies: %.1f s (any client)\n",
+                (unsigned long long)st.keys.n, s3bench::optimum_seconds(st.keys.n, mp, 1e12));
     std::fflush(stdout);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
@@ -588,13 +635,15 @@ int main(int argc, char** argv) {
     }
     const double cpu = cpu_seconds() - cpu0;
     const auto copied = st.copied.count();
-    std::printf("s3-load-target: %llu requests in %.1f s", (unsigned long long)st.requests, last_request - first_request);
+    std::printf("s3-load-target: %llu requests in %.1f s", (unsigned long long)st.requests,
+                last_request - first_request);
     for (const auto& [op, c] : st.ops) std::printf(", %s %llu", op.c_str(), (unsigned long long)c);
     std::printf("\ns3-load-target: throttled %llu (503 SlowDown), partitions at the end %zu\n",
                 (unsigned long long)st.throttled, st.model.partitions());
     std::printf("s3-load-target: copied %llu of %llu (missing %llu), copied twice %llu, deleted %llu\n",
-                (unsigned long long)copied, (unsigned long long)st.keys.n, (unsigned long long)(st.keys.n - copied),
-                (unsigned long long)st.copied_twice, (unsigned long long)st.deleted.count());
+                (unsigned long long)copied, (unsigned long long)st.keys.n,
+                (unsigned long long)(st.keys.n - copied), (unsigned long long)st.copied_twice,
+                (unsigned long long)st.deleted.count());
     std::printf("s3-load-target: CPU %.2f s, %.2f us per request\n", cpu,
                 st.requests ? cpu * 1e6 / double(st.requests) : 0.0);
     return 0;

@@ -189,6 +189,7 @@ struct response {
     std::string headers;  // extra header lines
     std::string body;
     bool head = false;
+    std::size_t head_length = 0;  // HEAD: the Content-Length of the object, no body built
 };
 
 std::string serialize(const response& r) {
@@ -196,11 +197,13 @@ std::string serialize(const response& r) {
                          : r.status == 404 ? "Not Found"
                          : r.status == 503 ? "Slow Down"
                                            : "Error";
-    char line[128];
-    std::snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n", r.status, reason,
-                  r.body.size());
-    std::string out = line;
-    out += "x-amz-request-id: LOADTARGET\r\n";
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nx-amz-request-id: LOADTARGET\r\n", r.status,
+                  reason, r.head && r.head_length ? r.head_length : r.body.size());
+    std::string out;
+    out.reserve(std::strlen(line) + r.headers.size() + 2 + (r.head ? 0 : r.body.size()));
+    out += line;
     out += r.headers;
     out += "\r\n";
     if (!r.head) out += r.body;
@@ -377,8 +380,8 @@ struct target_state {
                 r.status = 404;
                 return r;
             }
-            r.headers = std::string("ETag: ") + etag_of_source + "\r\nx-amz-meta-n: 1\r\n";
-            r.body.assign(object_size, 'x');  // Content-Length only (HEAD)
+            r.headers = std::string("ETag: ") + etag_of_source + "\r\n";
+            r.head_length = object_size;
             return r;
         }
         if (rq.method == "PUT" && !rq.copy_source.empty()) {

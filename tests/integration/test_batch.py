@@ -59,6 +59,7 @@ class Batch(harness.S3MergeCase):
         self.assertIn("1 already at the destination", p.stdout)
         self.assertIn("1 over", p.stdout)
         self.assertIn("$", p.stdout)
+        self.assertIn("time (estimate): at least 0 s", p.stdout)  # 47 objects at 3,500/s
         self.assertEqual(self.oracle.list_all(man), {})  # plan writes nothing
 
         sub = loc + ["--manifest-prefix", "s3://%s/manifests/" % man, "--role-arn", ROLE]

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <unordered_set>
 
@@ -253,6 +254,31 @@ int cmd_plan(const manifests& m) {
     return exit_ok;
 }
 
+// Runs the engine over the job's sources and destination for the keys
+// `exclude` leaves in (move: deleting each source once its copy is
+// verified). -1 with the result, or the exit code of a fatal error.
+asio::awaitable<int> run_slice(s3::client& client, const parsed_args& args, const batch_args& b,
+                               const std::string& name, bool move,
+                               std::function<bool(std::size_t, std::string_view)> exclude,
+                               engine::transfer_result& res) {
+    engine::transfer_options o;
+    std::size_t per_host = 0;
+    if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) co_return rc;
+    o.move = move;
+    o.sources = b.sources;
+    o.destination = b.dest;
+    o.dest_prefixes = b.dest_prefixes;
+    o.exclude = std::move(exclude);
+    if (int rc = apply_journal_option(args, o); rc >= 0) co_return rc;
+    set_progress_sinks(args, o);
+    res = co_await run_transfer_with_signals(client, o);
+    if (res.fatal) {
+        print_error(res.fatal, res.fatal_diag);
+        co_return exit_code_for(res.fatal);
+    }
+    co_return -1;
+}
+
 }  // namespace
 
 asio::awaitable<int> batch_submit(s3::client& client, const parsed_args& args, batch_args& b,
@@ -343,22 +369,11 @@ asio::awaitable<int> batch_submit(s3::client& client, const parsed_args& args, b
     if (m.objects == 0) std::printf("batch: nothing to copy; no job submitted\n");
     if (m.large_count > 0) {
         // What the service cannot copy: s3merge's own multipart path.
-        engine::transfer_options o;
-        std::size_t per_host = 0;
-        if (int r = apply_listing_options(name, args, o, per_host); r >= 0) co_return r;
-        o.sources = b.sources;
-        o.destination = b.dest;
-        o.dest_prefixes = b.dest_prefixes;
-        o.exclude = [&m](std::size_t si, std::string_view key) {
+        engine::transfer_result res;
+        auto not_large = [&m](std::size_t si, std::string_view key) {
             return !m.large[si].count(std::string(key));
         };
-        if (int r = apply_journal_option(args, o); r >= 0) co_return r;
-        set_progress_sinks(args, o);
-        auto res = co_await run_transfer_with_signals(client, o);
-        if (res.fatal) {
-            print_error(res.fatal, res.fatal_diag);
-            co_return exit_code_for(res.fatal);
-        }
+        if (int r = co_await run_slice(client, args, b, name, false, not_large, res); r >= 0) co_return r;
         std::printf("batch: copied %llu objects over %s itself, %llu failed\n",
                     (unsigned long long)res.rep.totals.copied, human_bytes(b.max_object_size).c_str(),
                     (unsigned long long)res.rep.totals.failed);
@@ -526,26 +541,14 @@ asio::awaitable<int> batch_finish_move(s3::client& client, const parsed_args& ar
         for (auto& t : tasks)
             if (t.succeeded) done[t.bucket].insert(std::move(t.key)), ++succeeded;
     }
-    engine::transfer_options o;
-    std::size_t per_host = 0;
-    if (int rc = apply_listing_options(name, args, o, per_host); rc >= 0) co_return rc;
-    o.move = true;
-    o.sources = b.sources;
-    o.destination = b.dest;
-    o.dest_prefixes = b.dest_prefixes;
     // Only what the service copied; each confirmed at the destination (same
     // size and ETag, from the listing) before its source is deleted.
-    o.exclude = [&](std::size_t si, std::string_view key) {
+    auto not_done = [&](std::size_t si, std::string_view key) {
         auto it = done.find(b.sources[si].bucket);
         return it == done.end() || !it->second.count(std::string(key));
     };
-    if (int rc = apply_journal_option(args, o); rc >= 0) co_return rc;
-    set_progress_sinks(args, o);
-    auto res = co_await run_transfer_with_signals(client, o);
-    if (res.fatal) {
-        print_error(res.fatal, res.fatal_diag);
-        co_return exit_code_for(res.fatal);
-    }
+    engine::transfer_result res;
+    if (int rc = co_await run_slice(client, args, b, name, true, not_done, res); rc >= 0) co_return rc;
     const auto& t = res.rep.totals;
     std::printf(
         "finish-move: %llu keys the service copied; %llu confirmed at the destination and deleted at the "

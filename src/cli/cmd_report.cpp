@@ -48,6 +48,18 @@ bool load(const std::string& path, labelled_report& out) {
     return true;
 }
 
+// Writes an output the user named; false after printing why it failed.
+bool write_output(const std::string& path, const std::string& text, const char* operation) {
+    std::error_code ec;
+    engine::write_output_file(path, text, ec);
+    if (!ec) return true;
+    diagnostics d;
+    d.operation = operation;
+    d.detail = "cannot write " + path + ": " + ec.message();
+    print_error(make_error_code(errc::invalid_argument), d);
+    return false;
+}
+
 }  // namespace
 
 int cmd_report(const std::vector<std::string>& argv) {
@@ -88,15 +100,7 @@ int cmd_report(const std::vector<std::string>& argv) {
             print_usage_error("report", "cannot write '" + out + "': " + why);
             return exit_usage;
         }
-        std::error_code ec;
-        engine::write_output_file(out, render_report_html(reports), ec);
-        if (ec) {
-            diagnostics d;
-            d.operation = "report html";
-            d.detail = "cannot write " + out + ": " + ec.message();
-            print_error(make_error_code(errc::invalid_argument), d);
-            return exit_failed;
-        }
+        if (!write_output(out, render_report_html(reports), "report html")) return exit_failed;
         std::printf("wrote %s (%zu report%s)\n", out.c_str(), reports.size(), reports.size() == 1 ? "" : "s");
         return exit_ok;
     }
@@ -114,15 +118,7 @@ int cmd_report(const std::vector<std::string>& argv) {
         std::string problem;
         auto merged = engine::merge_reports(shards, problem);
         const std::string out = args.value("output");
-        std::error_code ec;
-        engine::write_output_file(out, engine::encode_report(merged), ec);
-        if (ec) {
-            diagnostics d;
-            d.operation = "report merge";
-            d.detail = "cannot write " + out + ": " + ec.message();
-            print_error(make_error_code(errc::invalid_argument), d);
-            return exit_failed;
-        }
+        if (!write_output(out, engine::encode_report(merged), "report merge")) return exit_failed;
         std::printf(
             "wrote %s: %zu shard reports, listed %llu, copied %llu, skipped %llu, deleted %llu, failed "
             "%llu\n",

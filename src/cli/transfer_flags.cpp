@@ -287,15 +287,24 @@ int apply_conditional_deletes(std::string_view, const parsed_args& args, const s
     return -1;
 }
 
+namespace {
+
+// The job's default journal: $XDG_STATE_HOME/s3merge/<job id>.journal (see
+// engine::default_journal_path).
+std::error_code default_journal_for(const engine::transfer_options& o, std::string& out, diagnostics& d) {
+    const char* xdg = std::getenv("XDG_STATE_HOME");
+    const char* home = std::getenv("HOME");
+    return engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", out, d);
+}
+
+}  // namespace
+
 int apply_journal_option(const parsed_args& args, engine::transfer_options& o) {
     if (args.flag("no-journal")) return -1;
     o.journal_path = args.value("journal");
     if (!o.journal_path.empty()) return -1;
-    const char* xdg = std::getenv("XDG_STATE_HOME");
-    const char* home = std::getenv("HOME");
     diagnostics d;
-    if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "",
-                                     o.journal_path, d)) {
+    if (default_journal_for(o, o.journal_path, d)) {
         print_error(make_error_code(errc::config_error), d);
         return exit_config;
     }
@@ -341,12 +350,8 @@ int lock_job(const engine::transfer_options& o, engine::transfer_result& res) {
     if (o.dry_run || o.verify) return -2;
     std::string path = o.journal_path;
     if (path.empty()) {
-        const char* xdg = std::getenv("XDG_STATE_HOME");
-        const char* home = std::getenv("HOME");
         diagnostics d;
-        if (engine::default_journal_path(engine::transfer_job_id(o), xdg ? xdg : "", home ? home : "", path,
-                                         d))
-            return -2;  // nowhere to keep a lock: as without a journal
+        if (default_journal_for(o, path, d)) return -2;  // nowhere to keep a lock: as without a journal
     }
     path += ".lock";
     std::error_code ec;

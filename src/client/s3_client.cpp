@@ -163,7 +163,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
                        dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
-        if (request_cap_) diag.paced_us += co_await pace_request();
+        if (request_cap_) diag.paced_us += co_await wait_for_turn(ex_, *request_cap_, 1.0);
         ++stats_.requests;
         ++host.stats.requests;
         diag.attempts = static_cast<unsigned>(attempt);
@@ -260,12 +260,13 @@ std::vector<engine::host_stats> client::host_telemetry() const {
     return out;
 }
 
-asio::awaitable<std::uint64_t> client::pace_request() {
+asio::awaitable<std::uint64_t> wait_for_turn(asio::any_io_executor ex, engine::token_bucket& cap,
+                                             double cost) {
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
-    auto wait = request_cap_->reserve(
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), 1.0);
+    auto wait = cap.reserve(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()), cost);
     if (wait.count() <= 0) co_return 0;
-    asio::steady_timer timer(ex_);
+    asio::steady_timer timer(ex);
     timer.expires_after(wait);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     co_return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count());

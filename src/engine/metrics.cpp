@@ -153,19 +153,16 @@ std::string encode_metrics(const metrics_snapshot& m) {
         w.sample("s3merge_request_duration_seconds_sum", op, double(h.sum()) / 1e6);
         w.sample("s3merge_request_duration_seconds_count", op, double(h.count()));
     }
-    w.family("s3merge_host_requests_total", "counter", "Requests sent, per endpoint.");
-    for (const auto& h : m.hosts)
-        w.sample("s3merge_host_requests_total", label("host", h.host), double(h.requests));
-    w.family("s3merge_host_retries_total", "counter", "Requests sent again, per endpoint.");
-    for (const auto& h : m.hosts)
-        w.sample("s3merge_host_retries_total", label("host", h.host), double(h.retries));
-    w.family("s3merge_host_throttles_total", "counter", "Throttling answers, per endpoint.");
-    for (const auto& h : m.hosts)
-        w.sample("s3merge_host_throttles_total", label("host", h.host), double(h.throttles));
-    w.family("s3merge_host_connections_opened_total", "counter", "Connections opened, per endpoint.");
-    for (const auto& h : m.hosts)
-        w.sample("s3merge_host_connections_opened_total", label("host", h.host),
-                 double(h.connections_opened));
+    // One counter family per endpoint figure.
+    auto per_host = [&](const char* name, const char* help, std::uint64_t host_stats::*field) {
+        w.family(name, "counter", help);
+        for (const auto& h : m.hosts) w.sample(name, label("host", h.host), double(h.*field));
+    };
+    per_host("s3merge_host_requests_total", "Requests sent, per endpoint.", &host_stats::requests);
+    per_host("s3merge_host_retries_total", "Requests sent again, per endpoint.", &host_stats::retries);
+    per_host("s3merge_host_throttles_total", "Throttling answers, per endpoint.", &host_stats::throttles);
+    per_host("s3merge_host_connections_opened_total", "Connections opened, per endpoint.",
+             &host_stats::connections_opened);
     w.one("s3merge_run_start_time_seconds", "gauge", "When the run started (Unix time).", m.started_unix);
     w.one("s3merge_run_end_time_seconds", "gauge", "When the run finished (Unix time); 0 while it runs.",
           m.finished_unix);

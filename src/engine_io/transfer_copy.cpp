@@ -200,7 +200,7 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
                 out.diag.s3_code = it->second->code;
                 out.diag.message = it->second->message;
                 out.diag.attempts = diag.attempts + static_cast<unsigned>(attempt - 1);
-                out.ec = s3::classify_error(it->second->code == "SlowDown" ? 503 : 403, it->second->code);
+                out.ec = s3::classify_error(403, it->second->code);
                 if (may_retry && is_retryable(out.ec)) {
                     again_ec = out.ec;
                     again.push_back(std::move(item));

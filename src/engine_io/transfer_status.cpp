@@ -237,15 +237,7 @@ void transfer::impl::write_metrics() {
 }
 
 asio::awaitable<void> transfer::impl::pace_bytes(std::uint64_t bytes) {
-    if (!byte_cap || bytes == 0) co_return;
-    const auto now = std::chrono::steady_clock::now().time_since_epoch();
-    auto wait = byte_cap->reserve(
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()),
-        double(bytes));
-    if (wait.count() <= 0) co_return;
-    asio::steady_timer timer(ex);
-    timer.expires_after(wait);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (byte_cap && bytes) co_await s3::wait_for_turn(ex, *byte_cap, double(bytes));
 }
 
 void transfer::impl::write_report() {

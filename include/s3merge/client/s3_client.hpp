@@ -76,6 +76,11 @@ struct client_stats {
 
 using op_telemetry = engine::op_stats;
 
+// Waits until `cost` tokens of a cap (requests, bytes) are this caller's
+// turn; returns the µs waited.
+boost::asio::awaitable<std::uint64_t> wait_for_turn(boost::asio::any_io_executor ex,
+                                                    engine::token_bucket& cap, double cost);
+
 class client {
 public:
     client(boost::asio::any_io_executor ex, client_config cfg);
@@ -239,7 +244,6 @@ private:
                      const diagnostics& diag);
     // --max-requests-per-second: waits for this attempt's turn.
     std::optional<engine::token_bucket> request_cap_;
-    boost::asio::awaitable<std::uint64_t> pace_request();  // µs waited
 };
 
 }  // namespace s3merge::s3

@@ -14,6 +14,7 @@ fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_op
     if (opt_.max_depth <= 0) {
         add_leaf(std::move(prefix), "");
     } else {
+        if (spreading()) pending_spread_[0].insert(prefix);
         pending_.emplace(std::move(prefix), node{});
     }
 }
@@ -24,6 +25,7 @@ void fanout_planner::resume(const std::vector<leaf_state>& journal_leaves) {
     // A leaf known before resume() (max_depth 0) is re-evaluated.
     std::map<std::string, leaf, bytes_less> known;
     known.swap(ready_);
+    ready_spread_ = spread_set();
     for (auto& [p, l] : known) add_leaf(std::move(l.prefix), std::move(l.delimiter));
 }
 
@@ -38,7 +40,11 @@ void fanout_planner::add_leaf(std::string prefix, std::string delim) {
         l.start_after = it->second.first;
     }
     std::string key = l.prefix;
-    ready_.emplace(std::move(key), std::move(l));
+    if (ready_.emplace(key, std::move(l)).second && spreading()) ready_spread_.insert(std::move(key));
+}
+
+bool fanout_planner::spreading() const {
+    return opt_.spread && !opt_.ordered_leaves;
 }
 
 bool fanout_planner::leaf_available() const {
@@ -58,8 +64,23 @@ std::optional<discovery_task> fanout_planner::next_task() {
     // taken, which would stall).
     if (ready_.size() >= opt_.max_ready_leaves && leaf_available()) return std::nullopt;
     // Smallest first: discovery proceeds depth-first in key order, which
-    // keeps the frontier small and lets ordered leaves flow early.
-    auto nh = pending_.extract(pending_.begin());
+    // keeps the frontier small and lets ordered leaves flow early. Spread:
+    // over the key space while the frontier is small.
+    auto pick = pending_.begin();
+    if (spreading()) {
+        if (pending_.size() < opt_.max_ready_leaves && !pending_spread_.empty()) {
+            auto level = pending_spread_.begin();
+            pick = pending_.find(*level->second.take());
+            if (level->second.empty()) pending_spread_.erase(level);
+        } else {
+            auto level = pending_spread_.find(pick->second.depth);
+            if (level != pending_spread_.end()) {
+                level->second.erase(pick->first);
+                if (level->second.empty()) pending_spread_.erase(level);
+            }
+        }
+    }
+    auto nh = pending_.extract(pick);
     discovery_task t{nh.key(), nh.mapped().depth, {}, false};
     if (!opt_.direct_leaves) {
         auto it = resume_.find({t.prefix, std::string(1, delimiter)});
@@ -77,7 +98,8 @@ void fanout_planner::add_child(std::string prefix, int depth, int free_levels) {
         node child;
         child.depth = depth;
         child.free_levels = free_levels;
-        pending_.emplace(std::move(prefix), std::move(child));
+        if (pending_.emplace(prefix, std::move(child)).second && spreading())
+            pending_spread_[depth].insert(std::move(prefix));
     } else {
         add_leaf(std::move(prefix), "");
     }
@@ -143,14 +165,19 @@ std::error_code fanout_planner::on_discovery_failed(std::string_view prefix) {
     if (it == outstanding_.end()) return errc::invalid_argument;
     auto nh = outstanding_.extract(it);
     nh.mapped().replaying = true;
+    if (spreading()) pending_spread_[nh.mapped().depth].insert(nh.key());
     pending_.insert(std::move(nh));
     return {};
 }
 
 std::optional<leaf> fanout_planner::next_leaf() {
     if (!leaf_available()) return std::nullopt;
-    auto nh = ready_.extract(ready_.begin());
-    return std::move(nh.mapped());
+    if (!spreading()) return std::move(ready_.extract(ready_.begin()).mapped());
+    // Discovery first while leaves may wait: the more of the tree is known,
+    // the wider the leaves spread. next_task() never holds back then.
+    if (!pending_.empty() && ready_.size() < opt_.max_ready_leaves) return std::nullopt;
+    auto key = ready_spread_.take();
+    return std::move(ready_.extract(*key).mapped());
 }
 
 }  // namespace s3merge::engine

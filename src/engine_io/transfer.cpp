@@ -256,6 +256,9 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     // once), and levels that do not branch are not counted.
     po.fanout.direct_leaves = false;
     po.fanout.max_free_levels = max_free_levels;
+    // Copies spread over the key space: every partition of the destination
+    // is loaded, stays hot and splits (S3 splits a range under sustained load).
+    po.fanout.spread = true;
     po.journal_interval =
         opts.journal_path.empty() || opts.dry_run ? std::chrono::milliseconds(0) : opts.journal_interval;
     po.progress_interval = opts.progress ? opts.progress_interval : std::chrono::milliseconds(0);

@@ -20,7 +20,8 @@
 // a task with on_discovery_page(), and take leaves with next_leaf(). Leaves
 // come out smallest first among those known; with ordered_leaves they come
 // out in global key order (a leaf waits until no pending discovery could
-// produce a smaller one). next_task() pauses while max_ready_leaves leaves
+// produce a smaller one); with spread they come out spread over the key
+// space, discovery first. next_task() pauses while max_ready_leaves leaves
 // wait to be taken, so memory stays bounded by the discovery frontier.
 //
 // Resume: leaves recorded in a journal (same bucket, prefix and delimiter)
@@ -39,6 +40,7 @@
 
 #include "s3merge/engine/journal.hpp"
 #include "s3merge/engine/key_map.hpp"
+#include "s3merge/engine/spread_set.hpp"
 #include "s3merge/error.hpp"
 
 namespace s3merge::engine {
@@ -56,6 +58,13 @@ struct fanout_options {
     // fan out: its child keeps the node's depth. At most this many such
     // levels along a path (0: every level counts).
     int max_free_levels = 0;
+    // Not ordered_leaves: leaves come out spread over the key space (see
+    // spread_set) instead of smallest first, and discovery goes first while
+    // fewer than max_ready_leaves leaves wait, so the spread covers the whole
+    // tree when it fits; discovery tasks go breadth first, spread the same
+    // way within a depth, while the frontier is below that bound (smallest
+    // first above it, which yields leaves soonest).
+    bool spread = false;
 };
 
 // ListObjectsV2 under prefix with delimiter "/", every page.
@@ -120,12 +129,18 @@ private:
     void add_leaf(std::string prefix, std::string delimiter);
     void add_child(std::string prefix, int depth, int free_levels);
     bool leaf_available() const;
+    bool spreading() const;
 
     std::string bucket_;
     fanout_options opt_;
     std::map<std::string, node, bytes_less> pending_;
     std::map<std::string, node, bytes_less> outstanding_;
     std::map<std::string, leaf, bytes_less> ready_;
+    // opt_.spread: the same keys, for the order they are taken in; pending
+    // nodes by depth (shallowest first: the tree's upper levels are known
+    // before its lower ones are listed).
+    spread_set ready_spread_;
+    std::map<int, spread_set> pending_spread_;
     // Journal entries of this bucket: (prefix, delimiter) → (watermark, complete).
     std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> resume_;
     std::uint64_t dropped_ = 0;

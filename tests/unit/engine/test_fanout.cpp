@@ -4,6 +4,7 @@
 #include <map>
 #include <ostream>  // doctest prints std::error_code with operator<<
 #include <random>
+#include <set>
 
 #include "list_sim.hpp"
 #include "s3merge/engine/fanout.hpp"
@@ -174,14 +175,16 @@ TEST_CASE("fan-out: leaves cover every key exactly once, depths 0..8") {
         for (int depth = 0; depth <= 8; ++depth)
             for (std::size_t page : {1, 2, 1000})
                 for (std::size_t capacity : {1, 3, 16})
-                    for (bool ordered : {false, true}) {
+                    for (int mode = 0; mode < 3; ++mode) {
+                        const bool ordered = mode == 1, spread = mode == 2;
                         CAPTURE(prefix);
                         CAPTURE(depth);
                         CAPTURE(page);
                         CAPTURE(capacity);
-                        CAPTURE(ordered);
+                        CAPTURE(mode);
                         fanout_options opt{
                             .max_depth = depth, .ordered_leaves = ordered, .max_ready_leaves = 4};
+                        opt.spread = spread;
                         auto res = run_plan(keys, prefix, opt, page, capacity, rng);
                         REQUIRE(list_leaves(keys, res.leaves, 3) == want);
                         // No leaf twice; ordered mode emits in key order.
@@ -460,4 +463,80 @@ TEST_CASE("fan-out: back-pressure on ready leaves, without stalling in ordered m
     CHECK(q.next_leaf()->prefix == "a/1/");
     CHECK(q.next_leaf()->prefix == "b/1/");
     CHECK(q.done());
+}
+
+namespace {
+// 16 regions x 60 days of CloudTrail keys over `years` years.
+key_set regional_days(int years) {
+    key_set keys;
+    for (int r = 0; r < 16; ++r)
+        for (int d = 0; d < 60; ++d)
+            for (int n = 0; n < 2; ++n) {
+                char buf[128];
+                std::snprintf(buf, sizeof buf, "AWSLogs/1/CloudTrail/r%02d/%04d/%02d/%02d/%d.json.gz", r,
+                              2024 + d % years, 1 + d / 28, 1 + d % 28, n);
+                keys.insert(buf);
+            }
+    return keys;
+}
+std::size_t regions_in(const std::vector<std::string>& prefixes) {
+    std::set<std::string> regions;
+    for (const auto& p : prefixes) regions.insert(p.substr(21, 3));
+    return regions.size();
+}
+}  // namespace
+
+TEST_CASE("fan-out: spread leaves cover the tree from the first ones on, every key once") {
+    // Discovered from the bucket root with free levels down to the regions,
+    // as the engine does: region, year, month, day; a leaf per day.
+    const key_set keys = regional_days(2);
+    const auto want = under(keys, "");
+    std::mt19937 rng(5);
+    for (std::size_t max_ready : {std::size_t(10000), std::size_t(40)}) {
+        CAPTURE(max_ready);
+        fanout_options opt{
+            .max_depth = 4, .max_ready_leaves = max_ready, .direct_leaves = false, .max_free_levels = 8};
+        opt.spread = true;
+        auto res = run_plan(keys, "", opt, 1000, 8, rng);
+        REQUIRE(res.leaves.size() == 16 * 60);
+        REQUIRE(list_leaves(keys, res.leaves, 7) == want);
+        // Smallest first, the first 32 leaves are days of one or two regions;
+        // spread, they hold (almost) every region: the whole tree is known
+        // first. With a cap of 40 the frontier soon passes it and discovery
+        // goes smallest first (bounded memory over spread): then only
+        // coverage and progress are promised.
+        std::vector<std::string> first;
+        for (std::size_t i = 0; i < 32; ++i) first.push_back(res.leaves[i].prefix);
+        if (max_ready == 10000) CHECK(regions_in(first) >= 14);
+    }
+    fanout_options opt{.max_depth = 4, .direct_leaves = false, .max_free_levels = 8};
+    auto res = run_plan(keys, "", opt, 1000, 8, rng);
+    std::vector<std::string> first;
+    for (std::size_t i = 0; i < 32; ++i) first.push_back(res.leaves[i].prefix);
+    CHECK(regions_in(first) <= 2);
+}
+
+TEST_CASE("fan-out: spread discovery when the days are nodes (their objects come from discovery)") {
+    // One year: a free level, so a day is at depth 3 and listed as a node.
+    const key_set keys = regional_days(1);
+    std::mt19937 rng(6);
+    for (bool spread : {true, false}) {
+        fanout_options opt{.max_depth = 4, .direct_leaves = false, .max_free_levels = 8};
+        opt.spread = spread;
+        auto res = run_plan(keys, "", opt, 1000, 8, rng);
+        CHECK(res.leaves.empty());
+        std::sort(res.direct.begin(), res.direct.end(), key_less);
+        REQUIRE(res.direct == under(keys, ""));
+        std::vector<std::string> days;  // in the order first handed out (a failed one is handed out again)
+        std::set<std::string> seen;
+        for (const auto& t : res.tasks)
+            if (std::count(t.begin(), t.end(), '/') == 7 && seen.insert(t).second) days.push_back(t);
+        REQUIRE(days.size() == 16 * 60);
+        days.resize(32);
+        if (spread) {
+            CHECK(regions_in(days) >= 12);
+        } else {
+            CHECK(regions_in(days) <= 3);
+        }
+    }
 }

@@ -9,15 +9,20 @@
 //
 // Buckets: SRC holds N generated keys (CloudTrail layout over R regions, or
 // flat "obj-%010u"); DST starts empty and holds what was copied (the same
-// keys). One epoll thread, non-blocking sockets, keep-alive, HTTP/1.1.
+// keys). One epoll thread, non-blocking sockets, keep-alive, HTTP/1.1;
+// TLS (OpenSSL, non-blocking) with --tls-cert/--tls-key.
 //
 // Usage: s3-load-target --port P [--objects N] [--layout cloudtrail|flat]
 //          [--regions R] [--latency-ms L] [--latency-jitter-ms J]
 //          [--model on|off] [--split-after S] [--src B] [--dst B]
+//          [--tls-cert PEM --tls-key PEM] [--timeline CSV]
 // Prints "port P" first; on SIGINT/SIGTERM (or --exit-when-done once every
 // key is copied) a summary: requests by operation, throttled, copied,
-// missing, copied twice, deleted, CPU per request and the model's optimum.
+// missing, copied twice, deleted, CPU per request and the model's optimum;
+// with --timeline, per second: requests, throttled, copies, delete calls.
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -26,6 +31,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -218,6 +224,7 @@ struct target_state {
     std::string src, dst;
     bitmap copied, deleted;
     std::uint64_t copied_twice = 0;
+    std::uint64_t not_implemented = 0;
     std::map<std::string, std::uint64_t> ops;
     std::uint64_t throttled = 0, requests = 0;
     bool model_on = true;
@@ -405,12 +412,16 @@ struct target_state {
         r.status = 400;
         r.body =
             "<Error><Code>NotImplemented</Code><Message>the load target does not do this</Message></Error>";
+        if (++not_implemented <= 5)
+            std::fprintf(stderr, "s3-load-target: not implemented: %.*s %.*s\n", int(rq.method.size()),
+                         rq.method.data(), int(rq.target.size()), rq.target.data());
         return r;
     }
 };
 
 struct connection {
     int fd = -1;
+    SSL* ssl = nullptr;  // TLS, or plain
     std::string in, out;
     std::size_t out_sent = 0;
     bool pending = false;  // a response delayed by the latency knob
@@ -467,6 +478,9 @@ int main(int argc, char** argv) {
     st.dst = "load-dst";
     double latency_ms = 0, jitter_ms = 0;
     bool exit_when_done = false;
+    std::string tls_cert, tls_key, timeline_path;
+    // Per second since the first request: requests, throttled, copies, DeleteObjects calls.
+    std::vector<std::array<std::uint64_t, 4>> timeline;
     s3bench::model_params mp;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -493,12 +507,30 @@ int main(int argc, char** argv) {
             st.dst = next();
         else if (a == "--exit-when-done")
             exit_when_done = true;
+        else if (a == "--timeline")
+            timeline_path = next();
+        else if (a == "--tls-cert")
+            tls_cert = next();
+        else if (a == "--tls-key")
+            tls_key = next();
         else {
             std::fprintf(stderr,
                          "s3-load-target: unknown argument %s (see the header of bench/s3_load_target.cpp)\n",
                          a.c_str());
             return 2;
         }
+    }
+    SSL_CTX* tls = nullptr;
+    if (!tls_cert.empty()) {
+        tls = SSL_CTX_new(TLS_server_method());
+        if (!tls || SSL_CTX_use_certificate_chain_file(tls, tls_cert.c_str()) != 1 ||
+            SSL_CTX_use_PrivateKey_file(tls, tls_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+            std::fprintf(stderr, "s3-load-target: cannot load --tls-cert %s / --tls-key %s\n",
+                         tls_cert.c_str(), tls_key.c_str());
+            return 2;
+        }
+        SSL_CTX_set_mode(tls, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        SSL_CTX_set_session_cache_mode(tls, SSL_SESS_CACHE_SERVER);
     }
     st.model = s3bench::rate_model(mp);
     st.copied = bitmap(st.keys.n);
@@ -520,10 +552,11 @@ int main(int argc, char** argv) {
     std::printf("port %d\n", ntohs(addr.sin_port));
     std::printf(
         "s3-load-target: a load target, not S3: %llu keys (%s) in s3://%s, copies into s3://%s; model %s "
-        "(%.0f writes/%.0f reads a second per partition, split after %.0f s hot); latency %.1f ms +- %.1f\n",
+        "(%.0f writes/%.0f reads a second per partition, split after %.0f s hot); latency %.1f ms +- %.1f; "
+        "%s\n",
         (unsigned long long)st.keys.n, st.keys.flat ? "flat" : "CloudTrail layout", st.src.c_str(),
         st.dst.c_str(), st.model_on ? "on" : "off", mp.write_rate, mp.read_rate, mp.split_after_s, latency_ms,
-        jitter_ms);
+        jitter_ms, tls ? "TLS" : "HTTP");
     std::printf("s3-load-target: the model's optimum for %llu copies: %.1f s (any client)\n",
                 (unsigned long long)st.keys.n, s3bench::optimum_seconds(st.keys.n, mp, 1e12));
     std::fflush(stdout);
@@ -545,7 +578,19 @@ int main(int argc, char** argv) {
     double first_request = 0, last_request = 0;
 
     auto flush = [&](connection& c) {
+        bool want_out = false;
         while (c.out_sent < c.out.size()) {
+            if (c.ssl) {
+                const int n = SSL_write(c.ssl, c.out.data() + c.out_sent, int(c.out.size() - c.out_sent));
+                if (n <= 0) {
+                    const int err = SSL_get_error(c.ssl, n);
+                    if (err == SSL_ERROR_WANT_WRITE) want_out = true;
+                    if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ) c.open = false;
+                    break;
+                }
+                c.out_sent += std::size_t(n);
+                continue;
+            }
             ssize_t n = ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EAGAIN) break;
@@ -554,9 +599,10 @@ int main(int argc, char** argv) {
             }
             c.out_sent += std::size_t(n);
         }
+        if (!c.open) return;
         if (c.out_sent == c.out.size()) c.out.clear(), c.out_sent = 0;
         epoll_event e{};
-        e.events = EPOLLIN | (c.out.empty() ? 0u : unsigned(EPOLLOUT));
+        e.events = EPOLLIN | (c.out.empty() && !want_out ? 0u : unsigned(EPOLLOUT));
         e.data.fd = c.fd;
         ::epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &e);
     };
@@ -569,7 +615,19 @@ int main(int argc, char** argv) {
             const double t = now_s();
             if (first_request == 0) first_request = t;
             last_request = t;
-            std::string bytes = serialize(st.handle(rq, body, t));
+            const response resp = st.handle(rq, body, t);
+            if (!timeline_path.empty()) {
+                const auto sec = std::size_t(std::max(0.0, t - first_request));
+                if (sec < 86400) {
+                    if (timeline.size() <= sec) timeline.resize(sec + 1);
+                    auto& row = timeline[sec];
+                    ++row[0];
+                    if (resp.status == 503) ++row[1];
+                    if (resp.status == 200 && !rq.copy_source.empty()) ++row[2];
+                    if (resp.status == 200 && rq.method == "POST") ++row[3];
+                }
+            }
+            std::string bytes = serialize(resp);
             c.in.erase(0, used);
             const double delay = std::max(0.0, latency_ms + (jitter_ms > 0 ? jitter(rng) : 0.0)) / 1000.0;
             if (delay > 0) {
@@ -584,9 +642,12 @@ int main(int argc, char** argv) {
 
     std::vector<epoll_event> events(256);
     while (!stop_flag) {
-        int timeout_ms = 100;
-        if (!later.empty()) timeout_ms = std::max(0, int((later.top().due - now_s()) * 1000.0));
-        int n = ::epoll_wait(ep, events.data(), int(events.size()), std::min(timeout_ms, 100));
+        // Sleep until the next delayed answer is due, to the microsecond
+        // (a millisecond timeout would spin through the last one).
+        double wait_s = 0.1;
+        if (!later.empty()) wait_s = std::clamp(later.top().due - now_s(), 0.0, 0.1);
+        timespec timeout{0, long(wait_s * 1e9)};
+        int n = ::epoll_pwait2(ep, events.data(), int(events.size()), &timeout, nullptr);
         for (int k = 0; k < n; ++k) {
             const int fd = events[k].data.fd;
             if (fd == lfd) {
@@ -599,13 +660,34 @@ int main(int argc, char** argv) {
                     e.data.fd = cfd;
                     ::epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &e);
                     conns[cfd].fd = cfd;
+                    if (tls) {
+                        SSL* ssl = SSL_new(tls);
+                        SSL_set_fd(ssl, cfd);
+                        SSL_set_accept_state(ssl);
+                        conns[cfd].ssl = ssl;
+                    }
                 }
                 continue;
             }
             auto it = conns.find(fd);
             if (it == conns.end()) continue;
             connection& c = it->second;
-            if (events[k].events & EPOLLIN) {
+            // TLS: a record may need the other direction (handshake), so
+            // either event reads and writes.
+            if (c.ssl && (events[k].events & (EPOLLIN | EPOLLOUT))) {
+                char buf[65536];
+                for (;;) {
+                    const int r = SSL_read(c.ssl, buf, sizeof buf);
+                    if (r > 0) {
+                        c.in.append(buf, std::size_t(r));
+                        continue;
+                    }
+                    const int err = SSL_get_error(c.ssl, r);
+                    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) c.open = false;
+                    break;
+                }
+                if (c.open) serve(c);
+            } else if (events[k].events & EPOLLIN) {
                 char buf[65536];
                 for (;;) {
                     ssize_t r = ::recv(fd, buf, sizeof buf, 0);
@@ -618,8 +700,9 @@ int main(int argc, char** argv) {
                 }
                 serve(c);
             }
-            if (events[k].events & EPOLLOUT) flush(c);
+            if (!c.ssl && (events[k].events & EPOLLOUT)) flush(c);
             if (!c.open) {
+                if (c.ssl) SSL_free(c.ssl);
                 ::close(fd);
                 conns.erase(it);
             }
@@ -649,5 +732,15 @@ int main(int argc, char** argv) {
                 (unsigned long long)st.deleted.count());
     std::printf("s3-load-target: CPU %.2f s, %.2f us per request\n", cpu,
                 st.requests ? cpu * 1e6 / double(st.requests) : 0.0);
+    if (!timeline_path.empty()) {
+        if (FILE* f = std::fopen(timeline_path.c_str(), "w")) {
+            std::fprintf(f, "second,requests,throttled,copies,delete_calls\n");
+            for (std::size_t i = 0; i < timeline.size(); ++i)
+                std::fprintf(f, "%zu,%llu,%llu,%llu,%llu\n", i, (unsigned long long)timeline[i][0],
+                             (unsigned long long)timeline[i][1], (unsigned long long)timeline[i][2],
+                             (unsigned long long)timeline[i][3]);
+            std::fclose(f);
+        }
+    }
     return 0;
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""bench/run's tables and charts (stdlib; gnuplot for the charts).
+
+    run_report.py OUT_DIR
+
+Reads what bench/run left in OUT_DIR/raw (the load target's logs and
+per-second timelines, GNU time files, s3merge's reports, transport-floor's
+line) and
+writes results.json, results.md and, with gnuplot, charts as PNG and SVG:
+objects_per_s, model_timeline, fraction_of_optimum. Not a public interface.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+TOOLS = ["s3merge", "rclone", "rclone-tuned", "aws"]
+HOW = {
+    "s3merge": "one process, --concurrency 1024",
+    "rclone": "16 processes (a region each, &), defaults: --transfers 4 --checkers 8",
+    "rclone-tuned": "16 processes, --transfers 16 --checkers 16 (256 in all)",
+    "aws": "16 processes (aws s3 cp --recursive per region, &), defaults: 10 requests each",
+}
+
+
+def target(out, name):
+    path = os.path.join(out, "raw", name + "-target.log")
+    if not os.path.exists(path):
+        return None
+    log = open(path).read()
+    m = re.search(r"(\d+) requests in ([\d.]+) s", log)
+    copied = re.search(r"copied (\d+) of (\d+) \(missing (\d+)\), copied twice (\d+)", log)
+    cpu = re.search(r"CPU ([\d.]+) s, ([\d.]+) us per request", log)
+    opt = re.search(r"optimum for \d+ copies: ([\d.]+) s", log)
+    r = {
+        "requests": int(m.group(1)),
+        "served_s": float(m.group(2)),
+        "throttled": int(re.search(r"throttled (\d+)", log).group(1)),
+        "copied": int(copied.group(1)),
+        "objects": int(copied.group(2)),
+        "missing": int(copied.group(3)),
+        "copied_twice": int(copied.group(4)),
+        "target_cpu_s": float(cpu.group(1)),
+        "target_cpu_us_per_request": float(cpu.group(2)),
+        "optimum_s": float(opt.group(1)) if opt and "model on" in log else None,
+    }
+    r["throttled_share"] = r["throttled"] / max(1, r["requests"])
+    return r
+
+
+def times(out, name):
+    """Sum of CPU over a run's processes, the largest RSS, and the wall."""
+    files = sorted(glob.glob(os.path.join(out, "raw", name + "-time.*")))
+    user = sys_ = 0.0
+    rss = 0
+    wall = 0.0
+    for f in files:
+        fields = open(f).read().split()
+        if len(fields) < 4:
+            continue
+        w, u, s, m = fields[-4:]
+        wall = max(wall, float(w))
+        user += float(u)
+        sys_ += float(s)
+        rss = max(rss, int(m))
+    wf = os.path.join(out, "raw", name + "-wall")
+    if os.path.exists(wf) and open(wf).read().strip():
+        wall = float(open(wf).read())
+    return {"wall_s": wall, "cpu_s": user + sys_, "peak_rss_mib": rss / 1024, "processes": len(files)}
+
+
+def timeline(out, name):
+    path = os.path.join(out, "raw", name + "-timeline.csv")
+    if not os.path.exists(path):
+        return []
+    rows = [line.strip().split(",") for line in open(path)][1:]
+    return [[int(x) for x in row] for row in rows if row]
+
+
+def run(out, name, tool, scenario):
+    t = target(out, name)
+    if t is None:
+        return None
+    r = {"scenario": scenario, "tool": tool, "how": HOW.get(tool, "")}
+    r.update(t)
+    r.update(times(out, name))
+    r["copies_per_s"] = r["copied"] / r["wall_s"] if r["wall_s"] else 0
+    r["client_cpu_us_per_copy"] = r["cpu_s"] * 1e6 / max(1, r["copied"])
+    r["fraction_of_optimum"] = r["optimum_s"] / r["wall_s"] if r["optimum_s"] and r["wall_s"] else None
+    return r
+
+
+def main(out):
+    rows = []
+    small = run(out, "ceiling-small", "s3merge", "ceiling")
+    ceiling = run(out, "ceiling", "s3merge", "ceiling")
+    floor = None
+    fl = os.path.join(out, "raw", "floor-out.txt")
+    if os.path.exists(fl):
+        m = re.search(r"requests (\d+) wall_s ([\d.]+) cpu_s ([\d.]+) us_per_request ([\d.]+)", open(fl).read())
+        if m:
+            floor = {"requests": int(m.group(1)), "wall_s": float(m.group(2)), "cpu_s": float(m.group(3)),
+                     "us_per_request": float(m.group(4))}
+    model = [r for r in (run(out, "model-" + t, t, "model") for t in TOOLS) if r]
+    rows = [r for r in [ceiling] + model if r]
+    fastest = max((r["requests"] / r["served_s"] for r in rows if r["served_s"]), default=0)
+    summary = {
+        "machine": open(os.path.join(out, "machine.txt")).read().splitlines(),
+        "ceiling": ceiling,
+        "ceiling_small": small,
+        "transport_floor": floor,
+        "model": model,
+        "fastest_client_requests_per_s": fastest,
+    }
+    checks = []
+    if ceiling:
+        checks.append(("ceiling: >= 20,000 copies/s from one process (TLS, 20 ms)",
+                       "%.0f copies/s" % ceiling["copies_per_s"], ceiling["copies_per_s"] >= 20000))
+        if floor:
+            ratio = ceiling["client_cpu_us_per_copy"] / floor["us_per_request"]
+            summary["cpu_vs_floor"] = ratio
+            checks.append(("ceiling: client CPU per copy <= 1.5x the transport floor",
+                           "%.1f / %.1f us = %.2fx" % (ceiling["client_cpu_us_per_copy"], floor["us_per_request"],
+                                                       ratio), ratio <= 1.5))
+        checks.append(("ceiling: peak RSS <= 64 MiB", "%.0f MiB" % ceiling["peak_rss_mib"],
+                       ceiling["peak_rss_mib"] <= 64))
+        if small:
+            growth = ceiling["peak_rss_mib"] / max(1e-9, small["peak_rss_mib"])
+            checks.append(("ceiling: RSS flat from %d to %d objects (<= 1.25x)" % (small["objects"], ceiling["objects"]),
+                           "%.0f -> %.0f MiB (%.2fx)" % (small["peak_rss_mib"], ceiling["peak_rss_mib"], growth),
+                           growth <= 1.25))
+    for r in rows:
+        headroom = 1e6 / max(1e-9, r["target_cpu_us_per_request"]) / max(1e-9, r["requests"] / max(1e-9, r["served_s"]))
+        r["target_headroom"] = headroom
+    if rows:
+        worst = min(r["target_headroom"] for r in rows)
+        checks.append(("target: serves >= 2x the fastest client's request rate",
+                       "fastest client %.0f req/s; target CPU allows %.1fx" % (fastest, worst), worst >= 2))
+    sm = next((r for r in model if r["tool"] == "s3merge"), None)
+    if sm and sm["fraction_of_optimum"]:
+        checks.append(("model: s3merge within 15% of the optimum", "%.0f%% of it (%.1f s vs %.1f s)" % (
+            100 * sm["fraction_of_optimum"], sm["wall_s"], sm["optimum_s"]), sm["fraction_of_optimum"] >= 1 / 1.15))
+        checks.append(("model: s3merge <= 5% of requests throttled", "%.1f%%" % (100 * sm["throttled_share"]),
+                       sm["throttled_share"] <= 0.05))
+    for r in rows:
+        checks.append(("%s %s: every object copied, none twice" % (r["scenario"], r["tool"]),
+                       "missing %d, twice %d" % (r["missing"], r["copied_twice"]),
+                       r["missing"] == 0 and r["copied_twice"] == 0))
+    summary["checks"] = [{"target": c[0], "measured": c[1], "met": c[2]} for c in checks]
+    json.dump(summary, open(os.path.join(out, "results.json"), "w"), indent=1)
+
+    md = ["# bench/run results", "", "```"] + summary["machine"] + ["```", ""]
+    md += ["## Client ceiling (TLS, 20 ms, no throttling)", "",
+           "| run | objects | wall s | copies/s | client CPU µs/copy | peak RSS MiB | target µs/request |",
+           "|---|---|---|---|---|---|---|"]
+    for r in (small, ceiling):
+        if r:
+            md.append("| s3merge | %d | %.1f | %.0f | %.1f | %.0f | %.1f |" % (
+                r["objects"], r["wall_s"], r["copies_per_s"], r["client_cpu_us_per_copy"], r["peak_rss_mib"],
+                r["target_cpu_us_per_request"]))
+    if floor:
+        md.append("| transport-floor | %d requests | %.1f | %.0f | %.1f | - | - |" % (
+            floor["requests"], floor["wall_s"], floor["requests"] / max(1e-9, floor["wall_s"]),
+            floor["us_per_request"]))
+    md += ["", "## S3 model (CloudTrail layout, 16 regions, one fresh bucket, 20 ms)", "",
+           "| tool | how | objects | wall s | copies/s | of the optimum | throttled | client CPU µs/copy | missing | twice |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in model:
+        md.append("| %s | %s | %d | %.1f | %.0f | %s | %.1f%% | %.1f | %d | %d |" % (
+            r["tool"], r["how"], r["objects"], r["wall_s"], r["copies_per_s"],
+            "%.0f%% (optimum %.1f s)" % (100 * r["fraction_of_optimum"], r["optimum_s"])
+            if r["fraction_of_optimum"] else "-", 100 * r["throttled_share"], r["client_cpu_us_per_copy"],
+            r["missing"], r["copied_twice"]))
+    md += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for c in checks:
+        md.append("| %s | %s | %s |" % (c[0], c[1], "yes" if c[2] else "**no**"))
+    md.append("")
+    open(os.path.join(out, "results.md"), "w").write("\n".join(md))
+    print("\n".join(md))
+    charts(out, summary)
+
+
+def charts(out, summary):
+    if not shutil.which("gnuplot"):
+        return
+    bars = []
+    if summary["ceiling"]:
+        bars.append(("ceiling s3merge (TLS)", summary["ceiling"]["copies_per_s"]))
+    for r in summary["model"]:
+        bars.append(("model " + r["tool"], r["copies_per_s"]))
+    with open(os.path.join(out, "objects_per_s.dat"), "w") as f:
+        for i, (label, v) in enumerate(bars):
+            f.write('%d "%s" %.1f\n' % (i, label, v))
+    with open(os.path.join(out, "fraction_of_optimum.dat"), "w") as f:
+        for i, r in enumerate(summary["model"]):
+            f.write('%d "%s" %.3f\n' % (i, r["tool"], r["fraction_of_optimum"] or 0))
+    series = []
+    for r in summary["model"]:
+        tl = timeline(out, "model-" + r["tool"])
+        path = os.path.join(out, "timeline-%s.dat" % r["tool"])
+        with open(path, "w") as f:
+            for row in tl:
+                f.write("%d %d %d\n" % (row[0], row[3], row[2]))
+        series.append((r["tool"], path))
+    opt = next((r["optimum_s"] for r in summary["model"] if r["optimum_s"]), None)
+    for term, ext in (("pngcairo size 900,500 font ',10'", "png"), ("svg size 900,500 font 'sans,11'", "svg")):
+        script = ["set terminal " + term, "set grid ytics", "set style fill solid 0.7", "set boxwidth 0.6",
+                  "set output '%s/objects_per_s.%s'" % (out, ext),
+                  "set title 'Objects copied per second (higher is better)'", "set ylabel 'objects/s'",
+                  "set yrange [0:*]", "set xtics rotate by -20",
+                  "plot '%s/objects_per_s.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#3465a4'" % out,
+                  "set output '%s/fraction_of_optimum.%s'" % (out, ext),
+                  "set title 'Fraction of the S3 model optimum (1 = the best any client can do)'",
+                  "set ylabel 'optimum / wall'", "set yrange [0:1.1]",
+                  "plot '%s/fraction_of_optimum.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#73d216'" % out,
+                  "set output '%s/model_timeline.%s'" % (out, ext),
+                  "set title 'S3 model: copies per second over time (solid) and 503 SlowDown (dashed)%s'" % (
+                      ", optimum %.1f s" % opt if opt else ""),
+                  "set xlabel 'seconds'", "set ylabel 'per second'", "set yrange [0:*]", "set xtics norotate",
+                  "set key outside right"]
+        plots = []
+        for i, (tool, path) in enumerate(series):
+            plots.append("'%s' using 1:2 with lines lw 2 lc %d title '%s'" % (path, i + 1, tool))
+            plots.append("'%s' using 1:3 with lines dt 2 lc %d notitle" % (path, i + 1))
+        if opt:
+            script.append("set arrow from %.1f, graph 0 to %.1f, graph 1 nohead dt 3 lc rgb 'black'" % (opt, opt))
+        if plots:
+            script.append("plot " + ", ".join(plots))
+        subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, check=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -29,11 +29,17 @@ spread_set::~spread_set() = default;
 spread_set::spread_set(spread_set&&) noexcept = default;
 spread_set& spread_set::operator=(spread_set&&) noexcept = default;
 
-bool spread_set::insert(std::string key) { return p_->keys.insert(std::move(key)).second; }
+bool spread_set::insert(std::string key) {
+    return p_->keys.insert(std::move(key)).second;
+}
 
-bool spread_set::erase(const std::string& key) { return p_->keys.erase(key) > 0; }
+bool spread_set::erase(const std::string& key) {
+    return p_->keys.erase(key) > 0;
+}
 
-std::size_t spread_set::size() const { return p_->keys.size(); }
+std::size_t spread_set::size() const {
+    return p_->keys.size();
+}
 
 std::optional<std::string> spread_set::take() {
     const std::size_t n = p_->keys.size();

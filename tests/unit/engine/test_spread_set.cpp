@@ -26,7 +26,8 @@ double worst_imbalance(const std::vector<std::string>& sorted, const std::vector
     std::vector<double> count(strata, 0);
     double worst = 0;
     for (std::size_t k = 0; k < takes && k < order.size(); ++k) {
-        const auto pos = std::size_t(std::lower_bound(sorted.begin(), sorted.end(), order[k]) - sorted.begin());
+        const auto pos =
+            std::size_t(std::lower_bound(sorted.begin(), sorted.end(), order[k]) - sorted.begin());
         count[pos * strata / sorted.size()] += 1;
         const double fair = double(k + 1) / double(strata);
         for (double c : count) worst = std::max(worst, std::abs(c - fair));

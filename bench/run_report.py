@@ -7,7 +7,8 @@ Reads what bench/run left in OUT_DIR/raw (the load target's logs and
 per-second timelines, GNU time files, s3merge's reports, transport-floor's
 line) and
 writes results.json, results.md and, with gnuplot, charts as PNG and SVG:
-objects_per_s, model_timeline, fraction_of_optimum. Not a public interface.
+objects_per_s (copies, and deletes of the moves), model_timeline,
+fraction_of_optimum. Not a public interface.
 """
 
 import glob
@@ -33,7 +34,8 @@ def target(out, name):
         return None
     log = open(path).read()
     m = re.search(r"(\d+) requests in ([\d.]+) s", log)
-    copied = re.search(r"copied (\d+) of (\d+) \(missing (\d+)\), copied twice (\d+)", log)
+    copied = re.search(r"copied (\d+) of (\d+) \(missing (\d+)\), copied twice (\d+), deleted (\d+)", log)
+    ops = dict((k, int(v)) for k, v in re.findall(r", (\w+) (\d+)", log.split("requests in", 1)[1].split("\n", 1)[0]))
     cpu = re.search(r"CPU ([\d.]+) s, ([\d.]+) us per request", log)
     opt = re.search(r"optimum for \d+ copies: ([\d.]+) s", log)
     r = {
@@ -44,6 +46,8 @@ def target(out, name):
         "objects": int(copied.group(2)),
         "missing": int(copied.group(3)),
         "copied_twice": int(copied.group(4)),
+        "deleted": int(copied.group(5)),
+        "operations": ops,
         "target_cpu_s": float(cpu.group(1)),
         "target_cpu_us_per_request": float(cpu.group(2)),
         "optimum_s": float(opt.group(1)) if opt and "model on" in log else None,
@@ -106,7 +110,13 @@ def main(out):
             floor = {"requests": int(m.group(1)), "wall_s": float(m.group(2)), "cpu_s": float(m.group(3)),
                      "us_per_request": float(m.group(4))}
     model = [r for r in (run(out, "model-" + t, t, "model") for t in TOOLS) if r]
-    rows = [r for r in [ceiling] + model if r]
+    moves = [r for r in (run(out, "move-" + t, t, "deletes") for t in TOOLS) if r]
+    for r in moves:
+        r["deleted_per_s"] = r["deleted"] / r["wall_s"] if r["wall_s"] else 0
+        r["requests_per_deleted"] = r["requests"] / max(1, r["deleted"])
+        r["delete_requests_per_deleted"] = (r["operations"].get("DeleteObjects", 0) +
+                                            r["operations"].get("DeleteObject", 0)) / max(1, r["deleted"])
+    rows = [r for r in [ceiling] + model + moves if r]
     fastest = max((r["requests"] / r["served_s"] for r in rows if r["served_s"]), default=0)
     summary = {
         "machine": open(os.path.join(out, "machine.txt")).read().splitlines(),
@@ -114,6 +124,7 @@ def main(out):
         "ceiling_small": small,
         "transport_floor": floor,
         "model": model,
+        "deletes": moves,
         "fastest_client_requests_per_s": fastest,
     }
     checks = []
@@ -150,6 +161,14 @@ def main(out):
         checks.append(("%s %s: every object copied, none twice" % (r["scenario"], r["tool"]),
                        "missing %d, twice %d" % (r["missing"], r["copied_twice"]),
                        r["missing"] == 0 and r["copied_twice"] == 0))
+    for r in moves:
+        checks.append(("deletes %s: every source deleted" % r["tool"], "%d of %d" % (r["deleted"], r["objects"]),
+                       r["deleted"] == r["objects"]))
+    sd = next((r for r in moves if r["tool"] == "s3merge"), None)
+    if sd and len(moves) > 1:
+        best_peer = max((r["deleted_per_s"] for r in moves if r["tool"] != "s3merge"), default=0)
+        checks.append(("deletes: s3merge deletes faster than every peer", "%.0f/s vs best peer %.0f/s" % (
+            sd["deleted_per_s"], best_peer), sd["deleted_per_s"] > best_peer))
     summary["checks"] = [{"target": c[0], "measured": c[1], "met": c[2]} for c in checks]
     json.dump(summary, open(os.path.join(out, "results.json"), "w"), indent=1)
 
@@ -175,6 +194,13 @@ def main(out):
             "%.0f%% (optimum %.1f s)" % (100 * r["fraction_of_optimum"], r["optimum_s"])
             if r["fraction_of_optimum"] else "-", 100 * r["throttled_share"], r["client_cpu_us_per_copy"],
             r["missing"], r["copied_twice"]))
+    md += ["", "## Deletes: moving the objects (model on for both buckets, 20 ms)", "",
+           "| tool | objects | wall s | deleted/s | requests per object | DELETE requests per object | throttled | missing | twice |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in moves:
+        md.append("| %s | %d | %.1f | %.0f | %.2f | %.3f | %.1f%% | %d | %d |" % (
+            r["tool"], r["objects"], r["wall_s"], r["deleted_per_s"], r["requests_per_deleted"],
+            r["delete_requests_per_deleted"], 100 * r["throttled_share"], r["missing"], r["copied_twice"]))
     md += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for c in checks:
         md.append("| %s | %s | %s |" % (c[0], c[1], "yes" if c[2] else "**no**"))
@@ -192,6 +218,8 @@ def charts(out, summary):
         bars.append(("ceiling s3merge (TLS)", summary["ceiling"]["copies_per_s"]))
     for r in summary["model"]:
         bars.append(("model " + r["tool"], r["copies_per_s"]))
+    for r in summary["deletes"]:
+        bars.append(("move " + r["tool"] + " (deleted/s)", r["deleted_per_s"]))
     with open(os.path.join(out, "objects_per_s.dat"), "w") as f:
         for i, (label, v) in enumerate(bars):
             f.write('%d "%s" %.1f\n' % (i, label, v))
@@ -210,7 +238,7 @@ def charts(out, summary):
     for term, ext in (("pngcairo size 900,500 font ',10'", "png"), ("svg size 900,500 font 'sans,11'", "svg")):
         script = ["set terminal " + term, "set grid ytics", "set style fill solid 0.7", "set boxwidth 0.6",
                   "set output '%s/objects_per_s.%s'" % (out, ext),
-                  "set title 'Objects copied per second (higher is better)'", "set ylabel 'objects/s'",
+                  "set title 'Objects copied (or moved: deleted) per second, higher is better'", "set ylabel 'objects/s'",
                   "set yrange [0:*]", "set xtics rotate by -20",
                   "plot '%s/objects_per_s.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#3465a4'" % out,
                   "set output '%s/fraction_of_optimum.%s'" % (out, ext),

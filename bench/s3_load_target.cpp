@@ -1,6 +1,7 @@
 // s3-load-target: a LOAD TARGET for benchmarks, not an S3 implementation.
 // It answers the requests an S3 copy job makes (HeadBucket,
-// GetBucketVersioning, ListObjectsV2, CopyObject, DeleteObjects, HeadObject)
+// GetBucketVersioning, ListObjectsV2, CopyObject, DeleteObjects, DeleteObject,
+// HeadObject)
 // for a generated key space, with a latency knob and S3's request-rate model
 // (bench/model: 3,500 writes and 5,500 reads a second per partition, 503
 // SlowDown beyond, splits under sustained load), and stores only what it
@@ -19,7 +20,7 @@
 // Prints "port P" first; on SIGINT/SIGTERM (or --exit-when-done once every
 // key is copied) a summary: requests by operation, throttled, copied,
 // missing, copied twice, deleted, CPU per request and the model's optimum;
-// with --timeline, per second: requests, throttled, copies, delete calls.
+// with --timeline, per second: requests, throttled, copies, keys deleted.
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -228,8 +229,18 @@ struct target_state {
     std::map<std::string, std::uint64_t> ops;
     std::uint64_t throttled = 0, requests = 0;
     bool model_on = true;
-    s3bench::rate_model model{s3bench::model_params{}};
+    // One model per bucket: S3 partitions each bucket's key space on its own.
+    s3bench::rate_model model{s3bench::model_params{}}, src_model{s3bench::model_params{}};
+    std::uint64_t deleted_total = 0;
     double started = 0;
+
+    bool admit(std::string_view bucket, std::string_view key, s3bench::request_kind kind, double t) {
+        if (!model_on) return true;
+        return (bucket == dst ? model : src_model).admit(key, kind, t - started);
+    }
+    void delete_key(std::string_view bucket, std::uint64_t i) {
+        if (i < keys.n && bucket == src && deleted.set(i)) ++deleted_total;
+    }
 
     response slow_down() {
         ++throttled;
@@ -342,8 +353,7 @@ struct target_state {
                 return r;
             }
             if (rq.method == "GET" && q.count("list-type")) {
-                if (model_on && !model.admit(q.count("prefix") ? q.at("prefix") : "",
-                                             s3bench::request_kind::read, t - started))
+                if (!admit(bucket, q.count("prefix") ? q.at("prefix") : "", s3bench::request_kind::read, t))
                     return slow_down();
                 return list(bucket, q);
             }
@@ -358,12 +368,12 @@ struct target_state {
                                            std::pair{"&gt;", ">"}, std::pair{"&quot;", "\""}})
                         for (std::size_t at; (at = k.find(ent)) != std::string::npos;)
                             k.replace(at, std::strlen(ent), ch);
-                    if (model_on && !model.admit(k, s3bench::request_kind::write, t - started)) {
+                    if (!admit(bucket, k, s3bench::request_kind::write, t)) {
                         out +=
                             "<Error><Key>" + k +
                             "</Key><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>";
                     } else {
-                        if (auto i = keys.index_of(k); i < keys.n && bucket == src) deleted.set(i);
+                        delete_key(bucket, keys.index_of(k));
                         out += "<Deleted><Key>" + k + "</Key></Deleted>";
                     }
                     pos = end;
@@ -380,7 +390,7 @@ struct target_state {
         const auto i = keys.index_of(key);
         if (rq.method == "HEAD") {
             ++ops["HeadObject"];
-            if (model_on && !model.admit(key, s3bench::request_kind::read, t - started)) return slow_down();
+            if (!admit(bucket, key, s3bench::request_kind::read, t)) return slow_down();
             const bool exists = i < keys.n && (bucket == dst ? copied.test(i) : !deleted.test(i));
             r.head = true;
             if (!exists) {
@@ -391,9 +401,16 @@ struct target_state {
             r.head_length = object_size;
             return r;
         }
+        if (rq.method == "DELETE") {
+            ++ops["DeleteObject"];
+            if (!admit(bucket, key, s3bench::request_kind::write, t)) return slow_down();
+            delete_key(bucket, i);
+            r.status = 204;
+            return r;
+        }
         if (rq.method == "PUT" && !rq.copy_source.empty()) {
             ++ops["CopyObject"];
-            if (model_on && !model.admit(key, s3bench::request_kind::write, t - started)) return slow_down();
+            if (!admit(bucket, key, s3bench::request_kind::write, t)) return slow_down();
             std::string src_path = url_decode(rq.copy_source);
             if (!src_path.empty() && src_path[0] == '/') src_path.erase(0, 1);
             const auto s = src_path.find('/');
@@ -479,7 +496,7 @@ int main(int argc, char** argv) {
     double latency_ms = 0, jitter_ms = 0;
     bool exit_when_done = false;
     std::string tls_cert, tls_key, timeline_path;
-    // Per second since the first request: requests, throttled, copies, DeleteObjects calls.
+    // Per second since the first request: requests, throttled, copies, keys deleted.
     std::vector<std::array<std::uint64_t, 4>> timeline;
     s3bench::model_params mp;
     for (int i = 1; i < argc; ++i) {
@@ -533,6 +550,7 @@ int main(int argc, char** argv) {
         SSL_CTX_set_session_cache_mode(tls, SSL_SESS_CACHE_SERVER);
     }
     st.model = s3bench::rate_model(mp);
+    st.src_model = s3bench::rate_model(mp);
     st.copied = bitmap(st.keys.n);
     st.deleted = bitmap(st.keys.n);
 
@@ -615,6 +633,7 @@ int main(int argc, char** argv) {
             const double t = now_s();
             if (first_request == 0) first_request = t;
             last_request = t;
+            const std::uint64_t deleted_before = st.deleted_total;
             const response resp = st.handle(rq, body, t);
             if (!timeline_path.empty()) {
                 const auto sec = std::size_t(std::max(0.0, t - first_request));
@@ -624,7 +643,7 @@ int main(int argc, char** argv) {
                     ++row[0];
                     if (resp.status == 503) ++row[1];
                     if (resp.status == 200 && !rq.copy_source.empty()) ++row[2];
-                    if (resp.status == 200 && rq.method == "POST") ++row[3];
+                    row[3] += st.deleted_total - deleted_before;
                 }
             }
             std::string bytes = serialize(resp);
@@ -724,8 +743,9 @@ int main(int argc, char** argv) {
     std::printf("s3-load-target: %llu requests in %.1f s", (unsigned long long)st.requests,
                 last_request - first_request);
     for (const auto& [op, c] : st.ops) std::printf(", %s %llu", op.c_str(), (unsigned long long)c);
-    std::printf("\ns3-load-target: throttled %llu (503 SlowDown), partitions at the end %zu\n",
-                (unsigned long long)st.throttled, st.model.partitions());
+    std::printf("\ns3-load-target: throttled %llu (503 SlowDown), partitions at the end %zu (%s), %zu (%s)\n",
+                (unsigned long long)st.throttled, st.model.partitions(), st.dst.c_str(),
+                st.src_model.partitions(), st.src.c_str());
     std::printf("s3-load-target: copied %llu of %llu (missing %llu), copied twice %llu, deleted %llu\n",
                 (unsigned long long)copied, (unsigned long long)st.keys.n,
                 (unsigned long long)(st.keys.n - copied), (unsigned long long)st.copied_twice,
@@ -734,7 +754,7 @@ int main(int argc, char** argv) {
                 st.requests ? cpu * 1e6 / double(st.requests) : 0.0);
     if (!timeline_path.empty()) {
         if (FILE* f = std::fopen(timeline_path.c_str(), "w")) {
-            std::fprintf(f, "second,requests,throttled,copies,delete_calls\n");
+            std::fprintf(f, "second,requests,throttled,copies,deleted\n");
             for (std::size_t i = 0; i < timeline.size(); ++i)
                 std::fprintf(f, "%zu,%llu,%llu,%llu,%llu\n", i, (unsigned long long)timeline[i][0],
                              (unsigned long long)timeline[i][1], (unsigned long long)timeline[i][2],

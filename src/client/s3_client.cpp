@@ -97,17 +97,18 @@ void client::abort_in_flight() {
     http_->abort_in_flight();
 }
 
-asio::awaitable<void> client::before_retry(std::error_code ec, int attempt) {
+asio::awaitable<void> client::before_retry(std::error_code ec, int attempt, std::string_view operation) {
     ++stats_.retries;
     if (is_throttle(ec)) {
         ++stats_.throttles;
-        if (cfg_.on_throttle) cfg_.on_throttle();
+        if (cfg_.on_throttle) cfg_.on_throttle(operation);
     }
     co_await backoff(ec, attempt);
 }
 
 asio::awaitable<std::error_code> client::execute(const target& t, http_request req, http_response& resp,
-                                                 diagnostics& diag, std::string_view service) {
+                                                 diagnostics& diag, std::string_view service,
+                                                 std::string_view operation) {
     http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
@@ -241,7 +242,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             co_return resp.status ? std::error_code{} : ec;
         }
         ++host.stats.retries;
-        co_await before_retry(ec, attempt);
+        co_await before_retry(ec, attempt, operation);
         diag.detail = saved_detail;
     }
 }

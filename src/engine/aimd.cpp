@@ -28,4 +28,9 @@ bool aimd::on_throttle(time_point now) {
     return true;
 }
 
+bool throttle_paces_copies(std::string_view operation) {
+    return operation != "DeleteObjects" && operation != "DeleteObject" && operation != "ListObjectsV2" &&
+           operation != "ListObjectVersions";
+}
+
 }  // namespace s3merge::engine

@@ -41,8 +41,8 @@ transfer::impl::impl(s3::client& c, transfer_options o)
     if (opts.max_bytes_per_second > 0)
         byte_cap.emplace(opts.max_bytes_per_second, std::max(1.0, opts.max_bytes_per_second / 10));
     job = job_id(describe(opts));
-    client.set_on_throttle([this] {
-        if (!plan) return;
+    client.set_on_throttle([this](std::string_view operation) {
+        if (!plan || !throttle_paces_copies(operation)) return;
         plan->on_throttle(std::chrono::steady_clock::now());
         drain();
     });

@@ -54,8 +54,8 @@ struct client_config {
     // request (never a secret, token or signature).
     std::function<void(std::string_view)> debug;
     // Called on every throttling answer (before its retry), for adaptive
-    // concurrency.
-    std::function<void()> on_throttle;
+    // concurrency, with the S3 operation that was throttled.
+    std::function<void(std::string_view operation)> on_throttle;
     // One line for the user when a host starts failing (timeouts, refused
     // connections): what is being retried, and that the job will stop.
     std::function<void(std::string_view)> warn;
@@ -100,9 +100,11 @@ public:
     // Signs (for `service`: "s3", or "sts"/"ec2" for the Query APIs) and
     // sends `req` to `t`, retrying retryable errors per the policy. Returns
     // the transport error, or {} with the response in `resp` (which may be
-    // any HTTP status: the typed calls below check it).
+    // any HTTP status: the typed calls below check it). `operation` names
+    // the S3 operation to on_throttle.
     boost::asio::awaitable<std::error_code> execute(const target& t, http_request req, http_response& resp,
-                                                    diagnostics& diag, std::string_view service = "s3");
+                                                    diagnostics& diag, std::string_view service = "s3",
+                                                    std::string_view operation = {});
 
     // Typed operations. diag gets operation, bucket, key and region.
     boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket, list_objects_v2_params p,
@@ -164,7 +166,8 @@ public:
     // Before retrying an error found in a parsed answer (or by execute()):
     // counts the retry, reports a throttle (on_throttle), and sleeps the
     // policy's backoff for the attempt (full jitter).
-    boost::asio::awaitable<void> before_retry(std::error_code ec, int attempt);
+    boost::asio::awaitable<void> before_retry(std::error_code ec, int attempt,
+                                              std::string_view operation = {});
 
     // Stop retrying: waits between attempts end now and no attempt follows
     // (errc::cancelled). Requests in flight go on (abort_in_flight ends them).
@@ -182,7 +185,7 @@ public:
     const op_telemetry* telemetry_end() const { return telemetry_.data() + telemetry_used_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }
-    void set_on_throttle(std::function<void()> f) { cfg_.on_throttle = std::move(f); }
+    void set_on_throttle(std::function<void(std::string_view)> f) { cfg_.on_throttle = std::move(f); }
     void set_on_host_down(std::function<void(std::error_code, const diagnostics&)> f) {
         cfg_.on_host_down = std::move(f);
     }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 namespace s3merge::engine {
 
@@ -43,5 +44,13 @@ private:
     int successes_ = 0;  // since the last change of limit_
     std::optional<time_point> last_decrease_;
 };
+
+// Whether a throttle of this S3 operation should lower the copy limit.
+// Deletes (DeleteObjects, DeleteObject) go to the source bucket, whose
+// partitions are not the destination's, and listings are reads with their
+// own budget: a SlowDown there is waited out by that request's backoff, and
+// halving the copies' concurrency for it would only slow the copies (a move
+// ran at half speed while its delete batches were throttled).
+bool throttle_paces_copies(std::string_view operation);
 
 }  // namespace s3merge::engine

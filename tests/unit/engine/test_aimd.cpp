@@ -89,3 +89,13 @@ TEST_CASE("aimd: sawtooth under a steady throttle every 2 s") {
     CHECK(highest <= 56);
     CHECK(highest > lowest);
 }
+
+TEST_CASE("aimd: only throttles of copies lower the copy limit") {
+    // Copies and their parts: the destination's partitions said slow down.
+    for (const char* op : {"CopyObject", "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload",
+                           "HeadObject", "PutObject", ""})
+        CHECK(throttle_paces_copies(op));
+    // Deletes of sources and listings: another bucket or another budget.
+    for (const char* op : {"DeleteObjects", "DeleteObject", "ListObjectsV2", "ListObjectVersions"})
+        CHECK_FALSE(throttle_paces_copies(op));
+}

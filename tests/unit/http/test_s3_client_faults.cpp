@@ -36,6 +36,7 @@ struct copy_outcome {
     s3::copy_object_result res;
     s3::client_stats stats;
     int throttle_callbacks = 0;
+    std::string throttled_operation;
     std::vector<engine::op_stats> ops;
     std::vector<engine::host_stats> hosts;
 };
@@ -43,7 +44,10 @@ struct copy_outcome {
 copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
     copy_outcome out;
     auto cfg = config(port);
-    cfg.on_throttle = [&] { ++out.throttle_callbacks; };
+    cfg.on_throttle = [&](std::string_view op) {
+        ++out.throttle_callbacks;
+        out.throttled_operation = op;
+    };
     s3::client c(io.get_executor(), cfg);
     REQUIRE_FALSE(c.init(out.diag));
     bool finished = false;
@@ -135,6 +139,7 @@ TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not ret
         CHECK(peer.requests == 3);
         CHECK(out.stats.throttles == 2);
         CHECK(out.throttle_callbacks == 2);
+        CHECK(out.throttled_operation == "CopyObject");  // what the copy limit reacts to
         CHECK(out.diag.attempts == 3);
         // Telemetry: one call of three requests, two throttled by SlowDown;
         // the host saw three requests, two retries, one connection per

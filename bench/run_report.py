@@ -117,6 +117,22 @@ def main(out):
         r["delete_requests_per_deleted"] = (r["operations"].get("DeleteObjects", 0) +
                                             r["operations"].get("DeleteObject", 0)) / max(1, r["deleted"])
     rows = [r for r in [ceiling] + model + moves if r]
+    listing = []
+    for layout in ("cloudtrail", "flat"):
+        for how in ("sequential", "fanout"):
+            name = "list-%s-%s" % (layout, how)
+            t = target(out, name)
+            rep_path = os.path.join(out, "raw", name + "-report.json")
+            if t is None or not os.path.exists(rep_path):
+                continue
+            listed = json.load(open(rep_path))["totals"]["listed"]
+            tm = times(out, name)
+            listing.append({"layout": layout, "lister": how, "keys": t["objects"], "listed": listed,
+                            "wall_s": tm["wall_s"], "keys_per_s": listed / max(1e-9, tm["wall_s"]),
+                            "list_requests": t["operations"].get("ListObjectsV2", 0)})
+    for x in listing:
+        seq = next((y for y in listing if y["layout"] == x["layout"] and y["lister"] == "sequential"), None)
+        x["vs_sequential"] = x["keys_per_s"] / seq["keys_per_s"] if seq else None
     fastest = max((r["requests"] / r["served_s"] for r in rows if r["served_s"]), default=0)
     summary = {
         "machine": open(os.path.join(out, "machine.txt")).read().splitlines(),
@@ -125,6 +141,7 @@ def main(out):
         "transport_floor": floor,
         "model": model,
         "deletes": moves,
+        "listing": listing,
         "fastest_client_requests_per_s": fastest,
     }
     checks = []
@@ -161,6 +178,13 @@ def main(out):
         checks.append(("%s %s: every object copied, none twice" % (r["scenario"], r["tool"]),
                        "missing %d, twice %d" % (r["missing"], r["copied_twice"]),
                        r["missing"] == 0 and r["copied_twice"] == 0))
+    for x in listing:
+        if x["lister"] == "fanout":
+            checks.append(("listing %s: fan-out >= 20x one sequential lister" % x["layout"],
+                           "%.0f vs %.0f keys/s (%.1fx)" % (x["keys_per_s"], x["keys_per_s"] / x["vs_sequential"],
+                                                           x["vs_sequential"]), x["vs_sequential"] >= 20))
+        checks.append(("listing %s %s: every key listed" % (x["layout"], x["lister"]),
+                       "%d of %d" % (x["listed"], x["keys"]), x["listed"] == x["keys"]))
     for r in moves:
         checks.append(("deletes %s: every source deleted" % r["tool"], "%d of %d" % (r["deleted"], r["objects"]),
                        r["deleted"] == r["objects"]))
@@ -194,6 +218,14 @@ def main(out):
             "%.0f%% (optimum %.1f s)" % (100 * r["fraction_of_optimum"], r["optimum_s"])
             if r["fraction_of_optimum"] else "-", 100 * r["throttled_share"], r["client_cpu_us_per_copy"],
             r["missing"], r["copied_twice"]))
+    md += ["", "## Listing (a dry run into an empty bucket, 20 ms)", "",
+           "| layout | lister | keys | wall s | keys/s | ListObjectsV2 requests | vs sequential |",
+           "|---|---|---|---|---|---|---|"]
+    for x in listing:
+        md.append("| %s | %s | %d | %.1f | %.0f | %d | %.1fx |" % (
+            x["layout"], "one sequential (--fanout-depth 0 --listers 1)" if x["lister"] == "sequential"
+            else "fan-out (defaults)", x["listed"], x["wall_s"], x["keys_per_s"], x["list_requests"],
+            x["vs_sequential"] or 0))
     md += ["", "## Deletes: moving the objects (model on for both buckets, 20 ms)", "",
            "| tool | objects | wall s | deleted/s | requests per object | DELETE requests per object | throttled | missing | twice |",
            "|---|---|---|---|---|---|---|---|---|"]

@@ -14,7 +14,14 @@
 // compares s3merge with it in the same run.
 //
 // Usage: transport-floor HOST PORT REQUESTS CONNECTIONS [CA.pem]
-//        (with CA.pem: TLS, peer and host name verified against it)
+//        (with CA.pem: TLS, peer and host name verified against it; "-" for
+//        plain HTTP)
+//        With TRANSPORT_FLOOR_REQUESTS=FILE, the requests are read from FILE
+//        (raw HTTP requests, each ending with an empty line, no body; e.g.
+//        pre-signed CopyObjects from bench/presign_copies.py) and sent in
+//        order instead of the template: then the figure is a server's
+//        ceiling for those requests. It also prints how many answers were
+//        2xx ("ok N").
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -53,7 +60,7 @@ double cpu_seconds() {
 struct conn {
     int fd = -1;
     SSL* ssl = nullptr;
-    char req[1024];
+    char req[4096];
     std::size_t req_len = 0, sent = 0;
     char in[16384];
     std::size_t have = 0;
@@ -85,12 +92,27 @@ std::size_t make_request(char* out, std::size_t cap, const char* host, long i) {
     return static_cast<std::size_t>(n);
 }
 
-// The answer is whole once the headers and Content-Length bytes are in.
+// Pre-signed requests (TRANSPORT_FLOOR_REQUESTS), loaded before the clock.
+std::vector<std::string> presigned;
+
+std::size_t next_request(char* out, std::size_t cap, const char* host, long i) {
+    if (presigned.empty()) return make_request(out, cap, host, i);
+    const std::string& r = presigned[static_cast<std::size_t>(i) % presigned.size()];
+    const std::size_t n = std::min(cap, r.size());
+    std::memcpy(out, r.data(), n);
+    return n;
+}
+
+// The answer is whole once the headers and Content-Length bytes are in, or
+// with a chunked body (RGW answers CopyObject so) once its last chunk is.
 bool answer_done(const conn& c) {
     const char* end = static_cast<const char*>(memmem(c.in, c.have, "\r\n\r\n", 4));
     if (!end) return false;
     std::size_t head = static_cast<std::size_t>(end - c.in) + 4;
+    if (memmem(c.in, head, "chunked", 7))
+        return c.have >= head + 5 && std::memcmp(c.in + c.have - 5, "0\r\n\r\n", 5) == 0;
     const char* cl = static_cast<const char*>(memmem(c.in, head, "Content-Length: ", 16));
+    if (!cl) cl = static_cast<const char*>(memmem(c.in, head, "content-length: ", 16));
     std::size_t len = cl ? std::strtoul(cl + 16, nullptr, 10) : 0;
     return c.have >= head + len;
 }
@@ -106,7 +128,24 @@ int main(int argc, char** argv) {
     const char* port = argv[2];
     const long total = std::atol(argv[3]);
     const int nconn = std::atoi(argv[4]);
-    const char* ca = argc > 5 ? argv[5] : nullptr;
+    const char* ca = argc > 5 && std::strcmp(argv[5], "-") != 0 ? argv[5] : nullptr;
+    if (const char* file = std::getenv("TRANSPORT_FLOOR_REQUESTS")) {
+        FILE* f = std::fopen(file, "rb");
+        if (!f) die("TRANSPORT_FLOOR_REQUESTS");
+        std::string all;
+        char buf[65536];
+        for (std::size_t k; (k = std::fread(buf, 1, sizeof buf, f)) > 0;) all.append(buf, k);
+        std::fclose(f);
+        for (std::size_t pos = 0; pos < all.size();) {
+            const auto end = all.find("\r\n\r\n", pos);
+            if (end == std::string::npos) break;
+            presigned.push_back(all.substr(pos, end + 4 - pos));
+            if (presigned.back().size() > sizeof(conn::req))
+                die("a request in TRANSPORT_FLOOR_REQUESTS is too long");
+            pos = end + 4;
+        }
+        if (presigned.empty()) die("no request in TRANSPORT_FLOOR_REQUESTS");
+    }
     char host_header[300];
     std::snprintf(host_header, sizeof host_header, "%s:%s", host, port);
 
@@ -149,9 +188,9 @@ int main(int argc, char** argv) {
     }
     freeaddrinfo(ai);
 
-    long started = 0, done = 0;
+    long started = 0, done = 0, ok = 0;
     for (auto& c : conns) {
-        if (started < total) c.req_len = make_request(c.req, sizeof c.req, host_header, started++);
+        if (started < total) c.req_len = next_request(c.req, sizeof c.req, host_header, started++);
     }
     std::vector<epoll_event> events(static_cast<std::size_t>(nconn));
     while (done < total) {
@@ -185,8 +224,9 @@ int main(int argc, char** argv) {
             }
             if (!whole) continue;
             ++done;
+            if (c.have > 9 && c.in[9] == '2') ++ok;
             if (started < total) {
-                c.req_len = make_request(c.req, sizeof c.req, host_header, started++);
+                c.req_len = next_request(c.req, sizeof c.req, host_header, started++);
                 c.sent = 0;
                 c.sending = true;
                 // Send at once; epoll is asked for writability only if the
@@ -211,7 +251,7 @@ int main(int argc, char** argv) {
     }
     const double cpu = cpu_seconds() - cpu0;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("requests %ld wall_s %.2f cpu_s %.3f us_per_request %.1f\n", done, wall, cpu,
-                cpu * 1e6 / static_cast<double>(done));
+    std::printf("requests %ld wall_s %.2f cpu_s %.3f us_per_request %.1f ok %ld\n", done, wall, cpu,
+                cpu * 1e6 / static_cast<double>(done), ok);
     return 0;
 }

@@ -98,6 +98,11 @@ def run(out, name, tool, scenario):
     return r
 
 
+def section(title, columns):
+    """A Markdown section opening with a table's header."""
+    return ["", "## " + title, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def main(out):
     rows = []
     small = run(out, "ceiling-small", "s3merge", "ceiling")
@@ -196,10 +201,9 @@ def main(out):
     summary["checks"] = [{"target": c[0], "measured": c[1], "met": c[2]} for c in checks]
     json.dump(summary, open(os.path.join(out, "results.json"), "w"), indent=1)
 
-    md = ["# bench/run results", "", "```"] + summary["machine"] + ["```", ""]
-    md += ["## Client ceiling (TLS, 20 ms, no throttling)", "",
-           "| run | objects | wall s | copies/s | client CPU µs/copy | peak RSS MiB | target µs/request |",
-           "|---|---|---|---|---|---|---|"]
+    md = ["# bench/run results", "", "```"] + summary["machine"] + ["```"]
+    md += section("Client ceiling (TLS, 20 ms, no throttling)",
+                  ["run", "objects", "wall s", "copies/s", "client CPU µs/copy", "peak RSS MiB", "target µs/request"])
     for r in (small, ceiling):
         if r:
             md.append("| s3merge | %d | %.1f | %.0f | %.1f | %.0f | %.1f |" % (
@@ -209,31 +213,30 @@ def main(out):
         md.append("| transport-floor | %d requests | %.1f | %.0f | %.1f | - | - |" % (
             floor["requests"], floor["wall_s"], floor["requests"] / max(1e-9, floor["wall_s"]),
             floor["us_per_request"]))
-    md += ["", "## S3 model (CloudTrail layout, 16 regions, one fresh bucket, 20 ms)", "",
-           "| tool | how | objects | wall s | copies/s | of the optimum | throttled | client CPU µs/copy | missing | twice |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    md += section("S3 model (CloudTrail layout, 16 regions, one fresh bucket, 20 ms)",
+                  ["tool", "how", "objects", "wall s", "copies/s", "of the optimum", "throttled", "client CPU µs/copy",
+                   "missing", "twice"])
     for r in model:
         md.append("| %s | %s | %d | %.1f | %.0f | %s | %.1f%% | %.1f | %d | %d |" % (
             r["tool"], r["how"], r["objects"], r["wall_s"], r["copies_per_s"],
             "%.0f%% (optimum %.1f s)" % (100 * r["fraction_of_optimum"], r["optimum_s"])
             if r["fraction_of_optimum"] else "-", 100 * r["throttled_share"], r["client_cpu_us_per_copy"],
             r["missing"], r["copied_twice"]))
-    md += ["", "## Listing (a dry run into an empty bucket, 20 ms)", "",
-           "| layout | lister | keys | wall s | keys/s | ListObjectsV2 requests | vs sequential |",
-           "|---|---|---|---|---|---|---|"]
+    md += section("Listing (a dry run into an empty bucket, 20 ms)",
+                  ["layout", "lister", "keys", "wall s", "keys/s", "ListObjectsV2 requests", "vs sequential"])
     for x in listing:
         md.append("| %s | %s | %d | %.1f | %.0f | %d | %.1fx |" % (
             x["layout"], "one sequential (--fanout-depth 0 --listers 1)" if x["lister"] == "sequential"
             else "fan-out (defaults)", x["listed"], x["wall_s"], x["keys_per_s"], x["list_requests"],
             x["vs_sequential"] or 0))
-    md += ["", "## Deletes: moving the objects (model on for both buckets, 20 ms)", "",
-           "| tool | objects | wall s | deleted/s | requests per object | DELETE requests per object | throttled | missing | twice |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    md += section("Deletes: moving the objects (model on for both buckets, 20 ms)",
+                  ["tool", "objects", "wall s", "deleted/s", "requests per object", "DELETE requests per object",
+                   "throttled", "missing", "twice"])
     for r in moves:
         md.append("| %s | %d | %.1f | %.0f | %.2f | %.3f | %.1f%% | %d | %d |" % (
             r["tool"], r["objects"], r["wall_s"], r["deleted_per_s"], r["requests_per_deleted"],
             r["delete_requests_per_deleted"], 100 * r["throttled_share"], r["missing"], r["copied_twice"]))
-    md += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    md += section("Targets", ["target", "measured", "met"])
     for c in checks:
         md.append("| %s | %s | %s |" % (c[0], c[1], "yes" if c[2] else "**no**"))
     md.append("")

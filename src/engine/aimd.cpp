@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "s3merge/s3/operations.hpp"
+
 namespace s3merge::engine {
 
 aimd::aimd(aimd_params p) : p_(p) {
@@ -29,8 +31,8 @@ bool aimd::on_throttle(time_point now) {
 }
 
 bool throttle_paces_copies(std::string_view operation) {
-    return operation != "DeleteObjects" && operation != "DeleteObject" && operation != "ListObjectsV2" &&
-           operation != "ListObjectVersions";
+    return operation != s3::op::delete_objects::name && operation != s3::op::delete_object::name &&
+           operation != s3::op::list_objects_v2::name && operation != s3::op::list_object_versions::name;
 }
 
 }  // namespace s3merge::engine

@@ -23,7 +23,7 @@ void fanout_planner::resume(const std::vector<leaf_state>& journal_leaves) {
     for (const auto& l : journal_leaves)
         if (l.bucket == bucket_) resume_[{l.prefix, l.delimiter}] = {l.watermark, l.complete};
     // A leaf known before resume() (max_depth 0) is re-evaluated.
-    std::map<std::string, leaf, bytes_less> known;
+    std::map<std::string, leaf, key_order> known;
     known.swap(ready_);
     ready_spread_ = spread_set();
     for (auto& [p, l] : known) add_leaf(std::move(l.prefix), std::move(l.delimiter));

@@ -11,15 +11,12 @@
 namespace s3merge::engine {
 
 namespace {
-struct bytes_less {
-    bool operator()(const std::string& a, const std::string& b) const { return key_less(a, b); }
-};
 // 1/φ: the step of the most evenly spread sequence of phases.
 constexpr double golden_step = 0.6180339887498949;
 }  // namespace
 
 struct spread_set::impl {
-    __gnu_pbds::tree<std::string, __gnu_pbds::null_type, bytes_less, __gnu_pbds::rb_tree_tag,
+    __gnu_pbds::tree<std::string, __gnu_pbds::null_type, key_order, __gnu_pbds::rb_tree_tag,
                      __gnu_pbds::tree_order_statistics_node_update>
         keys;
 };

@@ -211,7 +211,7 @@ asio::awaitable<void> transfer::impl::flush_deletes(std::size_t si, std::vector<
         }
         drain();
         if (again.empty()) break;
-        co_await client.before_retry(again_ec, attempt, "DeleteObjects");
+        co_await client.before_retry(again_ec, attempt, s3::op::delete_objects::name);
         batch = std::move(again);
     }
     --workers;

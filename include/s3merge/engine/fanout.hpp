@@ -114,9 +114,6 @@ public:
     std::uint64_t leaves_dropped() const { return dropped_; }
 
 private:
-    struct bytes_less {
-        bool operator()(const std::string& a, const std::string& b) const { return key_less(a, b); }
-    };
     struct node {
         int depth = 0;
         int free_levels = 0;  // levels above that did not count (single child, no object)
@@ -133,9 +130,9 @@ private:
 
     std::string bucket_;
     fanout_options opt_;
-    std::map<std::string, node, bytes_less> pending_;
-    std::map<std::string, node, bytes_less> outstanding_;
-    std::map<std::string, leaf, bytes_less> ready_;
+    std::map<std::string, node, key_order> pending_;
+    std::map<std::string, node, key_order> outstanding_;
+    std::map<std::string, leaf, key_order> ready_;
     // opt_.spread: the same keys, for the order they are taken in; pending
     // nodes by depth (shallowest first: the tree's upper levels are known
     // before its lower ones are listed).

@@ -26,6 +26,10 @@ inline int compare_keys(std::string_view a, std::string_view b) {
 inline bool key_less(std::string_view a, std::string_view b) {
     return compare_keys(a, b) < 0;
 }
+// key_less as an ordered container's comparator.
+struct key_order {
+    bool operator()(const std::string& a, const std::string& b) const { return key_less(a, b); }
+};
 
 // A bucket and a key prefix (possibly empty), e.g. from s3://bucket/prefix.
 struct location {

@@ -1,11 +1,55 @@
 #include "s3merge/engine/fanout.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace s3merge::engine {
 
 namespace {
 constexpr char delimiter = '/';
+
+// a <= b as range ends, "" being the largest (no bound).
+bool end_le(const std::string& a, const std::string& b) {
+    if (b.empty()) return true;
+    if (a.empty()) return false;
+    return !key_less(b, a);
+}
+// A range starting at `from` ("": the very start) begins at or before `to`
+// ("": no end), so that it joins a range ending there.
+bool starts_by(const std::string& from, const std::string& to) {
+    return from.empty() || to.empty() || !key_less(to, from);
+}
+}  // namespace
+
+bool covers(const done_ranges& done, std::string_view key) {
+    // The last range starting before the key.
+    auto it = std::partition_point(done.begin(), done.end(),
+                                   [&](const key_interval& r) { return key_less(r.from, key); });
+    return it != done.begin() && std::prev(it)->holds(key);
+}
+
+done_ranges claims_of(const std::vector<leaf_state>& records) {
+    done_ranges v;
+    for (const auto& r : records) {
+        std::string upto = r.complete ? r.to : r.watermark;
+        if (!r.complete && (upto.empty() || !key_less(r.from, upto))) continue;  // claims nothing
+        if (r.complete && !r.to.empty() && !key_less(r.from, r.to)) continue;
+        v.push_back({r.from, std::move(upto)});
+    }
+    std::sort(v.begin(), v.end(),
+              [](const key_interval& a, const key_interval& b) { return key_less(a.from, b.from); });
+    done_ranges merged;
+    for (auto& r : v) {
+        // (a, b] and (c, d] with c <= b are one range (a, max(b, d)].
+        if (!merged.empty() && starts_by(r.from, merged.back().to) && !merged.back().to.empty()) {
+            if (!end_le(r.to, merged.back().to)) merged.back().to = std::move(r.to);
+            continue;
+        }
+        if (!merged.empty() && merged.back().to.empty()) continue;  // the last one has no end
+        merged.push_back(std::move(r));
+    }
+    return merged;
 }
 
 fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_options opt)
@@ -20,8 +64,10 @@ fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_op
 }
 
 void fanout_planner::resume(const std::vector<leaf_state>& journal_leaves) {
+    std::map<std::pair<std::string, std::string>, std::vector<leaf_state>> records;
     for (const auto& l : journal_leaves)
-        if (l.bucket == bucket_) resume_[{l.prefix, l.delimiter}] = {l.watermark, l.complete};
+        if (l.bucket == bucket_) records[{l.prefix, l.delimiter}].push_back(l);
+    for (const auto& [id, recs] : records) resume_[id] = claims_of(recs);
     // A leaf known before resume() (max_depth 0) is re-evaluated.
     std::map<std::string, leaf, key_order> known;
     known.swap(ready_);
@@ -30,16 +76,32 @@ void fanout_planner::resume(const std::vector<leaf_state>& journal_leaves) {
 }
 
 void fanout_planner::add_leaf(std::string prefix, std::string delim) {
-    leaf l{bucket_, std::move(prefix), std::move(delim), {}};
-    auto it = resume_.find({l.prefix, l.delimiter});
-    if (it != resume_.end()) {
-        if (it->second.second) {
-            ++dropped_;
-            return;
-        }
-        l.start_after = it->second.first;
+    auto it = resume_.find({prefix, delim});
+    if (it == resume_.end() || it->second.empty()) {
+        add_range(leaf{bucket_, std::move(prefix), std::move(delim), {}, {}, {}});
+        return;
     }
-    std::string key = l.prefix;
+    // The ranges no record claims: (c, from] before each claim, (c, ∞) after.
+    std::string c;
+    bool any = false;
+    for (const auto& done : it->second) {
+        if (key_less(c, done.from)) {
+            add_range(leaf{bucket_, prefix, delim, c, c, done.from});
+            any = true;
+        }
+        c = done.to;
+        if (c.empty()) break;
+    }
+    if (!c.empty()) {
+        add_range(leaf{bucket_, prefix, delim, c, c, {}});
+        any = true;
+    }
+    if (!any) ++dropped_;
+}
+
+void fanout_planner::add_range(leaf l) {
+    // Ranges of one leaf are told apart by where they start.
+    std::string key = l.from.empty() ? l.prefix : l.from;
     if (ready_.emplace(key, std::move(l)).second && spreading()) ready_spread_.insert(std::move(key));
 }
 
@@ -85,8 +147,9 @@ std::optional<discovery_task> fanout_planner::next_task() {
     if (!opt_.direct_leaves) {
         auto it = resume_.find({t.prefix, std::string(1, delimiter)});
         if (it != resume_.end()) {
-            t.objects_after = it->second.first;
-            t.objects_done = it->second.second;
+            t.objects_done_ranges = it->second;
+            const auto& d = t.objects_done_ranges;
+            t.objects_done = d.size() == 1 && d[0].from.empty() && d[0].to.empty();
         }
     }
     outstanding_.insert(std::move(nh));
@@ -105,9 +168,18 @@ void fanout_planner::add_child(std::string prefix, int depth, int free_levels) {
     }
 }
 
+bool fanout_planner::split_node(std::string_view prefix) {
+    auto it = outstanding_.find(std::string(prefix));
+    if (it == outstanding_.end() || !it->second.held.empty()) return false;
+    ++it->second.ranges;
+    it->second.split = true;
+    return true;
+}
+
 std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
                                                   const std::vector<std::string>& common_prefixes,
-                                                  std::size_t objects, bool last_page, diagnostics& diag) {
+                                                  std::size_t objects, bool last_page, diagnostics& diag,
+                                                  std::string* order) {
     auto it = outstanding_.find(std::string(prefix));
     if (it == outstanding_.end()) {
         diag.operation = "fan-out";
@@ -116,8 +188,8 @@ std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
     }
     node& n = it->second;
     // Validate the page before changing anything.
-    std::string_view last = n.last_child;
-    bool replaying = n.replaying;
+    std::string_view last = order ? std::string_view(*order) : std::string_view(n.last_child);
+    bool replaying = !order && n.replaying;
     for (const auto& cp : common_prefixes) {
         if (replaying && !last.empty() && !key_less(last, cp)) continue;
         replaying = false;
@@ -135,9 +207,13 @@ std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
     }
     const bool may_be_free = n.free_levels < opt_.max_free_levels;
     for (const auto& cp : common_prefixes) {
-        if (n.replaying && !n.last_child.empty() && !key_less(n.last_child, cp)) continue;
-        n.replaying = false;
-        n.last_child = cp;
+        if (order) {
+            *order = cp;
+        } else {
+            if (n.replaying && !n.last_child.empty() && !key_less(n.last_child, cp)) continue;
+            n.replaying = false;
+            n.last_child = cp;
+        }
         ++n.children;
         if (n.children == 1 && may_be_free && !n.objects_seen && objects == 0) {
             n.held = cp;  // a free level if nothing else turns up
@@ -150,7 +226,7 @@ std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
         n.objects_seen = true;
         if (!n.held.empty()) add_child(std::exchange(n.held, {}), n.depth + 1, n.free_levels);
     }
-    if (last_page) {
+    if (last_page && --n.ranges == 0) {
         if (!n.held.empty()) add_child(std::exchange(n.held, {}), n.depth, n.free_levels + 1);
         bool direct = n.objects_seen && opt_.direct_leaves;
         std::string p = it->first;
@@ -162,7 +238,9 @@ std::error_code fanout_planner::on_discovery_page(std::string_view prefix,
 
 std::error_code fanout_planner::on_discovery_failed(std::string_view prefix) {
     auto it = outstanding_.find(std::string(prefix));
-    if (it == outstanding_.end()) return errc::invalid_argument;
+    // A split node's children came from several ranges: it cannot be
+    // replayed from its start (its source's listing ends instead).
+    if (it == outstanding_.end() || it->second.split) return errc::invalid_argument;
     auto nh = outstanding_.extract(it);
     nh.mapped().replaying = true;
     if (spreading()) pending_spread_[nh.mapped().depth].insert(nh.key());

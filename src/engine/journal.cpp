@@ -104,6 +104,9 @@ std::string encode_journal(const journal& j) {
         bytes_field(w, "delimiter", l.delimiter);
         bytes_field(w, "watermark", l.watermark);
         w.field_bool("complete", l.complete);
+        // A key range of the leaf (split for parallel listing): only then.
+        if (!l.from.empty()) bytes_field(w, "from", l.from);
+        if (!l.to.empty()) bytes_field(w, "to", l.to);
         w.end_object();
     }
     w.end_array();

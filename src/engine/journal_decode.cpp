@@ -54,6 +54,14 @@ public:
         if (o[hex_name].get_string().get(sv) == simdjson::SUCCESS && from_hex(sv, out)) return true;
         return fail(where + std::string(name) + " is missing or not a string");
     }
+    // The same, for a field that may be absent (then out is empty).
+    bool get_optional_bytes(object o, const std::string& where, std::string_view name, std::string& out) {
+        out.clear();
+        std::string hex_name = std::string(name) + "_hex";
+        if (o[name].error() == simdjson::NO_SUCH_FIELD && o[hex_name].error() == simdjson::NO_SUCH_FIELD)
+            return true;
+        return get_bytes(o, where, name, out);
+    }
     bool get_counters(object o, const std::string& where, std::string_view name, counters& c) {
         object co;
         std::string w = where + std::string(name);
@@ -138,11 +146,22 @@ std::error_code decode_journal(std::string_view text, std::string_view expected_
         where += '.';
         if (!r.get_bytes(o, where, "bucket", l.bucket) || !r.get_bytes(o, where, "prefix", l.prefix) ||
             !r.get_bytes(o, where, "delimiter", l.delimiter) ||
-            !r.get_bytes(o, where, "watermark", l.watermark) || !r.get_bool(o, where, "complete", l.complete))
+            !r.get_bytes(o, where, "watermark", l.watermark) ||
+            !r.get_bool(o, where, "complete", l.complete) ||
+            !r.get_optional_bytes(o, where, "from", l.from) || !r.get_optional_bytes(o, where, "to", l.to))
             return corrupt(diag, r.problem);
         if (l.bucket.empty()) return corrupt(diag, where + "bucket is empty");
         if (!l.delimiter.empty() && l.delimiter != "/")
             return corrupt(diag, where + "delimiter must be \"\" or \"/\"");
+        // A range (from, to] of keys under the prefix; the watermark inside it.
+        if ((!l.from.empty() && !l.from.starts_with(l.prefix)) ||
+            (!l.to.empty() && !l.to.starts_with(l.prefix)))
+            return corrupt(diag, where + "from and to must start with the prefix");
+        if (!l.to.empty() && compare_keys(l.from, l.to) >= 0)
+            return corrupt(diag, where + "from must come before to");
+        if (!l.watermark.empty() &&
+            (compare_keys(l.watermark, l.from) < 0 || (!l.to.empty() && compare_keys(l.watermark, l.to) > 0)))
+            return corrupt(diag, where + "watermark outside the range from..to");
         j.leaves.push_back(std::move(l));
     }
     // Unfinished multipart uploads: absent in journals written before them.

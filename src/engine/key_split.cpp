@@ -22,7 +22,7 @@ constexpr std::size_t max_key = 1024;
 struct digits {
     unsigned base = 2;
     std::array<unsigned short, 256> digit{};  // byte → digit
-    std::array<unsigned char, 257> byte{};   // digit → byte
+    std::array<unsigned char, 257> byte{};    // digit → byte
     unsigned top() const { return base - 1; }
     unsigned of(unsigned char c) const { return digit[c]; }
 };
@@ -126,7 +126,8 @@ std::optional<std::string> split_key(std::string_view prefix, std::string_view l
     return std::nullopt;
 }
 
-double key_span_log(std::string_view prefix, std::string_view lo, std::string_view hi, const key_alphabet& a) {
+double key_span_log(std::string_view prefix, std::string_view lo, std::string_view hi,
+                    const key_alphabet& a) {
     const digits d = digits_of(a);
     if (!hi.empty() && !key_less(lo, hi)) return -HUGE_VAL;
     operands o = read(prefix, lo, hi, d);

@@ -2,6 +2,8 @@
 #include "s3merge/engine/transfer_plan.hpp"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "s3merge/ascii.hpp"
 #include "s3merge/retry.hpp"
@@ -31,15 +33,25 @@ transfer_plan::transfer_plan(plan_options o, report& rep)
 resume_counts transfer_plan::resume(const std::vector<leaf_state>& journal_leaves) {
     resume_counts n;
     for (auto& s : sources_) s.planner->resume(journal_leaves);  // each takes its bucket's entries
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<leaf_state>> by_leaf;
     for (const auto& l : journal_leaves) {
-        if (l.complete) {
-            ++n.complete;
-            // A later journal must still say it is done.
-            finished_.push_back(l);
-        } else {
-            ++n.resumed;
-        }
+        ++(l.complete ? n.complete : n.resumed);
+        by_leaf[{l.bucket, l.prefix, l.delimiter}].push_back(l);
     }
+    // A later journal must still claim what this one did: one complete
+    // record per range of keys done (the leaves listed now claim the rest).
+    for (const auto& [id, records] : by_leaf)
+        for (auto& r : claims_of(records)) {
+            leaf_state st;
+            st.bucket = std::get<0>(id);
+            st.prefix = std::get<1>(id);
+            st.delimiter = std::get<2>(id);
+            st.watermark = r.to;
+            st.complete = true;
+            st.from = std::move(r.from);
+            st.to = std::move(r.to);
+            finished_.push_back(std::move(st));
+        }
     return n;
 }
 
@@ -56,9 +68,12 @@ std::optional<listing_order> transfer_plan::next_listing() {
         } else if (auto t = s.planner->next_task()) {
             // A node: listed with '/', its sub-prefixes go to the planner
             // and its own objects through this leaf.
-            o.spec = leaf{opt_.source_buckets[i], t->prefix, "/", t->objects_after};
+            o.spec = leaf{opt_.source_buckets[i], t->prefix, "/", {}, {}, {}};
             o.node = true;
             o.objects_done = t->objects_done;
+            o.id = open_leaf(i, o.spec, true, o.objects_done, std::move(t->objects_done_ranges));
+            next_source_ = i + 1;
+            return o;
         } else {
             continue;
         }
@@ -66,7 +81,79 @@ std::optional<listing_order> transfer_plan::next_listing() {
         next_source_ = i + 1;
         return o;
     }
-    return std::nullopt;
+    return opt_.split_ranges ? split() : std::nullopt;
+}
+
+void transfer_plan::clip_page(leaf_id id, s3::list_objects_v2_result& page) {
+    auto& l = entry(id);
+    const std::string& to = l.spec.to;
+    if (!to.empty()) {
+        auto past = [&](const std::string& k) { return key_less(to, k); };
+        auto before = page.objects.size() + page.common_prefixes.size();
+        std::erase_if(page.objects, [&](const s3::object_entry& o) { return past(o.key); });
+        std::erase_if(page.common_prefixes, past);
+        if (page.objects.size() + page.common_prefixes.size() < before) page.is_truncated = false;
+    }
+    // The last entry of the page in listing order: its largest key or prefix.
+    const std::string* last = nullptr;
+    if (!page.objects.empty()) last = &page.objects.back().key;
+    if (!page.common_prefixes.empty() && (!last || key_less(*last, page.common_prefixes.back())))
+        last = &page.common_prefixes.back();
+    if (last) {
+        l.position = *last;
+        // Bytes after the prefix: the first and last entries and a sample
+        // between (keys in one page share most of their bytes).
+        const std::size_t skip = l.spec.prefix.size();
+        auto see = [&](std::string_view k) { l.alphabet.see(k.substr(std::min(skip, k.size()))); };
+        for (std::size_t i = 0; i < page.objects.size(); i += 1 + page.objects.size() / 16)
+            see(page.objects[i].key);
+        for (std::size_t i = 0; i < page.common_prefixes.size(); i += 1 + page.common_prefixes.size() / 16)
+            see(page.common_prefixes[i]);
+        see(*last);
+    }
+    l.more = page.is_truncated && last;
+    l.span.reset();
+    split_stale_ = true;
+}
+
+std::optional<listing_order> transfer_plan::split() {
+    if (!split_stale_) return std::nullopt;
+    // The widest range still being listed gives up its upper half.
+    leaf_entry* best = nullptr;
+    leaf_id best_id = 0;
+    for (auto& [id, l] : leaves_) {
+        if (!l.more || l.listing_done || l.frozen || sources_[l.source].failed) continue;
+        if (!l.span) l.span = key_span_log(l.spec.prefix, l.position, l.spec.to, l.alphabet);
+        if (!best || *l.span > *best->span) {
+            best = &l;
+            best_id = id;
+        }
+    }
+    if (!best) {
+        split_stale_ = false;
+        return std::nullopt;
+    }
+    auto& l = *best;
+    const bool delimited = l.spec.delimiter == "/";
+    auto m = split_key(l.spec.prefix, l.position, l.spec.to, l.alphabet, delimited);
+    if (m && l.node && !sources_[l.source].planner->split_node(l.spec.prefix)) m.reset();
+    if (!m) {
+        l.more = false;  // not again until its next page
+        return split();
+    }
+    listing_order o;
+    o.source = l.source;
+    o.node = l.node;
+    o.objects_done = l.objects_done;
+    o.spec = leaf{l.spec.bucket, l.spec.prefix, l.spec.delimiter, *m, *m, l.spec.to};
+    l.spec.to = *m;
+    l.span.reset();
+    done_ranges done = l.done;
+    o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, std::move(done));
+    entry(o.id).split_child = o.node;
+    (void)best_id;
+    ++splits_;
+    return o;
 }
 
 std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::string>& common_prefixes,
@@ -93,17 +180,14 @@ std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::s
                 kept.push_back(p);
         }
     auto ec = sources_[l.source].planner->on_discovery_page(
-        l.spec.prefix, range || sharded ? kept : common_prefixes, objects.size(), last_page, diag);
+        l.spec.prefix, range || sharded ? kept : common_prefixes, objects.size(), last_page, diag,
+        l.split_child ? &l.order : nullptr);
     // A node is listed from its start (its sub-prefixes are all needed); its
-    // own objects up to the journal's watermark are dropped here.
-    if (l.objects_done) {
+    // own objects the journal claims are done are dropped here.
+    if (l.objects_done)
         objects.clear();
-    } else if (!l.spec.start_after.empty()) {
-        const std::string& after = l.spec.start_after;
-        auto first = std::find_if(objects.begin(), objects.end(),
-                                  [&](const s3::object_entry& o) { return compare_keys(o.key, after) > 0; });
-        objects.erase(objects.begin(), first);
-    }
+    else if (!l.done.empty())
+        std::erase_if(objects, [&](const s3::object_entry& o) { return covers(l.done, o.key); });
     return ec;
 }
 
@@ -136,14 +220,17 @@ void transfer_plan::set_shared_keys(std::unordered_map<std::string, std::string>
     shared_ = std::move(etags);
 }
 
-leaf_id transfer_plan::open_leaf(std::size_t source, leaf spec, bool node, bool objects_done) {
+leaf_id transfer_plan::open_leaf(std::size_t source, leaf spec, bool node, bool objects_done,
+                                 done_ranges done) {
     leaf_id id = next_id_++;
     auto& l = leaves_[id];
     l.source = source;
-    l.wm = watermark_tracker(spec.start_after);
+    // A node's range lists from its start; a leaf's from its start_after.
+    l.wm = watermark_tracker(node ? spec.from : spec.start_after);
     l.spec = std::move(spec);
     l.node = node;
     l.objects_done = objects_done;
+    l.done = std::move(done);
     return id;
 }
 
@@ -550,28 +637,33 @@ void transfer_plan::settle_leaf(leaf_id id) {
     auto it = leaves_.find(id);
     const auto& l = it->second;
     if (!l.listing_done || l.pending > 0) return;
-    // The leaf is settled: its journal record is kept, the rest forgotten.
+    // The leaf is settled: its journal record is kept (if it claims
+    // anything), the rest forgotten.
+    leaf_state st = record(l);
+    if (st.complete || key_less(st.from, st.watermark)) finished_.push_back(std::move(st));
+    leaves_.erase(it);
+    split_stale_ = true;
+}
+
+leaf_state transfer_plan::record(const leaf_entry& l) const {
     leaf_state st;
     st.bucket = l.spec.bucket;
     st.prefix = l.spec.prefix;
     st.delimiter = l.spec.delimiter;
     st.watermark = l.watermark();
     st.complete = l.complete();
-    if (st.complete || !st.watermark.empty()) finished_.push_back(std::move(st));
-    leaves_.erase(it);
+    st.from = l.spec.from;
+    st.to = l.spec.to;
+    return st;
 }
 
 std::vector<leaf_state> transfer_plan::journal_leaves() const {
     std::vector<leaf_state> out = finished_;
     for (const auto& [id, l] : leaves_) {
-        leaf_state st;
-        st.bucket = l.spec.bucket;
-        st.prefix = l.spec.prefix;
-        st.delimiter = l.spec.delimiter;
-        st.watermark = l.watermark();
+        leaf_state st = record(l);
         st.complete = false;
-        // A leaf never started gains nothing from an entry.
-        if (!st.watermark.empty()) out.push_back(std::move(st));
+        // A leaf that claims nothing yet gains nothing from an entry.
+        if (key_less(st.from, st.watermark)) out.push_back(std::move(st));
     }
     return out;
 }

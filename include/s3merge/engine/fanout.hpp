@@ -24,8 +24,14 @@
 // space, discovery first. next_task() pauses while max_ready_leaves leaves
 // wait to be taken, so memory stays bounded by the discovery frontier.
 //
-// Resume: leaves recorded in a journal (same bucket, prefix and delimiter)
-// are dropped when complete, and otherwise start after their watermark.
+// Resume: the journal's records of a leaf (same bucket, prefix and
+// delimiter) claim key ranges done (see leaf_state); the leaf comes out as
+// one leaf per range no record claims (from, to], none when all are done.
+//
+// Key ranges: a leaf being listed may be split (start-after bisection, by
+// the driver; see key_split.hpp) so that another lister takes (m, to]. A
+// discovery node split so (split_node) counts its ranges and finishes when
+// each has delivered its last page.
 #pragma once
 
 #include <cstddef>
@@ -67,13 +73,27 @@ struct fanout_options {
     bool spread = false;
 };
 
+// The keys in (from, to]; to "" = no upper bound, from "" = from the start.
+struct key_interval {
+    std::string from, to;
+    bool holds(std::string_view key) const {
+        return key_less(from, key) && (to.empty() || !key_less(to, key));
+    }
+    friend bool operator==(const key_interval&, const key_interval&) = default;
+};
+// Sorted, disjoint and merged: the union of the journal's claims of one leaf.
+using done_ranges = std::vector<key_interval>;
+bool covers(const done_ranges& done, std::string_view key);
+// The union of records' claims (see leaf_state), merged.
+done_ranges claims_of(const std::vector<leaf_state>& records);
+
 // ListObjectsV2 under prefix with delimiter "/", every page.
 struct discovery_task {
     std::string prefix;
     int depth = 0;
-    // direct_leaves == false: the journal state of the node's own objects:
-    // those <= objects_after are done; objects_done: all of them are.
-    std::string objects_after;
+    // direct_leaves == false: the journal's claims on the node's own objects
+    // (those in them are done); objects_done: they cover every key.
+    done_ranges objects_done_ranges;
     bool objects_done = false;
 };
 
@@ -82,6 +102,9 @@ struct leaf {
     std::string prefix;
     std::string delimiter;    // "/": the node's direct objects only; "": everything under prefix
     std::string start_after;  // "" = from the start
+    // A key range of the leaf: (from, to], to "" = no upper bound. from is
+    // the range's name in the journal; start_after >= from.
+    std::string from = {}, to = {};
     friend bool operator==(const leaf&, const leaf&) = default;
 };
 
@@ -97,12 +120,19 @@ public:
     // One page of the listing of an outstanding task. Common prefixes must
     // be under the task prefix, end with '/', and ascend strictly across
     // pages (else errc::malformed_response). objects: how many keys the page
-    // returned in Contents. last_page: the listing is complete.
+    // returned in Contents. last_page: the listing (of this range) is
+    // complete. order: a split-off range's own record of its last common
+    // prefix for the order check (nullptr: the node's first range).
     std::error_code on_discovery_page(std::string_view prefix,
                                       const std::vector<std::string>& common_prefixes, std::size_t objects,
-                                      bool last_page, diagnostics& diag);
+                                      bool last_page, diagnostics& diag, std::string* order = nullptr);
+    // Another range of an outstanding node is being listed (a split):
+    // false (nothing changes) while the node may still turn out to be a
+    // level that does not count (it holds back its only child so far).
+    bool split_node(std::string_view prefix);
     // The task's listing failed for good: it goes back to the pending set to
     // be listed again from the start; children already seen are not repeated.
+    // Not for a split node (errc::invalid_argument).
     std::error_code on_discovery_failed(std::string_view prefix);
 
     std::optional<leaf> next_leaf();
@@ -120,10 +150,13 @@ private:
         bool objects_seen = false;
         bool replaying = false;  // relisting after a failure: skip children <= last_child
         std::size_t children = 0;
+        int ranges = 1;  // being listed (split_node adds one)
+        bool split = false;
         std::string last_child;
         std::string held;  // the first child, held until the node is known not to be a free level
     };
     void add_leaf(std::string prefix, std::string delimiter);
+    void add_range(leaf l);
     void add_child(std::string prefix, int depth, int free_levels);
     bool leaf_available() const;
     bool spreading() const;
@@ -138,8 +171,8 @@ private:
     // before its lower ones are listed).
     spread_set ready_spread_;
     std::map<int, spread_set> pending_spread_;
-    // Journal entries of this bucket: (prefix, delimiter) → (watermark, complete).
-    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> resume_;
+    // The journal's claims in this bucket: (prefix, delimiter) → ranges done.
+    std::map<std::pair<std::string, std::string>, done_ranges> resume_;
     std::uint64_t dropped_ = 0;
 };
 

@@ -34,14 +34,20 @@ struct job_description {
 std::string canonical_description(const job_description& job);
 std::string job_id(const job_description& job);
 
-// A listing leaf (see fanout.hpp) and its progress. Identity is
-// (bucket, prefix, delimiter): "/" marks a non-recursive leaf.
+// A listing leaf (see fanout.hpp) and its progress: (bucket, prefix,
+// delimiter) names the leaf, "/" marks a non-recursive leaf. A record is a
+// claim: every key of the leaf in (from, watermark] is done, or in
+// (from, to] when complete (to "": no upper bound). A leaf split into key
+// ranges for parallel listing has a record per range; on resume the keys no
+// record claims are listed again (see done_ranges in fanout.hpp).
 struct leaf_state {
     std::string bucket;
     std::string prefix;
     std::string delimiter;  // "" or "/"
     std::string watermark;  // "" = nothing done yet; else resume with start-after
     bool complete = false;
+    std::string from = {};  // the range's start (exclusive); "" = the leaf's start
+    std::string to = {};    // the range's end (inclusive); "" = the leaf's end
     friend bool operator==(const leaf_state&, const leaf_state&) = default;
 };
 

@@ -9,7 +9,10 @@
 //   event (driver → machine)              answer / steps queued for next()
 //   resume(journal leaves)                where each source's listing resumes
 //   next_listing()                        the next range to list (a leaf, or a
-//                                         discovery node), opened; or none
+//                                         discovery node), opened; or none;
+//                                         with nothing else ready, half of a
+//                                         range being listed (a split)
+//   clip_page(leaf, page)                 a source page cut to the range's end
 //   on_node_page(leaf, page)              a node's sub-prefixes to the fan-out
 //                                         planner; its objects done before dropped
 //   open_leaf(source, spec, node, done)   a leaf id (next_listing uses it)
@@ -52,6 +55,7 @@
 #include "s3merge/engine/aimd.hpp"
 #include "s3merge/engine/fanout.hpp"
 #include "s3merge/engine/journal.hpp"
+#include "s3merge/engine/key_split.hpp"
 #include "s3merge/engine/merge_join.hpp"
 #include "s3merge/engine/object_filter.hpp"
 #include "s3merge/engine/shard.hpp"
@@ -82,6 +86,10 @@ struct plan_options {
     std::uint64_t max_logged_failures = 100;
     bool has_report_file = false;  // only for the wording of a log line
     std::size_t delete_batch = 1000;
+    // With no leaf or node ready, next_listing() splits a range being
+    // listed (one that has more pages) and orders the upper half: flat
+    // buckets and the last big leaves list in parallel too.
+    bool split_ranges = false;
     // Per source (parallel; missing or empty: none): discovery skips
     // sub-prefixes outside the range.
     std::vector<key_range> source_ranges;
@@ -135,13 +143,16 @@ enum class step_kind {
     progress,      // print a status line now
 };
 
-// A range to list, opened as a leaf of the plan.
+// A range to list, opened as a leaf of the plan. List it from
+// spec.start_after (a node: from spec.from, its sub-prefixes are all
+// needed) and pass each source page through clip_page().
 struct listing_order {
     leaf_id id = 0;
     std::size_t source = 0;
     leaf spec;
     bool node = false;          // a discovery node: listed with '/', sub-prefixes to on_node_page
     bool objects_done = false;  // the journal says every own object of the node is done
+    std::string list_after() const { return node ? spec.from : spec.start_after; }
 };
 
 struct resume_counts {
@@ -205,10 +216,16 @@ public:
                                  std::vector<s3::object_entry>& objects, bool last_page, diagnostics& diag);
     // Every source's listing is planned out (or failed).
     bool listing_finished() const;
+    // A source page of an open leaf, before anything else sees it: what lies
+    // past the range's end (a split gave it to another leaf) is removed, and
+    // then the page is the range's last (is_truncated false). Records where
+    // the listing is, for splits.
+    void clip_page(leaf_id leaf, s3::list_objects_v2_result& page);
+    std::uint64_t splits() const { return splits_; }
 
     // A listing leaf (node: a discovery node whose own objects are listed;
     // objects_done: the journal says all of them are done).
-    leaf_id open_leaf(std::size_t source, leaf spec, bool node, bool objects_done);
+    leaf_id open_leaf(std::size_t source, leaf spec, bool node, bool objects_done, done_ranges done = {});
     // One listed object, in listing order. A ticket: the driver copies it
     // (or, for action::check, reads both sides' checksums first).
     std::optional<object_ticket> on_decision(leaf_id leaf, decision d);
@@ -259,6 +276,15 @@ private:
         bool listing_failed = false;
         bool node = false;
         bool objects_done = false;
+        done_ranges done;  // a node: the journal's claims on its own objects
+        // Where the listing is, for splits: the last key or common prefix
+        // listed, whether more pages follow, the bytes keys use.
+        std::string position;
+        bool more = false;
+        bool split_child = false;  // a node range split off: its own order record
+        std::string order;
+        key_alphabet alphabet;
+        std::optional<double> span;  // key_span_log of (position, to]; reset when either moves
         const std::string& watermark() const { return frozen ? *frozen : wm.watermark(); }
         bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
     };
@@ -276,6 +302,8 @@ private:
     void count_failure(std::size_t source, failure_record f, std::error_code ec, const diagnostics& diag);
     bool cut_short(std::error_code ec) const;
     void settle_leaf(leaf_id id);
+    std::optional<listing_order> split();
+    leaf_state record(const leaf_entry& l) const;
 
     struct source_state {
         std::unique_ptr<fanout_planner> planner;
@@ -295,6 +323,8 @@ private:
     std::vector<std::vector<delete_item>> batches_;  // per source
     std::deque<plan_step> steps_;
     leaf_id next_id_ = 1;
+    std::uint64_t splits_ = 0;
+    bool split_stale_ = true;     // a leaf moved since split() last found nothing to split
     std::size_t unfinished_ = 0;  // listed, not yet done
     bool stopping_ = false;
     bool host_down_ = false;

@@ -86,9 +86,8 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
                 res.tasks.push_back(t->prefix);
                 if (!opt.direct_leaves) {
                     task_of[t->prefix] = *t;
-                    if (!last_direct.count(t->prefix)) last_direct[t->prefix] = t->objects_after;
                 } else {
-                    REQUIRE(t->objects_after.empty());
+                    REQUIRE(t->objects_done_ranges.empty());
                     REQUIRE_FALSE(t->objects_done);
                 }
             }
@@ -110,10 +109,11 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
         if (!opt.direct_leaves && !task_of[it->first].objects_done) {
             auto& last = last_direct[it->first];
             for (const auto& k : page.keys) {
-                if (!last.empty() && !key_less(last, k)) continue;  // done before, or seen before a relisting
+                if (!last.empty() && !key_less(last, k)) continue;  // seen before a relisting
+                last = k;
+                if (covers(task_of[it->first].objects_done_ranges, k)) continue;  // done before
                 res.direct.push_back(k);
                 res.direct_by_node[it->first].push_back(k);
-                last = k;
             }
         }
         REQUIRE_FALSE(planner.on_discovery_page(it->first, page.common_prefixes, page.keys.size(),
@@ -132,7 +132,8 @@ std::vector<std::string> list_leaves(const key_set& keys, const std::vector<leaf
     std::vector<std::string> got;
     for (const auto& l : leaves) {
         auto part = list_all(keys, list_request{l.prefix, l.delimiter, l.start_after, "", page});
-        got.insert(got.end(), part.begin(), part.end());
+        for (auto& k : part)
+            if (l.to.empty() || !key_less(l.to, k)) got.push_back(std::move(k));
     }
     std::sort(got.begin(), got.end(), key_less);
     return got;

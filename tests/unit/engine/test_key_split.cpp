@@ -36,7 +36,8 @@ std::size_t count_in(const std::vector<std::string>& sorted, const std::string& 
 
 TEST_CASE("split_key: always strictly inside the range, under the prefix, never cutting a common prefix") {
     std::mt19937 rng(7);
-    const std::string alphabets[] = {"0123456789abcdef", "ab/", std::string("\x00\x01\xff/z", 5), "xyz", "-_./09AZaz"};
+    const std::string alphabets[] = {"0123456789abcdef", "ab/", std::string("\x00\x01\xff/z", 5), "xyz",
+                                     "-_./09AZaz"};
     int found = 0, tries = 0;
     for (int run = 0; run < 20000; ++run) {
         const std::string& chars = alphabets[rng() % 5];
@@ -52,7 +53,10 @@ TEST_CASE("split_key: always strictly inside the range, under the prefix, never 
         if (hi.empty() && lo.empty()) continue;
         if (!hi.empty() && lo == hi) continue;
         key_alphabet a;
-        if (rng() % 3) a.see(word(10)); else a.see(chars);
+        if (rng() % 3)
+            a.see(word(10));
+        else
+            a.see(chars);
         const bool no_delim = rng() % 2;
         ++tries;
         auto m = split_key(prefix, lo, hi, a, no_delim);
@@ -103,7 +107,9 @@ TEST_CASE("split_key: hex names split near the middle of the keys") {
     }
 }
 
-TEST_CASE("split_key: repeated splits of a counter's range find its keys within two dozen, every key in one piece") {
+TEST_CASE(
+    "split_key: repeated splits of a counter's range find its keys within two dozen, every key in one "
+    "piece") {
     std::vector<std::string> keys;
     for (unsigned i = 0; i < 1000000; i += 7) keys.push_back(counter_key(i));
     auto a = alphabet_of({keys.front(), keys[1], keys.back()}, 0);

@@ -52,6 +52,9 @@ std::vector<option_spec> listing_option_specs() {
          "connection pool size per host (default: --concurrency, at most 512)"},
         {"listers", true, false, "N",
          "leaves listed at once (default 64; each lists its source and destination side together)"},
+        {"page-size", true, false, "N",
+         "keys per ListObjectsV2 page, 1..1000 (default 1000; a big range being listed is split so idle "
+         "listers share it)"},
         {"fanout-depth", true, false, "N",
          "levels of '/' below each source prefix listed in parallel (default 4; a level with one sub-prefix "
          "and no object is not counted)"},
@@ -195,6 +198,13 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
             return exit_usage;
         }
         o.max_listers = n;
+    }
+    if (args.has("page-size")) {
+        if (!parse_uint(args.value("page-size"), 1, 1000, n)) {
+            print_usage_error(name, "--page-size must be a number from 1 to 1000");
+            return exit_usage;
+        }
+        o.page_size = static_cast<int>(n);
     }
     if (args.has("fanout-depth")) {
         if (!parse_uint(args.value("fanout-depth"), 0, 16, n)) {

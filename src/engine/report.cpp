@@ -186,6 +186,7 @@ std::string encode_report(const report& r) {
     w.end_array();
     w.field_uint("limit_changes", r.limit_changes);
     w.field_uint("limit_lowest", r.limit_lowest);
+    w.field_uint("listing_splits", r.listing_splits);
     if (r.shard_count > 1) {
         w.field_uint("shard_index", r.shard_index);
         w.field_uint("shard_count", r.shard_count);

@@ -122,6 +122,7 @@ struct reader {
             !u64(root, "glacier_skipped", rep.glacier_skipped, false) ||
             !u64(root, "limit_changes", rep.limit_changes, false) ||
             !u64(root, "limit_lowest", rep.limit_lowest, false) ||
+            !u64(root, "listing_splits", rep.listing_splits, false) ||
             !u64(root, "max_requests_per_second", rep.max_requests_per_second, false) ||
             !u64(root, "shard_index", rep.shard_index, false) ||
             !u64(root, "shard_count", rep.shard_count, false) ||

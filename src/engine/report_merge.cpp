@@ -90,6 +90,7 @@ report merge_reports(const std::vector<report>& shards, std::string& problem) {
         m.retries += r.retries, m.throttles += r.throttles, m.glacier_skipped += r.glacier_skipped;
         m.noncurrent_skipped += r.noncurrent_skipped, m.network_failures += r.network_failures;
         m.uploads_aborted += r.uploads_aborted, m.limit_changes += r.limit_changes;
+        m.listing_splits += r.listing_splits;
         m.limit_lowest = m.limit_lowest ? std::min(m.limit_lowest, r.limit_lowest) : r.limit_lowest;
         for (const auto& o : r.operations) {
             auto it = std::find_if(m.operations.begin(), m.operations.end(),

@@ -259,6 +259,9 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     // Copies spread over the key space: every partition of the destination
     // is loaded, stays hot and splits (S3 splits a range under sustained load).
     po.fanout.spread = true;
+    // Idle listers take the upper half of a range being listed: flat
+    // buckets and the last, biggest leaves list in parallel too.
+    po.split_ranges = true;
     po.journal_interval =
         opts.journal_path.empty() || opts.dry_run ? std::chrono::milliseconds(0) : opts.journal_interval;
     po.progress_interval = opts.progress ? opts.progress_interval : std::chrono::milliseconds(0);
@@ -382,13 +385,13 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     s3::list_objects_v2_params sp;
     sp.prefix = lr.spec.prefix;
     sp.delimiter = lr.spec.delimiter;
-    // A node is listed from its start (its sub-prefixes are all needed);
-    // its own objects up to the journal's watermark are dropped below.
-    if (!lr.node) sp.start_after = lr.spec.start_after;
+    // A node is listed from its range's start (its sub-prefixes are all
+    // needed); its own objects the journal claims are dropped by the plan.
+    sp.start_after = lr.list_after();
     sp.max_keys = opts.page_size;
     s3::list_objects_v2_params dp = sp;
     dp.prefix = s.map.to_dest(lr.spec.prefix);
-    dp.start_after = lr.spec.start_after.empty() ? std::string() : s.map.to_dest(lr.spec.start_after);
+    dp.start_after = sp.start_after.empty() ? std::string() : s.map.to_dest(sp.start_after);
     // The first destination page is fetched together with the first source
     // page, from the leaf's start: one round trip per page pair. When that
     // page ends before the first source key (many sources into one
@@ -430,6 +433,11 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
         if (want_src) {
             s3::list_objects_v2_result page;
             ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
+            // What a split gave to another leaf is cut off here.
+            if (!ec) {
+                plan->clip_page(lr.id, page);
+                notify();  // a range with more pages may be split
+            }
             if (!ec && lr.node) {
                 ec = plan->on_node_page(lr.id, page.common_prefixes, page.objects, !page.is_truncated, diag);
                 notify();  // new tasks or leaves for the scheduler

@@ -199,6 +199,7 @@ void transfer::impl::fill_telemetry() {
     r.timeline = samples.points();
     r.limit_changes = limit_changes;
     r.limit_lowest = limit_lowest;
+    r.listing_splits = plan ? plan->splits() : 0;
     r.max_bytes_per_second = static_cast<std::uint64_t>(opts.max_bytes_per_second);
     r.max_requests_per_second = static_cast<std::uint64_t>(client.config().max_requests_per_second);
 }

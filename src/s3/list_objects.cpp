@@ -63,7 +63,7 @@ std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2
                 problem = "a <Contents> entry has no <Key>";
                 return;
             }
-            if (f.url) e.key = detail::url_decode_plus(e.key);
+            if (f.url) detail::url_decode_plus_in_place(e.key);
             if (!has_size || !detail::parse_u64(size, e.size)) {
                 problem = "object '" + e.key + "' has an invalid <Size> '" + size + "'";
                 return;

@@ -237,20 +237,28 @@ std::string page_frame::decode(std::string s) const {
 }
 
 std::string url_decode_plus(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::string out(s);
+    url_decode_plus_in_place(out);
+    return out;
+}
+
+void url_decode_plus_in_place(std::string& s) {
+    // Most keys have nothing encoded: one scan, no copy.
+    std::size_t i = s.find_first_of("%+");
+    if (i == std::string::npos) return;
+    std::size_t o = i;
+    for (; i < s.size(); ++i) {
         char c = s[i];
         if (c == '+') {
-            out += ' ';
+            s[o++] = ' ';
         } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            s[o++] = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         } else {
-            out += c;
+            s[o++] = c;
         }
     }
-    return out;
+    s.resize(o);
 }
 
 std::string xml_text_problem(std::string_view s) {

@@ -121,6 +121,7 @@ std::string quote_etag(std::string_view etag);
 // EncodingType=url: '+' is a space, %XX a byte; an invalid % sequence is kept
 // verbatim. S3 itself encodes a literal '+' as %2B, so no key is lost.
 std::string url_decode_plus(std::string_view s);
+void url_decode_plus_in_place(std::string& s);
 
 // ---- writing --------------------------------------------------------------
 

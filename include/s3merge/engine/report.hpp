@@ -113,6 +113,7 @@ struct report {
     std::vector<timeline_point> timeline;
     std::uint64_t limit_changes = 0;                 // adaptive concurrency limit changes (throttling)
     std::uint64_t limit_lowest = 0;                  // the lowest limit it reached
+    std::uint64_t listing_splits = 0;                // key ranges split off for parallel listing
     std::uint64_t shard_index = 0, shard_count = 1;  // a sharded job's shard (count 1: not sharded)
     std::uint64_t max_requests_per_second = 0;       // caps in force (0: none)
     std::uint64_t max_bytes_per_second = 0;

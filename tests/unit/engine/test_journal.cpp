@@ -26,6 +26,10 @@ journal sample_journal() {
         {"logs-b", "AWSLogs/2/", "", "AWSLogs/2/\"quoted\"\\back\nnl\ttab\x01\x1f", false},
         {"logs-b", "AWSLogs/\xC3\xA9/", "", "AWSLogs/\xC3\xA9/\xF0\x9F\x98\x80", false},
         {"logs-b", "AWSLogs/bin\xFF/", "", std::string("AWSLogs/bin\xFF/\x00\x80", 15), false},
+        // Key ranges of split leaves: (from, to], bytes that are not UTF-8 too.
+        {"flat", "", "/", "k5", false, "k3", "k9"},
+        {"flat", "", "/", "", false, "k9", ""},
+        {"flat", "", "", "", true, "", std::string("x\xFF\x00", 3)},
     };
     j.uploads = {{"dest", "AWSLogs/big.bin", "2~abcDEF"}, {"dest", "odd\xFF/key", "u-2"}};
     return j;
@@ -174,4 +178,30 @@ TEST_CASE("default journal path") {
     CHECK(default_journal_path(id, "", "", path, diag) == errc::config_error);
     CHECK(diag.detail.find("XDG_STATE_HOME") != std::string::npos);
     CHECK(default_journal_path("../../etc/passwd", "/s", "/h", path, diag) == errc::invalid_argument);
+}
+
+TEST_CASE("journal: a leaf's key range must hold its watermark and start with its prefix") {
+    journal j;
+    j.job_id = std::string(64, 'a');
+    auto decodes = [&](leaf_state l) {
+        j.leaves = {l};
+        journal out;
+        diagnostics diag;
+        auto ec = decode_journal(encode_journal(j), "", out, diag);
+        if (!ec) CHECK(out.leaves == j.leaves);
+        return ec ? diag.detail : std::string("ok");
+    };
+    CHECK(decodes({"b", "p/", "", "p/c", false, "p/a", "p/x"}) == "ok");
+    CHECK(decodes({"b", "p/", "", "", false, "p/a", ""}) == "ok");
+    CHECK(decodes({"b", "p/", "", "p/z", false, "p/a", "p/x"}).find("watermark outside the range") !=
+          std::string::npos);
+    CHECK(decodes({"b", "p/", "", "p/0", false, "p/a", ""}).find("watermark outside the range") !=
+          std::string::npos);
+    CHECK(decodes({"b", "p/", "", "", false, "p/x", "p/a"}).find("from must come before to") !=
+          std::string::npos);
+    CHECK(decodes({"b", "p/", "", "", false, "q/a", ""}).find("must start with the prefix") !=
+          std::string::npos);
+    // Without a range the record is written as before (no from/to fields).
+    j.leaves = {{"b", "p/", "", "p/c", false}};
+    CHECK(encode_journal(j).find("\"from\"") == std::string::npos);
 }

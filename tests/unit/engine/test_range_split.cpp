@@ -38,8 +38,8 @@ key_set make_keys(std::mt19937& rng, int shape, const std::string& prefix) {
                 std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rng()));
                 break;
             case 2:  // a few levels
-                std::snprintf(buf, sizeof buf, "d%u/%s%u", static_cast<unsigned>(rng() % 3), rng() % 4 ? "e/" : "",
-                              static_cast<unsigned>(rng() % 5000));
+                std::snprintf(buf, sizeof buf, "d%u/%s%u", static_cast<unsigned>(rng() % 3),
+                              rng() % 4 ? "e/" : "", static_cast<unsigned>(rng() % 5000));
                 break;
             default: {  // any bytes, '/' among them
                 std::string k;
@@ -156,7 +156,8 @@ run_result run(const key_set& keys, const std::string& prefix, int depth, std::s
         page.is_truncated = sim.is_truncated;
         plan.clip_page(l.order.id, page);
         if (l.order.node)
-            REQUIRE_FALSE(plan.on_node_page(l.order.id, page.common_prefixes, page.objects, !page.is_truncated, diag));
+            REQUIRE_FALSE(
+                plan.on_node_page(l.order.id, page.common_prefixes, page.objects, !page.is_truncated, diag));
         for (auto& o : page.objects) {
             INFO("key ", o.key);
             REQUIRE(o.key.starts_with(prefix));
@@ -171,7 +172,8 @@ run_result run(const key_set& keys, const std::string& prefix, int depth, std::s
         if (step % 9 == 0) {
             claims now(plan.journal_leaves());
             for (const auto& k : keys)
-                if (now(k)) REQUIRE_MESSAGE((res.done.count(k) || claimed_before.count(k)), "claimed, not done: ", k);
+                if (now(k))
+                    REQUIRE_MESSAGE((res.done.count(k) || claimed_before.count(k)), "claimed, not done: ", k);
         }
         if (page.is_truncated) {
             l.rq.continuation_token = sim.next_continuation_token;

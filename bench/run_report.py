@@ -124,7 +124,7 @@ def main(out):
     rows = [r for r in [ceiling] + model + moves if r]
     listing = []
     for layout in ("cloudtrail", "flat"):
-        for how in ("sequential", "fanout"):
+        for how in ("sequential", "fanout", "fanout-0ms"):
             name = "list-%s-%s" % (layout, how)
             t = target(out, name)
             rep_path = os.path.join(out, "raw", name + "-report.json")
@@ -134,7 +134,8 @@ def main(out):
             tm = times(out, name)
             listing.append({"layout": layout, "lister": how, "keys": t["objects"], "listed": listed,
                             "wall_s": tm["wall_s"], "keys_per_s": listed / max(1e-9, tm["wall_s"]),
-                            "list_requests": t["operations"].get("ListObjectsV2", 0)})
+                            "list_requests": t["operations"].get("ListObjectsV2", 0),
+                            "client_cpu_s": tm["cpu_s"], "target_cpu_s": t["target_cpu_s"]})
     for x in listing:
         seq = next((y for y in listing if y["layout"] == x["layout"] and y["lister"] == "sequential"), None)
         x["vs_sequential"] = x["keys_per_s"] / seq["keys_per_s"] if seq else None
@@ -222,13 +223,15 @@ def main(out):
             "%.0f%% (optimum %.1f s)" % (100 * r["fraction_of_optimum"], r["optimum_s"])
             if r["fraction_of_optimum"] else "-", 100 * r["throttled_share"], r["client_cpu_us_per_copy"],
             r["missing"], r["copied_twice"]))
-    md += section("Listing (a dry run into an empty bucket, 20 ms)",
-                  ["layout", "lister", "keys", "wall s", "keys/s", "ListObjectsV2 requests", "vs sequential"])
+    md += section("Listing (a dry run into an empty bucket, 20 ms; the fan-out again at 0 ms)",
+                  ["layout", "lister", "keys", "wall s", "keys/s", "ListObjectsV2 requests", "client CPU s",
+                   "target CPU s", "vs sequential"])
+    names = {"sequential": "one sequential (--fanout-depth 0 --listers 1)", "fanout": "fan-out (defaults)",
+             "fanout-0ms": "fan-out (defaults), 0 ms: the machine's CPU bound"}
     for x in listing:
-        md.append("| %s | %s | %d | %.1f | %.0f | %d | %.1fx |" % (
-            x["layout"], "one sequential (--fanout-depth 0 --listers 1)" if x["lister"] == "sequential"
-            else "fan-out (defaults)", x["listed"], x["wall_s"], x["keys_per_s"], x["list_requests"],
-            x["vs_sequential"] or 0))
+        md.append("| %s | %s | %d | %.2f | %.0f | %d | %.2f | %.2f | %.1fx |" % (
+            x["layout"], names[x["lister"]], x["listed"], x["wall_s"], x["keys_per_s"], x["list_requests"],
+            x.get("client_cpu_s", 0), x.get("target_cpu_s", 0), x["vs_sequential"] or 0))
     md += section("Deletes: moving the objects (model on for both buckets, 20 ms)",
                   ["tool", "objects", "wall s", "deleted/s", "requests per object", "DELETE requests per object",
                    "throttled", "missing", "twice"])

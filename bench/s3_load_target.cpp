@@ -82,24 +82,52 @@ struct key_space {
 
     // Keys in index order sort in byte order: region (sorted), day, sequence.
     std::string key(std::uint64_t i) const {
-        char buf[256];
+        std::string k;
+        key_into(i, k);
+        return k;
+    }
+    // The same into a buffer: listings build a key per entry, so the part a
+    // day's keys share is formatted once per day.
+    void key_into(std::uint64_t i, std::string& out) const {
         if (flat) {
-            std::snprintf(buf, sizeof buf, "obj-%010llu", (unsigned long long)i);
-            return buf;
+            out.assign("obj-");
+            append_digits(out, i, 10);
+            return;
         }
         const std::uint64_t per_region = (n + regions - 1) / regions;
         const unsigned r = unsigned(i / per_region);
         const std::uint64_t j = i % per_region;
         const std::uint64_t day = j / per_day;
-        // Day d counts from 2024-01-01 in a 28-day month calendar: YYYY/MM/DD.
-        const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12),
-                       d = 1 + unsigned(day % 28);
-        std::snprintf(buf, sizeof buf,
-                      "AWSLogs/123456789012/CloudTrail/%s/%04u/%02u/%02u/"
-                      "123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_%08llu.json.gz",
-                      region_names[r], y, m, d, region_names[r], y, m, d, (unsigned long long)i);
-        return buf;
+        if (r != cached_region || day != cached_day) {
+            // Day d counts from 2024-01-01 in a 28-day month calendar: YYYY/MM/DD.
+            const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12),
+                           d = 1 + unsigned(day % 28);
+            char buf[256];
+            std::snprintf(buf, sizeof buf,
+                          "AWSLogs/123456789012/CloudTrail/%s/%04u/%02u/%02u/"
+                          "123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_",
+                          region_names[r], y, m, d, region_names[r], y, m, d);
+            cached_head = buf;
+            cached_region = r;
+            cached_day = day;
+        }
+        out.assign(cached_head);
+        append_digits(out, i, 8);
+        out.append(".json.gz");
     }
+    static void append_digits(std::string& out, std::uint64_t v, int width) {
+        char d[20];
+        int n = 0;
+        do {
+            d[n++] = char('0' + v % 10);
+            v /= 10;
+        } while (v && n < 20);
+        for (int k = n; k < width; ++k) out.push_back('0');
+        while (n) out.push_back(d[--n]);
+    }
+    mutable std::string cached_head;
+    mutable unsigned cached_region = ~0u;
+    mutable std::uint64_t cached_day = ~std::uint64_t(0);
     // The index of a key of this space, or n.
     std::uint64_t index_of(std::string_view k) const {
         const auto digits =
@@ -166,14 +194,25 @@ std::string url_decode(std::string_view s) {
 
 void url_encode_into(std::string& out, std::string_view s) {
     static const char* hex = "0123456789ABCDEF";
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            out += char(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
+    static const auto safe = [] {
+        std::array<bool, 256> t{};
+        for (int c = 0; c < 256; ++c)
+            t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_' || c == '.' || c == '~' || c == '/';
+        return t;
+    }();
+    // Runs of safe bytes are appended at once.
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t j = i;
+        while (j < s.size() && safe[static_cast<unsigned char>(s[j])]) ++j;
+        out.append(s.data() + i, j - i);
+        if (j == s.size()) break;
+        const auto c = static_cast<unsigned char>(s[j]);
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+        i = j + 1;
     }
 }
 
@@ -273,9 +312,11 @@ struct target_state {
         body += prefix;
         body += "</Prefix><KeyCount>";
         std::string entries;
+        entries.reserve(std::size_t(std::min<std::uint64_t>(max_keys, 1000)) * 320);
         std::uint64_t count = 0;
+        std::string k;
         while (i < keys.n && count < max_keys) {
-            std::string k = keys.key(i);
+            keys.key_into(i, k);
             if (k.compare(0, prefix.size(), prefix) != 0) break;
             if (!delim.empty()) {
                 auto d = k.find(delim, prefix.size());

@@ -258,6 +258,9 @@ def charts(out, summary):
         bars.append(("model " + r["tool"], r["copies_per_s"]))
     for r in summary["deletes"]:
         bars.append(("move " + r["tool"] + " (deleted/s)", r["deleted_per_s"]))
+    for x in summary["listing"]:
+        if x["lister"] != "fanout-0ms":
+            bars.append(("list %s %s (keys/s)" % (x["layout"], x["lister"]), x["keys_per_s"]))
     with open(os.path.join(out, "objects_per_s.dat"), "w") as f:
         for i, (label, v) in enumerate(bars):
             f.write('%d "%s" %.1f\n' % (i, label, v))
@@ -274,25 +277,32 @@ def charts(out, summary):
         series.append((r["tool"], path))
     opt = next((r["optimum_s"] for r in summary["model"] if r["optimum_s"]), None)
     for term, ext in (("pngcairo size 900,500 font ',10'", "png"), ("svg size 900,500 font 'sans,11'", "svg")):
-        script = ["set terminal " + term, "set grid ytics", "set style fill solid 0.7", "set boxwidth 0.6",
-                  "set output '%s/objects_per_s.%s'" % (out, ext),
-                  "set title 'Objects copied (or moved: deleted) per second, higher is better'", "set ylabel 'objects/s'",
-                  "set yrange [0:*]", "set xtics rotate by -20",
-                  "plot '%s/objects_per_s.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#3465a4'" % out,
-                  "set output '%s/fraction_of_optimum.%s'" % (out, ext),
-                  "set title 'Fraction of the S3 model optimum (1 = the best any client can do)'",
-                  "set ylabel 'optimum / wall'", "set yrange [0:1.1]",
-                  "plot '%s/fraction_of_optimum.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#73d216'" % out,
-                  "set output '%s/model_timeline.%s'" % (out, ext),
+        # A run of some scenarios only (BENCH_SCENARIOS) draws what it has.
+        script = ["set terminal " + term, "set grid ytics", "set style fill solid 0.7", "set boxwidth 0.6"]
+        if bars:
+            script += ["set output '%s/objects_per_s.%s'" % (out, ext),
+                       "set title 'Objects copied (moved: deleted; listed) per second, higher is better'",
+                       "set ylabel 'objects/s'", "set logscale y" if summary["listing"] else "set yrange [0:*]",
+                       "set xtics rotate by -20",
+                       "plot '%s/objects_per_s.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#3465a4'" % out,
+                       "unset logscale y"]
+        if summary["model"]:
+            script += ["set output '%s/fraction_of_optimum.%s'" % (out, ext),
+                       "set title 'Fraction of the S3 model optimum (1 = the best any client can do)'",
+                       "set ylabel 'optimum / wall'", "set yrange [0:1.1]", "set xtics rotate by -20",
+                       "plot '%s/fraction_of_optimum.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#73d216'" % out]
+        timeline_script = ["set output '%s/model_timeline.%s'" % (out, ext),
                   "set title 'S3 model: copies per second over time (solid) and 503 SlowDown (dashed)%s'" % (
                       ", optimum %.1f s" % opt if opt else ""),
                   "set xlabel 'seconds'", "set ylabel 'per second'", "set yrange [0:*]", "set xtics norotate",
                   "set key outside right"]
+        if series:
+            script += timeline_script
         plots = []
         for i, (tool, path) in enumerate(series):
             plots.append("'%s' using 1:2 with lines lw 2 lc %d title '%s'" % (path, i + 1, tool))
             plots.append("'%s' using 1:3 with lines dt 2 lc %d notitle" % (path, i + 1))
-        if opt:
+        if opt and plots:
             script.append("set arrow from %.1f, graph 0 to %.1f, graph 1 nohead dt 3 lc rgb 'black'" % (opt, opt))
         if plots:
             script.append("plot " + ", ".join(plots))

@@ -1,9 +1,11 @@
 #include "s3/xml_util.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "s3merge/s3/ops.hpp"
@@ -243,9 +245,12 @@ std::string url_decode_plus(std::string_view s) {
 }
 
 void url_decode_plus_in_place(std::string& s) {
-    // Most keys have nothing encoded: one scan, no copy.
-    std::size_t i = s.find_first_of("%+");
-    if (i == std::string::npos) return;
+    // Most keys have nothing encoded: two vector scans, no copy.
+    // (find_first_of would call memchr once per byte of the key.)
+    const char* pct = static_cast<const char*>(std::memchr(s.data(), '%', s.size()));
+    const char* plus = static_cast<const char*>(std::memchr(s.data(), '+', s.size()));
+    if (!pct && !plus) return;
+    std::size_t i = static_cast<std::size_t>((!pct ? plus : !plus ? pct : std::min(pct, plus)) - s.data());
     std::size_t o = i;
     for (; i < s.size(); ++i) {
         char c = s[i];

@@ -120,14 +120,10 @@ std::optional<listing_order> transfer_plan::split() {
     if (!split_stale_) return std::nullopt;
     // The widest range still being listed gives up its upper half.
     leaf_entry* best = nullptr;
-    leaf_id best_id = 0;
     for (auto& [id, l] : leaves_) {
         if (!l.more || l.listing_done || l.frozen || sources_[l.source].failed) continue;
         if (!l.span) l.span = key_span_log(l.spec.prefix, l.position, l.spec.to, l.alphabet);
-        if (!best || *l.span > *best->span) {
-            best = &l;
-            best_id = id;
-        }
+        if (!best || *l.span > *best->span) best = &l;
     }
     if (!best) {
         split_stale_ = false;
@@ -151,7 +147,6 @@ std::optional<listing_order> transfer_plan::split() {
     done_ranges done = l.done;
     o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, std::move(done));
     entry(o.id).split_child = o.node;
-    (void)best_id;
     ++splits_;
     return o;
 }

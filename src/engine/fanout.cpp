@@ -15,11 +15,6 @@ bool end_le(const std::string& a, const std::string& b) {
     if (a.empty()) return false;
     return !key_less(b, a);
 }
-// A range starting at `from` ("": the very start) begins at or before `to`
-// ("": no end), so that it joins a range ending there.
-bool starts_by(const std::string& from, const std::string& to) {
-    return from.empty() || to.empty() || !key_less(to, from);
-}
 }  // namespace
 
 bool covers(const done_ranges& done, std::string_view key) {
@@ -41,12 +36,15 @@ done_ranges claims_of(const std::vector<leaf_state>& records) {
               [](const key_interval& a, const key_interval& b) { return key_less(a.from, b.from); });
     done_ranges merged;
     for (auto& r : v) {
-        // (a, b] and (c, d] with c <= b are one range (a, max(b, d)].
-        if (!merged.empty() && starts_by(r.from, merged.back().to) && !merged.back().to.empty()) {
-            if (!end_le(r.to, merged.back().to)) merged.back().to = std::move(r.to);
-            continue;
+        if (!merged.empty()) {
+            auto& last = merged.back();
+            if (last.to.empty()) break;  // it has no end: it holds all the rest
+            // (a, b] and (c, d] with c <= b are one range (a, max(b, d)].
+            if (!key_less(last.to, r.from)) {
+                if (!end_le(r.to, last.to)) last.to = std::move(r.to);
+                continue;
+            }
         }
-        if (!merged.empty() && merged.back().to.empty()) continue;  // the last one has no end
         merged.push_back(std::move(r));
     }
     return merged;

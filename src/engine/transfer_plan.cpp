@@ -63,6 +63,7 @@ std::optional<listing_order> transfer_plan::next_listing() {
         if (s.failed) continue;
         listing_order o;
         o.source = i;
+        done_ranges done;
         if (auto l = s.planner->next_leaf()) {
             o.spec = std::move(*l);
         } else if (auto t = s.planner->next_task()) {
@@ -71,13 +72,11 @@ std::optional<listing_order> transfer_plan::next_listing() {
             o.spec = leaf{opt_.source_buckets[i], t->prefix, "/", {}, {}, {}};
             o.node = true;
             o.objects_done = t->objects_done;
-            o.id = open_leaf(i, o.spec, true, o.objects_done, std::move(t->objects_done_ranges));
-            next_source_ = i + 1;
-            return o;
+            done = std::move(t->objects_done_ranges);
         } else {
             continue;
         }
-        o.id = open_leaf(i, o.spec, o.node, o.objects_done);
+        o.id = open_leaf(i, o.spec, o.node, o.objects_done, std::move(done));
         next_source_ = i + 1;
         return o;
     }
@@ -146,7 +145,6 @@ std::optional<listing_order> transfer_plan::split() {
     l.span.reset();
     done_ranges done = l.done;
     o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, std::move(done));
-    entry(o.id).split_child = o.node;
     ++splits_;
     return o;
 }
@@ -176,7 +174,7 @@ std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::s
         }
     auto ec = sources_[l.source].planner->on_discovery_page(
         l.spec.prefix, range || sharded ? kept : common_prefixes, objects.size(), last_page, diag,
-        l.split_child ? &l.order : nullptr);
+        l.split_child() ? &l.order : nullptr);
     // A node is listed from its start (its sub-prefixes are all needed); its
     // own objects the journal claims are done are dropped here.
     if (l.objects_done)

@@ -281,11 +281,13 @@ private:
         // listed, whether more pages follow, the bytes keys use.
         std::string position;
         bool more = false;
-        bool split_child = false;  // a node range split off: its own order record
-        std::string order;
+        std::string order;  // a node range split off: its own record of the sub-prefix order
         key_alphabet alphabet;
         std::optional<double> span;  // key_span_log of (position, to]; reset when either moves
         const std::string& watermark() const { return frozen ? *frozen : wm.watermark(); }
+        // A node's ranges after the first start after a key (a node itself
+        // is listed from its start, never resumed after a watermark).
+        bool split_child() const { return node && !spec.from.empty(); }
         bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
     };
 

@@ -143,8 +143,7 @@ std::optional<listing_order> transfer_plan::split() {
     o.spec = leaf{l.spec.bucket, l.spec.prefix, l.spec.delimiter, *m, *m, l.spec.to};
     l.spec.to = *m;
     l.span.reset();
-    done_ranges done = l.done;
-    o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, std::move(done));
+    o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, l.done);
     ++splits_;
     return o;
 }

@@ -16,12 +16,14 @@
 // Usage: s3-load-target --port P [--objects N] [--layout cloudtrail|flat]
 //          [--regions R] [--latency-ms L] [--latency-jitter-ms J]
 //          [--model on|off] [--split-after S] [--src B] [--dst B]
-//          [--tls-cert PEM --tls-key PEM] [--timeline CSV]
+//          [--tls-cert PEM --tls-key PEM] [--timeline CSV [--timeline-step-ms MS]]
 // Prints "port P" first; on SIGINT/SIGTERM (or --exit-when-done once every
 // key is copied) a summary: requests by operation, throttled, copied,
 // missing, copied twice, deleted, CPU per request and the model's optimum;
-// with --timeline, per second: requests, throttled, copies, keys deleted.
+// with --timeline, per second (or per --timeline-step-ms): requests,
+// throttled, copies, keys deleted.
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <netinet/in.h>
@@ -306,13 +308,15 @@ struct target_state {
         std::uint64_t i = !token.empty()
                               ? std::strtoull(token.c_str(), nullptr, 10)
                               : keys.lower_bound(std::max(prefix, after), !after.empty() && after >= prefix);
+        // One buffer, written once: the entries go straight after the head
+        // and the counts after them (XML readers take elements by name).
         std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>";
+        body.reserve(std::size_t(std::min<std::uint64_t>(max_keys, 1000)) * 320 + 512);
         body += bucket;
         body += "</Name><Prefix>";
         body += prefix;
-        body += "</Prefix><KeyCount>";
-        std::string entries;
-        entries.reserve(std::size_t(std::min<std::uint64_t>(max_keys, 1000)) * 320);
+        body += "</Prefix>";
+        std::string& entries = body;
         std::uint64_t count = 0;
         std::string k;
         while (i < keys.n && count < max_keys) {
@@ -352,12 +356,13 @@ struct target_state {
         }
         const bool truncated =
             count >= max_keys && i < keys.n && keys.key(i).compare(0, prefix.size(), prefix) == 0;
-        body += std::to_string(count) + "</KeyCount><MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
+        body += "<KeyCount>" + std::to_string(count) + "</KeyCount><MaxKeys>" + std::to_string(max_keys) +
+                "</MaxKeys>";
         if (!delim.empty()) body += "<Delimiter>" + delim + "</Delimiter>";
         if (url) body += "<EncodingType>url</EncodingType>";
         body += truncated ? "<IsTruncated>true</IsTruncated>" : "<IsTruncated>false</IsTruncated>";
         if (truncated) body += "<NextContinuationToken>" + std::to_string(i) + "</NextContinuationToken>";
-        body += entries + "</ListBucketResult>";
+        body += "</ListBucketResult>";
         response r;
         r.body = std::move(body);
         r.headers = "Content-Type: application/xml\r\n";
@@ -529,12 +534,16 @@ std::size_t parse_request(std::string_view in, request& rq, std::string_view& bo
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Listing answers are ~300 KB: from the heap, reused, rather than a
+    // fresh mapping (and its page faults) per answer.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     int port = 0;
     target_state st;
     st.keys.n = 100000;
     st.src = "load-src";
     st.dst = "load-dst";
-    double latency_ms = 0, jitter_ms = 0;
+    double latency_ms = 0, jitter_ms = 0, timeline_step_s = 1;
     bool exit_when_done = false;
     std::string tls_cert, tls_key, timeline_path;
     // Per second since the first request: requests, throttled, copies, keys deleted.
@@ -567,6 +576,8 @@ int main(int argc, char** argv) {
             exit_when_done = true;
         else if (a == "--timeline")
             timeline_path = next();
+        else if (a == "--timeline-step-ms")
+            timeline_step_s = std::max(1.0, std::atof(next().c_str())) / 1000.0;
         else if (a == "--tls-cert")
             tls_cert = next();
         else if (a == "--tls-key")
@@ -677,7 +688,7 @@ int main(int argc, char** argv) {
             const std::uint64_t deleted_before = st.deleted_total;
             const response resp = st.handle(rq, body, t);
             if (!timeline_path.empty()) {
-                const auto sec = std::size_t(std::max(0.0, t - first_request));
+                const auto sec = std::size_t(std::max(0.0, t - first_request) / timeline_step_s);
                 if (sec < 86400) {
                     if (timeline.size() <= sec) timeline.resize(sec + 1);
                     auto& row = timeline[sec];
@@ -797,9 +808,9 @@ int main(int argc, char** argv) {
         if (FILE* f = std::fopen(timeline_path.c_str(), "w")) {
             std::fprintf(f, "second,requests,throttled,copies,deleted\n");
             for (std::size_t i = 0; i < timeline.size(); ++i)
-                std::fprintf(f, "%zu,%llu,%llu,%llu,%llu\n", i, (unsigned long long)timeline[i][0],
-                             (unsigned long long)timeline[i][1], (unsigned long long)timeline[i][2],
-                             (unsigned long long)timeline[i][3]);
+                std::fprintf(f, "%g,%llu,%llu,%llu,%llu\n", double(i) * timeline_step_s,
+                             (unsigned long long)timeline[i][0], (unsigned long long)timeline[i][1],
+                             (unsigned long long)timeline[i][2], (unsigned long long)timeline[i][3]);
             std::fclose(f);
         }
     }

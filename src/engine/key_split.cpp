@@ -145,4 +145,13 @@ double key_span_log(std::string_view prefix, std::string_view lo, std::string_vi
     return std::log(std::max(diff, 1.0)) - shift * std::log(static_cast<double>(d.base));
 }
 
+double estimate_rest(std::string_view prefix, std::string_view first, std::string_view lo,
+                     std::string_view hi, const key_alphabet& a, std::uint64_t seen) {
+    const double rest = key_span_log(prefix, lo, hi, a);
+    if (rest == -HUGE_VAL) return 0;
+    const double done = seen > 1 ? key_span_log(prefix, first, lo, a) : -HUGE_VAL;
+    if (done == -HUGE_VAL) return 1e300;
+    return std::min(static_cast<double>(seen - 1) * std::exp(std::min(rest - done, 680.0)), 1e300);
+}
+
 }  // namespace s3merge::engine

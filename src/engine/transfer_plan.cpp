@@ -100,6 +100,14 @@ void transfer_plan::clip_page(leaf_id id, s3::list_objects_v2_result& page) {
         last = &page.common_prefixes.back();
     if (last) {
         l.position = *last;
+        if (l.range_entries == 0) {
+            const std::string* head = page.objects.empty() ? nullptr : &page.objects.front().key;
+            if (!page.common_prefixes.empty() && (!head || key_less(page.common_prefixes.front(), *head)))
+                head = &page.common_prefixes.front();
+            l.first = *head;
+        }
+        l.range_entries += page.objects.size() + page.common_prefixes.size();
+        ++l.range_pages;
         // Bytes after the prefix: the first and last entries and a sample
         // between (keys in one page share most of their bytes).
         const std::size_t skip = l.spec.prefix.size();
@@ -111,18 +119,25 @@ void transfer_plan::clip_page(leaf_id id, s3::list_objects_v2_result& page) {
         see(*last);
     }
     l.more = page.is_truncated && last;
-    l.span.reset();
+    l.rest.reset();
     split_stale_ = true;
 }
 
 std::optional<listing_order> transfer_plan::split() {
     if (!split_stale_) return std::nullopt;
-    // The widest range still being listed gives up its upper half.
+    // The range with the most entries still to list (as dense as what it
+    // listed so far) gives up its upper half. One that two more pages
+    // finish is left alone: a split costs a request and the part of a page
+    // that runs past the split point, and gains less than a round trip.
     leaf_entry* best = nullptr;
     for (auto& [id, l] : leaves_) {
         if (!l.more || l.listing_done || l.frozen || sources_[l.source].failed) continue;
-        if (!l.span) l.span = key_span_log(l.spec.prefix, l.position, l.spec.to, l.alphabet);
-        if (!best || *l.span > *best->span) best = &l;
+        if (!l.rest)
+            l.rest =
+                estimate_rest(l.spec.prefix, l.first, l.position, l.spec.to, l.alphabet, l.range_entries);
+        const double page = static_cast<double>(l.range_entries) / static_cast<double>(l.range_pages);
+        if (*l.rest < 2 * page) continue;
+        if (!best || *l.rest > *best->rest) best = &l;
     }
     if (!best) {
         split_stale_ = false;
@@ -142,7 +157,7 @@ std::optional<listing_order> transfer_plan::split() {
     o.objects_done = l.objects_done;
     o.spec = leaf{l.spec.bucket, l.spec.prefix, l.spec.delimiter, *m, *m, l.spec.to};
     l.spec.to = *m;
-    l.span.reset();
+    l.rest.reset();
     o.id = open_leaf(l.source, o.spec, o.node, o.objects_done, l.done);
     ++splits_;
     return o;

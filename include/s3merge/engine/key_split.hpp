@@ -11,6 +11,7 @@
 #pragma once
 
 #include <bitset>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,5 +38,13 @@ std::optional<std::string> split_key(std::string_view prefix, std::string_view l
 // width read like split_key reads keys (bigger: more room for keys); for
 // choosing which range to split.
 double key_span_log(std::string_view prefix, std::string_view lo, std::string_view hi, const key_alphabet& a);
+
+// How many entries (lo, hi] holds if it is as dense as [first, lo], which
+// held `seen` entries (first and lo among them), the widths read as
+// key_span_log reads them: seen - 1 entries per width(first, lo]. Where
+// that cannot tell (one entry seen, or none), 1e300: it may hold any number.
+// 0 when (lo, hi] has no room for a key.
+double estimate_rest(std::string_view prefix, std::string_view first, std::string_view lo,
+                     std::string_view hi, const key_alphabet& a, std::uint64_t seen);
 
 }  // namespace s3merge::engine

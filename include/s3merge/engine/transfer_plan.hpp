@@ -283,7 +283,11 @@ private:
         bool more = false;
         std::string order;  // a node range split off: its own record of the sub-prefix order
         key_alphabet alphabet;
-        std::optional<double> span;  // key_span_log of (position, to]; reset when either moves
+        // Entries and pages listed in this range, the first of them: how
+        // dense it is, for splits.
+        std::uint64_t range_entries = 0, range_pages = 0;
+        std::string first;
+        std::optional<double> rest;  // estimate_rest of (position, to]; reset when either moves
         const std::string& watermark() const { return frozen ? *frozen : wm.watermark(); }
         // A node's ranges after the first start after a key (a node itself
         // is listed from its start, never resumed after a watermark).

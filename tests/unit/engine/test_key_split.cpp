@@ -152,3 +152,48 @@ TEST_CASE("key_span_log: a range is wider than either half, an open range wider 
     // Each half about half: log 2 apart, give or take a digit's rounding.
     CHECK(whole - key_span_log("d/", lo, *m, a) == doctest::Approx(std::log(2.0)).epsilon(0.2));
 }
+
+TEST_CASE("estimate_rest: what a range still holds, from how dense its listed part was") {
+    // Keys spread evenly over a bounded range: after a page of 1,000 the
+    // estimate of the rest is within a factor of three of the truth, for
+    // hex names and counters (read in the alphabet's base, decimal digits
+    // are not quite even), at any point of the listing.
+    std::mt19937 rng(3);
+    for (int shape = 0; shape < 2; ++shape) {
+        std::set<std::string> set;
+        char buf[32];
+        while (set.size() < 20000) {
+            if (shape == 0)
+                std::snprintf(buf, sizeof buf, "p/%08x", static_cast<unsigned>(rng()));
+            else
+                std::snprintf(buf, sizeof buf, "p/obj-%07u", static_cast<unsigned>(set.size() * 7));
+            set.insert(buf);
+        }
+        const std::vector<std::string> keys(set.begin(), set.end());
+        const std::string hi = keys.back();
+        for (std::size_t start : {0u, 5000u, 12000u, 17000u}) {
+            const std::size_t seen = 1000;
+            const std::string& first = keys[start];
+            const std::string& lo = keys[start + seen - 1];
+            const std::vector<std::string> page(keys.begin() + long(start),
+                                                keys.begin() + long(start + seen));
+            const double truth = static_cast<double>(count_in(keys, lo, hi));
+            const double est = estimate_rest("p/", first, lo, hi, alphabet_of(page, 2), seen);
+            INFO("shape ", shape, " start ", start, ": estimate ", est, ", truth ", truth);
+            CHECK(est >= truth / 3);
+            CHECK(est <= truth * 3);
+        }
+    }
+    key_alphabet a;
+    a.see("0123456789");
+    // The same density over a range ten times as wide: ten times the keys.
+    CHECK(estimate_rest("", "1000", "1999", "", a, 100) > estimate_rest("", "1000", "1999", "2999", a, 100));
+    CHECK(estimate_rest("", "1000", "1999", "2999", a, 100) ==
+          doctest::Approx(estimate_rest("", "1000", "1999", "1999", a, 100) + 99).epsilon(0.5));
+    // Nothing to tell the density from: it may hold any number.
+    CHECK(estimate_rest("", "1000", "1000", "2999", a, 1) >= 1e300);
+    CHECK(estimate_rest("", "", "", "2999", a, 0) >= 1e300);
+    // No room after lo: nothing.
+    CHECK(estimate_rest("", "1000", "1999", "1999", a, 100) == 0);
+    CHECK(estimate_rest("", "1000", "1999", "1500", a, 100) == 0);
+}

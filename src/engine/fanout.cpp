@@ -126,6 +126,8 @@ std::optional<discovery_task> fanout_planner::next_task() {
     // Smallest first: discovery proceeds depth-first in key order, which
     // keeps the frontier small and lets ordered leaves flow early. Spread:
     // over the key space while the frontier is small.
+    if (!judge_width()) return std::nullopt;
+    if (pending_.empty()) return std::nullopt;  // a wide level became leaves
     auto pick = pending_.begin();
     if (spreading()) {
         if (pending_.size() < opt_.max_ready_leaves && !pending_spread_.empty()) {
@@ -152,6 +154,42 @@ std::optional<discovery_task> fanout_planner::next_task() {
     }
     outstanding_.insert(std::move(nh));
     return t;
+}
+
+bool fanout_planner::judge_width() {
+    if (!spreading() || !opt_.wide_enough || pending_.size() >= opt_.max_ready_leaves || pending_spread_.empty())
+        return true;
+    const int d = pending_spread_.begin()->first;
+    if (d == 0) return true;
+    std::size_t fresh = 0;
+    for (const auto& [p, n] : pending_)
+        if (n.depth == d && !n.judged) ++fresh;
+    if (fresh == 0) return true;
+    // A node being listed at this depth or above may still add nodes here
+    // (a level that does not count keeps its parent's depth).
+    for (const auto& [p, n] : outstanding_)
+        if (n.depth <= d) return false;
+    const bool wide = fresh + ready_.size() >= opt_.wide_enough;
+    auto& level = pending_spread_.begin()->second;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        node& n = it->second;
+        if (n.depth != d || n.judged) {
+            ++it;
+            continue;
+        }
+        if (!wide || n.replaying || n.children != 0) {
+            n.judged = true;
+            ++it;
+            continue;
+        }
+        // The leaf of everything under it.
+        level.erase(it->first);
+        std::string p = it->first;
+        it = pending_.erase(it);
+        add_leaf(std::move(p), "");
+    }
+    if (level.empty()) pending_spread_.erase(pending_spread_.begin());
+    return true;
 }
 
 void fanout_planner::add_child(std::string prefix, int depth, int free_levels) {
@@ -247,6 +285,7 @@ std::error_code fanout_planner::on_discovery_failed(std::string_view prefix) {
 }
 
 std::optional<leaf> fanout_planner::next_leaf() {
+    judge_width();  // a wide level's nodes become leaves here (taken first)
     if (!leaf_available()) return std::nullopt;
     if (!spreading()) return std::move(ready_.extract(ready_.begin()).mapped());
     // Discovery first while leaves may wait: the more of the tree is known,

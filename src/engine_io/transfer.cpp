@@ -262,6 +262,10 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     // Idle listers take the upper half of a range being listed: flat
     // buckets and the last, biggest leaves list in parallel too.
     po.split_ranges = true;
+    // A level with a leaf for every lister is wide enough: its prefixes are
+    // listed whole (full pages, splits for the big ones) rather than level
+    // by level down to the small leaves of --fanout-depth.
+    po.fanout.wide_enough = opts.max_listers;
     po.journal_interval =
         opts.journal_path.empty() || opts.dry_run ? std::chrono::milliseconds(0) : opts.journal_interval;
     po.progress_interval = opts.progress ? opts.progress_interval : std::chrono::milliseconds(0);

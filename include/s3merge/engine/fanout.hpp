@@ -71,6 +71,14 @@ struct fanout_options {
     // way within a depth, while the frontier is below that bound (smallest
     // first above it, which yields leaves soonest).
     bool spread = false;
+    // spread: when the discovery of a depth is complete and its nodes (with
+    // the leaves already made) number at least this many, those nodes are
+    // not listed level by level but become leaves (prefix, ""): the fan-out
+    // is wide enough for the listers, each leaf's listing fills whole pages
+    // (a small day of a CloudTrail month is not a request of its own) and
+    // key-range splits list the big ones in parallel. It depends only on the
+    // tree, so a resumed run makes the same leaves. 0: never.
+    std::size_t wide_enough = 0;
 };
 
 // The keys in (from, to]; to "" = no upper bound, from "" = from the start.
@@ -152,6 +160,7 @@ private:
         std::size_t children = 0;
         int ranges = 1;  // being listed (split_node adds one)
         bool split = false;
+        bool judged = false;  // wide_enough: looked at, stays a node
         std::string last_child;
         std::string held;  // the first child, held until the node is known not to be a free level
     };
@@ -171,6 +180,11 @@ private:
     // before its lower ones are listed).
     spread_set ready_spread_;
     std::map<int, spread_set> pending_spread_;
+    // wide_enough: the new nodes of the shallowest pending depth, once no
+    // node at that depth or above is being listed (so all of them are
+    // known), become leaves when there are enough of them. false: not yet
+    // (wait for the listings).
+    bool judge_width();
     // The journal's claims in this bucket: (prefix, delimiter) → ranges done.
     std::map<std::pair<std::string, std::string>, done_ranges> resume_;
     std::uint64_t dropped_ = 0;

@@ -76,9 +76,15 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
     std::map<std::string, std::string> last_direct;  // per node: the last own object taken
     diagnostics diag;
     while (!planner.done()) {
-        // Taking leaves can unblock discovery (back-pressure), so poll both.
-        for (int pass = 0; pass < 2; ++pass) {
-            while (running.size() < capacity) {
+        // As the engine asks: a leaf first, else a discovery task while
+        // there is room (taking leaves can unblock discovery: back-pressure).
+        for (;;) {
+            if (auto l = planner.next_leaf()) {
+                res.leaves.push_back(*l);
+                continue;
+            }
+            if (running.size() >= capacity) break;
+            {
                 auto t = planner.next_task();
                 if (!t) break;
                 REQUIRE(running.count(t->prefix) == 0);
@@ -91,7 +97,6 @@ plan_result run_plan(const key_set& keys, const std::string& prefix, fanout_opti
                     REQUIRE_FALSE(t->objects_done);
                 }
             }
-            while (auto l = planner.next_leaf()) res.leaves.push_back(*l);
         }
         REQUIRE(planner.outstanding_tasks() == running.size());
         if (running.empty()) {
@@ -540,4 +545,64 @@ TEST_CASE("fan-out: spread discovery when the days are nodes (their objects come
             CHECK(regions_in(days) <= 3);
         }
     }
+}
+
+TEST_CASE("fan-out: a level wide enough for the listers is listed whole, prefix by prefix") {
+    // 16 regions of 60 days in one year (a level that does not count) or
+    // two: region, year, month, day. With wide_enough 40 the regions (16)
+    // and years (32) are discovered, the months (48) are not: each is a
+    // leaf of everything under it. Every key once, whatever the order the
+    // pages come in and the listings that fail.
+    for (int years : {1, 2}) {
+        const key_set keys = regional_days(years);
+        const auto want = under(keys, "");
+        for (unsigned seed = 1; seed <= 20; ++seed) {
+            CAPTURE(years);
+            CAPTURE(seed);
+            std::mt19937 rng(seed);
+            fanout_options opt{.max_depth = 4, .direct_leaves = false, .max_free_levels = 8};
+            opt.spread = true;
+            opt.wide_enough = 40;
+            auto res = run_plan(keys, "", opt, 1 + rng() % 20, 1 + rng() % 12, rng);
+            REQUIRE(list_leaves(keys, res.leaves, 7) == want);
+            CHECK(res.direct.empty());
+            // Months: AWSLogs/1/CloudTrail/rNN/YYYY/MM/ (6 slashes), none listed level by level.
+            std::set<std::string> leaves;
+            for (const auto& l : res.leaves) {
+                CHECK(std::count(l.prefix.begin(), l.prefix.end(), '/') == 6);
+                CHECK(l.delimiter.empty());
+                leaves.insert(l.prefix);
+            }
+            CHECK(leaves.size() == std::size_t(16 * years * 3));  // months 1-3 of each year
+            for (const auto& t : res.tasks) CHECK(std::count(t.begin(), t.end(), '/') <= 5);
+        }
+    }
+    // Not wide enough: the days are listed as before (the depth decides).
+    const key_set keys = regional_days(1);
+    std::mt19937 rng(3);
+    fanout_options opt{.max_depth = 4, .direct_leaves = false, .max_free_levels = 8};
+    opt.spread = true;
+    opt.wide_enough = 10000;
+    auto res = run_plan(keys, "", opt, 1000, 8, rng);
+    CHECK(res.leaves.empty());  // the days are nodes (depth 4 with a free year level)
+    std::sort(res.direct.begin(), res.direct.end(), key_less);
+    CHECK(res.direct == under(keys, ""));
+}
+
+TEST_CASE("fan-out: wide_enough below levels that do not count") {
+    key_set keys;
+    for (int r = 0; r < 16; ++r)
+        for (int d = 0; d < 22; ++d)
+            for (int n = 0; n < 2; ++n) {
+                char buf[128];
+                std::snprintf(buf, sizeof buf, "AWSLogs/1/CloudTrail/r%02d/2024/01/%02d/%d.json.gz", r, 1 + d, n);
+                keys.insert(buf);
+            }
+    std::mt19937 rng(3);
+    fanout_options opt{.max_depth = 4, .direct_leaves = false, .max_free_levels = 8};
+    opt.spread = true;
+    opt.wide_enough = 64;
+    auto res = run_plan(keys, "", opt, 1000, 64, rng);
+    REQUIRE(list_leaves(keys, res.leaves, 7) == under(keys, ""));
+    CHECK(res.leaves.size() == 16 * 22);
 }

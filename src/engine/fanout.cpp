@@ -157,7 +157,8 @@ std::optional<discovery_task> fanout_planner::next_task() {
 }
 
 bool fanout_planner::judge_width() {
-    if (!spreading() || !opt_.wide_enough || pending_.size() >= opt_.max_ready_leaves || pending_spread_.empty())
+    if (!spreading() || !opt_.wide_enough || pending_.size() >= opt_.max_ready_leaves ||
+        pending_spread_.empty())
         return true;
     const int d = pending_spread_.begin()->first;
     if (d == 0) return true;

@@ -8,22 +8,39 @@
 namespace s3merge::engine {
 
 std::error_code watermark_tracker::listed(std::string_view key) {
-    const std::string& floor = last_listed_.empty() ? watermark_ : last_listed_;
+    // Every key up to the watermark is done, so with an empty window the
+    // last listed key is the watermark.
+    const std::string& floor = size_ ? at(size_ - 1).key : watermark_;
     if (key.empty() || (!floor.empty() && compare_keys(floor, key) >= 0)) return errc::invalid_argument;
-    window_.push_back(slot{std::string(key), false});
-    last_listed_.assign(key);  // reuses its capacity: no allocation per key
+    if (size_ == ring_.size()) {
+        std::vector<slot> bigger(std::max<std::size_t>(8, ring_.size() * 2));
+        for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(at(i));
+        ring_ = std::move(bigger);
+        head_ = 0;
+    }
+    slot& s = at(size_);
+    s.key.assign(key);  // reuses the slot's capacity
+    s.done = false;
+    ++size_;
     return {};
 }
 
 std::error_code watermark_tracker::done(std::string_view key) {
     // The window is sorted (listing order), so a binary search finds the slot.
-    auto it = std::lower_bound(window_.begin(), window_.end(), key,
-                               [](const slot& s, std::string_view k) { return key_less(s.key, k); });
-    if (it == window_.end() || it->key != key || it->done) return errc::invalid_argument;
-    it->done = true;
-    while (!window_.empty() && window_.front().done) {
-        watermark_ = std::move(window_.front().key);
-        window_.pop_front();
+    std::size_t lo = 0, hi = size_;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (key_less(at(mid).key, key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == size_ || at(lo).key != key || at(lo).done) return errc::invalid_argument;
+    at(lo).done = true;
+    while (size_ && at(0).done) {
+        watermark_.swap(at(0).key);  // the old watermark's buffer goes back to the ring
+        head_ = (head_ + 1) % ring_.size();
+        --size_;
     }
     return {};
 }

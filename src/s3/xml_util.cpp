@@ -136,7 +136,7 @@ std::string_view local_name(const pugi::xml_node& n) {
 
 pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
     for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
-        if (c.type() == pugi::node_element && local_name(c) == name) return c;
+        if (c.type() == pugi::node_element && has_local_name(c, name)) return c;
     return {};
 }
 

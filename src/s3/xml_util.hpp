@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -41,6 +42,14 @@ bool load_xml(std::string_view body, pugi::xml_document& doc, std::string& why);
 
 // Element name without a namespace prefix ("s3:Key" -> "Key").
 std::string_view local_name(const pugi::xml_node& n);
+// local_name(n) == want, cheaper: the name as sent first (S3 sends none
+// with a prefix), the part after a prefix only when there is one.
+inline bool has_local_name(const pugi::xml_node& n, std::string_view want) {
+    const char* name = n.name();
+    if (std::strncmp(name, want.data(), want.size()) == 0 && name[want.size()] == '\0') return true;
+    const char* colon = std::strchr(name, ':');
+    return colon && std::string_view(colon + 1) == want;
+}
 // First child element with that local name; a null node when absent.
 pugi::xml_node child(const pugi::xml_node& parent, std::string_view name);
 // Concatenated character data (PCDATA and CDATA) of an element.
@@ -55,7 +64,7 @@ std::string child_text(const pugi::xml_node& parent, std::string_view name, bool
 template <class Fn>
 void for_each_child(const pugi::xml_node& parent, std::string_view name, Fn&& fn) {
     for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
-        if (c.type() == pugi::node_element && local_name(c) == name) fn(c);
+        if (c.type() == pugi::node_element && has_local_name(c, name)) fn(c);
 }
 
 // Loads a 2xx response body that must be a `<expected_root>` document.

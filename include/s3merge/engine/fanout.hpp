@@ -13,6 +13,9 @@
 // listing (no '/' after the node prefix) make the node's own non-recursive
 // leaf (prefix, "/"), listed with delimiter '/' so its children are not
 // counted twice. max_depth 0 gives the single leaf (start prefix, "").
+// With wide_enough (spread), the nodes of a depth become leaves, above
+// max_depth, once the depth is complete and they (with the leaves already
+// made) are at least that many.
 // Every key under the start prefix is in exactly one leaf.
 //
 // Driving it: call next_task() only when there is capacity for another

@@ -11,10 +11,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace s3merge::engine {
 
@@ -31,18 +31,23 @@ public:
     std::error_code done(std::string_view key);
 
     const std::string& watermark() const { return watermark_; }
-    std::size_t window() const { return window_.size(); }
+    std::size_t window() const { return size_; }
     // Every listed key is done.
-    bool idle() const { return window_.empty(); }
+    bool idle() const { return size_ == 0; }
 
 private:
     struct slot {
         std::string key;
         bool done = false;
     };
-    std::deque<slot> window_;  // ascending keys, front not done
+    // The window, ascending keys, front not done: a ring whose slots keep
+    // their strings' capacity, and a popped key's buffer is swapped with
+    // the old watermark's, so a leaf listing in steady state allocates
+    // nothing per key.
+    std::vector<slot> ring_;
+    std::size_t head_ = 0, size_ = 0;
+    slot& at(std::size_t i) { return ring_[(head_ + i) % ring_.size()]; }
     std::string watermark_;
-    std::string last_listed_;
 };
 
 }  // namespace s3merge::engine

@@ -4,6 +4,8 @@
 listed (start-after bisection). Checked with an independent client
 (s3oracle.py): every key copied once, moves delete only what is copied,
 and a run cut off by a dead server resumes from the journal's key ranges.
+A dry run lists a level with a prefix for every lister whole (a month,
+not its days).
 
 Usage: test_listing.py PATH/TO/s3merge   (with the environment of `scripts/s3-server env`)
 Fails, never skips, when the server environment is missing.
@@ -121,6 +123,47 @@ class Listing(S3MergeCase):
         self.assert_holds(dst, expected)
         self.assertEqual(self.oracle.list_all(src), {})
         self.assertFalse(os.path.exists(journal), "a finished job leaves no journal")
+
+    def test_4_dry_run_lists_a_wide_level_whole(self):
+        # CloudTrail-like keys: 3 regions x 2 months x 4 days x 3 files, and
+        # half the keys already at the destination. With --listers 4 the
+        # month level (6 prefixes) is wide enough: each month is listed
+        # whole (no delimiter), never day by day; every key is counted once.
+        src, dst = self.bucket("wide"), self.bucket("widedst")
+        keys = []
+        for region in ("eu-west-1", "us-east-1", "us-west-2"):
+            for month in ("01", "02"):
+                for day in ("01", "02", "03", "04"):
+                    for n in range(3):
+                        keys.append("AWSLogs/1/CloudTrail/%s/2024/%s/%s/f%d.json.gz" % (region, month, day, n))
+        for i, k in enumerate(keys):
+            self.oracle.put(src, k, ("log " + k).encode())
+            if i % 2 == 0:
+                self.oracle.put(dst, k, ("log " + k).encode())
+        proxy = HoldProxy(os.environ["S3MERGE_TEST_ENDPOINT"])
+        rep = os.path.join(self.tmp.name, "wide.json")
+        self.s3merge("copy", "--dry-run", "--source", "s3://" + src, "--dest", "s3://" + dst, "--listers", "4",
+                     "--page-size", "5", "--report", rep, "--no-progress", endpoint=proxy.url, check=0)
+        proxy.close()
+        r = self.report(rep)
+        self.assertEqual(r["totals"]["listed"], len(keys))
+        self.assertEqual(r["sources"][0]["missing"], len(keys) // 2)
+        months, days = set(), set()
+        for method, path, _ in proxy.requests:
+            u = urllib.parse.urlparse(path)
+            q = urllib.parse.parse_qs(u.query)
+            if method != "GET" or u.path.strip("/") != src or "list-type" not in q:
+                continue
+            prefix = q.get("prefix", [""])[0]
+            depth = prefix.count("/")
+            if depth == 6 and "delimiter" not in q:
+                months.add(prefix)
+            if depth >= 6 and "delimiter" in q:
+                days.add(prefix)  # a month or day listed level by level
+        self.assertEqual(len(months), 6, "each month listed whole")
+        self.assertEqual(days, set(), "no month listed by its days")
+        self.assertEqual(self.oracle.list_all(dst).keys() - set(keys), set())  # nothing written
+        self.assertEqual(len(self.oracle.list_all(dst)), len(keys) // 2)
 
 
 if __name__ == "__main__":

@@ -595,7 +595,8 @@ TEST_CASE("fan-out: wide_enough below levels that do not count") {
         for (int d = 0; d < 22; ++d)
             for (int n = 0; n < 2; ++n) {
                 char buf[128];
-                std::snprintf(buf, sizeof buf, "AWSLogs/1/CloudTrail/r%02d/2024/01/%02d/%d.json.gz", r, 1 + d, n);
+                std::snprintf(buf, sizeof buf, "AWSLogs/1/CloudTrail/r%02d/2024/01/%02d/%d.json.gz", r, 1 + d,
+                              n);
                 keys.insert(buf);
             }
     std::mt19937 rng(3);

@@ -57,7 +57,9 @@ fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_op
         add_leaf(std::move(prefix), "");
     } else {
         if (spreading()) pending_spread_[0].insert(prefix);
-        pending_.emplace(std::move(prefix), node{});
+        node root;
+        root.judged = true;  // a start is never a leaf of a wide level
+        pending_.emplace(std::move(prefix), std::move(root));
     }
 }
 
@@ -143,6 +145,10 @@ std::optional<discovery_task> fanout_planner::next_task() {
         }
     }
     auto nh = pending_.extract(pick);
+    if (spreading() && !nh.mapped().judged) {
+        nh.mapped().judged = true;  // taken (past the frontier bound): a node now
+        --unjudged_[nh.mapped().depth];
+    }
     discovery_task t{nh.key(), nh.mapped().depth, {}, false};
     if (!opt_.direct_leaves) {
         auto it = resume_.find({t.prefix, std::string(1, delimiter)});
@@ -162,9 +168,7 @@ bool fanout_planner::judge_width() {
         return true;
     const int d = pending_spread_.begin()->first;
     if (d == 0) return true;
-    std::size_t fresh = 0;
-    for (const auto& [p, n] : pending_)
-        if (n.depth == d && !n.judged) ++fresh;
+    const std::size_t fresh = unjudged_[d];
     if (fresh == 0) return true;
     // A node being listed at this depth or above may still add nodes here
     // (a level that does not count keeps its parent's depth).
@@ -189,6 +193,7 @@ bool fanout_planner::judge_width() {
         it = pending_.erase(it);
         add_leaf(std::move(p), "");
     }
+    unjudged_[d] = 0;
     if (level.empty()) pending_spread_.erase(pending_spread_.begin());
     return true;
 }
@@ -198,8 +203,10 @@ void fanout_planner::add_child(std::string prefix, int depth, int free_levels) {
         node child;
         child.depth = depth;
         child.free_levels = free_levels;
-        if (pending_.emplace(prefix, std::move(child)).second && spreading())
+        if (pending_.emplace(prefix, std::move(child)).second && spreading()) {
+            ++unjudged_[depth];
             pending_spread_[depth].insert(std::move(prefix));
+        }
     } else {
         add_leaf(std::move(prefix), "");
     }

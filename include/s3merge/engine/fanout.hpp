@@ -188,6 +188,7 @@ private:
     // known), become leaves when there are enough of them. false: not yet
     // (wait for the listings).
     bool judge_width();
+    std::map<int, std::size_t> unjudged_;  // pending nodes not judged yet, by depth (depth 0 is never judged)
     // The journal's claims in this bucket: (prefix, delimiter) → ranges done.
     std::map<std::pair<std::string, std::string>, done_ranges> resume_;
     std::uint64_t dropped_ = 0;

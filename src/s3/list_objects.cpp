@@ -1,6 +1,4 @@
 // ListObjectsV2: GET /?list-type=2 and its <ListBucketResult>.
-#include <cstring>
-
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
 
@@ -45,21 +43,19 @@ std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2
             size.clear();
             for (pugi::xml_node n = c.first_child(); n; n = n.next_sibling()) {
                 if (n.type() != pugi::node_element) continue;
-                const char* name = n.name();  // its local part (S3 sends no prefix)
-                if (const char* colon = std::strchr(name, ':')) name = colon + 1;
-                auto is = [name](const char* want) { return std::strcmp(name, want) == 0; };
-                if (is("Key")) {
+                std::string_view name = detail::local_name(n);
+                if (name == "Key") {
                     detail::text_into(n, e.key);
                     has_key = true;
-                } else if (is("Size")) {
+                } else if (name == "Size") {
                     detail::text_into(n, size);
                     has_size = true;
-                } else if (is("ETag")) {
+                } else if (name == "ETag") {
                     detail::text_into(n, e.etag);
                     has_etag = true;
-                } else if (is("LastModified")) {
+                } else if (name == "LastModified") {
                     detail::text_into(n, e.last_modified);
-                } else if (is("StorageClass")) {
+                } else if (name == "StorageClass") {
                     detail::text_into(n, e.storage_class);
                 }
             }

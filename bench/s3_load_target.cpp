@@ -316,7 +316,6 @@ struct target_state {
         body += "</Name><Prefix>";
         body += prefix;
         body += "</Prefix>";
-        std::string& entries = body;
         std::uint64_t count = 0;
         std::string k;
         while (i < keys.n && count < max_keys) {
@@ -326,12 +325,12 @@ struct target_state {
                 auto d = k.find(delim, prefix.size());
                 if (d != std::string::npos) {
                     std::string cp = k.substr(0, d + delim.size());
-                    entries += "<CommonPrefixes><Prefix>";
+                    body += "<CommonPrefixes><Prefix>";
                     if (url)
-                        url_encode_into(entries, cp);
+                        url_encode_into(body, cp);
                     else
-                        entries += cp;
-                    entries += "</Prefix></CommonPrefixes>";
+                        body += cp;
+                    body += "</Prefix></CommonPrefixes>";
                     ++count;
                     std::string next = cp;
                     next.back() = char(next.back() + 1);
@@ -341,12 +340,12 @@ struct target_state {
             }
             const bool exists = dest ? copied.test(i) : !deleted.test(i);
             if (exists) {
-                entries += "<Contents><Key>";
+                body += "<Contents><Key>";
                 if (url)
-                    url_encode_into(entries, k);
+                    url_encode_into(body, k);
                 else
-                    entries += k;
-                entries +=
+                    body += k;
+                body +=
                     "</Key><LastModified>2024-01-01T00:00:00.000Z</"
                     "LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>4096</"
                     "Size><StorageClass>STANDARD</StorageClass></Contents>";

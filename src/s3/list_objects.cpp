@@ -33,10 +33,8 @@ std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2
         // both sides.
         std::string problem;
         std::string size;
-        std::size_t entries = 0;
-        detail::for_each_child(f.root, "Contents", [&](const pugi::xml_node&) { ++entries; });
-        out.objects.reserve(entries);
-        detail::for_each_child(f.root, "Contents", [&](const pugi::xml_node& c) {
+        out.objects.reserve(f.count("Contents"));
+        f.for_each("Contents", [&](const pugi::xml_node& c) {
             if (!problem.empty()) return;
             object_entry e;
             bool has_key = false, has_size = false, has_etag = false;
@@ -73,14 +71,14 @@ std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2
             out.objects.push_back(std::move(e));
         });
         if (!problem.empty()) return problem;
-        detail::for_each_child(f.root, "CommonPrefixes", [&](const pugi::xml_node& c) {
+        f.for_each("CommonPrefixes", [&](const pugi::xml_node& c) {
             bool has_prefix = false;
             std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
             if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
         });
-        out.next_continuation_token = detail::child_text(f.root, "NextContinuationToken");
+        out.next_continuation_token = f.text("NextContinuationToken");
         bool has_count = false;
-        std::string count = detail::child_text(f.root, "KeyCount", &has_count);
+        std::string count = f.text("KeyCount", &has_count);
         if (!has_count)
             out.key_count = static_cast<int>(out.objects.size() + out.common_prefixes.size());
         else if (!detail::parse_int(count, out.key_count))

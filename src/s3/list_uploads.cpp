@@ -29,7 +29,7 @@ std::error_code parse_list_multipart_uploads(const http_response& resp, list_mul
         // botocore's decode_list_multipart_uploads decodes Key, Prefix,
         // Delimiter, KeyMarker and NextKeyMarker; upload ids are opaque.
         std::string problem;
-        detail::for_each_child(f.root, "Upload", [&](const pugi::xml_node& u) {
+        f.for_each("Upload", [&](const pugi::xml_node& u) {
             if (!problem.empty()) return;
             multipart_upload_entry e;
             bool has_key = false;
@@ -49,13 +49,13 @@ std::error_code parse_list_multipart_uploads(const http_response& resp, list_mul
             out.uploads.push_back(std::move(e));
         });
         if (!problem.empty()) return problem;
-        detail::for_each_child(f.root, "CommonPrefixes", [&](const pugi::xml_node& c) {
+        f.for_each("CommonPrefixes", [&](const pugi::xml_node& c) {
             bool has_prefix = false;
             std::string prefix = detail::child_text(c, "Prefix", &has_prefix);
             if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
         });
-        out.next_key_marker = f.decode(detail::child_text(f.root, "NextKeyMarker"));
-        out.next_upload_id_marker = detail::child_text(f.root, "NextUploadIdMarker");
+        out.next_key_marker = f.decode(f.text("NextKeyMarker"));
+        out.next_upload_id_marker = f.text("NextUploadIdMarker");
         return {};
     });
 }

@@ -82,8 +82,8 @@ std::error_code parse_list_object_versions(const http_response& resp, list_objec
                 if (has_prefix) out.common_prefixes.push_back(f.decode(std::move(prefix)));
             }
         }
-        out.next_key_marker = f.decode(detail::child_text(f.root, "NextKeyMarker"));
-        out.next_version_id_marker = detail::child_text(f.root, "NextVersionIdMarker");
+        out.next_key_marker = f.decode(f.text("NextKeyMarker"));
+        out.next_version_id_marker = f.text("NextVersionIdMarker");
         return {};
     });
 }

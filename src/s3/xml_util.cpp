@@ -14,7 +14,11 @@ namespace s3merge::s3::detail {
 
 namespace {
 
-constexpr unsigned parse_options = pugi::parse_default | pugi::parse_ws_pcdata_single;
+// parse_embed_pcdata: an element's first text is kept in the element itself
+// rather than in a child node of its own (a listing entry is 11 nodes
+// instead of 6); text_of reads both.
+constexpr unsigned parse_options =
+    pugi::parse_default | pugi::parse_ws_pcdata_single | pugi::parse_embed_pcdata;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -141,7 +145,9 @@ pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
 }
 
 std::string text_of(const pugi::xml_node& element) {
-    std::string out;
+    // With parse_embed_pcdata the first text, when it comes before any child
+    // node, is the element's value; text after a child (CDATA) is a node.
+    std::string out = element.type() == pugi::node_element ? element.value() : "";
     for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling())
         if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
     return out;
@@ -150,7 +156,9 @@ std::string text_of(const pugi::xml_node& element) {
 void text_into(const pugi::xml_node& element, std::string& out) {
     pugi::xml_node t = element.first_child();
     if (!t) {
-        out.clear();
+        out.assign(element.type() == pugi::node_element ? element.value() : "");
+    } else if (*element.value()) {
+        out = text_of(element);
     } else if (!t.next_sibling() && (t.type() == pugi::node_pcdata || t.type() == pugi::node_cdata)) {
         out.assign(t.value());
     } else {
@@ -232,6 +240,45 @@ std::string strip_etag_quotes(std::string_view etag) {
 
 std::string quote_etag(std::string_view etag) {
     return "\"" + strip_etag_quotes(etag) + "\"";
+}
+
+void page_frame::index_children() {
+    children.clear();
+    const char* last = nullptr;  // the raw name of the previous element: entries come in runs
+    name_slot* last_slot = nullptr;
+    for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+        if (c.type() != pugi::node_element) continue;
+        const char* raw = c.name();
+        if (last && std::strcmp(raw, last) == 0) {
+            ++last_slot->count;
+            continue;
+        }
+        std::string_view name = local_name(c);
+        auto it = std::find_if(children.begin(), children.end(),
+                               [&](const name_slot& s) { return s.name == name; });
+        if (it == children.end()) it = children.insert(children.end(), name_slot{std::string(name), c, 0});
+        ++it->count;
+        last = raw;
+        last_slot = &*it;
+    }
+}
+
+pugi::xml_node page_frame::first(std::string_view name) const {
+    for (const auto& s : children)
+        if (s.name == name) return s.first;
+    return {};
+}
+
+std::size_t page_frame::count(std::string_view name) const {
+    for (const auto& s : children)
+        if (s.name == name) return s.count;
+    return 0;
+}
+
+std::string page_frame::text(std::string_view name, bool* present) const {
+    pugi::xml_node c = first(name);
+    if (present) *present = static_cast<bool>(c);
+    return c ? text_of(c) : std::string();
 }
 
 std::string page_frame::decode(std::string s) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -91,6 +92,29 @@ struct page_frame {
     pugi::xml_node root;
     bool url = false;
     std::string decode(std::string s) const;
+
+    // The root's children by local name, found in one pass: a page holds
+    // up to 1,000 entries, and looking for each field the answer may lack
+    // (<EncodingType>, <NextContinuationToken> on the last page) would walk
+    // all of them again.
+    struct name_slot {
+        std::string name;
+        pugi::xml_node first;
+        std::size_t count = 0;
+    };
+    std::vector<name_slot> children;
+    void index_children();
+    // First child element with that local name (null when absent), how many
+    // there are, and the first one's text (`present` tells whether it exists).
+    pugi::xml_node first(std::string_view name) const;
+    std::size_t count(std::string_view name) const;
+    std::string text(std::string_view name, bool* present = nullptr) const;
+    // Calls fn for each child element with that local name, in order.
+    template <class Fn>
+    void for_each(std::string_view name, Fn&& fn) const {
+        for (pugi::xml_node c = first(name); c; c = c.next_sibling())
+            if (c.type() == pugi::node_element && has_local_name(c, name)) fn(c);
+    }
 };
 
 // What a paged listing's answer must carry.
@@ -164,15 +188,16 @@ std::error_code parse_page(const http_response& resp, const page_spec& spec, Res
         if (auto ec = load_result(resp, spec.operation, spec.root, doc, diag)) return ec;
         page_frame f;
         f.root = doc.document_element();
-        f.url = iequals(child_text(f.root, "EncodingType"), "url");
+        f.index_children();
+        f.url = iequals(f.text("EncodingType"), "url");
         std::string problem = entries(f);
         if (!problem.empty()) return malformed(resp, diag, std::string(spec.operation) + ": " + problem);
         bool has_truncated = false;
-        std::string truncated = child_text(f.root, "IsTruncated", &has_truncated);
+        std::string truncated = f.text("IsTruncated", &has_truncated);
         if (has_truncated && !parse_bool(truncated, out.is_truncated))
             return malformed(resp, diag,
                              std::string(spec.operation) + ": invalid <IsTruncated> '" + truncated + "'");
-        if (out.is_truncated && child_text(f.root, spec.marker).empty())
+        if (out.is_truncated && f.text(spec.marker).empty())
             return malformed(resp, diag,
                              std::string(spec.operation) + ": <IsTruncated> is true but there is no <" +
                                  std::string(spec.marker) + ">");

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "s3_test_util.hpp"
 #include "s3merge/s3/ops.hpp"
@@ -163,6 +164,54 @@ TEST_CASE("parse_list_objects_v2: continuation (AWS example)") {
     diag.clear();
     CHECK(parse(no_token, out, diag) == errc::malformed_response);
     CHECK(diag.detail.find("NextContinuationToken") != std::string::npos);
+}
+
+TEST_CASE("parse_list_objects_v2: fields in any order, prefixed names, entries interleaved") {
+    // The page's children are indexed in one pass; what comes after the
+    // entries (or is missing) is found as well as what comes before them.
+    std::string body =
+        "<s3:ListBucketResult xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\"><s3:Name>b</s3:Name>";
+    for (int i = 0; i < 5; ++i) {
+        body += "<s3:Contents><s3:Size>" + std::to_string(i) + "</s3:Size><s3:ETag>&quot;e" +
+                std::to_string(i) + "&quot;</s3:ETag><s3:Key>k%2F" + std::to_string(i) +
+                "</s3:Key></s3:Contents>";
+        body += "<s3:CommonPrefixes><s3:Prefix>p" + std::to_string(i) + "%2F</s3:Prefix></s3:CommonPrefixes>";
+    }
+    body += "<Contents><Key>plain</Key><Size>7</Size></Contents>";
+    body +=
+        "<s3:IsTruncated>true</s3:IsTruncated><s3:KeyCount>11</s3:KeyCount>"
+        "<s3:NextContinuationToken>t+1</s3:NextContinuationToken><s3:EncodingType>url</s3:EncodingType>"
+        "</s3:ListBucketResult>";
+    list_objects_v2_result out;
+    diagnostics diag;
+    REQUIRE_FALSE(parse(body, out, diag));
+    REQUIRE(out.objects.size() == 6);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(out.objects[i].key == "k/" + std::to_string(i));
+        CHECK(out.objects[i].etag == "e" + std::to_string(i));
+        CHECK(out.objects[i].size == std::uint64_t(i));
+    }
+    CHECK(out.objects[5].key == "plain");
+    CHECK(out.objects[5].size == 7);
+    REQUIRE(out.common_prefixes.size() == 5);
+    CHECK(out.common_prefixes[4] == "p4/");
+    CHECK(out.is_truncated);
+    CHECK(out.key_count == 11);
+    CHECK(out.next_continuation_token == "t+1");  // opaque: never decoded
+
+    // The last page: no token, no count; the entries are counted.
+    std::string last = body;
+    for (const char* tag : {"s3:KeyCount", "s3:NextContinuationToken"}) {
+        auto a = last.find(std::string("<") + tag + ">");
+        auto b = last.find(std::string("</") + tag + ">");
+        last.erase(a, b + std::strlen(tag) + 3 - a);
+    }
+    last.replace(last.find("true</s3:IsTruncated>"), 4, "false");
+    REQUIRE_FALSE(parse(last, out, diag));
+    CHECK_FALSE(out.is_truncated);
+    CHECK(out.next_continuation_token.empty());
+    CHECK(out.key_count == 11);
+    CHECK(out.objects.size() == 6);
 }
 
 TEST_CASE("parse_list_objects_v2: ETag as &quot; and a missing StorageClass") {

@@ -91,6 +91,31 @@ TEST_CASE("load_xml and element helpers") {
     CHECK_FALSE(load_xml("<!-- only a comment -->", doc, why));
 }
 
+TEST_CASE("element text in every shape: first text kept in the element, the rest as nodes") {
+    // load_xml keeps an element's first text in the element itself
+    // (parse_embed_pcdata); text after a CDATA section is a node of its own.
+    pugi::xml_document doc;
+    std::string why;
+    REQUIRE(
+        load_xml("<R><A>plain</A><B>a<![CDATA[<b>]]>c</B><C><![CDATA[x]]>y</C><D></D><E/>"
+                 "<F>&quot;e&amp;&lt;&#13;&#10;&#x41;</F><G>  </G><H><I>in</I>tail</H></R>",
+                 doc, why));
+    auto root = doc.document_element();
+    const std::pair<const char*, const char*> want[] = {
+        {"A", "plain"},      {"B", "a<b>c"}, {"C", "xy"},   {"D", ""}, {"E", ""},
+        {"F", "\"e&<\r\nA"}, {"G", "  "},    {"H", "tail"},  // the text of H itself; I's text is I's
+    };
+    for (auto [name, text] : want) {
+        CAPTURE(name);
+        CHECK(child_text(root, name) == text);
+        std::string into = "left over from before";
+        text_into(child(root, name), into);
+        CHECK(into == text);
+        CHECK(text_of(child(root, name)) == text);
+    }
+    CHECK(child_text(child(root, "H"), "I") == "in");
+}
+
 TEST_CASE("serialize escapes markup, CR and LF") {
     pugi::xml_document doc;
     auto root = start_document(doc, "Delete");

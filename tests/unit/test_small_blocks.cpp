@@ -31,8 +31,7 @@ TEST_CASE("small blocks: size classes") {
         std::free(p);
     }
     // Every request is served by a block of at least its size.
-    for (std::size_t n = 1; n <= sb::largest; ++n)
-        CHECK(sb::bytes_for_class(sb::class_for_request(n)) >= n);
+    for (std::size_t n = 1; n <= sb::largest; ++n) CHECK(sb::bytes_for_class(sb::class_for_request(n)) >= n);
 }
 
 TEST_CASE("small blocks: a kept block serves its class, last in first out, and nothing larger") {
@@ -55,9 +54,9 @@ TEST_CASE("small blocks: a kept block serves its class, last in first out, and n
 TEST_CASE("small blocks: too small, too large and over the cap go back to the caller") {
     sb::cache c{};
     alignas(16) static unsigned char blocks[8][600];
-    CHECK_FALSE(c.keep(blocks[0], 8));                            // class 0: serves nothing
-    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::granule));   // beyond the largest class
-    CHECK(c.keep(blocks[0], sb::largest + sb::granule - 1));      // the largest class
+    CHECK_FALSE(c.keep(blocks[0], 8));                          // class 0: serves nothing
+    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::granule));  // beyond the largest class
+    CHECK(c.keep(blocks[0], sb::largest + sb::granule - 1));    // the largest class
     c.cap = 3 * sb::largest;
     CHECK(c.keep(blocks[1], sb::largest));
     CHECK(c.keep(blocks[2], sb::largest));
@@ -108,7 +107,8 @@ TEST_CASE("operator new/delete: a freed small block is reused by the same thread
 
     // Sized, unsized and array forms, and a block freed by size on another thread.
     std::vector<std::unique_ptr<std::string>> strings;
-    for (int i = 0; i < 3000; ++i) strings.push_back(std::make_unique<std::string>(100 + i % 300, 'a' + i % 26));
+    for (int i = 0; i < 3000; ++i)
+        strings.push_back(std::make_unique<std::string>(100 + i % 300, 'a' + i % 26));
     std::thread t([&] {
         strings.clear();  // freed on this thread, kept in its cache, given back when it ends
         for (int i = 0; i < 1000; ++i) {

@@ -9,6 +9,20 @@
 // through a delete without a size, lands in the right class. When a thread
 // ends its cache is given back to free, and anything freed after that (by
 // later thread-local destructors) goes to free directly.
+//
+// Under AddressSanitizer the replacement is left out: a cache of freed
+// blocks would hide a use after free from it.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define S3MERGE_NO_HEAP_CACHE 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define S3MERGE_NO_HEAP_CACHE 1
+#endif
+
+#ifndef S3MERGE_NO_HEAP_CACHE
+
 #include <malloc.h>
 
 #include <cstdlib>
@@ -112,3 +126,5 @@ void operator delete(void* p, const std::nothrow_t&) noexcept {
 void operator delete[](void* p, const std::nothrow_t&) noexcept {
     release(p);
 }
+
+#endif  // S3MERGE_NO_HEAP_CACHE

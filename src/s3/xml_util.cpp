@@ -154,16 +154,11 @@ std::string text_of(const pugi::xml_node& element) {
 }
 
 void text_into(const pugi::xml_node& element, std::string& out) {
-    pugi::xml_node t = element.first_child();
-    if (!t) {
+    // The usual element holds its text in itself and has no child node.
+    if (!element.first_child())
         out.assign(element.type() == pugi::node_element ? element.value() : "");
-    } else if (*element.value()) {
+    else
         out = text_of(element);
-    } else if (!t.next_sibling() && (t.type() == pugi::node_pcdata || t.type() == pugi::node_cdata)) {
-        out.assign(t.value());
-    } else {
-        out = text_of(element);
-    }
 }
 
 std::string child_text(const pugi::xml_node& parent, std::string_view name, bool* present) {
@@ -263,16 +258,20 @@ void page_frame::index_children() {
     }
 }
 
-pugi::xml_node page_frame::first(std::string_view name) const {
+const page_frame::name_slot* page_frame::slot(std::string_view name) const {
     for (const auto& s : children)
-        if (s.name == name) return s.first;
-    return {};
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+pugi::xml_node page_frame::first(std::string_view name) const {
+    const name_slot* s = slot(name);
+    return s ? s->first : pugi::xml_node();
 }
 
 std::size_t page_frame::count(std::string_view name) const {
-    for (const auto& s : children)
-        if (s.name == name) return s.count;
-    return 0;
+    const name_slot* s = slot(name);
+    return s ? s->count : 0;
 }
 
 std::string page_frame::text(std::string_view name, bool* present) const {

@@ -55,8 +55,8 @@ inline bool has_local_name(const pugi::xml_node& n, std::string_view want) {
 pugi::xml_node child(const pugi::xml_node& parent, std::string_view name);
 // Concatenated character data (PCDATA and CDATA) of an element.
 std::string text_of(const pugi::xml_node& element);
-// out = text_of(element), without a temporary when the element holds one
-// text node (the usual case).
+// out = text_of(element), without a temporary when the element holds its
+// text in itself and has no child node (the usual case).
 void text_into(const pugi::xml_node& element, std::string& out);
 // text_of(child(parent, name)); `present` (if given) tells whether it exists.
 std::string child_text(const pugi::xml_node& parent, std::string_view name, bool* present = nullptr);
@@ -104,6 +104,7 @@ struct page_frame {
     };
     std::vector<name_slot> children;
     void index_children();
+    const name_slot* slot(std::string_view name) const;  // null when absent
     // First child element with that local name (null when absent), how many
     // there are, and the first one's text (`present` tells whether it exists).
     pugi::xml_node first(std::string_view name) const;

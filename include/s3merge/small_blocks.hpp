@@ -15,34 +15,75 @@
 namespace s3merge::small_blocks {
 
 inline constexpr std::size_t granule = 16;
-inline constexpr std::size_t largest = 512;  // larger requests go to malloc and back to free
-inline constexpr std::size_t classes = largest / granule + 1;
+// Blocks up to `small_limit` bytes come in steps of `granule`; above it, up to
+// `largest`, four classes per doubling (640, 768, 896, 1024, 1280, ...):
+// coroutine frames and TLS record buffers (~16.5 KiB, allocated and freed
+// around each TLS read and write of a copy) are kept too.
+inline constexpr std::size_t small_limit = 512;
+inline constexpr std::size_t largest = 32768;  // larger requests go to malloc and back to free
+inline constexpr std::size_t small_classes = small_limit / granule;  // 1..32
+inline constexpr std::size_t steps_per_doubling = 4;
+inline constexpr std::size_t classes = small_classes + 1 + 6 * steps_per_doubling;  // 0..56
 inline constexpr std::size_t default_cap_bytes = std::size_t{1} << 19;
+// A large class keeps at most this many bytes (two 32 KiB blocks, three of
+// 20 KiB, 64 of 1 KiB): they come and go one or two at a time.
+inline constexpr std::size_t large_class_cap_bytes = std::size_t{1} << 16;
 
-// The class that serves a request of n bytes: blocks of at least that many.
-constexpr std::size_t class_for_request(std::size_t n) {
-    return (n + granule - 1) / granule;
+namespace detail {
+constexpr unsigned log2_floor(std::size_t n) {
+    unsigned r = 0;
+    while (n >>= 1) ++r;
+    return r;
 }
-// The class a block of `usable` bytes can serve.
-constexpr std::size_t class_for_usable(std::size_t usable) {
-    return usable / granule;
-}
+}  // namespace detail
+
 // What to ask malloc for on a miss, so the block serves its whole class.
 constexpr std::size_t bytes_for_class(std::size_t c) {
-    return c * granule;
+    if (c <= small_classes) return c * granule;
+    std::size_t k = c - small_classes - 1;
+    std::size_t base = small_limit << (k / steps_per_doubling);
+    return base + (k % steps_per_doubling + 1) * (base / steps_per_doubling);
+}
+// The class that serves a request of n bytes (1 <= n <= largest): blocks of at least that many.
+constexpr std::size_t class_for_request(std::size_t n) {
+    if (n <= small_limit) return (n + granule - 1) / granule;
+    unsigned p = detail::log2_floor(n - 1);  // 2^p < n <= 2^(p+1)
+    std::size_t base = std::size_t{1} << p;
+    std::size_t step = base / steps_per_doubling;
+    std::size_t i = (n - base + step - 1) / step;  // 1..4
+    return small_classes + (p - detail::log2_floor(small_limit)) * steps_per_doubling + i;
+}
+// The class a block of `usable` bytes can serve: the largest whose size it
+// holds (`classes` or more when it is larger than every class).
+constexpr std::size_t class_for_usable(std::size_t usable) {
+    if (usable <= small_limit) return usable / granule;
+    unsigned p = detail::log2_floor(usable);  // 2^p <= usable < 2^(p+1)
+    std::size_t base = std::size_t{1} << p;
+    std::size_t i = (usable - base) / (base / steps_per_doubling);  // 0..3
+    return small_classes + (p - detail::log2_floor(small_limit)) * steps_per_doubling + i;
 }
 
 // Trivially constructible and destructible (it lives in thread-local
 // storage that the allocator itself uses): zero-initialised, no destructor.
+//
+// When a block does not fit under the cap, the blocks of the class asked for
+// least recently are given back to make room (if that class was asked for
+// less recently than the block's own): blocks freed in a burst that is not
+// repeated (a thousand TLS handshakes at the start, say) would otherwise
+// hold the whole cap for the rest of the run while the classes in use went
+// to malloc and free for every block.
 struct cache {
     void* head[classes];  // singly linked through each block's first word
     std::uint32_t count[classes];
+    std::uint64_t asked[classes];  // `clock` at the last take() of the class, hit or miss
+    std::uint64_t clock;
     std::size_t bytes;  // kept, by class size
     std::size_t cap;    // 0: default_cap_bytes
 
     // A kept block for a request of n bytes (n <= largest), or nullptr.
     void* take(std::size_t n) noexcept {
         std::size_t c = class_for_request(n == 0 ? 1 : n);
+        asked[c] = ++clock;
         void* p = head[c];
         if (!p) return nullptr;
         head[c] = *static_cast<void**>(p);
@@ -53,29 +94,51 @@ struct cache {
 
     // Keeps a freed block of `usable` bytes (as malloc_usable_size says);
     // false when it is too large or the cache is full: the caller frees it.
-    bool keep(void* p, std::size_t usable) noexcept {
-        std::size_t c = class_for_usable(usable);
+    // Blocks given back to make room go to `release` (free).
+    template <class Release>
+    bool keep(void* p, std::size_t usable, Release&& release) noexcept {
+        return keep_class(p, class_for_usable(usable), release);
+    }
+
+    // Keeps a freed block known to serve class c (at least bytes_for_class(c)
+    // bytes); false when c is no class or the cache is full.
+    template <class Release>
+    bool keep_class(void* p, std::size_t c, Release&& release) noexcept {
         if (c == 0 || c >= classes) return false;
-        std::size_t limit = cap ? cap : default_cap_bytes;
-        if (bytes + bytes_for_class(c) > limit) return false;
+        const std::size_t size = bytes_for_class(c);
+        if (c > small_classes && (count[c] + 1) * size > large_class_cap_bytes) return false;
+        const std::size_t limit = cap ? cap : default_cap_bytes;
+        while (bytes + size > limit) {
+            std::size_t stalest = classes;
+            for (std::size_t k = 1; k < classes; ++k)
+                if (count[k] && k != c && asked[k] < asked[c] &&
+                    (stalest == classes || asked[k] < asked[stalest]))
+                    stalest = k;
+            if (stalest == classes) return false;
+            release_class(stalest, release);
+        }
         *static_cast<void**>(p) = head[c];
         head[c] = p;
         ++count[c];
-        bytes += bytes_for_class(c);
+        bytes += size;
         return true;
+    }
+
+    // Hands every kept block of class c to `release` (free).
+    template <class Release>
+    void release_class(std::size_t c, Release&& release) noexcept {
+        while (void* p = head[c]) {
+            head[c] = *static_cast<void**>(p);
+            release(p);
+        }
+        bytes -= count[c] * bytes_for_class(c);
+        count[c] = 0;
     }
 
     // Hands every kept block to `release` (free) and empties the cache.
     template <class Release>
     void release_all(Release&& release) noexcept {
-        for (std::size_t c = 0; c < classes; ++c) {
-            while (void* p = head[c]) {
-                head[c] = *static_cast<void**>(p);
-                release(p);
-            }
-            count[c] = 0;
-        }
-        bytes = 0;
+        for (std::size_t c = 0; c < classes; ++c) release_class(c, release);
     }
 };
 

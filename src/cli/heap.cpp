@@ -4,11 +4,16 @@
 // small_blocks::default_cap_bytes; everything else is malloc and free.
 // See include/s3merge/small_blocks.hpp for why.
 //
-// A block is malloc'ed at its class's size, and its class when freed is
-// read back from malloc_usable_size, so a block freed on another thread, or
-// through a delete without a size, lands in the right class. When a thread
-// ends its cache is given back to free, and anything freed after that (by
-// later thread-local destructors) goes to free directly.
+// A block is malloc'ed at its class's size (always, even once the thread's
+// cache is gone), so a sized delete knows its class from the size alone; a
+// delete without a size reads the class back from malloc_usable_size. When a
+// thread ends its cache is given back to free, and anything freed after that
+// (by later thread-local destructors) goes to free directly.
+//
+// OpenSSL's own allocations (a few dozen small blocks per TLS exchange, and
+// with SSL_MODE_RELEASE_BUFFERS a ~16.5 KiB record buffer taken and given
+// back around every read and write) are routed here too, through
+// CRYPTO_set_mem_functions before libcrypto allocates anything.
 //
 // Under AddressSanitizer the replacement is left out: a cache of freed
 // blocks would hide a use after free from it.
@@ -24,6 +29,7 @@
 #ifndef S3MERGE_NO_HEAP_CACHE
 
 #include <malloc.h>
+#include <openssl/crypto.h>
 
 #include <cstdlib>
 #include <new>
@@ -41,13 +47,17 @@ struct thread_state {
 };
 constinit thread_local thread_state state{};
 
+void free_block(void* p) noexcept {
+    std::free(p);
+}
+
 struct flusher {
     flusher() = default;
     flusher(const flusher&) = delete;
     flusher& operator=(const flusher&) = delete;
     ~flusher() {
         state.ended = true;
-        state.cache.release_all([](void* p) { std::free(p); });
+        state.cache.release_all(free_block);
     }
 };
 
@@ -58,11 +68,11 @@ void register_flusher() noexcept {
 }
 
 void* try_allocate(std::size_t n) noexcept {
-    if (n <= sb::largest && !state.ended) {
+    if (n == 0) n = 1;
+    if (n > sb::largest) return std::malloc(n);
+    if (!state.ended)
         if (void* p = state.cache.take(n)) return p;
-        return std::malloc(sb::bytes_for_class(sb::class_for_request(n == 0 ? 1 : n)));
-    }
-    return std::malloc(n == 0 ? 1 : n);
+    return std::malloc(sb::bytes_for_class(sb::class_for_request(n)));
 }
 
 void* allocate(std::size_t n) {
@@ -74,17 +84,48 @@ void* allocate(std::size_t n) {
     }
 }
 
+// A block of unknown size: its class is what its usable size can serve.
 void release(void* p) noexcept {
     if (!p) return;
     if (!state.ended) {
-        std::size_t usable = malloc_usable_size(p);
-        if (usable <= sb::largest + sb::granule) {
-            if (!state.registered) register_flusher();
-            if (state.cache.keep(p, usable)) return;
-        }
+        if (!state.registered) register_flusher();
+        if (state.cache.keep(p, malloc_usable_size(p), free_block)) return;
     }
     std::free(p);
 }
+
+// A block allocated above for a request of n bytes: at least its class's
+// size, so the class comes from n without asking malloc.
+void release_sized(void* p, std::size_t n) noexcept {
+    if (!p) return;
+    if (n == 0) n = 1;
+    if (n <= sb::largest && !state.ended) {
+        if (!state.registered) register_flusher();
+        if (state.cache.keep_class(p, sb::class_for_request(n), free_block)) return;
+    }
+    std::free(p);
+}
+
+// libcrypto's allocator hooks (file and line are its debugging arguments).
+void* crypto_malloc(std::size_t n, const char*, int) {
+    return try_allocate(n);
+}
+void* crypto_realloc(void* p, std::size_t n, const char*, int) {
+    if (!p) return try_allocate(n);
+    if (n == 0) {
+        release(p);
+        return nullptr;
+    }
+    return std::realloc(p, n);  // every block here is malloc's: its usable size names its class when freed
+}
+void crypto_free(void* p, const char*, int) {
+    release(p);
+}
+
+// Before main and before anything in the program has used libcrypto; if
+// libcrypto has already allocated, it refuses and keeps malloc.
+[[maybe_unused]] const bool crypto_hooked =
+    CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) == 1;
 
 }  // namespace
 
@@ -114,11 +155,11 @@ void operator delete(void* p) noexcept {
 void operator delete[](void* p) noexcept {
     release(p);
 }
-void operator delete(void* p, std::size_t) noexcept {
-    release(p);
+void operator delete(void* p, std::size_t n) noexcept {
+    release_sized(p, n);
 }
-void operator delete[](void* p, std::size_t) noexcept {
-    release(p);
+void operator delete[](void* p, std::size_t n) noexcept {
+    release_sized(p, n);
 }
 void operator delete(void* p, const std::nothrow_t&) noexcept {
     release(p);

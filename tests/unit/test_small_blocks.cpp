@@ -2,6 +2,7 @@
 // (src/cli/heap.cpp is linked into this test binary as into s3merge).
 #include <doctest/doctest.h>
 #include <malloc.h>
+#include <openssl/crypto.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -15,11 +16,50 @@
 
 namespace sb = s3merge::small_blocks;
 
+namespace {
+// For keeps that must not give anything back.
+struct must_not_release {
+    int* calls;
+    void operator()(void*) const { ++*calls; }
+};
+}  // namespace
+
 TEST_CASE("small blocks: size classes") {
     CHECK(sb::class_for_request(1) == 1);
     CHECK(sb::class_for_request(16) == 1);
     CHECK(sb::class_for_request(17) == 2);
+    CHECK(sb::class_for_request(512) == 32);
+    // Above 512 bytes: four classes per doubling.
+    CHECK(sb::class_for_request(513) == 33);
+    CHECK(sb::bytes_for_class(33) == 640);
+    CHECK(sb::class_for_request(640) == 33);
+    CHECK(sb::class_for_request(641) == 34);
+    CHECK(sb::bytes_for_class(34) == 768);
+    CHECK(sb::bytes_for_class(36) == 1024);
+    CHECK(sb::class_for_request(1025) == 37);
+    CHECK(sb::bytes_for_class(37) == 1280);
+    CHECK(sb::bytes_for_class(sb::class_for_request(16712)) == 20480);  // a TLS record buffer
     CHECK(sb::class_for_request(sb::largest) == sb::classes - 1);
+    CHECK(sb::bytes_for_class(sb::classes - 1) == sb::largest);
+    CHECK(sb::class_for_usable(639) == 32);
+    CHECK(sb::class_for_usable(640) == 33);
+    CHECK(sb::class_for_usable(1023) == 35);
+    CHECK(sb::class_for_usable(1024) == 36);
+    CHECK(sb::class_for_usable(sb::largest + sb::largest / 4 - 1) == sb::classes - 1);
+    CHECK(sb::class_for_usable(sb::largest + sb::largest / 4) >= sb::classes);
+    CHECK(sb::class_for_usable(std::size_t{1} << 30) >= sb::classes);
+    // Tight both ways: a request gets the smallest class that holds it, and
+    // a block is kept in the largest class it holds.
+    for (std::size_t c = 1; c < sb::classes; ++c) CHECK(sb::bytes_for_class(c) > sb::bytes_for_class(c - 1));
+    for (std::size_t n = 1; n <= sb::largest; ++n) {
+        std::size_t c = sb::class_for_request(n);
+        REQUIRE(c < sb::classes);
+        CHECK(sb::bytes_for_class(c) >= n);
+        CHECK(sb::bytes_for_class(c - 1) < n);
+        std::size_t k = sb::class_for_usable(n);
+        CHECK(sb::bytes_for_class(k) <= n);
+        if (k + 1 < sb::classes) CHECK(sb::bytes_for_class(k + 1) > n);
+    }
     // A block malloc'ed at its class's size is kept in that class or a
     // larger one (glibc may hand out a little more than asked, never less),
     // and every class it is kept in holds only requests it can serve. Blocks
@@ -46,11 +86,13 @@ TEST_CASE("small blocks: size classes") {
 }
 
 TEST_CASE("small blocks: a kept block serves its class, last in first out, and nothing larger") {
+    int released_by_keep = 0;
+    must_not_release none{&released_by_keep};
     sb::cache c{};
     alignas(16) static unsigned char a[64], b[64];
     CHECK(c.take(40) == nullptr);
-    REQUIRE(c.keep(a, 56));  // class 3: requests of 33..48 bytes
-    REQUIRE(c.keep(b, 56));
+    REQUIRE(c.keep(a, 56, none));  // class 3: requests of 33..48 bytes
+    REQUIRE(c.keep(b, 56, none));
     CHECK(c.bytes == 2 * 48);
     CHECK(c.count[3] == 2);
     CHECK(c.take(49) == nullptr);  // class 4: larger than what is kept
@@ -60,36 +102,98 @@ TEST_CASE("small blocks: a kept block serves its class, last in first out, and n
     CHECK(c.take(40) == nullptr);
     CHECK(c.bytes == 0);
     CHECK(c.count[3] == 0);
+    CHECK(released_by_keep == 0);
 }
 
 TEST_CASE("small blocks: too small, too large and over the cap go back to the caller") {
+    int released_by_keep = 0;
+    must_not_release none{&released_by_keep};
+    // keep() only links a block through its first word: small stand-ins do.
+    alignas(16) static unsigned char blocks[80][16];
     sb::cache c{};
-    alignas(16) static unsigned char blocks[8][600];
-    CHECK_FALSE(c.keep(blocks[0], 8));                          // class 0: serves nothing
-    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::granule));  // beyond the largest class
-    CHECK(c.keep(blocks[0], sb::largest + sb::granule - 1));    // the largest class
-    c.cap = 3 * sb::largest;
-    CHECK(c.keep(blocks[1], sb::largest));
-    CHECK(c.keep(blocks[2], sb::largest));
-    CHECK_FALSE(c.keep(blocks[3], sb::largest));  // would pass the cap
-    CHECK(c.bytes == 3 * sb::largest);
-    CHECK_FALSE(c.keep(blocks[3], 24));  // the cap is reached exactly: not even the smallest
+    CHECK_FALSE(c.keep(blocks[0], 8, none));                              // class 0: serves nothing
+    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::largest / 4, none));  // beyond the largest class
+    CHECK_FALSE(c.keep_class(blocks[0], sb::classes, none));              // no such class
+    CHECK(c.keep(blocks[0], sb::largest + sb::largest / 4 - 1, none));    // the largest class
+    CHECK(c.keep_class(blocks[1], sb::classes - 1, none));        // two blocks of 32 KiB fit its share
+    CHECK_FALSE(c.keep_class(blocks[2], sb::classes - 1, none));  // a third would pass it
+    CHECK(c.count[sb::classes - 1] == 2);
+    const std::size_t kib = sb::class_for_request(1024);  // 64 blocks of 1 KiB fit a large class's share
+    for (int i = 0; i < 64; ++i) CHECK(c.keep_class(blocks[2 + i], kib, none));
+    CHECK_FALSE(c.keep_class(blocks[66], kib, none));
+    CHECK(c.bytes == 2 * sb::largest + 64 * 1024);
+    CHECK(c.take(1000) == blocks[65]);  // last in, first out
+    CHECK(c.take(sb::largest - 100) == blocks[1]);
     std::vector<void*> released;
     c.release_all([&](void* p) { released.push_back(p); });
-    CHECK(released.size() == 3);
+    CHECK(released.size() == 64);
     CHECK(c.bytes == 0);
     for (std::size_t k = 0; k < sb::classes; ++k) CHECK(c.count[k] == 0);
     CHECK(c.take(sb::largest) == nullptr);
+
+    // The cap over all classes.
+    c.cap = 3 * 512;
+    CHECK(c.keep(blocks[0], 512, none));
+    CHECK(c.keep(blocks[1], 512, none));
+    CHECK(c.keep(blocks[2], 520, none));             // class 32 too (520 serves 512 bytes, not 640)
+    CHECK_FALSE(c.keep(blocks[3], 512, none));       // would pass the cap
+    CHECK_FALSE(c.keep_class(blocks[3], 33, none));  // so would a large block
+    CHECK(c.bytes == 3 * 512);
+    CHECK_FALSE(c.keep(blocks[3], 24, none));  // the cap is reached exactly: not even the smallest
+    released.clear();
+    c.release_all([&](void* p) { released.push_back(p); });
+    CHECK(released.size() == 3);
+    CHECK(released_by_keep == 0);  // nothing was ever asked for: no class is staler than another
+}
+
+TEST_CASE("small blocks: a full cache gives back the class asked for least recently, never a fresher one") {
+    alignas(16) static unsigned char blocks[16][16];
+    std::vector<void*> given_back;
+    auto release = [&](void* p) { given_back.push_back(p); };
+    sb::cache c{};
+    c.cap = 4 * 64;
+    for (int i = 0; i < 4; ++i) REQUIRE(c.keep_class(blocks[i], 4, release));  // four of 64 bytes: full
+    CHECK(c.take(64) == blocks[3]);                                            // class 4 asked for
+    REQUIRE(c.keep_class(blocks[3], 4, release));
+    CHECK(c.take(32) == nullptr);  // class 2 asked for, later: a miss
+    // A block of class 2 does not fit: class 4, asked for before it, is given back whole.
+    CHECK(c.keep_class(blocks[4], 2, release));
+    CHECK(given_back.size() == 4);
+    CHECK(c.count[4] == 0);
+    CHECK(c.count[2] == 1);
+    CHECK(c.bytes == 32);
+    // Class 6 was never asked for: it may fill the room left, not take any.
+    for (int i = 5; i < 7; ++i) CHECK(c.keep_class(blocks[i], 6, release));
+    CHECK(c.bytes == 32 + 2 * 96);
+    CHECK_FALSE(
+        c.keep_class(blocks[7], 6, release));  // would pass the cap; class 2 is fresher, class 6 its own
+    CHECK(given_back.size() == 4);
+    // Now class 4 is asked for (a miss): class 6 (never asked) goes, class 2 stays.
+    CHECK(c.take(50) == nullptr);
+    CHECK(c.keep_class(blocks[8], 4, release));  // 32 + 192 + 64 > 256
+    CHECK(c.count[6] == 0);
+    CHECK(given_back.size() == 6);
+    CHECK(c.keep_class(blocks[9], 4, release));
+    CHECK(given_back.size() == 6);
+    CHECK(c.count[2] == 1);
+    CHECK(c.count[4] == 2);
+    CHECK(c.bytes == 32 + 2 * 64);
+    CHECK(c.take(20) == blocks[4]);
+    c.release_all(release);
+    CHECK(given_back.size() == 8);
+    CHECK(c.bytes == 0);
 }
 
 TEST_CASE("small blocks: the default cap bounds what a thread keeps") {
+    int released_by_keep = 0;
+    must_not_release none{&released_by_keep};
     sb::cache c{};
     std::vector<void*> blocks;
     std::size_t kept = 0;
     for (int i = 0; i < 10000; ++i) {
         void* p = std::malloc(sb::bytes_for_class(8));
         blocks.push_back(p);
-        if (c.keep(p, malloc_usable_size(p))) ++kept;
+        if (c.keep(p, malloc_usable_size(p), none)) ++kept;
     }
     // Full: at most the cap, and not one more block of the class fits (malloc
     // may hand out a block a class or two larger now and then, so about cap / 128).
@@ -142,5 +246,69 @@ TEST_CASE("operator new/delete: a freed small block is reused by the same thread
     auto big = std::make_unique<char[]>(1 << 20);
     big[(1 << 20) - 1] = 1;
     CHECK(big[(1 << 20) - 1] == 1);
+}
+
+TEST_CASE("operator new/delete: a sized delete keeps the block in its request's class, which it serves") {
+    // Every size class, small and large: the block given back by size is the
+    // next one of that class, and holds the whole class (it was malloc'ed at
+    // the class's size, so the size alone names the class).
+    for (std::size_t n :
+         {std::size_t{1}, std::size_t{24}, std::size_t{500}, std::size_t{513}, std::size_t{700},
+          std::size_t{1025}, std::size_t{16712}, std::size_t{16584}, sb::largest}) {
+        CAPTURE(n);
+        void* p = ::operator new(n);
+        const std::size_t c = sb::class_for_request(n);
+        CHECK(malloc_usable_size(p) >= sb::bytes_for_class(c));
+        std::memset(p, 'q', n);
+        ::operator delete(p, n);
+        void* again = ::operator new(sb::bytes_for_class(c));  // the largest request of the class
+        CHECK(again == p);
+        std::memset(again, 'r', sb::bytes_for_class(c));
+        ::operator delete(again, sb::bytes_for_class(c));
+        void* smaller = ::operator new(c > 1 ? sb::bytes_for_class(c - 1) : 1);  // another class
+        if (c > 1) CHECK(smaller != p);
+        ::operator delete(smaller, c > 1 ? sb::bytes_for_class(c - 1) : 1);
+    }
+    // std::allocator (strings, vectors) gives back by size.
+    std::allocator<char> a;
+    char* s = a.allocate(3000);
+    a.deallocate(s, 3000);
+    char* t = a.allocate(2900);  // the same class (2561..3072 bytes)
+    CHECK(t == s);
+    a.deallocate(t, 2900);
+}
+
+TEST_CASE("operator new/delete: libcrypto allocates through the same cache") {
+    // CRYPTO_set_mem_functions took effect before libcrypto's first
+    // allocation: its record buffers (allocated and freed around every TLS
+    // read and write) and small blocks are reused.
+    void* p = CRYPTO_malloc(16712, __FILE__, __LINE__);
+    REQUIRE(p);
+    std::memset(p, 'a', 16712);
+    // Freed without a size: kept in the class its usable size serves
+    // (16385..20480 bytes, or a larger one if malloc gave more).
+    const std::size_t kept = sb::bytes_for_class(sb::class_for_usable(malloc_usable_size(p)));
+    CHECK(kept >= 20480);
+    CRYPTO_free(p, __FILE__, __LINE__);
+    void* q = CRYPTO_malloc(kept - 100, __FILE__, __LINE__);
+    CHECK(q == p);
+    std::memset(q, 'b', kept - 100);
+    // realloc keeps the contents; the block it returns is kept by its usable size.
+    auto* r = static_cast<unsigned char*>(CRYPTO_realloc(q, 40000, __FILE__, __LINE__));
+    REQUIRE(r);
+    CHECK(r[0] == 'b');
+    CHECK(r[kept - 101] == 'b');
+    CRYPTO_free(r, __FILE__, __LINE__);
+    void* small = CRYPTO_malloc(40, __FILE__, __LINE__);
+    const std::size_t small_kept = sb::bytes_for_class(sb::class_for_usable(malloc_usable_size(small)));
+    CHECK(small_kept >= 48);
+    CRYPTO_free(small, __FILE__, __LINE__);
+    void* small_again = CRYPTO_malloc(small_kept, __FILE__, __LINE__);
+    CHECK(small_again == small);
+    CRYPTO_free(small_again, __FILE__, __LINE__);
+    // realloc from nothing and to nothing.
+    void* fresh = CRYPTO_realloc(nullptr, 100, __FILE__, __LINE__);
+    REQUIRE(fresh);
+    CHECK(CRYPTO_realloc(fresh, 0, __FILE__, __LINE__) == nullptr);
 }
 #endif

@@ -249,12 +249,12 @@ TEST_CASE("operator new/delete: a freed small block is reused by the same thread
 }
 
 TEST_CASE("operator new/delete: a sized delete keeps the block in its request's class, which it serves") {
-    // Every size class, small and large: the block given back by size is the
-    // next one of that class, and holds the whole class (it was malloc'ed at
-    // the class's size, so the size alone names the class).
+    // Every kind of size class the program caches (16-byte classes up to
+    // small_limit): the block given back by size is the next one of that
+    // class, and holds the whole class (it was malloc'ed at the class's size,
+    // so the size alone names the class).
     for (std::size_t n :
-         {std::size_t{1}, std::size_t{24}, std::size_t{500}, std::size_t{513}, std::size_t{700},
-          std::size_t{1025}, std::size_t{16712}, std::size_t{16584}, sb::largest}) {
+         {std::size_t{1}, std::size_t{24}, std::size_t{100}, std::size_t{500}, sb::small_limit}) {
         CAPTURE(n);
         void* p = ::operator new(n);
         const std::size_t c = sb::class_for_request(n);
@@ -271,33 +271,32 @@ TEST_CASE("operator new/delete: a sized delete keeps the block in its request's 
     }
     // std::allocator (strings, vectors) gives back by size.
     std::allocator<char> a;
-    char* s = a.allocate(3000);
-    a.deallocate(s, 3000);
-    char* t = a.allocate(2900);  // the same class (2561..3072 bytes)
+    char* s = a.allocate(200);
+    a.deallocate(s, 200);
+    char* t = a.allocate(193);  // the same class (193..208 bytes)
     CHECK(t == s);
-    a.deallocate(t, 2900);
+    a.deallocate(t, 193);
 }
 
 TEST_CASE("operator new/delete: libcrypto allocates through the same cache") {
     // CRYPTO_set_mem_functions took effect before libcrypto's first
-    // allocation: its record buffers (allocated and freed around every TLS
-    // read and write) and small blocks are reused.
-    void* p = CRYPTO_malloc(16712, __FILE__, __LINE__);
+    // allocation: its small blocks (a few dozen per TLS exchange) are reused.
+    void* p = CRYPTO_malloc(300, __FILE__, __LINE__);
     REQUIRE(p);
-    std::memset(p, 'a', 16712);
+    std::memset(p, 'a', 300);
     // Freed without a size: kept in the class its usable size serves
-    // (16385..20480 bytes, or a larger one if malloc gave more).
+    // (289..304 bytes, or a larger one if malloc gave more).
     const std::size_t kept = sb::bytes_for_class(sb::class_for_usable(malloc_usable_size(p)));
-    CHECK(kept >= 20480);
+    CHECK(kept >= 304);
     CRYPTO_free(p, __FILE__, __LINE__);
-    void* q = CRYPTO_malloc(kept - 100, __FILE__, __LINE__);
+    void* q = CRYPTO_malloc(kept - 10, __FILE__, __LINE__);
     CHECK(q == p);
-    std::memset(q, 'b', kept - 100);
+    std::memset(q, 'b', kept - 10);
     // realloc keeps the contents; the block it returns is kept by its usable size.
     auto* r = static_cast<unsigned char*>(CRYPTO_realloc(q, 40000, __FILE__, __LINE__));
     REQUIRE(r);
     CHECK(r[0] == 'b');
-    CHECK(r[kept - 101] == 'b');
+    CHECK(r[kept - 11] == 'b');
     CRYPTO_free(r, __FILE__, __LINE__);
     void* small = CRYPTO_malloc(40, __FILE__, __LINE__);
     const std::size_t small_kept = sb::bytes_for_class(sb::class_for_usable(malloc_usable_size(small)));

@@ -15,54 +15,22 @@
 namespace s3merge::small_blocks {
 
 inline constexpr std::size_t granule = 16;
-// Blocks up to `small_limit` bytes come in steps of `granule`; above it, up to
-// `largest`, four classes per doubling (640, 768, 896, 1024, 1280, ...).
-// The program (src/cli/heap.cpp) uses only the 16-byte classes: rounding
-// every live block of 512 B-32 KiB up to its class (OpenSSL's per-connection
-// state, coroutine frames) cost 7 MiB of peak RSS at 512 TLS connections,
-// more than keeping the ~16.5 KiB TLS record buffers saved.
-inline constexpr std::size_t small_limit = 512;
-inline constexpr std::size_t largest = 32768;  // larger requests go to malloc and back to free
-inline constexpr std::size_t small_classes = small_limit / granule;  // 1..32
-inline constexpr std::size_t steps_per_doubling = 4;
-inline constexpr std::size_t classes = small_classes + 1 + 6 * steps_per_doubling;  // 0..56
+inline constexpr std::size_t largest = 512;  // larger requests go to malloc and back to free
+inline constexpr std::size_t classes = largest / granule + 1;
 inline constexpr std::size_t default_cap_bytes = std::size_t{1} << 19;
-// A large class keeps at most this many bytes (two 32 KiB blocks, three of
-// 20 KiB, 64 of 1 KiB): they come and go one or two at a time.
-inline constexpr std::size_t large_class_cap_bytes = std::size_t{1} << 16;
 
-namespace detail {
-constexpr unsigned log2_floor(std::size_t n) {
-    unsigned r = 0;
-    while (n >>= 1) ++r;
-    return r;
+// The class that serves a request of n bytes: blocks of at least that many.
+constexpr std::size_t class_for_request(std::size_t n) {
+    return (n + granule - 1) / granule;
 }
-}  // namespace detail
-
+// The class a block of `usable` bytes can serve (`classes` or more when it
+// is larger than every class).
+constexpr std::size_t class_for_usable(std::size_t usable) {
+    return usable / granule;
+}
 // What to ask malloc for on a miss, so the block serves its whole class.
 constexpr std::size_t bytes_for_class(std::size_t c) {
-    if (c <= small_classes) return c * granule;
-    std::size_t k = c - small_classes - 1;
-    std::size_t base = small_limit << (k / steps_per_doubling);
-    return base + (k % steps_per_doubling + 1) * (base / steps_per_doubling);
-}
-// The class that serves a request of n bytes (1 <= n <= largest): blocks of at least that many.
-constexpr std::size_t class_for_request(std::size_t n) {
-    if (n <= small_limit) return (n + granule - 1) / granule;
-    unsigned p = detail::log2_floor(n - 1);  // 2^p < n <= 2^(p+1)
-    std::size_t base = std::size_t{1} << p;
-    std::size_t step = base / steps_per_doubling;
-    std::size_t i = (n - base + step - 1) / step;  // 1..4
-    return small_classes + (p - detail::log2_floor(small_limit)) * steps_per_doubling + i;
-}
-// The class a block of `usable` bytes can serve: the largest whose size it
-// holds (`classes` or more when it is larger than every class).
-constexpr std::size_t class_for_usable(std::size_t usable) {
-    if (usable <= small_limit) return usable / granule;
-    unsigned p = detail::log2_floor(usable);  // 2^p <= usable < 2^(p+1)
-    std::size_t base = std::size_t{1} << p;
-    std::size_t i = (usable - base) / (base / steps_per_doubling);  // 0..3
-    return small_classes + (p - detail::log2_floor(small_limit)) * steps_per_doubling + i;
+    return c * granule;
 }
 
 // Trivially constructible and destructible (it lives in thread-local
@@ -108,7 +76,6 @@ struct cache {
     bool keep_class(void* p, std::size_t c, Release&& release) noexcept {
         if (c == 0 || c >= classes) return false;
         const std::size_t size = bytes_for_class(c);
-        if (c > small_classes && (count[c] + 1) * size > large_class_cap_bytes) return false;
         const std::size_t limit = cap ? cap : default_cap_bytes;
         while (bytes + size > limit) {
             std::size_t stalest = classes;

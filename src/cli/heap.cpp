@@ -1,5 +1,5 @@
 // The program's global operator new and delete: small blocks (up to
-// small_blocks::small_limit bytes) freed by a thread are kept in that thread's
+// small_blocks::largest bytes) freed by a thread are kept in that thread's
 // cache for its next allocations of the same class, up to
 // small_blocks::default_cap_bytes; everything else is malloc and free.
 // See include/s3merge/small_blocks.hpp for why.
@@ -46,11 +46,6 @@ struct thread_state {
 };
 constinit thread_local thread_state state{};
 
-// Only the 16-byte classes: rounding larger live blocks up to a class
-// (coroutine frames, OpenSSL's per-connection state) cost 7 MiB of peak RSS
-// at 512 TLS connections (59 -> 66 MiB), more than caching them saved.
-constexpr std::size_t heap_largest = sb::small_limit;
-
 void free_block(void* p) noexcept {
     std::free(p);
 }
@@ -73,7 +68,10 @@ void register_flusher() noexcept {
 
 void* try_allocate(std::size_t n) noexcept {
     if (n == 0) n = 1;
-    if (n > heap_largest) return std::malloc(n);
+    // Larger blocks are not rounded up: live ones (coroutine frames, OpenSSL's
+    // per-connection state) would cost memory (classes up to 32 KiB took peak
+    // RSS at 512 TLS connections from ~60 to ~66 MiB).
+    if (n > sb::largest) return std::malloc(n);
     if (!state.ended)
         if (void* p = state.cache.take(n)) return p;
     return std::malloc(sb::bytes_for_class(sb::class_for_request(n)));
@@ -93,8 +91,7 @@ void release(void* p) noexcept {
     if (!p) return;
     if (!state.ended) {
         if (!state.registered) register_flusher();
-        std::size_t usable = malloc_usable_size(p);
-        if (usable < heap_largest + sb::granule && state.cache.keep(p, usable, free_block)) return;
+        if (state.cache.keep(p, malloc_usable_size(p), free_block)) return;
     }
     std::free(p);
 }
@@ -104,7 +101,7 @@ void release(void* p) noexcept {
 void release_sized(void* p, std::size_t n) noexcept {
     if (!p) return;
     if (n == 0) n = 1;
-    if (n <= heap_largest && !state.ended) {
+    if (n <= sb::largest && !state.ended) {
         if (!state.registered) register_flusher();
         if (state.cache.keep_class(p, sb::class_for_request(n), free_block)) return;
     }

@@ -28,29 +28,11 @@ TEST_CASE("small blocks: size classes") {
     CHECK(sb::class_for_request(1) == 1);
     CHECK(sb::class_for_request(16) == 1);
     CHECK(sb::class_for_request(17) == 2);
-    CHECK(sb::class_for_request(512) == 32);
-    // Above 512 bytes: four classes per doubling.
-    CHECK(sb::class_for_request(513) == 33);
-    CHECK(sb::bytes_for_class(33) == 640);
-    CHECK(sb::class_for_request(640) == 33);
-    CHECK(sb::class_for_request(641) == 34);
-    CHECK(sb::bytes_for_class(34) == 768);
-    CHECK(sb::bytes_for_class(36) == 1024);
-    CHECK(sb::class_for_request(1025) == 37);
-    CHECK(sb::bytes_for_class(37) == 1280);
-    CHECK(sb::bytes_for_class(sb::class_for_request(16712)) == 20480);  // a TLS record buffer
     CHECK(sb::class_for_request(sb::largest) == sb::classes - 1);
-    CHECK(sb::bytes_for_class(sb::classes - 1) == sb::largest);
-    CHECK(sb::class_for_usable(639) == 32);
-    CHECK(sb::class_for_usable(640) == 33);
-    CHECK(sb::class_for_usable(1023) == 35);
-    CHECK(sb::class_for_usable(1024) == 36);
-    CHECK(sb::class_for_usable(sb::largest + sb::largest / 4 - 1) == sb::classes - 1);
-    CHECK(sb::class_for_usable(sb::largest + sb::largest / 4) >= sb::classes);
-    CHECK(sb::class_for_usable(std::size_t{1} << 30) >= sb::classes);
+    CHECK(sb::class_for_usable(sb::largest + sb::granule - 1) == sb::classes - 1);
+    CHECK(sb::class_for_usable(sb::largest + sb::granule) == sb::classes);  // larger than every class
     // Tight both ways: a request gets the smallest class that holds it, and
     // a block is kept in the largest class it holds.
-    for (std::size_t c = 1; c < sb::classes; ++c) CHECK(sb::bytes_for_class(c) > sb::bytes_for_class(c - 1));
     for (std::size_t n = 1; n <= sb::largest; ++n) {
         std::size_t c = sb::class_for_request(n);
         REQUIRE(c < sb::classes);
@@ -58,7 +40,7 @@ TEST_CASE("small blocks: size classes") {
         CHECK(sb::bytes_for_class(c - 1) < n);
         std::size_t k = sb::class_for_usable(n);
         CHECK(sb::bytes_for_class(k) <= n);
-        if (k + 1 < sb::classes) CHECK(sb::bytes_for_class(k + 1) > n);
+        CHECK(sb::bytes_for_class(k + 1) > n);
     }
     // A block malloc'ed at its class's size is kept in that class or a
     // larger one (glibc may hand out a little more than asked, never less),
@@ -109,40 +91,27 @@ TEST_CASE("small blocks: too small, too large and over the cap go back to the ca
     int released_by_keep = 0;
     must_not_release none{&released_by_keep};
     // keep() only links a block through its first word: small stand-ins do.
-    alignas(16) static unsigned char blocks[80][16];
+    alignas(16) static unsigned char blocks[8][16];
     sb::cache c{};
-    CHECK_FALSE(c.keep(blocks[0], 8, none));                              // class 0: serves nothing
-    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::largest / 4, none));  // beyond the largest class
-    CHECK_FALSE(c.keep_class(blocks[0], sb::classes, none));              // no such class
-    CHECK(c.keep(blocks[0], sb::largest + sb::largest / 4 - 1, none));    // the largest class
-    CHECK(c.keep_class(blocks[1], sb::classes - 1, none));        // two blocks of 32 KiB fit its share
-    CHECK_FALSE(c.keep_class(blocks[2], sb::classes - 1, none));  // a third would pass it
-    CHECK(c.count[sb::classes - 1] == 2);
-    const std::size_t kib = sb::class_for_request(1024);  // 64 blocks of 1 KiB fit a large class's share
-    for (int i = 0; i < 64; ++i) CHECK(c.keep_class(blocks[2 + i], kib, none));
-    CHECK_FALSE(c.keep_class(blocks[66], kib, none));
-    CHECK(c.bytes == 2 * sb::largest + 64 * 1024);
-    CHECK(c.take(1000) == blocks[65]);  // last in, first out
-    CHECK(c.take(sb::largest - 100) == blocks[1]);
-    std::vector<void*> released;
-    c.release_all([&](void* p) { released.push_back(p); });
-    CHECK(released.size() == 64);
+    CHECK_FALSE(c.keep(blocks[0], 8, none));                          // class 0: serves nothing
+    CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::granule, none));  // beyond the largest class
+    CHECK_FALSE(c.keep_class(blocks[0], sb::classes, none));          // no such class
+    CHECK(c.keep(blocks[0], sb::largest + sb::granule - 1, none));    // the largest class
+    CHECK(c.take(sb::largest - 10) == blocks[0]);  // the same class
     CHECK(c.bytes == 0);
-    for (std::size_t k = 0; k < sb::classes; ++k) CHECK(c.count[k] == 0);
-    CHECK(c.take(sb::largest) == nullptr);
 
     // The cap over all classes.
     c.cap = 3 * 512;
     CHECK(c.keep(blocks[0], 512, none));
     CHECK(c.keep(blocks[1], 512, none));
-    CHECK(c.keep(blocks[2], 520, none));             // class 32 too (520 serves 512 bytes, not 640)
-    CHECK_FALSE(c.keep(blocks[3], 512, none));       // would pass the cap
-    CHECK_FALSE(c.keep_class(blocks[3], 33, none));  // so would a large block
+    CHECK(c.keep(blocks[2], 520, none));        // class 32 too (520 serves 512 bytes)
+    CHECK_FALSE(c.keep(blocks[3], 512, none));  // would pass the cap
     CHECK(c.bytes == 3 * 512);
     CHECK_FALSE(c.keep(blocks[3], 24, none));  // the cap is reached exactly: not even the smallest
-    released.clear();
+    std::vector<void*> released;
     c.release_all([&](void* p) { released.push_back(p); });
     CHECK(released.size() == 3);
+    for (std::size_t k = 0; k < sb::classes; ++k) CHECK(c.count[k] == 0);
     CHECK(released_by_keep == 0);  // nothing was ever asked for: no class is staler than another
 }
 
@@ -249,12 +218,10 @@ TEST_CASE("operator new/delete: a freed small block is reused by the same thread
 }
 
 TEST_CASE("operator new/delete: a sized delete keeps the block in its request's class, which it serves") {
-    // Every kind of size class the program caches (16-byte classes up to
-    // small_limit): the block given back by size is the next one of that
+    // Small and largest classes: the block given back by size is the next one of that
     // class, and holds the whole class (it was malloc'ed at the class's size,
     // so the size alone names the class).
-    for (std::size_t n :
-         {std::size_t{1}, std::size_t{24}, std::size_t{100}, std::size_t{500}, sb::small_limit}) {
+    for (std::size_t n : {std::size_t{1}, std::size_t{24}, std::size_t{100}, std::size_t{500}, sb::largest}) {
         CAPTURE(n);
         void* p = ::operator new(n);
         const std::size_t c = sb::class_for_request(n);

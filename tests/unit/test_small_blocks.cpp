@@ -97,7 +97,7 @@ TEST_CASE("small blocks: too small, too large and over the cap go back to the ca
     CHECK_FALSE(c.keep(blocks[0], sb::largest + sb::granule, none));  // beyond the largest class
     CHECK_FALSE(c.keep_class(blocks[0], sb::classes, none));          // no such class
     CHECK(c.keep(blocks[0], sb::largest + sb::granule - 1, none));    // the largest class
-    CHECK(c.take(sb::largest - 10) == blocks[0]);  // the same class
+    CHECK(c.take(sb::largest - 10) == blocks[0]);                     // the same class
     CHECK(c.bytes == 0);
 
     // The cap over all classes.

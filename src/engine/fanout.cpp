@@ -50,6 +50,18 @@ done_ranges claims_of(const std::vector<leaf_state>& records) {
     return merged;
 }
 
+std::vector<std::string> discovery_path(std::string_view prefix, std::string_view first_key,
+                                        std::size_t max) {
+    std::vector<std::string> path;
+    if (max == 0 || first_key.empty() || !first_key.starts_with(prefix)) return path;
+    path.emplace_back(prefix);
+    // A sub-prefix is the key up to and including a '/' after the prefix.
+    for (auto slash = first_key.find(delimiter, prefix.size());
+         slash != std::string_view::npos && path.size() < max; slash = first_key.find(delimiter, slash + 1))
+        path.emplace_back(first_key.substr(0, slash + 1));
+    return path;
+}
+
 fanout_planner::fanout_planner(std::string bucket, std::string prefix, fanout_options opt)
     : bucket_(std::move(bucket)), opt_(opt) {
     if (opt_.max_ready_leaves == 0) opt_.max_ready_leaves = 1;

@@ -20,6 +20,8 @@ bool is_multipart_etag(std::string_view etag) {
 namespace {
 constexpr std::size_t max_leaf_window = 20000;
 constexpr int max_free_levels = 8;
+// Discovery listings fetched ahead of the plan, in all (see prefetched).
+constexpr std::size_t max_prefetched = 64;
 // Listers waiting for a copy slot before no more leaves are started.
 constexpr std::size_t max_listers_waiting = 4;
 
@@ -181,6 +183,7 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         std::error_code ec;
         diagnostics diag;
         bool versioned = false;
+        std::string first_key;  // a source's smallest key (none: empty or not asked)
     };
     std::vector<probe> probes(buckets.size());
     // Destination prefixes (one per source, often all the same) whose range
@@ -198,9 +201,24 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         if (!pr.ec && is_source) {
             // Versioned sources: only current versions are copied; the
             // others are counted for the report by a ListObjectVersions pass.
-            s3::get_bucket_versioning_result vr;
-            diagnostics vd;
-            pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
+            // With a fan-out, the source's first key is asked for at the
+            // same time: it names the nodes the discovery will list first.
+            const bool fan_out = opts.fanout_depth > 0;
+            co_await parallel_for(fan_out ? 2 : 1, 2, [&](std::size_t j) -> asio::awaitable<void> {
+                if (j == 0) {
+                    s3::get_bucket_versioning_result vr;
+                    diagnostics vd;
+                    pr.versioned = !co_await client.get_bucket_versioning(b, vr, vd) && !vr.status.empty();
+                } else {
+                    s3::list_objects_v2_params fp;
+                    fp.prefix = opts.sources[i].prefix;
+                    fp.max_keys = 1;
+                    s3::list_objects_v2_result fr;
+                    diagnostics fd;
+                    if (!co_await client.list_objects_v2(b, fp, fr, fd) && !fr.objects.empty())
+                        pr.first_key = std::move(fr.objects.front().key);
+                }
+            });
         }
         if (!pr.ec && !is_source && !opts.overwrite) {
             // One key of each destination range, once its region is
@@ -232,6 +250,17 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         sr.loc = opts.sources[i];
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         sources.push_back(std::move(sr));
+    }
+    // The first levels of every source's discovery, asked for together (the
+    // levels above a CloudTrail bucket's regions each hold one prefix: one
+    // round trip for all of them rather than one each).
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& s = sources[i];
+        for (auto& node : discovery_path(s.loc.prefix, probes[i].first_key,
+                                         static_cast<std::size_t>(opts.fanout_depth + max_free_levels))) {
+            if (!s.dest_empty) prefetch(opts.destination.bucket, s.map.to_dest(node));
+            prefetch(s.loc.bucket, std::move(node));
+        }
     }
     // Two sources onto one destination key: found before any copy.
     if (sources.size() > 1)
@@ -300,6 +329,7 @@ asio::awaitable<transfer_result> transfer::impl::run() {
             result.fatal = ec;
             result.fatal_diag = diag;
         }
+        co_await end_prefetches();
         co_return result;
     }
     ticker_running = true;
@@ -332,6 +362,7 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         if (workers == 0) break;
         co_await wait_for_change();
     }
+    co_await end_prefetches();
     result.interrupted = stopping;
     done = true;
     tick.cancel();
@@ -375,6 +406,47 @@ asio::awaitable<void> transfer::impl::count_noncurrent(std::size_t si) {
     }
     --workers;
     notify();
+}
+
+s3::list_objects_v2_params transfer::impl::node_listing(std::string prefix) const {
+    s3::list_objects_v2_params p;
+    p.prefix = std::move(prefix);
+    p.delimiter = "/";
+    p.max_keys = opts.page_size;
+    return p;
+}
+
+void transfer::impl::prefetch(const std::string& bucket, std::string prefix) {
+    if (prefetched.size() >= max_prefetched) return;
+    auto [it, fresh] = prefetched.try_emplace({bucket, prefix});
+    if (!fresh) return;
+    it->second = std::make_shared<page_fetch>();
+    ++prefetching;
+    asio::co_spawn(
+        ex,
+        [this, bucket, p = node_listing(std::move(prefix)), out = it->second]() -> asio::awaitable<void> {
+            co_await fetch_page(bucket, p, out);
+            --prefetching;
+            notify();
+        },
+        asio::detached);
+}
+
+asio::awaitable<void> transfer::impl::end_prefetches() {
+    while (prefetching > 0) co_await wait_for_change();
+    prefetched.clear();
+}
+
+std::shared_ptr<page_fetch> transfer::impl::take_prefetched(const std::string& bucket,
+                                                            const s3::list_objects_v2_params& p) {
+    if (prefetched.empty() || p.delimiter != "/" || !p.start_after.empty() || !p.continuation_token.empty() ||
+        p.max_keys != opts.page_size || !p.encoding_type_url)
+        return nullptr;
+    auto it = prefetched.find({bucket, p.prefix});
+    if (it == prefetched.end()) return nullptr;
+    auto f = std::move(it->second);
+    prefetched.erase(it);
+    return f;
 }
 
 asio::awaitable<void> transfer::impl::fetch_page(std::string bucket, s3::list_objects_v2_params p,
@@ -434,13 +506,24 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
         std::error_code ec;
         // Both sides wanted: the destination page is fetched concurrently.
         std::shared_ptr<page_fetch> dst;
+        bool dst_ahead = false;
         if (want_src && want_dst) {
-            dst = std::make_shared<page_fetch>();
-            asio::co_spawn(ex, fetch_page(opts.destination.bucket, dp, dst), asio::detached);
+            dst = take_prefetched(opts.destination.bucket, dp);
+            dst_ahead = static_cast<bool>(dst);
+            if (!dst) {
+                dst = std::make_shared<page_fetch>();
+                asio::co_spawn(ex, fetch_page(opts.destination.bucket, dp, dst), asio::detached);
+            }
         }
         if (want_src) {
             s3::list_objects_v2_result page;
-            ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
+            // A node's first page may have been asked for already.
+            auto ahead = take_prefetched(s.loc.bucket, sp);
+            if (ahead) {
+                while (!ahead->done) co_await wait_for_change();
+                if (!ahead->ec) page = std::move(ahead->page);
+            }
+            if (!ahead || ahead->ec) ec = co_await client.list_objects_v2(s.loc.bucket, sp, page, diag);
             // What a split gave to another leaf is cut off here.
             if (!ec) {
                 plan->clip_page(lr.id, page);
@@ -470,6 +553,11 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
         }
         if (dst) {
             while (!dst->done) co_await wait_for_change();
+            if (!ec && dst->ec && dst_ahead) {
+                // Asked for ahead and failed (possibly not a fault now): once more.
+                *dst = page_fetch{};
+                co_await fetch_page(opts.destination.bucket, dp, dst);
+            }
             if (!ec && dst->ec) {
                 ec = dst->ec;
                 diag = dst->diag;

@@ -105,6 +105,20 @@ struct transfer::impl {
     asio::awaitable<void> list_leaf(listing_order lr);
     asio::awaitable<void> fetch_page(std::string bucket, s3::list_objects_v2_params p,
                                      std::shared_ptr<page_fetch> out);
+    // Discovery listings asked for ahead of the plan: each source's nodes
+    // on the way down to its first key (engine::discovery_path), and their
+    // destination sides, all fetched together right after the probes
+    // instead of one level per round trip. list_leaf takes a node's first
+    // page from here when it was asked for exactly so. Bounded in number;
+    // those never taken are dropped at the end.
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<page_fetch>>
+        prefetched;               // (bucket, prefix)
+    std::size_t prefetching = 0;  // fetches in flight (run() waits for them)
+    s3::list_objects_v2_params node_listing(std::string prefix) const;
+    void prefetch(const std::string& bucket, std::string prefix);
+    std::shared_ptr<page_fetch> take_prefetched(const std::string& bucket,
+                                                const s3::list_objects_v2_params& p);
+    asio::awaitable<void> end_prefetches();  // waits for those in flight, drops the rest
     const std::string& dest_prefix(std::size_t source) const;
     void notify();
     asio::awaitable<void> wait_for_change();  // until the next notify()

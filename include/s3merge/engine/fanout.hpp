@@ -119,6 +119,16 @@ struct leaf {
     friend bool operator==(const leaf&, const leaf&) = default;
 };
 
+// The discovery nodes a fan-out from `prefix` lists on its way down to
+// `first_key` (the smallest key under the prefix, as a listing without a
+// delimiter returns it first): the prefix itself, then each prefix of the
+// key that ends with '/' below it, shallowest first, at most `max` of them.
+// Their listings do not depend on each other's results, so a driver may ask
+// for them all at once instead of one level per round trip (the levels of
+// a CloudTrail bucket above the regions each hold one prefix). None when
+// the key is empty (no key: nothing to follow) or not under the prefix.
+std::vector<std::string> discovery_path(std::string_view prefix, std::string_view first_key, std::size_t max);
+
 class fanout_planner {
 public:
     fanout_planner(std::string bucket, std::string prefix, fanout_options opt = {});

@@ -607,3 +607,62 @@ TEST_CASE("fan-out: wide_enough below levels that do not count") {
     REQUIRE(list_leaves(keys, res.leaves, 7) == under(keys, ""));
     CHECK(res.leaves.size() == 16 * 22);
 }
+
+TEST_CASE("discovery path: the nodes from a prefix down to a key, by hand") {
+    using v = std::vector<std::string>;
+    const std::string key = "AWSLogs/1/CloudTrail/us-east-1/2024/01/02/1_CloudTrail.json.gz";
+    CHECK(discovery_path("", key, 16) ==
+          v{"", "AWSLogs/", "AWSLogs/1/", "AWSLogs/1/CloudTrail/", "AWSLogs/1/CloudTrail/us-east-1/",
+            "AWSLogs/1/CloudTrail/us-east-1/2024/", "AWSLogs/1/CloudTrail/us-east-1/2024/01/",
+            "AWSLogs/1/CloudTrail/us-east-1/2024/01/02/"});
+    CHECK(discovery_path("", key, 3) == v{"", "AWSLogs/", "AWSLogs/1/"});
+    CHECK(discovery_path("AWSLogs/1/CloudTrail/", key, 2) ==
+          v{"AWSLogs/1/CloudTrail/", "AWSLogs/1/CloudTrail/us-east-1/"});
+    // A start that is not a whole level: its first sub-prefix ends at the next '/'.
+    CHECK(discovery_path("AWSLogs/1/Cloud", key, 2) == v{"AWSLogs/1/Cloud", "AWSLogs/1/CloudTrail/"});
+    // Empty segments are levels too; a key ending in '/' is listed under itself.
+    CHECK(discovery_path("", "a//b", 8) == v{"", "a/", "a//"});
+    CHECK(discovery_path("x/", "x/y/", 8) == v{"x/", "x/y/"});
+    CHECK(discovery_path("x/", "x/", 8) == v{"x/"});
+    CHECK(discovery_path("", "flat-key", 8) == v{""});
+    // Not under the prefix, or nothing wanted: nothing.
+    CHECK(discovery_path("b/", "a/b/c", 8).empty());
+    CHECK(discovery_path("", key, 0).empty());
+    CHECK(discovery_path("", "", 8).empty());
+}
+
+TEST_CASE("discovery path: every node on it is one the fan-out lists") {
+    // What a driver lists ahead of the planner must be what the planner
+    // asks for (else the listings are wasted): from several starts, with
+    // levels that do and do not count, on CloudTrail keys and random ones.
+    std::mt19937 rng(11);
+    key_set random;
+    const std::string alphabet = "ab/";
+    for (int i = 0; i < 300; ++i) {
+        std::string k;
+        for (std::size_t n = 1 + rng() % 9; n > 0; --n) k += alphabet[rng() % alphabet.size()];
+        random.insert(k);
+    }
+    for (const key_set& keys : {cloudtrail_keys(), random}) {
+        for (std::string prefix :
+             {"", "AWSLogs/", "AWSLogs/111111111111/CloudTrail/", "AWSLogs/1", "a", "a/"}) {
+            auto first = list_objects(keys, list_request{prefix, "", "", "", 1});
+            if (first.keys.empty()) continue;
+            for (int free_levels : {0, 8}) {
+                CAPTURE(prefix);
+                CAPTURE(free_levels);
+                fanout_options opt{.max_depth = 16, .direct_leaves = false, .max_free_levels = free_levels};
+                auto res = run_plan(keys, prefix, opt, 1000, 8, rng);
+                std::set<std::string> tasks(res.tasks.begin(), res.tasks.end());
+                auto path = discovery_path(prefix, first.keys.front(), 16);
+                REQUIRE_FALSE(path.empty());
+                CHECK(path.front() == prefix);
+                for (const auto& p : path) {
+                    CAPTURE(p);
+                    CHECK(tasks.count(p) == 1);
+                    CHECK(first.keys.front().starts_with(p));
+                }
+            }
+        }
+    }
+}

@@ -145,11 +145,18 @@ struct body_peer {
             r.body.assign(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + len);
             buf.consume(len);
             std::string answer = respond(r);
+            const bool held_listing = list_delay > std::chrono::milliseconds(0) && r.method == "GET" &&
+                                      r.target.find("delimiter=") != std::string::npos;
             requests.push_back(std::move(r));
+            lists_answered_before.push_back(lists_answered);
             if (requests.back().method == "POST" && delay > std::chrono::milliseconds(0)) {
                 max_posts = std::max(max_posts, ++posts_now);
                 co_await sleep_for(delay);
                 --posts_now;
+            }
+            if (held_listing) {
+                co_await sleep_for(list_delay);
+                ++lists_answered;
             }
             if (!co_await write_all(sock, std::move(answer))) break;
         }
@@ -166,6 +173,12 @@ struct body_peer {
     std::chrono::milliseconds delay;
     std::vector<http_req> requests;
     int posts_now = 0, max_posts = 0;
+    // Listings with a delimiter answered after list_delay (0: at once), and
+    // per request (parallel to `requests`) how many of those had been
+    // answered when it came: listings asked for together all saw the same.
+    std::chrono::milliseconds list_delay{0};
+    int lists_answered = 0;
+    std::vector<int> lists_answered_before;
 };
 
 // An HTTP/1.1 answer with a Content-Length and S3's request id header.

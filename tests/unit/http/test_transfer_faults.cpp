@@ -6,8 +6,10 @@
 // tests/integration/test_safety.py.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <ostream>
 
+#include "../engine/list_sim.hpp"
 #include "fake_peer.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine_io/transfer.hpp"
@@ -304,4 +306,186 @@ TEST_CASE("transfer: part copies count against the global budget, and one slot s
     });
     CHECK(out.res.rep.totals.copied == 1);
     CHECK(parts == 4);
+}
+
+// ---- discovery listed ahead ---------------------------------------------
+
+namespace {
+
+std::string percent_decoded(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// A query parameter of a request target ("" when absent).
+std::string query_param(const std::string& target, const std::string& name) {
+    auto q = target.find('?');
+    if (q == std::string::npos) return {};
+    std::string_view rest(target);
+    rest.remove_prefix(q + 1);
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto part = rest.substr(0, amp);
+        auto eq = part.find('=');
+        if (part.substr(0, eq) == name)
+            return eq == std::string_view::npos ? "" : percent_decoded(part.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return {};
+}
+
+// ListObjectsV2 over a key set with S3's semantics (tests/unit/engine/list_sim.hpp).
+std::string list_answer(const enginetest::key_set& keys, const http_req& r) {
+    enginetest::list_request rq;
+    rq.prefix = query_param(r.target, "prefix");
+    rq.delimiter = query_param(r.target, "delimiter");
+    rq.start_after = query_param(r.target, "start-after");
+    rq.continuation_token = query_param(r.target, "continuation-token");
+    if (auto mk = query_param(r.target, "max-keys"); !mk.empty()) rq.max_keys = std::stoul(mk);
+    auto page = enginetest::list_objects(keys, rq);
+    std::string body = "<ListBucketResult><IsTruncated>" + std::string(page.is_truncated ? "true" : "false") +
+                       "</IsTruncated>";
+    if (page.is_truncated)
+        body += "<NextContinuationToken>" + page.next_continuation_token + "</NextContinuationToken>";
+    for (const auto& k : page.keys) body += entry(k, 10, src_etag);
+    for (const auto& p : page.common_prefixes)
+        body += "<CommonPrefixes><Prefix>" + p + "</Prefix></CommonPrefixes>";
+    return ok(body + "</ListBucketResult>");
+}
+
+bool is_listing(const http_req& r, std::string_view bucket, std::string_view prefix, bool with_delimiter) {
+    return r.method == "GET" && r.target.starts_with("/" + std::string(bucket) + "?") &&
+           r.target.find("list-type=2") != std::string::npos && query_param(r.target, "prefix") == prefix &&
+           (query_param(r.target, "delimiter") == "/") == with_delimiter;
+}
+
+struct tree_outcome {
+    engine::transfer_result res;
+    std::vector<http_req> requests;
+    std::vector<int> lists_answered_before;
+    int listings(std::string_view bucket, std::string_view prefix, bool with_delimiter = true) const {
+        return static_cast<int>(std::count_if(requests.begin(), requests.end(), [&](const http_req& r) {
+            return is_listing(r, bucket, prefix, with_delimiter);
+        }));
+    }
+};
+
+// A dry run (or copy) of bucket "src" (CloudTrail-shaped keys) into "dst"
+// (holding `dest_keys`), listings with a delimiter held back 150 ms;
+// `fail_first` listings (bucket/prefix with '/') answer 500 first.
+tree_outcome run_tree(const enginetest::key_set& keys, const enginetest::key_set& dest_keys,
+                      std::map<std::string, int> fail_first = {}) {
+    asio::io_context io;
+    body_peer peer(io, [&](const http_req& r) {
+        const bool src = r.target.starts_with("/src");
+        if (r.method == "HEAD") return reply(200, "OK", "");
+        if (r.target.find("versioning") != std::string::npos)
+            return ok("<VersioningConfiguration></VersioningConfiguration>");
+        if (r.target.find("list-type=2") != std::string::npos) {
+            if (query_param(r.target, "delimiter") == "/") {
+                auto f = fail_first.find((src ? "src/" : "dst/") + query_param(r.target, "prefix"));
+                if (f != fail_first.end() && f->second > 0) {
+                    --f->second;
+                    return reply(500, "Internal Server Error", error_doc("InternalError", "try again"));
+                }
+            }
+            return list_answer(src ? keys : dest_keys, r);
+        }
+        return reply(400, "Bad Request",
+                     error_doc("InvalidRequest", "unexpected " + r.method + " " + r.target));
+    });
+    peer.list_delay = 150ms;
+    s3::client_config cfg;
+    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(peer.port());
+    cfg.creds = {"AKIDEXAMPLE", "secret", ""};
+    cfg.retry.max_attempts = 2;
+    cfg.retry.base = 1ms;
+    s3::client c(io.get_executor(), cfg);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    engine::transfer_options o;
+    o.dry_run = true;
+    o.sources = {{"src", ""}};
+    o.destination = {"dst", ""};
+    tree_outcome out;
+    bool finished = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            engine::transfer t(c, o);
+            out.res = co_await t.run();
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
+    io.run_for(30s);
+    REQUIRE(finished);
+    out.requests = peer.requests;
+    out.lists_answered_before = peer.lists_answered_before;
+    return out;
+}
+
+enginetest::key_set trail_keys() {
+    enginetest::key_set keys;
+    for (std::string r : {"eu-west-1", "us-east-1", "us-west-2"})
+        for (std::string day : {"2024/01/01", "2024/02/03"})
+            for (int n = 0; n < 3; ++n)
+                keys.insert("AWSLogs/1/CloudTrail/" + r + "/" + day + "/k" + std::to_string(n) + ".json.gz");
+    return keys;
+}
+
+const std::vector<std::string> trail_path = {"", "AWSLogs/", "AWSLogs/1/", "AWSLogs/1/CloudTrail/"};
+
+}  // namespace
+
+TEST_CASE("transfer: the levels down to the first key are listed together, once each") {
+    const auto keys = trail_keys();
+    for (bool dest_empty : {true, false}) {
+        CAPTURE(dest_empty);
+        enginetest::key_set dest;
+        if (!dest_empty) dest.insert("AWSLogs/1/CloudTrail/us-east-1/2025/01/01/new.json.gz");
+        auto out = run_tree(keys, dest);
+        REQUIRE_FALSE(out.res.fatal);
+        CHECK(out.res.rep.totals.listed == keys.size());
+        CHECK(out.res.rep.totals.failed == 0);
+        // The source's first key was asked for (one key, no delimiter).
+        CHECK(out.listings("src", "", false) == 1);
+        // Each level is listed once (asked for ahead, then taken by the
+        // plan, not listed again), the destination's too when it has keys.
+        int first = -1;
+        for (const auto& p : trail_path) {
+            CAPTURE(p);
+            CHECK(out.listings("src", p) == 1);
+            CHECK(out.listings("dst", p) == (dest_empty ? 0 : 1));
+            // ... and together: none of them answered before the last was asked.
+            for (std::size_t i = 0; i < out.requests.size(); ++i) {
+                if (!is_listing(out.requests[i], "src", p, true)) continue;
+                if (first < 0) first = out.lists_answered_before[i];
+                CHECK(out.lists_answered_before[i] == first);
+            }
+        }
+        // Below the free levels the tree is listed as before: every region once.
+        for (std::string r : {"eu-west-1", "us-east-1", "us-west-2"})
+            CHECK(out.listings("src", "AWSLogs/1/CloudTrail/" + r + "/") == 1);
+    }
+}
+
+TEST_CASE("transfer: a level listed ahead that failed is listed again by the plan") {
+    const auto keys = trail_keys();
+    // Both attempts of the listing ahead fail; the plan's own listing works.
+    auto out = run_tree(keys, {}, {{"src/AWSLogs/1/", 2}});
+    REQUIRE_FALSE(out.res.fatal);
+    CHECK(out.res.rep.totals.listed == keys.size());
+    CHECK(out.res.rep.totals.failed == 0);
+    CHECK(out.listings("src", "AWSLogs/1/") == 3);
+    CHECK(out.listings("src", "AWSLogs/") == 1);
 }

@@ -163,32 +163,34 @@ std::optional<listing_order> transfer_plan::split() {
     return o;
 }
 
+bool transfer_plan::ranged(std::size_t source) const {
+    return source < opt_.source_ranges.size() && !opt_.source_ranges[source].empty();
+}
+
+bool transfer_plan::lists_sub_prefix(std::size_t source, std::string_view prefix) const {
+    // A key range (CloudTrail --from-date/--to-date): sub-prefixes wholly
+    // outside it are never listed.
+    if (ranged(source) && !opt_.source_ranges[source].meets_prefix(prefix)) return false;
+    // A sharded job: nor are those wholly of other shards.
+    if (!opt_.shard.active()) return true;
+    std::string_view rel = prefix;
+    if (source < opt_.source_prefixes.size())
+        rel.remove_prefix(std::min(rel.size(), opt_.source_prefixes[source].size()));
+    return shard_may_own(rel, opt_.shard_depth(source), opt_.shard);
+}
+
 std::error_code transfer_plan::on_node_page(leaf_id id, const std::vector<std::string>& common_prefixes,
                                             std::vector<s3::object_entry>& objects, bool last_page,
                                             diagnostics& diag) {
     auto& l = entry(id);
-    // A key range (CloudTrail --from-date/--to-date): sub-prefixes wholly
-    // outside it are never listed.
-    const key_range* range = l.source < opt_.source_ranges.size() && !opt_.source_ranges[l.source].empty()
-                                 ? &opt_.source_ranges[l.source]
-                                 : nullptr;
-    // A sharded job: nor are those wholly of other shards.
-    const bool sharded = opt_.shard.active();
-    const std::string_view src_prefix = l.source < opt_.source_prefixes.size()
-                                            ? std::string_view(opt_.source_prefixes[l.source])
-                                            : std::string_view();
+    const bool filtered = ranged(l.source) || opt_.shard.active();
     std::vector<std::string> kept;
-    if (range || sharded)
-        for (const auto& p : common_prefixes) {
-            std::string_view rel = p;
-            rel.remove_prefix(std::min(rel.size(), src_prefix.size()));
-            if ((!range || range->meets_prefix(p)) &&
-                (!sharded || shard_may_own(rel, opt_.shard_depth(l.source), opt_.shard)))
-                kept.push_back(p);
-        }
-    auto ec = sources_[l.source].planner->on_discovery_page(
-        l.spec.prefix, range || sharded ? kept : common_prefixes, objects.size(), last_page, diag,
-        l.split_child() ? &l.order : nullptr);
+    if (filtered)
+        for (const auto& p : common_prefixes)
+            if (lists_sub_prefix(l.source, p)) kept.push_back(p);
+    auto ec = sources_[l.source].planner->on_discovery_page(l.spec.prefix, filtered ? kept : common_prefixes,
+                                                            objects.size(), last_page, diag,
+                                                            l.split_child() ? &l.order : nullptr);
     // A node is listed from its start (its sub-prefixes are all needed); its
     // own objects the journal claims are done are dropped here.
     if (l.objects_done)

@@ -251,17 +251,6 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
         sr.map = key_map(sr.loc.prefix, dest_prefix(i));
         sources.push_back(std::move(sr));
     }
-    // The first levels of every source's discovery, asked for together (the
-    // levels above a CloudTrail bucket's regions each hold one prefix: one
-    // round trip for all of them rather than one each).
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const auto& s = sources[i];
-        for (auto& node : discovery_path(s.loc.prefix, probes[i].first_key,
-                                         static_cast<std::size_t>(opts.fanout_depth + max_free_levels))) {
-            if (!s.dest_empty) prefetch(opts.destination.bucket, s.map.to_dest(node));
-            prefetch(s.loc.bucket, std::move(node));
-        }
-    }
     // Two sources onto one destination key: found before any copy.
     if (sources.size() > 1)
         if (auto ec = co_await find_collisions(diag)) co_return ec;
@@ -316,6 +305,22 @@ asio::awaitable<std::error_code> transfer::impl::prepare(diagnostics& diag) {
     plan->set_shared_keys(std::move(shared_keys));
     if (stopping) plan->stop(static_cast<bool>(result.fatal));
     if (auto ec = load_journal(diag)) co_return ec;
+    // The first levels of every source's discovery, asked for together (the
+    // levels above a CloudTrail bucket's regions each hold one prefix: one
+    // round trip for all of them rather than one each). Down to
+    // --fanout-depth levels (a node that deep is always listed with '/',
+    // whatever levels below it do not count or turn out wide), and not
+    // into sub-prefixes the plan leaves out (key ranges, other shards).
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& s = sources[i];
+        auto path =
+            discovery_path(s.loc.prefix, probes[i].first_key, static_cast<std::size_t>(opts.fanout_depth));
+        for (std::size_t n = 0; n < path.size(); ++n) {
+            if (n > 0 && !plan->lists_sub_prefix(i, path[n])) break;
+            if (!s.dest_empty) prefetch(opts.destination.bucket, s.map.to_dest(path[n]));
+            prefetch(s.loc.bucket, std::move(path[n]));
+        }
+    }
     // A resumed run first aborts the multipart uploads its interrupted run
     // left unfinished (their objects are copied again).
     if (!journaled_uploads.empty()) co_await clean_up_uploads();

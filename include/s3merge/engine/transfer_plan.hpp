@@ -216,6 +216,10 @@ public:
                                  std::vector<s3::object_entry>& objects, bool last_page, diagnostics& diag);
     // Every source's listing is planned out (or failed).
     bool listing_finished() const;
+    // Whether a sub-prefix a discovery listing of the source returns is
+    // listed further: not when wholly outside the source's key range or
+    // wholly of other shards.
+    bool lists_sub_prefix(std::size_t source, std::string_view prefix) const;
     // A source page of an open leaf, before anything else sees it: what lies
     // past the range's end (a split gave it to another leaf) is removed, and
     // then the page is the range's last (is_truncated false). Records where
@@ -266,6 +270,7 @@ public:
     std::optional<std::string> journal_watermark(leaf_id leaf) const;
 
 private:
+    bool ranged(std::size_t source) const;  // a key range (CloudTrail dates) bounds the source
     struct leaf_entry {
         std::size_t source = 0;
         leaf spec;

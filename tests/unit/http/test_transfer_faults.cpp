@@ -326,7 +326,7 @@ std::string percent_decoded(std::string_view s) {
 }
 
 // A query parameter of a request target ("" when absent).
-std::string query_param(const std::string& target, const std::string& name) {
+std::string param_of(const std::string& target, const std::string& name) {
     auto q = target.find('?');
     if (q == std::string::npos) return {};
     std::string_view rest(target);
@@ -346,11 +346,11 @@ std::string query_param(const std::string& target, const std::string& name) {
 // ListObjectsV2 over a key set with S3's semantics (tests/unit/engine/list_sim.hpp).
 std::string list_answer(const enginetest::key_set& keys, const http_req& r) {
     enginetest::list_request rq;
-    rq.prefix = query_param(r.target, "prefix");
-    rq.delimiter = query_param(r.target, "delimiter");
-    rq.start_after = query_param(r.target, "start-after");
-    rq.continuation_token = query_param(r.target, "continuation-token");
-    if (auto mk = query_param(r.target, "max-keys"); !mk.empty()) rq.max_keys = std::stoul(mk);
+    rq.prefix = param_of(r.target, "prefix");
+    rq.delimiter = param_of(r.target, "delimiter");
+    rq.start_after = param_of(r.target, "start-after");
+    rq.continuation_token = param_of(r.target, "continuation-token");
+    if (auto mk = param_of(r.target, "max-keys"); !mk.empty()) rq.max_keys = std::stoul(mk);
     auto page = enginetest::list_objects(keys, rq);
     std::string body = "<ListBucketResult><IsTruncated>" + std::string(page.is_truncated ? "true" : "false") +
                        "</IsTruncated>";
@@ -364,14 +364,20 @@ std::string list_answer(const enginetest::key_set& keys, const http_req& r) {
 
 bool is_listing(const http_req& r, std::string_view bucket, std::string_view prefix, bool with_delimiter) {
     return r.method == "GET" && r.target.starts_with("/" + std::string(bucket) + "?") &&
-           r.target.find("list-type=2") != std::string::npos && query_param(r.target, "prefix") == prefix &&
-           (query_param(r.target, "delimiter") == "/") == with_delimiter;
+           r.target.find("list-type=2") != std::string::npos && param_of(r.target, "prefix") == prefix &&
+           (param_of(r.target, "delimiter") == "/") == with_delimiter;
 }
 
 struct tree_outcome {
     engine::transfer_result res;
     std::vector<http_req> requests;
     std::vector<int> lists_answered_before;
+    // Listings with '/' answered before the first listing of bucket/prefix came.
+    int answered_before(std::string_view bucket, std::string_view prefix) const {
+        for (std::size_t i = 0; i < requests.size(); ++i)
+            if (is_listing(requests[i], bucket, prefix, true)) return lists_answered_before[i];
+        return -1;
+    }
     int listings(std::string_view bucket, std::string_view prefix, bool with_delimiter = true) const {
         return static_cast<int>(std::count_if(requests.begin(), requests.end(), [&](const http_req& r) {
             return is_listing(r, bucket, prefix, with_delimiter);
@@ -383,7 +389,8 @@ struct tree_outcome {
 // (holding `dest_keys`), listings with a delimiter held back 150 ms;
 // `fail_first` listings (bucket/prefix with '/') answer 500 first.
 tree_outcome run_tree(const enginetest::key_set& keys, const enginetest::key_set& dest_keys,
-                      std::map<std::string, int> fail_first = {}) {
+                      std::map<std::string, int> fail_first = {},
+                      std::function<void(engine::transfer_options&)> adjust = {}) {
     asio::io_context io;
     body_peer peer(io, [&](const http_req& r) {
         const bool src = r.target.starts_with("/src");
@@ -391,8 +398,8 @@ tree_outcome run_tree(const enginetest::key_set& keys, const enginetest::key_set
         if (r.target.find("versioning") != std::string::npos)
             return ok("<VersioningConfiguration></VersioningConfiguration>");
         if (r.target.find("list-type=2") != std::string::npos) {
-            if (query_param(r.target, "delimiter") == "/") {
-                auto f = fail_first.find((src ? "src/" : "dst/") + query_param(r.target, "prefix"));
+            if (param_of(r.target, "delimiter") == "/") {
+                auto f = fail_first.find((src ? "src/" : "dst/") + param_of(r.target, "prefix"));
                 if (f != fail_first.end() && f->second > 0) {
                     --f->second;
                     return reply(500, "Internal Server Error", error_doc("InternalError", "try again"));
@@ -416,6 +423,7 @@ tree_outcome run_tree(const enginetest::key_set& keys, const enginetest::key_set
     o.dry_run = true;
     o.sources = {{"src", ""}};
     o.destination = {"dst", ""};
+    if (adjust) adjust(o);
     tree_outcome out;
     bool finished = false;
     asio::co_spawn(
@@ -477,6 +485,35 @@ TEST_CASE("transfer: the levels down to the first key are listed together, once 
         for (std::string r : {"eu-west-1", "us-east-1", "us-west-2"})
             CHECK(out.listings("src", "AWSLogs/1/CloudTrail/" + r + "/") == 1);
     }
+}
+
+TEST_CASE("transfer: levels asked for ahead stop at --fanout-depth and at a key range's bounds") {
+    const auto keys = trail_keys();
+    // Two levels deep: "" and "AWSLogs/" ahead, the rest as the plan goes.
+    auto out = run_tree(keys, {}, {}, [](engine::transfer_options& o) { o.fanout_depth = 2; });
+    REQUIRE_FALSE(out.res.fatal);
+    CHECK(out.res.rep.totals.listed == keys.size());
+    for (const auto& p : trail_path) CHECK(out.listings("src", p) == 1);
+    CHECK(out.answered_before("src", "") == out.answered_before("src", "AWSLogs/"));
+    CHECK(out.answered_before("src", "AWSLogs/1/") > out.answered_before("src", "AWSLogs/"));
+    // A key range (CloudTrail dates) that starts after the first key: no
+    // listing ahead goes into a day outside it (nor does the plan).
+    out = run_tree(keys, {}, {}, [](engine::transfer_options& o) {
+        engine::key_range r;
+        r.base = "AWSLogs/1/CloudTrail/";
+        r.skip = 1;
+        r.from = "2024/02/";
+        o.source_ranges = {r};
+        o.fanout_depth = 8;
+    });
+    REQUIRE_FALSE(out.res.fatal);
+    CHECK(out.res.rep.totals.listed == 9);  // the second day of each region
+    for (const auto& r : out.requests) {
+        CAPTURE(r.target);
+        CHECK(param_of(r.target, "prefix").find("2024/01/") == std::string::npos);
+    }
+    // The first key's region and year were listed ahead, inside the range.
+    CHECK(out.listings("src", "AWSLogs/1/CloudTrail/eu-west-1/2024/") == 1);
 }
 
 TEST_CASE("transfer: a level listed ahead that failed is listed again by the plan") {

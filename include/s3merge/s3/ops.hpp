@@ -49,6 +49,7 @@ struct object_entry {
     std::string etag;           // without surrounding quotes
     std::string last_modified;  // as sent, ISO 8601
     std::string storage_class;  // "STANDARD" when absent
+    friend bool operator==(const object_entry&, const object_entry&) = default;
 };
 
 struct list_objects_v2_result {
@@ -57,11 +58,21 @@ struct list_objects_v2_result {
     bool is_truncated = false;
     std::string next_continuation_token;
     int key_count = 0;
+    friend bool operator==(const list_objects_v2_result&, const list_objects_v2_result&) = default;
 };
 
 http_request build_list_objects_v2(const target& t, const list_objects_v2_params& p);
+// A page read by scan_list_objects_v2 when it takes it, else by the XML
+// document parser (parse_list_objects_v2_document): the same result either way.
 std::error_code parse_list_objects_v2(const http_response& resp, list_objects_v2_result& out,
                                       diagnostics& diag);
+std::error_code parse_list_objects_v2_document(const http_response& resp, list_objects_v2_result& out,
+                                               diagnostics& diag);
+// The fast path: reads a well-formed page in the plain shape S3 sends
+// (see list_objects.cpp) without building a document. false (out empty):
+// it declines, and the document parser reads the page — any other shape,
+// and every page it would reject, is its to judge.
+bool scan_list_objects_v2(std::string_view body, list_objects_v2_result& out);
 
 // ---- ListBuckets --------------------------------------------------------
 

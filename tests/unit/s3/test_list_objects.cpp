@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 #include "s3_test_util.hpp"
 #include "s3merge/s3/ops.hpp"
@@ -356,4 +357,235 @@ TEST_CASE("parse_list_objects_v2: every truncation is malformed, never a partial
         diagnostics diag;
         CHECK_FALSE(parse(doc, out, diag));
     }
+}
+
+// ---- the scan and the document parser agree ------------------------------
+
+namespace {
+
+// Both readers on one body: when the scan takes the page, the document
+// parser must read it too, to the same result. Returns whether the scan took it.
+bool scan_agrees(const std::string& body) {
+    list_objects_v2_result scanned, parsed;
+    diagnostics diag;
+    const bool took = scan_list_objects_v2(body, scanned);
+    auto ec = parse_list_objects_v2_document(response(200, body), parsed, diag);
+    if (took) {
+        CAPTURE(body);
+        REQUIRE_FALSE(ec);
+        REQUIRE(scanned == parsed);
+    } else {
+        CHECK(scanned == list_objects_v2_result{});  // declined: nothing half-read
+    }
+    return took;
+}
+
+// Text as a server may escape it: predefined entities, or character
+// references (decimal or hex) for some characters, picked by rng.
+std::string escaped(std::string_view s, std::mt19937& rng) {
+    std::string out;
+    for (unsigned char c : s) {
+        const unsigned pick = rng() % 8;
+        if (c == '&')
+            out += pick < 4 ? "&amp;" : "&#38;";
+        else if (c == '<')
+            out += pick < 4 ? "&lt;" : "&#x3C;";
+        else if (c == '>')
+            out += pick < 4 ? "&gt;" : ">";
+        else if (c == '"')
+            out += pick < 4 ? "&quot;" : pick < 6 ? "&#34;" : "\"";
+        else if (c == '\'')
+            out += pick < 4 ? "&apos;" : "'";
+        else if (c < 0x80 && c >= 0x20 && pick == 0)
+            out += "&#" + std::to_string(c) + ";";
+        else
+            out += static_cast<char>(c);
+    }
+    return out;
+}
+
+std::string random_text(std::mt19937& rng, std::size_t max_len) {
+    static const std::vector<std::string> pieces = {"a",
+                                                    "Z",
+                                                    "0",
+                                                    "/",
+                                                    "&",
+                                                    "<",
+                                                    ">",
+                                                    "\"",
+                                                    "'",
+                                                    "%2F",
+                                                    "%",
+                                                    "+",
+                                                    " ",
+                                                    "\t",
+                                                    "\n",
+                                                    "\xC3\xA9",
+                                                    "\xE6\x97\xA5",
+                                                    "\xF0\x9F\x98\x80",
+                                                    ";",
+                                                    "#",
+                                                    "=",
+                                                    "]]>",
+                                                    "?",
+                                                    "-",
+                                                    "_",
+                                                    "."};
+    std::string s;
+    for (std::size_t n = rng() % (max_len + 1); n > 0; --n) s += pieces[rng() % pieces.size()];
+    return s;
+}
+
+// A ListBucketResult with random entries and random (legal) formatting.
+std::string random_page(std::mt19937& rng) {
+    auto ws = [&] {
+        static const char* choices[] = {"", "", " ", "\n", "\n  ", "\t"};
+        return std::string(choices[rng() % 6]);
+    };
+    std::string b;
+    if (rng() % 2) b += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + ws();
+    b += rng() % 2 ? "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                   : "<ListBucketResult>";
+    std::vector<std::string> head;
+    head.push_back("<Name>" + escaped(random_text(rng, 3), rng) + "</Name>");
+    head.push_back(rng() % 2 ? "<Prefix/>" : "<Prefix>" + escaped(random_text(rng, 3), rng) + "</Prefix>");
+    if (rng() % 2) head.push_back("<KeyCount>" + std::to_string(rng() % 2000) + "</KeyCount>");
+    head.push_back("<MaxKeys>1000</MaxKeys>");
+    if (rng() % 2)
+        head.push_back("<EncodingType>" + std::string(rng() % 2 ? "url" : "URL") + "</EncodingType>");
+    const bool truncated = rng() % 2;
+    if (rng() % 4)
+        head.push_back(std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>");
+    if (truncated || rng() % 3 == 0)
+        head.push_back("<NextContinuationToken>" + escaped(random_text(rng, 6), rng) +
+                       "x</NextContinuationToken>");
+    std::vector<std::string> body;
+    for (std::size_t n = rng() % 6; n > 0; --n) {
+        std::vector<std::string> fields;
+        fields.push_back("<Key>" + escaped(random_text(rng, 8), rng) + "</Key>");
+        fields.push_back("<Size>" + std::to_string(rng() % 100000) + "</Size>");
+        if (rng() % 4)
+            fields.push_back("<ETag>" + escaped("\"" + random_text(rng, 4) + "\"", rng) + "</ETag>");
+        if (rng() % 4) fields.push_back("<LastModified>2024-01-02T03:04:05.000Z</LastModified>");
+        if (rng() % 3)
+            fields.push_back(rng() % 4 ? "<StorageClass>GLACIER</StorageClass>" : "<StorageClass/>");
+        if (rng() % 4 == 0)
+            fields.push_back("<Owner><ID>" + escaped(random_text(rng, 3), rng) +
+                             "</ID><DisplayName/></Owner>");
+        if (rng() % 4 == 0) fields.push_back("<ChecksumAlgorithm>CRC32</ChecksumAlgorithm>");
+        std::shuffle(fields.begin(), fields.end(), rng);
+        std::string c = "<Contents>";
+        for (auto& f : fields) c += ws() + f;
+        body.push_back(c + ws() + "</Contents>");
+    }
+    for (std::size_t n = rng() % 4; n > 0; --n)
+        body.push_back("<CommonPrefixes>" + ws() + "<Prefix>" + escaped(random_text(rng, 5), rng) +
+                       "/</Prefix>" + ws() + "</CommonPrefixes>");
+    std::shuffle(body.begin(), body.end(), rng);
+    std::shuffle(head.begin(), head.end(), rng);
+    // The head's fields before, among or after the entries.
+    for (auto& h : head) body.insert(body.begin() + static_cast<long>(rng() % (body.size() + 1)), h);
+    for (auto& e : body) b += ws() + e;
+    return b + ws() + "</ListBucketResult>" + ws();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "scan_list_objects_v2: takes what S3, RGW and the load target send, reading it as the parser does") {
+    CHECK(scan_agrees(aws_example));
+    CHECK(scan_agrees(url_listing({"a%2Bb", "c+d", "%E6%97%A5%2F"}, {"p%2F", "q+r/"})));
+    CHECK(scan_agrees(url_listing({"plain"}, {}, false)));
+    // RGW (Ceph 16) writes an Owner block and self-closing empty elements.
+    CHECK(scan_agrees(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Name>b</Name><Prefix></Prefix><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</"
+        "IsTruncated>"
+        "<Contents><Key>a&amp;b</Key><LastModified>2024-01-02T03:04:05.123Z</LastModified>"
+        "<ETag>&quot;5d41402abc4b2a76b9719d911017c592-3&quot;</ETag><Size>5</Size><StorageClass>STANDARD"
+        "</StorageClass><Owner><ID>tester</ID><DisplayName>Tester</DisplayName></Owner><Type>Normal</Type>"
+        "</Contents><CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes><KeyCount>2</KeyCount>"
+        "<ContinuationToken/><NextContinuationToken>1ABC</NextContinuationToken><StartAfter/></"
+        "ListBucketResult>"));
+    list_objects_v2_result out;
+    REQUIRE(
+        scan_list_objects_v2("<ListBucketResult><Contents><Key>k&#x2F;&#233;</Key><Size>9</"
+                             "Size><ETag>&#34;e&#34;</ETag></Contents>"
+                             "<IsTruncated>false</IsTruncated></ListBucketResult>",
+                             out));
+    REQUIRE(out.objects.size() == 1);
+    CHECK(out.objects[0].key == "k/\xC3\xA9");
+    CHECK(out.objects[0].etag == "e");
+    CHECK(out.objects[0].storage_class == "STANDARD");
+    CHECK(out.key_count == 1);
+}
+
+TEST_CASE("scan_list_objects_v2: declines what it does not read, and the parser decides") {
+    for (const std::string body : {
+             // Namespace prefixes, comments, CDATA, CR, attributes on fields.
+             "<s3:ListBucketResult "
+             "xmlns:s3=\"x\"><s3:IsTruncated>false</s3:IsTruncated></s3:ListBucketResult>",
+             "<ListBucketResult><!-- c --><IsTruncated>false</IsTruncated></ListBucketResult>",
+             "<ListBucketResult><Contents><Key><![CDATA[a<b]]></Key><Size>1</Size></Contents></"
+             "ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a\r\nb</Key><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key a=\"1\">k</Key><Size>1</Size></Contents></ListBucketResult>",
+             // A field twice, a missing key or size, a bad number or flag.
+             "<ListBucketResult><Contents><Key>a</Key><Key>b</Key><Size>1</Size></Contents></"
+             "ListBucketResult>",
+             "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a</Key><Size>-1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a</Key></Contents></ListBucketResult>",
+             "<ListBucketResult><KeyCount>x</KeyCount></ListBucketResult>",
+             "<ListBucketResult><IsTruncated>yes</IsTruncated></ListBucketResult>",
+             "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
+             "<ListBucketResult><IsTruncated>false</IsTruncated><IsTruncated>true</IsTruncated></"
+             "ListBucketResult>",
+             // Unknown or broken entities, another root, an unclosed or mismatched document.
+             "<ListBucketResult><Contents><Key>a&nbsp;</Key><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a&#0;</Key><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a&#xD800;</Key><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult><Contents><Key>a&amp</Key><Size>1</Size></Contents></ListBucketResult>",
+             "<Error><Code>AccessDenied</Code></Error>",
+             "<ListBucketResult><Contents><Key>a</Key><Size>1</Size></Contents>",
+             "<ListBucketResult><Contents><Key>a</Kex><Size>1</Size></Contents></ListBucketResult>",
+             "<ListBucketResult></ListBucketResult><x/>",
+             "",
+         }) {
+        CAPTURE(body);
+        CHECK_FALSE(scan_agrees(body));
+    }
+}
+
+TEST_CASE("scan_list_objects_v2: random pages read the same by both, and so are their mutations") {
+    std::mt19937 rng(20261205);
+    int taken = 0, mutated_taken = 0;
+    for (int i = 0; i < 3000; ++i) {
+        const std::string page = random_page(rng);
+        if (scan_agrees(page)) ++taken;
+        // Mutations: a byte changed, removed or doubled, or the page cut short.
+        for (int m = 0; m < 8; ++m) {
+            std::string bad = page;
+            const std::size_t at = rng() % bad.size();
+            switch (rng() % 4) {
+                case 0:
+                    bad[at] = "<>&;/\"'x#\r"[rng() % 10];
+                    break;
+                case 1:
+                    bad.erase(at, 1);
+                    break;
+                case 2:
+                    bad.insert(at, 1, bad[at]);
+                    break;
+                default:
+                    bad.resize(at);
+                    break;
+            }
+            if (scan_agrees(bad)) ++mutated_taken;
+        }
+    }
+    // Every generated page is in the plain shape: all of them scanned.
+    CHECK(taken == 3000);
+    CHECK(mutated_taken > 0);  // the mutations that stay legal are read too
 }

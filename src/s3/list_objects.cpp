@@ -81,10 +81,7 @@ bool decode_text(std::string_view t, std::string& out) {
             if (digits.empty() || digits.size() > 8) return false;
             std::uint32_t cp = 0;
             for (char c : digits) {
-                int v = c >= '0' && c <= '9'          ? c - '0'
-                        : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                      : -1;
+                const int v = hex ? detail::hex_value(c) : c >= '0' && c <= '9' ? c - '0' : -1;
                 if (v < 0) return false;
                 cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(v);
             }
@@ -118,7 +115,6 @@ public:
         }
         if (!starts("<ListBucketResult")) return false;
         i_ += 17;
-        if (i_ >= s_.size()) return false;
         if (!root_attributes()) return false;
         std::string token, key_count, truncated, encoding;
         bool has_token = false, has_count = false, has_truncated = false, has_encoding = false;
@@ -157,12 +153,10 @@ public:
                 return false;
             }
         }
-        const bool url = iequals(encoding, "url");
-        for (auto& o : out.objects) {
-            if (url) detail::url_decode_plus_in_place(o.key);
-        }
-        if (url)
+        if (iequals(encoding, "url")) {
+            for (auto& o : out.objects) detail::url_decode_plus_in_place(o.key);
             for (auto& p : out.common_prefixes) detail::url_decode_plus_in_place(p);
+        }
         out.next_continuation_token = std::move(token);
         if (!has_count)
             out.key_count = static_cast<int>(out.objects.size() + out.common_prefixes.size());

@@ -20,13 +20,6 @@ namespace {
 constexpr unsigned parse_options =
     pugi::parse_default | pugi::parse_ws_pcdata_single | pugi::parse_embed_pcdata;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Writes pugixml's output, turning raw CR/LF (which can only come from text
 // nodes, as format_raw adds no line breaks) into character references.
 class crlf_escaping_writer final : public pugi::xml_writer {
@@ -118,6 +111,13 @@ std::string code_point_name(std::uint32_t cp) {
 }
 
 }  // namespace
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
 
 bool load_xml(std::string_view body, pugi::xml_document& doc, std::string& why) {
     pugi::xml_parse_result r = doc.load_buffer(body.data(), body.size(), parse_options, pugi::encoding_utf8);

@@ -136,6 +136,9 @@ std::error_code parse_page(const http_response& resp, const page_spec& spec, Res
 
 // ---- values ---------------------------------------------------------------
 
+// The value of a hex digit (either case), -1 for any other character.
+int hex_value(char c);
+
 // Decimal digits only, no sign, no overflow.
 bool parse_u64(std::string_view s, std::uint64_t& out);
 bool parse_int(std::string_view s, int& out);

@@ -13,6 +13,7 @@
 #include "fake_peer.hpp"
 #include "s3merge/client/s3_client.hpp"
 #include "s3merge/engine_io/transfer.hpp"
+#include "s3merge/uri.hpp"
 
 using namespace s3merge;
 using namespace s3merge::test;
@@ -85,18 +86,38 @@ struct outcome {
     }
 };
 
-outcome run(const scenario& sc, bool conditional_deletes, bool verify = false,
-            std::function<void(engine::transfer_options&)> adjust = {}) {
-    asio::io_context io;
-    body_peer peer(io, [&](const http_req& r) { return answer(sc, r); });
+// Runs one transfer against the peer at `port` (2 attempts per request, no
+// waiting between them) until it ends, at most `limit`.
+engine::transfer_result run_transfer(asio::io_context& io, std::uint16_t port,
+                                     const engine::transfer_options& o, std::chrono::seconds limit) {
     s3::client_config cfg;
-    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(peer.port());
+    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
     cfg.creds = {"AKIDEXAMPLE", "secret", ""};
     cfg.retry.max_attempts = 2;
     cfg.retry.base = 1ms;
     s3::client c(io.get_executor(), cfg);
     diagnostics d;
     REQUIRE_FALSE(c.init(d));
+    engine::transfer_result res;
+    bool finished = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            engine::transfer t(c, o);
+            res = co_await t.run();
+            finished = true;
+            io.stop();
+        },
+        asio::detached);
+    io.run_for(limit);
+    REQUIRE(finished);
+    return res;
+}
+
+outcome run(const scenario& sc, bool conditional_deletes, bool verify = false,
+            std::function<void(engine::transfer_options&)> adjust = {}) {
+    asio::io_context io;
+    body_peer peer(io, [&](const http_req& r) { return answer(sc, r); });
     engine::transfer_options o;
     o.move = !verify;
     o.verify = verify;
@@ -106,18 +127,7 @@ outcome run(const scenario& sc, bool conditional_deletes, bool verify = false,
     o.concurrency = 4;
     if (adjust) adjust(o);
     outcome out;
-    bool finished = false;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            engine::transfer t(c, o);
-            out.res = co_await t.run();
-            finished = true;
-            io.stop();
-        },
-        asio::detached);
-    io.run_for(20s);
-    REQUIRE(finished);
+    out.res = run_transfer(io, peer.port(), o, 20s);
     out.requests = peer.requests;
     return out;
 }
@@ -312,19 +322,6 @@ TEST_CASE("transfer: part copies count against the global budget, and one slot s
 
 namespace {
 
-std::string percent_decoded(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 // A query parameter of a request target ("" when absent).
 std::string param_of(const std::string& target, const std::string& name) {
     auto q = target.find('?');
@@ -336,7 +333,7 @@ std::string param_of(const std::string& target, const std::string& name) {
         auto part = rest.substr(0, amp);
         auto eq = part.find('=');
         if (part.substr(0, eq) == name)
-            return eq == std::string_view::npos ? "" : percent_decoded(part.substr(eq + 1));
+            return eq == std::string_view::npos ? "" : uri::decode(part.substr(eq + 1));
         if (amp == std::string_view::npos) break;
         rest.remove_prefix(amp + 1);
     }
@@ -411,32 +408,13 @@ tree_outcome run_tree(const enginetest::key_set& keys, const enginetest::key_set
                      error_doc("InvalidRequest", "unexpected " + r.method + " " + r.target));
     });
     peer.list_delay = 150ms;
-    s3::client_config cfg;
-    cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(peer.port());
-    cfg.creds = {"AKIDEXAMPLE", "secret", ""};
-    cfg.retry.max_attempts = 2;
-    cfg.retry.base = 1ms;
-    s3::client c(io.get_executor(), cfg);
-    diagnostics d;
-    REQUIRE_FALSE(c.init(d));
     engine::transfer_options o;
     o.dry_run = true;
     o.sources = {{"src", ""}};
     o.destination = {"dst", ""};
     if (adjust) adjust(o);
     tree_outcome out;
-    bool finished = false;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            engine::transfer t(c, o);
-            out.res = co_await t.run();
-            finished = true;
-            io.stop();
-        },
-        asio::detached);
-    io.run_for(30s);
-    REQUIRE(finished);
+    out.res = run_transfer(io, peer.port(), o, 30s);
     out.requests = peer.requests;
     out.lists_answered_before = peer.lists_answered_before;
     return out;

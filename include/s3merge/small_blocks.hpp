@@ -15,9 +15,9 @@
 namespace s3merge::small_blocks {
 
 inline constexpr std::size_t granule = 16;
-inline constexpr std::size_t largest = 512;  // larger requests go to malloc and back to free
+inline constexpr std::size_t largest = 4096;  // larger requests go to malloc and back to free
 inline constexpr std::size_t classes = largest / granule + 1;
-inline constexpr std::size_t default_cap_bytes = std::size_t{1} << 19;
+inline constexpr std::size_t default_cap_bytes = std::size_t{1} << 21;
 
 // The class that serves a request of n bytes: blocks of at least that many.
 constexpr std::size_t class_for_request(std::size_t n) {
@@ -108,6 +108,62 @@ struct cache {
     template <class Release>
     void release_all(Release&& release) noexcept {
         for (std::size_t c = 0; c < classes; ++c) release_class(c, release);
+    }
+};
+
+// A few freed blocks too large for a class, each reused for a request of
+// about its size: OpenSSL's record buffers (~16.5 KiB), which it takes and
+// gives back around every TLS read and write under SSL_MODE_RELEASE_BUFFERS,
+// and pugixml's pages (~32 KiB) would otherwise go through glibc's bins for
+// every request. A block serves a request of n bytes when it holds n and
+// wastes at most an eighth of n; nothing larger than stash_largest is kept.
+// When every slot is taken, the block kept longest ago is given back (blocks
+// freed once, by the handshakes at the start, must not hold the slots for
+// the rest of the run). Zero-initialised, like cache.
+inline constexpr std::size_t stash_largest = std::size_t{64} << 10;
+
+struct stash {
+    static constexpr std::size_t slots = 8;
+    void* block[slots];
+    std::size_t usable[slots];
+    std::size_t next;  // the slot given back when all are taken: round robin
+
+    void* take(std::size_t n) noexcept {
+        for (std::size_t i = 0; i < slots; ++i)
+            if (block[i] && usable[i] >= n && usable[i] - n <= n / 8) {
+                void* p = block[i];
+                block[i] = nullptr;
+                return p;
+            }
+        return nullptr;
+    }
+
+    // Keeps a freed block of `usable` bytes; false when it is not larger
+    // than a class or is larger than stash_largest: the caller frees it.
+    // A block given back to make room goes to `release` (free).
+    template <class Release>
+    bool keep(void* p, std::size_t usable_bytes, Release&& release) noexcept {
+        if (usable_bytes <= largest || usable_bytes > stash_largest) return false;
+        std::size_t slot = slots;
+        for (std::size_t i = 0; i < slots && slot == slots; ++i)
+            if (!block[i]) slot = i;
+        if (slot == slots) {
+            slot = next;
+            next = (next + 1) % slots;
+            release(block[slot]);
+        }
+        block[slot] = p;
+        usable[slot] = usable_bytes;
+        return true;
+    }
+
+    template <class Release>
+    void release_all(Release&& release) noexcept {
+        for (std::size_t i = 0; i < slots; ++i)
+            if (void* p = block[i]) {
+                block[i] = nullptr;
+                release(p);
+            }
     }
 };
 

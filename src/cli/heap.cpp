@@ -1,7 +1,9 @@
 // The program's global operator new and delete: small blocks (up to
 // small_blocks::largest bytes) freed by a thread are kept in that thread's
 // cache for its next allocations of the same class, up to
-// small_blocks::default_cap_bytes; everything else is malloc and free.
+// small_blocks::default_cap_bytes; a few larger ones (up to
+// small_blocks::stash_largest) wait in its stash for a request of about
+// their size; everything else is malloc and free.
 // See include/s3merge/small_blocks.hpp for why.
 //
 // A block is malloc'ed at its class's size (always, even once the thread's
@@ -41,6 +43,7 @@ namespace sb = s3merge::small_blocks;
 
 struct thread_state {
     sb::cache cache;
+    sb::stash stash;
     bool registered;  // the flusher below is set up for this thread
     bool ended;       // the thread's thread-local destructors have run
 };
@@ -57,6 +60,7 @@ struct flusher {
     ~flusher() {
         state.ended = true;
         state.cache.release_all(free_block);
+        state.stash.release_all(free_block);
     }
 };
 
@@ -71,7 +75,11 @@ void* try_allocate(std::size_t n) noexcept {
     // Larger blocks are not rounded up: live ones (coroutine frames, OpenSSL's
     // per-connection state) would cost memory (classes up to 32 KiB took peak
     // RSS at 512 TLS connections from ~60 to ~66 MiB).
-    if (n > sb::largest) return std::malloc(n);
+    if (n > sb::largest) {
+        if (n <= sb::stash_largest && !state.ended)
+            if (void* p = state.stash.take(n)) return p;
+        return std::malloc(n);
+    }
     if (!state.ended)
         if (void* p = state.cache.take(n)) return p;
     return std::malloc(sb::bytes_for_class(sb::class_for_request(n)));
@@ -91,7 +99,10 @@ void release(void* p) noexcept {
     if (!p) return;
     if (!state.ended) {
         if (!state.registered) register_flusher();
-        if (state.cache.keep(p, malloc_usable_size(p), free_block)) return;
+        const std::size_t usable = malloc_usable_size(p);
+        if (usable > sb::largest ? state.stash.keep(p, usable, free_block)
+                                 : state.cache.keep(p, usable, free_block))
+            return;
     }
     std::free(p);
 }
@@ -101,7 +112,11 @@ void release(void* p) noexcept {
 void release_sized(void* p, std::size_t n) noexcept {
     if (!p) return;
     if (n == 0) n = 1;
-    if (n <= sb::largest && !state.ended) {
+    if (n > sb::largest) {
+        release(p);
+        return;
+    }
+    if (!state.ended) {
         if (!state.registered) register_flusher();
         if (state.cache.keep_class(p, sb::class_for_request(n), free_block)) return;
     }

@@ -99,8 +99,9 @@ std::error_code tls_context::prepare(const std::string& ca_bundle, diagnostics& 
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
     // An idle pooled connection gives its ~34 KiB of record buffers back:
     // at 512 connections that is 10 MiB of peak RSS (68 -> 58 MiB for
-    // 200,000 copies at 24,000/s, bench/run), for no measurable CPU (the two
-    // allocations per exchange are lost in the noise of three runs each).
+    // 200,000 copies at 24,000/s, bench/run). The two buffers taken and given
+    // back per exchange come from the program heap's stash (src/cli/heap.cpp),
+    // not from glibc's bins.
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     int ok = ca_bundle.empty() ? SSL_CTX_set_default_verify_paths(ctx)
                                : SSL_CTX_load_verify_locations(ctx, ca_bundle.c_str(), nullptr);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include "s3merge/s3/ops.hpp"
 
@@ -42,29 +43,21 @@ private:
 };
 
 // pugixml allocates a document's nodes in pages of ~32 KiB, so parsing even
-// a CopyObject result of 200 bytes allocates one. Once per copied object,
-// a block that size also makes glibc consolidate its fast bins, which then
-// slows every small allocation after it. Page-sized blocks are therefore
-// kept for reuse, a few per thread; everything else goes to malloc. The
-// functions are installed before main, before any document exists (pugixml
-// requires that: memory must be freed by the allocator that gave it).
-class page_cache {
+// a CopyObject result of 200 bytes allocates one, and a copy of the buffer
+// besides. Its allocations go through the program's operator new and a sized
+// delete (the size is kept in a header), so the program's heap
+// (src/cli/heap.cpp: small blocks by class, a few large ones such as these
+// pages) serves them again instead of glibc's bins: a block of a page's size
+// made glibc consolidate its fast bins, which then slowed every small
+// allocation after it. The functions are installed before main, before any
+// document exists (pugixml requires that: memory must be freed by the
+// allocator that gave it).
+class xml_memory {
 public:
     static constexpr std::size_t header = 16;  // the block's size, keeping 16-byte alignment
-    static constexpr std::size_t min_kept = 16 * 1024, max_kept = 64 * 1024;
 
     static void* allocate(size_t size) {
-        if (size >= min_kept && size <= max_kept) {
-            auto& c = local();
-            for (std::size_t i = c.count; i-- > 0;) {
-                if (block_size(c.blocks[i]) == size) {
-                    void* b = c.blocks[i];
-                    c.blocks[i] = c.blocks[--c.count];
-                    return static_cast<char*>(b) + header;
-                }
-            }
-        }
-        void* b = std::malloc(size + header);
+        void* b = ::operator new(size + header, std::nothrow);
         if (!b) return nullptr;
         *static_cast<std::size_t*>(b) = size;
         return static_cast<char*>(b) + header;
@@ -73,34 +66,12 @@ public:
     static void deallocate(void* p) {
         if (!p) return;
         void* b = static_cast<char*>(p) - header;
-        std::size_t size = block_size(b);
-        if (size >= min_kept && size <= max_kept) {
-            auto& c = local();
-            if (c.count < c.blocks.size()) {
-                c.blocks[c.count++] = b;
-                return;
-            }
-        }
-        std::free(b);
+        ::operator delete(b, *static_cast<std::size_t*>(b) + header);
     }
-
-private:
-    struct blocks_of_thread {
-        std::array<void*, 8> blocks{};
-        std::size_t count = 0;
-        ~blocks_of_thread() {
-            for (std::size_t i = 0; i < count; ++i) std::free(blocks[i]);
-        }
-    };
-    static blocks_of_thread& local() {
-        thread_local blocks_of_thread c;
-        return c;
-    }
-    static std::size_t block_size(void* b) { return *static_cast<std::size_t*>(b); }
 };
 
-[[maybe_unused]] const bool page_cache_installed = [] {
-    pugi::set_memory_management_functions(page_cache::allocate, page_cache::deallocate);
+[[maybe_unused]] const bool xml_memory_installed = [] {
+    pugi::set_memory_management_functions(xml_memory::allocate, xml_memory::deallocate);
     return true;
 }();
 

@@ -4,12 +4,14 @@
 #include <malloc.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "s3merge/small_blocks.hpp"
@@ -159,7 +161,8 @@ TEST_CASE("small blocks: the default cap bounds what a thread keeps") {
     sb::cache c{};
     std::vector<void*> blocks;
     std::size_t kept = 0;
-    for (int i = 0; i < 10000; ++i) {
+    const int n = static_cast<int>(sb::default_cap_bytes / sb::bytes_for_class(8)) + 2000;
+    for (int i = 0; i < n; ++i) {
         void* p = std::malloc(sb::bytes_for_class(8));
         blocks.push_back(p);
         if (c.keep(p, malloc_usable_size(p), none)) ++kept;
@@ -177,7 +180,90 @@ TEST_CASE("small blocks: the default cap bounds what a thread keeps") {
     for (void* p : blocks) std::free(p);  // the cache gave them back without freeing them
 }
 
+TEST_CASE(
+    "small blocks: the stash keeps blocks larger than a class and serves requests of about their size") {
+    alignas(16) static unsigned char blocks[12][16];
+    std::vector<void*> given_back;
+    auto release = [&](void* p) { given_back.push_back(p); };
+    sb::stash s{};
+    CHECK(s.take(20000) == nullptr);
+    // Only blocks larger than the largest class and at most stash_largest.
+    CHECK_FALSE(s.keep(blocks[0], sb::largest, release));
+    CHECK_FALSE(s.keep(blocks[0], sb::stash_largest + 1, release));
+    REQUIRE(s.keep(blocks[0], sb::stash_largest, release));
+    REQUIRE(s.keep(blocks[1], 16600, release));  // OpenSSL's record buffer: 16,584 bytes asked for
+    // Served: a request it holds, wasting at most an eighth of the request.
+    CHECK(s.take(16601) == nullptr);                  // too large for it
+    CHECK(s.take(16600 * 8 / 9 - 1) == nullptr);      // it would waste more than an eighth
+    CHECK(s.take(sb::stash_largest / 2) == nullptr);  // nor is the 64 KiB block split or given
+    CHECK(s.take(16584) == blocks[1]);
+    CHECK(s.take(16584) == nullptr);  // taken once
+    CHECK(s.take(sb::stash_largest - 100) == blocks[0]);
+    CHECK(given_back.empty());
+    // Full: the block kept longest ago gives way, one at a time, round robin.
+    for (std::size_t i = 0; i < sb::stash::slots; ++i) REQUIRE(s.keep(blocks[i], 20000 + i * 16, release));
+    CHECK(given_back.empty());
+    REQUIRE(s.keep(blocks[8], 30000, release));
+    REQUIRE(given_back.size() == 1);
+    CHECK(given_back[0] == blocks[0]);
+    REQUIRE(s.keep(blocks[9], 30016, release));
+    REQUIRE(given_back.size() == 2);
+    CHECK(given_back[1] == blocks[1]);
+    // A freed slot is filled before anything gives way.
+    CHECK(s.take(20000 + 5 * 16) == blocks[5]);
+    REQUIRE(s.keep(blocks[10], 40000, release));
+    CHECK(given_back.size() == 2);
+    CHECK(s.take(40000) == blocks[10]);
+    CHECK(s.take(30000) == blocks[8]);
+    s.release_all(release);
+    CHECK(given_back.size() == 2 + 6);  // slots 2-4, 6, 7 and blocks[9]
+    CHECK(s.take(20000 + 2 * 16) == nullptr);
+}
+
 #if !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("operator new/delete: OpenSSL's record buffers and pugixml's pages are served again, data intact") {
+    // Under SSL_MODE_RELEASE_BUFFERS libssl takes and gives back a ~16.5 KiB
+    // buffer around every TLS read and write (through CRYPTO_malloc, routed
+    // here); pugixml allocates a ~32 KiB page for every document.
+    for (std::size_t n : {std::size_t{16584}, std::size_t{32784}, sb::largest + 1}) {
+        CAPTURE(n);
+        // Anything this thread's stash holds that could serve n is taken out
+        // first (and given back at the end), so only the block below can.
+        const std::size_t smaller = std::max(n - n / 16, sb::largest + 1);  // a little smaller: still served
+        std::vector<std::pair<void*, std::size_t>> held;
+        for (std::size_t i = 0; i < sb::stash::slots; ++i) {
+            held.emplace_back(::operator new(n), n);
+            held.emplace_back(::operator new(smaller), smaller);
+        }
+        void* p = CRYPTO_malloc(n, __FILE__, __LINE__);
+        REQUIRE(p);
+        std::memset(p, 'a', n);
+        CRYPTO_free(p, __FILE__, __LINE__);
+        auto* q = static_cast<unsigned char*>(::operator new(n));
+        CHECK(static_cast<void*>(q) == p);
+        std::memset(q, 'b', n);
+        CHECK(q[n - 1] == 'b');
+        ::operator delete(q, n);  // sized: kept by its usable size all the same
+        void* r = CRYPTO_malloc(smaller, __FILE__, __LINE__);
+        CHECK(r == p);
+        CRYPTO_free(r, __FILE__, __LINE__);
+        for (auto [h, size] : held) ::operator delete(h, size);
+    }
+    // Blocks a thread frees go back to free when it ends; another thread
+    // keeps its own.
+    void* mine = ::operator new(20000);
+    std::thread t([&] {
+        void* theirs = ::operator new(20000);
+        std::memset(theirs, 'c', 20000);
+        ::operator delete(theirs, 20000);
+        void* again = ::operator new(20000);
+        CHECK(again == theirs);
+        ::operator delete(again, 20000);
+    });
+    t.join();
+    ::operator delete(mine, 20000);
+}
+
 TEST_CASE("operator new/delete: a freed small block is reused by the same thread, data intact") {
     // The replacement in src/cli/heap.cpp is in this binary: a string's
     // buffer freed and another of the same class allocated get the same block.

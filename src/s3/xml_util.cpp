@@ -66,7 +66,11 @@ public:
     static void deallocate(void* p) {
         if (!p) return;
         void* b = static_cast<char*>(p) - header;
+#if defined(__cpp_sized_deallocation)
         ::operator delete(b, *static_cast<std::size_t*>(b) + header);
+#else  // clang without -fsized-deallocation (the fuzz build): the heap reads the size itself
+        ::operator delete(b);
+#endif
     }
 };
 

@@ -1,10 +1,9 @@
 #include "s3/xml_util.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <new>

@@ -221,7 +221,7 @@ TEST_CASE(
 }
 
 #if !defined(__SANITIZE_ADDRESS__)
-TEST_CASE("operator new/delete: OpenSSL's record buffers and pugixml's pages are served again, data intact") {
+TEST_CASE("operator new/delete: OpenSSL's record buffers and pugixml's pages are served again") {
     // Under SSL_MODE_RELEASE_BUFFERS libssl takes and gives back a ~16.5 KiB
     // buffer around every TLS read and write (through CRYPTO_malloc, routed
     // here); pugixml allocates a ~32 KiB page for every document.
@@ -249,8 +249,7 @@ TEST_CASE("operator new/delete: OpenSSL's record buffers and pugixml's pages are
         CRYPTO_free(r, __FILE__, __LINE__);
         for (auto [h, size] : held) ::operator delete(h, size);
     }
-    // Blocks a thread frees go back to free when it ends; another thread
-    // keeps its own.
+    // Another thread has its own stash: a block it frees is served to it again.
     void* mine = ::operator new(20000);
     std::thread t([&] {
         void* theirs = ::operator new(20000);

@@ -21,7 +21,8 @@
 // key is copied) a summary: requests by operation, throttled, copied,
 // missing, copied twice, deleted, CPU per request and the model's optimum;
 // with --timeline, per second (or per --timeline-step-ms): requests,
-// throttled, copies, keys deleted.
+// throttled, copies, keys deleted, and the destination's partitions (the
+// model's, at the end of the second).
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <openssl/err.h>
@@ -564,8 +565,9 @@ int main(int argc, char** argv) {
     double latency_ms = 0, jitter_ms = 0, timeline_step_s = 1;
     bool exit_when_done = false;
     std::string tls_cert, tls_key, timeline_path;
-    // Per second since the first request: requests, throttled, copies, keys deleted.
-    std::vector<std::array<std::uint64_t, 4>> timeline;
+    // Per second since the first request: requests, throttled, copies, keys
+    // deleted, the destination's partitions.
+    std::vector<std::array<std::uint64_t, 5>> timeline;
     s3bench::model_params mp;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -720,6 +722,7 @@ int main(int argc, char** argv) {
                     if (resp.status == 503) ++row[1];
                     if (resp.status == 200 && !rq.copy_source.empty()) ++row[2];
                     row[3] += st.deleted_total - deleted_before;
+                    row[4] = st.model.partitions();
                 }
             }
             std::string bytes = serialize(resp);
@@ -843,11 +846,12 @@ int main(int argc, char** argv) {
                 st.requests ? cpu * 1e6 / double(st.requests) : 0.0);
     if (!timeline_path.empty()) {
         if (FILE* f = std::fopen(timeline_path.c_str(), "w")) {
-            std::fprintf(f, "second,requests,throttled,copies,deleted\n");
+            std::fprintf(f, "second,requests,throttled,copies,deleted,partitions\n");
             for (std::size_t i = 0; i < timeline.size(); ++i)
-                std::fprintf(f, "%g,%llu,%llu,%llu,%llu\n", double(i) * timeline_step_s,
+                std::fprintf(f, "%g,%llu,%llu,%llu,%llu,%llu\n", double(i) * timeline_step_s,
                              (unsigned long long)timeline[i][0], (unsigned long long)timeline[i][1],
-                             (unsigned long long)timeline[i][2], (unsigned long long)timeline[i][3]);
+                             (unsigned long long)timeline[i][2], (unsigned long long)timeline[i][3],
+                             (unsigned long long)timeline[i][4]);
             std::fclose(f);
         }
     }

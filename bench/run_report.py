@@ -287,8 +287,9 @@ def charts(out, summary):
         path = os.path.join(out, "timeline-%s.dat" % r["tool"])
         with open(path, "w") as f:
             for row in tl:
-                f.write("%d %d %d\n" % (row[0], row[3], row[2]))
-        series.append((r["tool"], path))
+                # The destination's partitions, where the target logged them.
+                f.write("%d %d %d %d\n" % (row[0], row[3], row[2], row[5] if len(row) > 5 else -1))
+        series.append((r["tool"], path, any(len(row) > 5 for row in tl)))
     opt = next((r["optimum_s"] for r in summary["model"] if r["optimum_s"]), None)
     for term, ext in (("pngcairo size 900,500 font ',10'", "png"), ("svg size 900,500 font 'sans,11'", "svg")):
         # A run of some scenarios only (BENCH_SCENARIOS) draws what it has.
@@ -313,9 +314,14 @@ def charts(out, summary):
         if series:
             script += timeline_script
         plots = []
-        for i, (tool, path) in enumerate(series):
+        for i, (tool, path, parts) in enumerate(series):
             plots.append("'%s' using 1:2 with lines lw 2 lc %d title '%s'" % (path, i + 1, tool))
             plots.append("'%s' using 1:3 with lines dt 2 lc %d notitle" % (path, i + 1))
+            if parts:
+                plots.append("'%s' using 1:4 axes x1y2 with steps dt 3 lw 2 lc %d title '%s: partitions (right)'"
+                             % (path, i + 1, tool))
+        if any(parts for _, _, parts in series):
+            script += ["set y2label 'destination partitions'", "set y2tics", "set y2range [0:*]"]
         if opt and plots:
             script.append("set arrow from %.1f, graph 0 to %.1f, graph 1 nohead dt 3 lc rgb 'black'" % (opt, opt))
         if plots:

@@ -307,7 +307,7 @@ def charts(out, summary):
                        "set ylabel 'optimum / wall'", "set yrange [0:1.1]", "set xtics rotate by -20",
                        "plot '%s/fraction_of_optimum.dat' using 1:3:xtic(2) with boxes notitle lc rgb '#73d216'" % out]
         timeline_script = ["set output '%s/model_timeline.%s'" % (out, ext),
-                  "set title 'S3 model: copies per second over time (solid) and 503 SlowDown (dashed)%s'" % (
+                  "set title 'S3 model: copies/s (solid), 503 SlowDown/s (dashed)%s'" % (
                       ", optimum %.1f s" % opt if opt else ""),
                   "set xlabel 'seconds'", "set ylabel 'per second'", "set yrange [0:*]", "set xtics norotate",
                   "set key outside right"]

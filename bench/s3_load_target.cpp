@@ -38,6 +38,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -135,11 +136,8 @@ struct key_space {
     std::uint64_t index_of(std::string_view k) const {
         const auto digits =
             flat ? k.substr(std::min<std::size_t>(k.size(), 4)) : k.substr(k.rfind('_') + 1, 8);
-        std::uint64_t i = 0;
-        for (char c : digits) {
-            if (c < '0' || c > '9') break;
-            i = i * 10 + std::uint64_t(c - '0');
-        }
+        std::uint64_t i = n;
+        std::from_chars(digits.data(), digits.data() + digits.size(), i);
         return i < n && key(i) == k ? i : n;
     }
     // The first index whose key is >= k (or > k when strictly).
@@ -184,11 +182,11 @@ struct request {
 std::string url_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());
+    const auto hex = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+    };
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '%' && i + 2 < s.size()) {
-            const auto hex = [](char c) {
-                return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
-            };
             out += char(hex(s[i + 1]) * 16 + hex(s[i + 2]));
             i += 2;
         } else {
@@ -535,10 +533,7 @@ std::size_t parse_request(std::string_view in, request& rq, std::string_view& bo
             while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
             if (iequals(name, "content-length")) {
                 rq.content_length = 0;
-                for (char c : value) {
-                    if (c < '0' || c > '9') break;
-                    rq.content_length = rq.content_length * 10 + std::size_t(c - '0');
-                }
+                std::from_chars(value.data(), value.data() + value.size(), rq.content_length);
             }
             if (iequals(name, "x-amz-copy-source")) rq.copy_source = value;
         }

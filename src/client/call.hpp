@@ -52,7 +52,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
             ~response_lease() { owner.return_response(std::move(r)); }
         } lease{*this, take_response()};
         http_response& resp = *lease.r;
-        auto xec = co_await execute(t, std::move(req), resp, diag, "s3", op);
+        auto xec = co_await execute(t, std::move(req), resp, diag, "s3", op, key);
         sent += diag.attempts;
         throttled += diag.throttles;
         paced += diag.paced_us;
@@ -76,7 +76,7 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
                 ++throttled;
                 throttle_code = diag.s3_code.empty() ? std::string("503") : diag.s3_code;
             }
-            co_await before_retry(ec, in_body_retries, op);
+            co_await before_retry(ec, in_body_retries, op, key);
             continue;
         }
         co_return failed(ec, &t);

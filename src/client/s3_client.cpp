@@ -97,18 +97,19 @@ void client::abort_in_flight() {
     http_->abort_in_flight();
 }
 
-asio::awaitable<void> client::before_retry(std::error_code ec, int attempt, std::string_view operation) {
+asio::awaitable<void> client::before_retry(std::error_code ec, int attempt, std::string_view operation,
+                                           std::string_view key) {
     ++stats_.retries;
     if (is_throttle(ec)) {
         ++stats_.throttles;
-        if (cfg_.on_throttle) cfg_.on_throttle(operation);
+        if (cfg_.on_throttle) cfg_.on_throttle(operation, key);
     }
     co_await backoff(ec, attempt);
 }
 
 asio::awaitable<std::error_code> client::execute(const target& t, http_request req, http_response& resp,
                                                  diagnostics& diag, std::string_view service,
-                                                 std::string_view operation) {
+                                                 std::string_view operation, std::string_view key) {
     http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
@@ -242,7 +243,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request r
             co_return resp.status ? std::error_code{} : ec;
         }
         ++host.stats.retries;
-        co_await before_retry(ec, attempt, operation);
+        co_await before_retry(ec, attempt, operation, key);
         diag.detail = saved_detail;
     }
 }

@@ -22,10 +22,17 @@ void aimd::on_success() {
     }
 }
 
-bool aimd::on_throttle(time_point now) {
-    if (last_decrease_ && now - *last_decrease_ < p_.cooldown) return false;
-    last_decrease_ = now;
-    limit_ = std::max(p_.floor, static_cast<int>(limit_ * p_.decrease));
+bool aimd::on_throttle(time_point now, double spread) {
+    if (!(spread > 0.0)) spread = 0.0;
+    spread = std::min(spread, 1.0);
+    if (!in_window(now)) {
+        window_start_ = now;
+        window_base_ = limit_;
+    }
+    const double factor = 1.0 - (1.0 - p_.decrease) * spread;
+    const int target = std::max(p_.floor, static_cast<int>(window_base_ * factor));
+    if (target >= limit_) return false;
+    limit_ = target;
     successes_ = 0;
     return true;
 }

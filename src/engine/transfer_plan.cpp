@@ -571,8 +571,18 @@ void transfer_plan::on_listing_end(leaf_id id, bool failed) {
     settle_leaf(id);
 }
 
-void transfer_plan::on_throttle(std::chrono::steady_clock::time_point now) {
-    if (rate_.on_throttle(now))
+void transfer_plan::on_throttle(std::chrono::steady_clock::time_point now, std::optional<leaf_id> leaf) {
+    if (!rate_.in_window(now)) throttled_leaves_.clear();
+    double spread = 1.0;
+    if (leaf) {
+        if (std::find(throttled_leaves_.begin(), throttled_leaves_.end(), *leaf) == throttled_leaves_.end())
+            throttled_leaves_.push_back(*leaf);
+        std::size_t copying = 0;
+        for (const auto& [id, l] : leaves_) copying += l.pending > 0 ? 1 : 0;
+        spread = std::min(1.0, double(throttled_leaves_.size()) / double(std::max<std::size_t>(copying, 1)));
+    }
+    throttle_spread_ = spread;
+    if (rate_.on_throttle(now, spread))
         steps_.push_back(plan_step::of(step_kind::set_limit, static_cast<std::size_t>(rate_.limit())));
 }
 

@@ -43,9 +43,11 @@ transfer::impl::impl(s3::client& c, transfer_options o)
     if (opts.max_bytes_per_second > 0)
         byte_cap.emplace(opts.max_bytes_per_second, std::max(1.0, opts.max_bytes_per_second / 10));
     job = job_id(describe(opts));
-    client.set_on_throttle([this](std::string_view operation) {
+    client.set_on_throttle([this](std::string_view operation, std::string_view key) {
         if (!plan || !throttle_paces_copies(operation)) return;
-        plan->on_throttle(std::chrono::steady_clock::now());
+        // The leaf whose copy was throttled: the limit falls by the share of
+        // the leaves throttled (S3 throttles a key range, not the bucket).
+        plan->on_throttle(std::chrono::steady_clock::now(), key.empty() ? std::nullopt : copying_leaf(key));
         drain();
     });
     // A host that stopped answering stops the job (fast, with one reason)

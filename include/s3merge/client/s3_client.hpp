@@ -54,8 +54,9 @@ struct client_config {
     // request (never a secret, token or signature).
     std::function<void(std::string_view)> debug;
     // Called on every throttling answer (before its retry), for adaptive
-    // concurrency, with the S3 operation that was throttled.
-    std::function<void(std::string_view operation)> on_throttle;
+    // concurrency, with the S3 operation that was throttled and the key it
+    // was for (empty: a bucket-level call). S3 throttles by key range.
+    std::function<void(std::string_view operation, std::string_view key)> on_throttle;
     // One line for the user when a host starts failing (timeouts, refused
     // connections): what is being retried, and that the job will stop.
     std::function<void(std::string_view)> warn;
@@ -101,10 +102,11 @@ public:
     // sends `req` to `t`, retrying retryable errors per the policy. Returns
     // the transport error, or {} with the response in `resp` (which may be
     // any HTTP status: the typed calls below check it). `operation` names
-    // the S3 operation to on_throttle.
+    // the S3 operation (and key) to on_throttle.
     boost::asio::awaitable<std::error_code> execute(const target& t, http_request req, http_response& resp,
                                                     diagnostics& diag, std::string_view service = "s3",
-                                                    std::string_view operation = {});
+                                                    std::string_view operation = {},
+                                                    std::string_view key = {});
 
     // Typed operations. diag gets operation, bucket, key and region.
     boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket, list_objects_v2_params p,
@@ -167,7 +169,7 @@ public:
     // counts the retry, reports a throttle (on_throttle), and sleeps the
     // policy's backoff for the attempt (full jitter).
     boost::asio::awaitable<void> before_retry(std::error_code ec, int attempt,
-                                              std::string_view operation = {});
+                                              std::string_view operation = {}, std::string_view key = {});
 
     // Stop retrying: waits between attempts end now and no attempt follows
     // (errc::cancelled). Requests in flight go on (abort_in_flight ends them).
@@ -185,7 +187,9 @@ public:
     const op_telemetry* telemetry_end() const { return telemetry_.data() + telemetry_used_; }
     http::client& http() { return *http_; }
     const boost::asio::any_io_executor& executor() const { return ex_; }
-    void set_on_throttle(std::function<void(std::string_view)> f) { cfg_.on_throttle = std::move(f); }
+    void set_on_throttle(std::function<void(std::string_view, std::string_view)> f) {
+        cfg_.on_throttle = std::move(f);
+    }
     void set_on_host_down(std::function<void(std::error_code, const diagnostics&)> f) {
         cfg_.on_host_down = std::move(f);
     }

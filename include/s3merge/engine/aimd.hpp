@@ -3,9 +3,21 @@
 //
 //   on_success(): +1 to the limit per `limit()` successes, i.e. about +1 per
 //                 round trip of a full window.
-//   on_throttle(now): limit = max(floor, floor(limit * decrease)), at most
-//                 once per cooldown window: the throttles that answer the
-//                 requests of one window (a burst) count as one signal.
+//   on_throttle(now, spread): the throttles that answer the requests of one
+//                 cooldown window (a burst) count as one signal. The first
+//                 opens a window and remembers the limit as its base; each
+//                 sets limit = max(floor, floor(base * (1 - (1 - decrease) *
+//                 spread))) if that is lower. spread in (0, 1] is how much
+//                 of the work in flight the throttling hits (the caller's
+//                 measure; 1: all of it): a window throttled everywhere
+//                 takes the limit to base * decrease, one throttled on an
+//                 eighth of the key space to base * (1 - (1 - decrease) / 8).
+//
+// Why spread: S3 throttles per partition (a key range). Halving every copy
+// because one partition of eight answers 503 takes the other seven below
+// the load under which S3 splits them, and their splits come late (the
+// 2,000,000-object model: 8 partitions at 90, 114 and 117 s rather than all
+// at 90). Scaled by spread, one hot partition costs the others little.
 // The limit stays within [floor, ceiling].
 #pragma once
 
@@ -33,8 +45,13 @@ public:
 
     int limit() const { return limit_; }
     void on_success();
-    // Returns true when the limit was reduced (false inside the cooldown).
-    bool on_throttle(time_point now);
+    // Returns true when the limit was reduced (false when the window's
+    // limit is as low as this spread takes it). spread is clamped to [0, 1]
+    // (0: no decrease).
+    bool on_throttle(time_point now, double spread = 1.0);
+    // Whether a throttle at `now` falls in the current window (a caller
+    // measuring spread over the window starts afresh when it does not).
+    bool in_window(time_point now) const { return window_start_ && now - *window_start_ < p_.cooldown; }
 
     const aimd_params& params() const { return p_; }
 
@@ -42,7 +59,8 @@ private:
     aimd_params p_;
     int limit_;
     int successes_ = 0;  // since the last change of limit_
-    std::optional<time_point> last_decrease_;
+    std::optional<time_point> window_start_;
+    int window_base_ = 0;  // the limit when the window opened
 };
 
 // Whether a throttle of this S3 operation should lower the copy limit.

@@ -25,7 +25,8 @@
 //   on_deleted(item, outcome)             log
 //   on_listing_failed(source, ec, diag)   log
 //   on_listing_end(leaf, ok)              the leaf's journal record when settled
-//   on_throttle(now)                      set_limit
+//   on_throttle(now, leaf)                set_limit (by the share of the
+//                                         leaves copying that were throttled)
 //   on_tick(now)                          delete_batch for partial batches,
 //                                         save_journal, progress (by interval)
 //   flush_deletes()                       delete_batch for every partial batch
@@ -248,7 +249,16 @@ public:
     void on_listing_failed(leaf_id leaf, std::error_code ec, const diagnostics& diag);
     // No more objects will come for the leaf (failed: the listing stopped early).
     void on_listing_end(leaf_id leaf, bool failed);
-    void on_throttle(std::chrono::steady_clock::time_point now);
+    // A throttling answer (503 SlowDown) to a request of the leaf's copies
+    // (nullopt: of no known leaf). The copy limit falls by the share of the
+    // leaves with copies pending that were throttled in this window (see
+    // aimd): S3 throttles a partition, a key range, and the leaves are key
+    // ranges spread over the key space, so one hot partition slows the
+    // copies a little, not by half. A throttle of no known leaf counts as
+    // throttling everywhere.
+    void on_throttle(std::chrono::steady_clock::time_point now, std::optional<leaf_id> leaf = std::nullopt);
+    // The last throttle's spread (for tests and telemetry).
+    double throttle_spread() const { return throttle_spread_; }
     void on_tick(std::chrono::steady_clock::time_point now);
     void flush_deletes();
     // Ctrl-C (host_down false) or a host that stopped answering: work cut
@@ -327,6 +337,8 @@ private:
     std::size_t next_source_ = 0;
     std::optional<std::chrono::steady_clock::time_point> last_journal_, last_progress_;
     aimd rate_;
+    std::vector<leaf_id> throttled_leaves_;  // in the rate's current window, distinct
+    double throttle_spread_ = 0;
     std::unordered_map<std::string, std::string> collisions_;
     std::unordered_map<std::string, std::string> shared_;
     std::map<leaf_id, leaf_entry> leaves_;

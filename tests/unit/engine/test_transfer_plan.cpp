@@ -751,6 +751,69 @@ TEST_CASE("transfer_plan: throttles lower the copy budget, successes raise it") 
     CHECK(raised == 5);
 }
 
+TEST_CASE("transfer_plan: a throttle slows the copies by the share of the leaves it hit") {
+    // Eight leaves spread over the key space, each with a copy pending: a
+    // 503 on one of them (one hot partition) costs an eighth of a halving;
+    // throttles on more leaves in the same window take it further, up to a
+    // halving when every leaf was throttled (or the leaf is not known).
+    report rep;
+    rep.sources.resize(1);
+    rep.details.resize(1);
+    plan_options po;
+    po.source_buckets = {"src"};
+    po.destination_bucket = "dst";
+    po.rate.initial = 1000;
+    po.rate.ceiling = 1000;
+    po.rate.floor = 8;
+    transfer_plan p(po, rep);
+    std::vector<leaf_id> leaves;
+    for (int i = 0; i < 8; ++i) {
+        const std::string prefix = "r" + std::to_string(i) + "/";
+        auto id = p.open_leaf(0, leaf{"src", prefix, "", ""}, false, false);
+        decision d;
+        d.source = s3::object_entry{prefix + "k", 1, "e", "", "STANDARD"};
+        d.dest_key = d.source.key;
+        REQUIRE(p.on_decision(id, d));
+        leaves.push_back(id);
+    }
+    auto limit_now = [&] {
+        std::size_t last = 0;
+        while (auto st = p.next())
+            if (st->kind == step_kind::set_limit) last = st->limit;
+        return last;
+    };
+    const auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    p.on_throttle(now, leaves[3]);
+    CHECK(p.throttle_spread() == doctest::Approx(1.0 / 8));
+    CHECK(limit_now() == 937);                                     // 1000 * (1 - 0.5 / 8)
+    p.on_throttle(now + std::chrono::milliseconds(5), leaves[3]);  // the same leaf again
+    CHECK(limit_now() == 0);
+    CHECK(p.limit() == 937);
+    p.on_throttle(now + std::chrono::milliseconds(8), leaves[4]);
+    p.on_throttle(now + std::chrono::milliseconds(9), leaves[5]);
+    CHECK(p.throttle_spread() == doctest::Approx(3.0 / 8));
+    CHECK(p.limit() == 812);  // 1000 * (1 - 0.5 * 3 / 8): from the window's base
+    // A throttle of no known leaf counts as everywhere: the base halved.
+    p.on_throttle(now + std::chrono::milliseconds(10), std::nullopt);
+    CHECK(limit_now() == 500);
+    // The next window starts afresh: one leaf of eight again.
+    p.on_throttle(now + std::chrono::seconds(2), leaves[0]);
+    CHECK(p.throttle_spread() == doctest::Approx(1.0 / 8));
+    CHECK(p.limit() == 468);  // 500 * (1 - 0.5 / 8)
+    // A single leaf copying: any throttle of it is everywhere.
+    report rep1;
+    rep1.sources.resize(1);
+    rep1.details.resize(1);
+    transfer_plan q(po, rep1);
+    auto only = q.open_leaf(0, leaf{"src", "", "", ""}, false, false);
+    decision d;
+    d.source = s3::object_entry{"k", 1, "e", "", "STANDARD"};
+    d.dest_key = "k";
+    REQUIRE(q.on_decision(only, d));
+    q.on_throttle(now, only);
+    CHECK(q.limit() == 500);
+}
+
 TEST_CASE(
     "transfer_plan: a source overwritten after the plan is not copied onto a key another source shares") {
     report rep;

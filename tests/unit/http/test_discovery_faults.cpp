@@ -73,7 +73,7 @@ struct outcome {
 outcome run(asio::io_context& io, std::uint16_t port, const std::string& what, bool all_regions = false) {
     outcome out;
     auto cfg = config();
-    cfg.on_throttle = [&](std::string_view) { ++out.throttle_callbacks; };
+    cfg.on_throttle = [&](std::string_view, std::string_view) { ++out.throttle_callbacks; };
     s3::client c(io.get_executor(), cfg);
     REQUIRE_FALSE(c.init(out.diag));
     bool finished = false;

@@ -37,6 +37,7 @@ struct copy_outcome {
     s3::client_stats stats;
     int throttle_callbacks = 0;
     std::string throttled_operation;
+    std::string throttled_key;
     std::vector<engine::op_stats> ops;
     std::vector<engine::host_stats> hosts;
 };
@@ -44,9 +45,10 @@ struct copy_outcome {
 copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
     copy_outcome out;
     auto cfg = config(port);
-    cfg.on_throttle = [&](std::string_view op) {
+    cfg.on_throttle = [&](std::string_view op, std::string_view key) {
         ++out.throttle_callbacks;
         out.throttled_operation = op;
+        out.throttled_key = key;
     };
     s3::client c(io.get_executor(), cfg);
     REQUIRE_FALSE(c.init(out.diag));
@@ -140,6 +142,7 @@ TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not ret
         CHECK(out.stats.throttles == 2);
         CHECK(out.throttle_callbacks == 2);
         CHECK(out.throttled_operation == "CopyObject");  // what the copy limit reacts to
+        CHECK(out.throttled_key == "dst/c.json");        // the key range S3 throttled: the destination's
         CHECK(out.diag.attempts == 3);
         // Telemetry: one call of three requests, two throttled by SlowDown;
         // the host saw three requests, two retries, one connection per

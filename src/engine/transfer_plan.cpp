@@ -571,6 +571,18 @@ void transfer_plan::on_listing_end(leaf_id id, bool failed) {
     settle_leaf(id);
 }
 
+std::optional<leaf_id> transfer_plan::leaf_holding(std::size_t source, std::string_view key) const {
+    for (const auto& [id, l] : leaves_) {
+        if (l.source != source || !key.starts_with(l.spec.prefix)) continue;
+        // A node's own leaf (delimiter '/') holds no key below a sub-prefix.
+        if (!l.spec.delimiter.empty() &&
+            key.substr(l.spec.prefix.size()).find(l.spec.delimiter) != std::string_view::npos)
+            continue;
+        if (key_interval{l.spec.from, l.spec.to}.holds(key)) return id;
+    }
+    return std::nullopt;
+}
+
 void transfer_plan::on_throttle(std::chrono::steady_clock::time_point now, std::optional<leaf_id> leaf) {
     if (!rate_.in_window(now)) throttled_leaves_.clear();
     double spread = 1.0;

@@ -47,7 +47,8 @@ transfer::impl::impl(s3::client& c, transfer_options o)
         if (!plan || !throttle_paces_copies(operation)) return;
         // The leaf whose copy was throttled: the limit falls by the share of
         // the leaves throttled (S3 throttles a key range, not the bucket).
-        plan->on_throttle(std::chrono::steady_clock::now(), key.empty() ? std::nullopt : copying_leaf(key));
+        plan->on_throttle(std::chrono::steady_clock::now(),
+                          key.empty() ? std::nullopt : leaf_of_dest_key(key));
         drain();
     });
     // A host that stopped answering stops the job (fast, with one reason)
@@ -612,6 +613,15 @@ bool transfer::impl::admitted(std::size_t source, const s3::object_entry& o) con
         if (shard_of(rel, depth, opts.shard.count) != opts.shard.index) return false;
     }
     return opts.filter.empty() || opts.filter.admits(rel, o.last_modified);
+}
+
+std::optional<leaf_id> transfer::impl::leaf_of_dest_key(std::string_view dest_key) const {
+    std::string source_key;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (!sources[i].map.to_source(dest_key, source_key)) continue;
+        if (auto leaf = plan->leaf_holding(i, source_key)) return leaf;
+    }
+    return std::nullopt;
 }
 
 bool transfer::impl::room_for_lister() const {

@@ -70,37 +70,8 @@ asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const object
     co_return identity_from_checksums(src.checksums, dst.checksums);
 }
 
-std::optional<leaf_id> transfer::impl::copying_leaf(std::string_view dest_key) const {
-    auto it = copying.find(std::hash<std::string_view>{}(dest_key));
-    if (it == copying.end()) return std::nullopt;
-    return it->second;
-}
-
-// (Iterators of an unordered container do not survive a rehash: the entry
-// is found again by its hash and leaf.)
-struct transfer::impl::copying_entry {
-    std::unordered_multimap<std::size_t, leaf_id>& map;
-    std::size_t hash;
-    leaf_id leaf;
-    copying_entry(impl& self, std::string_view key, leaf_id l)
-        : map(self.copying), hash(std::hash<std::string_view>{}(key)), leaf(l) {
-        map.emplace(hash, leaf);
-    }
-    copying_entry(const copying_entry&) = delete;
-    copying_entry& operator=(const copying_entry&) = delete;
-    ~copying_entry() {
-        auto [b, e] = map.equal_range(hash);
-        for (auto it = b; it != e; ++it)
-            if (it->second == leaf) {
-                map.erase(it);
-                break;
-            }
-    }
-};
-
 asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
     const decision& d = t.d;
-    const copying_entry in_flight(*this, d.dest_key, t.leaf);
     // Same size, but the ETags prove nothing: full-object checksums on both
     // sides may; otherwise a copy (never a skip or a delete on size).
     bool copy = d.what != action::check || plan->on_checked(t, co_await compare_checksums(t));

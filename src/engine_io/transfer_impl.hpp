@@ -128,12 +128,10 @@ struct transfer::impl {
     void stop(bool host_down);
     asio::awaitable<void> count_noncurrent(std::size_t source);
 
-    // Copies in flight by destination key (its hash: a collision only
-    // misattributes a throttle), for the plan to learn which leaf a 503
-    // SlowDown answered.
-    std::unordered_multimap<std::size_t, leaf_id> copying;
-    std::optional<leaf_id> copying_leaf(std::string_view dest_key) const;
-    struct copying_entry;  // registers one copy for its lifetime (transfer_copy.cpp)
+    // The open leaf whose range holds a destination key (of any source
+    // mapping onto it), for the plan to learn which leaf a 503 SlowDown
+    // answered.
+    std::optional<leaf_id> leaf_of_dest_key(std::string_view dest_key) const;
 
     // transfer_copy.cpp
     // A copy (or, for action::check, a checksum comparison first) holding

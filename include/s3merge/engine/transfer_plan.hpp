@@ -257,6 +257,10 @@ public:
     // copies a little, not by half. A throttle of no known leaf counts as
     // throttling everywhere.
     void on_throttle(std::chrono::steady_clock::time_point now, std::optional<leaf_id> leaf = std::nullopt);
+    // The open leaf of the source whose range holds the key (a throttled
+    // request's, mapped back to the source): none when no open leaf does.
+    // Linear in the open leaves; for throttles, not for every object.
+    std::optional<leaf_id> leaf_holding(std::size_t source, std::string_view key) const;
     // The last throttle's spread (for tests and telemetry).
     double throttle_spread() const { return throttle_spread_; }
     void on_tick(std::chrono::steady_clock::time_point now);

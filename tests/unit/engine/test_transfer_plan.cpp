@@ -782,6 +782,12 @@ TEST_CASE("transfer_plan: a throttle slows the copies by the share of the leaves
             if (st->kind == step_kind::set_limit) last = st->limit;
         return last;
     };
+    // A throttled key finds its leaf by range: the driver maps the
+    // destination key back to the source and asks.
+    CHECK(p.leaf_holding(0, "r3/k") == leaves[3]);
+    CHECK(p.leaf_holding(0, "r7/other") == leaves[7]);
+    CHECK_FALSE(p.leaf_holding(0, "r8/k"));  // no open leaf holds it
+    CHECK_FALSE(p.leaf_holding(1, "r3/k"));  // another source
     const auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
     p.on_throttle(now, leaves[3]);
     CHECK(p.throttle_spread() == doctest::Approx(1.0 / 8));
@@ -812,6 +818,24 @@ TEST_CASE("transfer_plan: a throttle slows the copies by the share of the leaves
     REQUIRE(q.on_decision(only, d));
     q.on_throttle(now, only);
     CHECK(q.limit() == 500);
+    // Ranges and a node's own objects: a split range (from, to] holds its
+    // keys only, a node's leaf (delimiter '/') none below a sub-prefix.
+    report rep2;
+    rep2.sources.resize(1);
+    rep2.details.resize(1);
+    transfer_plan r(po, rep2);
+    leaf lower{"src", "d/", "", ""};
+    lower.to = "d/m";
+    leaf upper{"src", "d/", "", "d/m"};
+    upper.from = "d/m";
+    auto lo = r.open_leaf(0, lower, false, false);
+    auto hi = r.open_leaf(0, upper, false, false);
+    auto node = r.open_leaf(0, leaf{"src", "n/", "/", ""}, true, false);
+    CHECK(r.leaf_holding(0, "d/a") == lo);
+    CHECK(r.leaf_holding(0, "d/m") == lo);  // (from, to]: the bound is the lower range's
+    CHECK(r.leaf_holding(0, "d/n") == hi);
+    CHECK(r.leaf_holding(0, "n/top.json") == node);
+    CHECK_FALSE(r.leaf_holding(0, "n/sub/x.json"));
 }
 
 TEST_CASE(

@@ -1,5 +1,6 @@
 // Single-object operations: HeadObject, CopyObject, PutObject.
 #include "s3/copy_source.hpp"
+#include "s3/xml_scan.hpp"
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
@@ -111,15 +112,69 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     return req;
 }
 
+namespace {
+
+class copy_result_scanner : detail::xml_scanner {
+public:
+    using xml_scanner::xml_scanner;
+
+    bool run(copy_object_result& out) {
+        if (!root("CopyObjectResult")) return false;
+        bool has_etag = false, has_modified = false;
+        std::string_view name;
+        bool empty = false;
+        for (;;) {
+            skip_space();
+            if (starts("</")) return end_of_document("CopyObjectResult") && has_etag;
+            if (!open_tag(name, empty)) return false;
+            std::string* field = nullptr;
+            bool* seen = nullptr;
+            if (name == "ETag")
+                field = &out.etag, seen = &has_etag;
+            else if (name == "LastModified")
+                field = &out.last_modified, seen = &has_modified;
+            if (!field) {
+                // ChecksumCRC32 and the like: not read.
+                if (!empty && !skip_element(name, 1)) return false;
+                continue;
+            }
+            if (!read_once(name, empty, *field, *seen)) return false;
+        }
+    }
+};
+
+}  // namespace
+
+bool scan_copy_object(std::string_view body, copy_object_result& out) {
+    out = copy_object_result{};
+    if (!detail::scannable(body)) return false;
+    copy_result_scanner scan(body);
+    if (scan.run(out)) {
+        detail::strip_etag_quotes_in_place(out.etag);
+        if (!out.etag.empty()) return true;
+    }
+    out = copy_object_result{};
+    return false;
+}
+
 std::error_code parse_copy_object(const http_response& resp, copy_object_result& out, diagnostics& diag) {
+    // S3 sends "200 OK" first and the outcome at the end of the body, which
+    // may then be an <Error> document: the scan declines that, and the
+    // document parser classifies it.
+    if (resp.status < 200 || resp.status >= 300 || !scan_copy_object(resp.body, out))
+        return parse_copy_object_document(resp, out, diag);
+    out.version_id = header_or_empty(resp, "x-amz-version-id");
+    out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
+    return {};
+}
+
+std::error_code parse_copy_object_document(const http_response& resp, copy_object_result& out,
+                                           diagnostics& diag) {
     out = copy_object_result{};
     if (auto ec = check_response(resp, diag)) return ec;
-    // S3 sends "200 OK" first and the outcome at the end of the body, which
-    // may then be an <Error> document (load_result classifies it).
     pugi::xml_document doc;
     if (auto ec = detail::load_result(resp, "CopyObject", "CopyObjectResult", doc, diag)) return ec;
     const pugi::xml_node root = doc.document_element();
-    // Text taken straight from the nodes: this runs once per copied object.
     const pugi::xml_node etag = detail::child(root, "ETag");
     if (etag) {
         detail::text_into(etag, out.etag);

@@ -65,6 +65,16 @@ inline int s3_xml(const std::uint8_t* data, std::size_t size) {
             s3::copy_object_result out;
             auto ec = s3::parse_copy_object(resp, out, d);
             require(ec || !out.etag.empty());  // a success always carries the copy's ETag
+            // The scan takes a result only when the document parser reads
+            // it to the same result.
+            s3::copy_object_result scanned, parsed;
+            diagnostics pd;
+            if (status == 200 && s3::scan_copy_object(text, scanned)) {
+                require(!s3::parse_copy_object_document(resp, parsed, pd));
+                scanned.version_id = parsed.version_id;
+                scanned.source_version_id = parsed.source_version_id;
+                require(scanned == parsed);
+            }
         }
         {
             s3::list_object_versions_result out;

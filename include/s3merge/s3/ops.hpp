@@ -162,13 +162,24 @@ struct copy_object_result {
     std::string last_modified;
     std::string version_id;         // x-amz-version-id, if any
     std::string source_version_id;  // x-amz-copy-source-version-id: the source version copied
+    friend bool operator==(const copy_object_result&, const copy_object_result&) = default;
 };
 // x-amz-copy-source is "/<bucket>/<key>" percent-encoded (slashes kept),
 // plus "?versionId=<id>" when set.
 http_request build_copy_object(const target& t, const copy_object_params& p);
 // A 200 whose body is an <Error> document is an error (CopyObject can fail
-// after the status line was sent).
+// after the status line was sent). The body is read by scan_copy_object when
+// it takes it, else by the XML document parser (parse_copy_object_document):
+// the same result either way.
 std::error_code parse_copy_object(const http_response& resp, copy_object_result& out, diagnostics& diag);
+std::error_code parse_copy_object_document(const http_response& resp, copy_object_result& out,
+                                           diagnostics& diag);
+// The fast path, once per copied object: a <CopyObjectResult> in the plain
+// shape S3 sends, with an ETag, read without building a document (etag and
+// last_modified). false (out empty): it declines, and the document parser
+// reads the body — an <Error>, any other shape, and every body it would
+// reject are its to judge.
+bool scan_copy_object(std::string_view body, copy_object_result& out);
 
 // ---- DeleteObjects ------------------------------------------------------
 

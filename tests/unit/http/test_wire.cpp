@@ -59,3 +59,38 @@ TEST_CASE("serialize_request refuses what would split the request") {
     req.host = "h\nx";
     CHECK(http::serialize_request(req, "ua", out, d) == errc::invalid_argument);
 }
+
+TEST_CASE("serialize_request finds CR, LF and NUL at every position of a value, and nothing else") {
+    // The check reads eight bytes at a time: each forbidden byte at each
+    // offset of values from 1 to 40 bytes (whole words, tails, both), and
+    // bytes next to them in value (0x0c, 0x0e, 0x09, 0x0b, 0x01, 0xff, 0x80)
+    // that must pass.
+    http_request req;
+    req.host = "h";
+    std::string out;
+    for (std::size_t len = 1; len <= 40; ++len) {
+        for (std::size_t at = 0; at < len; ++at) {
+            for (char bad : {'\r', '\n', '\0'}) {
+                std::string v(len, 'a');
+                v[at] = bad;
+                req.headers = {{"x-amz-meta-v", v}};
+                diagnostics d;
+                CHECK(http::serialize_request(req, "ua", out, d) == errc::invalid_argument);
+            }
+            for (char fine : {'\x0c', '\x0e', '\x09', '\x0b', '\x01', '\xff', '\x80', '\x8d', '\x8a'}) {
+                std::string v(len, 'b');
+                v[at] = fine;
+                req.headers = {{"x-amz-meta-v", v}};
+                diagnostics d;
+                CHECK_FALSE(http::serialize_request(req, "ua", out, d));
+                CHECK(out.find(v) != std::string::npos);
+            }
+        }
+    }
+    // The host and the User-Agent go through the same check.
+    diagnostics d;
+    req.headers = {};
+    CHECK(http::serialize_request(req, std::string("ua/1\0x", 6), out, d) == errc::invalid_argument);
+    req.host = "abcdefgh\rjk";
+    CHECK(http::serialize_request(req, "ua", out, d) == errc::invalid_argument);
+}

@@ -75,7 +75,6 @@ bool decode_text(std::string_view t, std::string& out) {
     return true;
 }
 
-
 bool scannable(std::string_view body) {
     return body.find('\r') == std::string_view::npos && body.find('\0') == std::string_view::npos;
 }

@@ -7,7 +7,7 @@
 //                 cooldown window (a burst) count as one signal. The first
 //                 opens a window and remembers the limit as its base; each
 //                 sets limit = max(floor, floor(base * (1 - (1 - decrease) *
-//                 spread))) if that is lower. spread in (0, 1] is how much
+//                 spread))) if that is lower. spread in [0, 1] is how much
 //                 of the work in flight the throttling hits (the caller's
 //                 measure; 1: all of it): a window throttled everywhere
 //                 takes the limit to base * decrease, one throttled on an

@@ -68,9 +68,7 @@ public:
                                      : name == "KeyCount"            ? std::tie(key_count, has_count)
                                      : name == "IsTruncated"         ? std::tie(truncated, has_truncated)
                                                                      : std::tie(encoding, has_encoding);
-                if (seen) return false;
-                seen = true;
-                if (!empty && !text_until_close(name, field)) return false;
+                if (!read_once(name, empty, field, seen)) return false;
             } else if (!empty && !skip_element(name, 1)) {
                 return false;
             }
@@ -94,34 +92,16 @@ private:
     bool contents(list_objects_v2_result& out) {
         object_entry e;
         bool has_key = false, has_size = false, has_etag = false, has_modified = false, has_class = false;
-        std::string_view name;
-        bool empty = false;
-        for (;;) {
-            skip_space();
-            if (starts("</Contents>")) {
-                i_ += 11;
-                break;
-            }
-            if (!open_tag(name, empty)) return false;
-            std::string* field = nullptr;
-            bool* seen = nullptr;
-            if (name == "Key")
-                field = &e.key, seen = &has_key;
-            else if (name == "Size")
-                field = &size_, seen = &has_size;
-            else if (name == "ETag")
-                field = &e.etag, seen = &has_etag;
-            else if (name == "LastModified")
-                field = &e.last_modified, seen = &has_modified;
-            else if (name == "StorageClass")
-                field = &e.storage_class, seen = &has_class;
-            if (!field) {
-                if (!empty && !skip_element(name, 2)) return false;
-                continue;
-            }
-            if (!read_once(name, empty, *field, *seen)) return false;
-        }
-        if (!has_key || !has_size || !detail::parse_u64(size_, e.size)) return false;
+        const bool read =
+            fields_until_close("Contents", 2, [&](std::string_view name) -> std::pair<std::string*, bool*> {
+                if (name == "Key") return {&e.key, &has_key};
+                if (name == "Size") return {&size_, &has_size};
+                if (name == "ETag") return {&e.etag, &has_etag};
+                if (name == "LastModified") return {&e.last_modified, &has_modified};
+                if (name == "StorageClass") return {&e.storage_class, &has_class};
+                return {nullptr, nullptr};
+            });
+        if (!read || !has_key || !has_size || !detail::parse_u64(size_, e.size)) return false;
         if (has_etag) detail::strip_etag_quotes_in_place(e.etag);
         if (e.storage_class.empty()) e.storage_class = "STANDARD";
         out.objects.push_back(std::move(e));

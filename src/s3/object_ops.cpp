@@ -121,27 +121,22 @@ public:
     bool run(copy_object_result& out) {
         if (!root("CopyObjectResult")) return false;
         bool has_etag = false, has_modified = false;
-        std::string_view name;
-        bool empty = false;
-        for (;;) {
-            skip_space();
-            if (starts("</")) return end_of_document("CopyObjectResult") && has_etag;
-            if (!open_tag(name, empty)) return false;
-            std::string* field = nullptr;
-            bool* seen = nullptr;
-            if (name == "ETag")
-                field = &out.etag, seen = &has_etag;
-            else if (name == "LastModified")
-                field = &out.last_modified, seen = &has_modified;
-            if (!field) {
-                // ChecksumCRC32 and the like: not read.
-                if (!empty && !skip_element(name, 1)) return false;
-                continue;
-            }
-            if (!read_once(name, empty, *field, *seen)) return false;
-        }
+        // ChecksumCRC32 and the like are not read.
+        return fields_until_close("CopyObjectResult", 1,
+                                  [&](std::string_view name) -> std::pair<std::string*, bool*> {
+                                      if (name == "ETag") return {&out.etag, &has_etag};
+                                      if (name == "LastModified") return {&out.last_modified, &has_modified};
+                                      return {nullptr, nullptr};
+                                  }) &&
+               at_end() && has_etag;
     }
 };
+
+// The versions a copy's headers name (either parse path).
+void copy_versions(const http_response& resp, copy_object_result& out) {
+    out.version_id = header_or_empty(resp, "x-amz-version-id");
+    out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
+}
 
 }  // namespace
 
@@ -163,8 +158,7 @@ std::error_code parse_copy_object(const http_response& resp, copy_object_result&
     // document parser classifies it.
     if (resp.status < 200 || resp.status >= 300 || !scan_copy_object(resp.body, out))
         return parse_copy_object_document(resp, out, diag);
-    out.version_id = header_or_empty(resp, "x-amz-version-id");
-    out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
+    copy_versions(resp, out);
     return {};
 }
 
@@ -183,8 +177,7 @@ std::error_code parse_copy_object_document(const http_response& resp, copy_objec
     if (!etag || out.etag.empty()) return detail::malformed(resp, diag, "CopyObject result has no <ETag>");
     if (const pugi::xml_node lm = detail::child(root, "LastModified"))
         detail::text_into(lm, out.last_modified);
-    out.version_id = header_or_empty(resp, "x-amz-version-id");
-    out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
+    copy_versions(resp, out);
     return {};
 }
 

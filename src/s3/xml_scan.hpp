@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace s3merge::s3::detail {
 
@@ -37,7 +38,9 @@ protected:
     // root's attributes (xmlns) up to '>'.
     bool root(std::string_view name);
     // At "</": the root's closing tag, then only white space to the end.
-    bool end_of_document(std::string_view root_name);
+    bool end_of_document(std::string_view root_name) { return close_tag(root_name) && at_end(); }
+    // Only white space left.
+    bool at_end();
     // After the root's name: its attributes (xmlns), name="value" or
     // name='value' each after white space, then '>'.
     bool root_attributes();
@@ -56,6 +59,25 @@ protected:
     // An element nobody reads, after its opening tag: its text and child
     // elements up to its closing tag.
     bool skip_element(std::string_view name, int depth);
+    // An element's children up to its closing tag, each a field read once:
+    // pick(name) gives the field's text and its seen flag, or {nullptr,
+    // nullptr} for one nobody reads (skipped whole, `depth` deep).
+    template <class Pick>
+    bool fields_until_close(std::string_view parent, int depth, Pick pick) {
+        std::string_view name;
+        bool empty = false;
+        for (;;) {
+            skip_space();
+            if (starts("</")) return close_tag(parent);
+            if (!open_tag(name, empty)) return false;
+            const auto [field, seen] = pick(name);
+            if (!field) {
+                if (!empty && !skip_element(name, depth)) return false;
+            } else if (!read_once(name, empty, *field, *seen)) {
+                return false;
+            }
+        }
+    }
 };
 
 }  // namespace s3merge::s3::detail

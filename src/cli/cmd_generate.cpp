@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "cli/common.hpp"
+#include "cli/transfer_flags.hpp"
 #include "s3merge/engine_io/async_limiter.hpp"
 #include "s3merge/crypto.hpp"
 #include "s3merge/gen/cloudtrail.hpp"
@@ -145,7 +146,7 @@ int cmd_generate(const std::vector<std::string>& argv) {
     }
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
-    cfg.http.max_connections_per_host = concurrency;
+    cfg.http.max_connections_per_host = fit_connections(concurrency);
 
     return run([&](asio::io_context& io) -> asio::awaitable<int> {
         s3::client client(io.get_executor(), cfg);

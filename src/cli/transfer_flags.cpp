@@ -11,11 +11,15 @@
 #include <functional>
 #include <unistd.h>
 
+#include "cli/fd_budget.hpp"
 #include "cli/log.hpp"
 #include "s3merge/engine/journal.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+
+#include <limits>
 
 namespace s3merge::cli {
 
@@ -49,7 +53,7 @@ std::vector<option_spec> listing_option_specs() {
     return {
         {"concurrency", true, false, "N", "requests in flight, all sources together (default 256)"},
         {"max-connections-per-host", true, false, "N",
-         "connection pool size per host (default: --concurrency, at most 512)"},
+         "connection pool size per host (default: --concurrency; the open-file limit is raised to fit)"},
         {"listers", true, false, "N",
          "leaves listed at once (default 64; each lists its source and destination side together)"},
         {"page-size", true, false, "N",
@@ -173,6 +177,23 @@ std::vector<option_spec> copy_option_specs() {
     };
 }
 
+std::size_t fit_connections(std::size_t wanted) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return wanted;
+    auto as_u64 = [](rlim_t v) {
+        return v == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(v);
+    };
+    fd_budget b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_max));
+    if (b.raise_soft_to) {
+        rlimit raised = lim;
+        raised.rlim_cur = static_cast<rlim_t>(b.raise_soft_to);
+        if (setrlimit(RLIMIT_NOFILE, &raised) != 0)
+            b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_cur));  // stays as it was
+    }
+    if (!b.note.empty()) std::fprintf(stderr, "%s\n", b.note.c_str());
+    return static_cast<std::size_t>(b.connections);
+}
+
 int apply_listing_options(std::string_view name, const parsed_args& args, engine::transfer_options& o,
                           std::size_t& per_host) {
     std::uint64_t n = 0;
@@ -185,13 +206,15 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
     }
     // As many connections as requests in flight: CopyObject requests all go
     // to the destination's endpoint, and a request waiting for a connection
-    // is not in flight. Bounded, for the process's descriptor limit.
-    per_host = std::min<std::size_t>(o.concurrency, 512);
+    // is not in flight. Within the process's descriptor limit, raised toward
+    // the hard limit when the soft one has no room (cli/fd_budget.hpp).
+    per_host = o.concurrency;
     if (args.has("max-connections-per-host") &&
         !parse_uint(args.value("max-connections-per-host"), 1, 10000, per_host)) {
         print_usage_error(name, "--max-connections-per-host must be a number from 1 to 10000");
         return exit_usage;
     }
+    per_host = fit_connections(per_host);
     if (args.has("listers")) {
         if (!parse_uint(args.value("listers"), 1, 1000, n)) {
             print_usage_error(name, "--listers must be a number from 1 to 1000");

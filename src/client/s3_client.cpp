@@ -107,7 +107,7 @@ asio::awaitable<void> client::before_retry(std::error_code ec, int attempt, std:
     co_await backoff(ec, attempt);
 }
 
-asio::awaitable<std::error_code> client::execute(const target& t, http_request req, http_response& resp,
+asio::awaitable<std::error_code> client::execute(const target& t, http_request&& req, http_response& resp,
                                                  diagnostics& diag, std::string_view service,
                                                  std::string_view operation, std::string_view key) {
     http::origin o{t.tls(), t.host, t.port};
@@ -345,9 +345,9 @@ asio::awaitable<void> client::explain_head_403(const std::string& bucket, std::e
     }
 }
 
-asio::awaitable<std::error_code> client::copy_object(std::string bucket, copy_object_params p,
+asio::awaitable<std::error_code> client::copy_object(const std::string& bucket, const copy_object_params& p,
                                                      copy_object_result& out, diagnostics& diag) {
-    co_return co_await call<op::copy_object>(bucket, p, out, diag);
+    return call<op::copy_object>(bucket, p, out, diag);
 }
 
 asio::awaitable<std::error_code> client::delete_objects(std::string bucket, delete_objects_params p,

@@ -44,12 +44,9 @@ asio::awaitable<std::error_code> verified_copy(s3::client& c, std::string dst_bu
                                                s3::copy_object_params p, std::uint64_t src_size,
                                                std::string src_etag, s3::copy_object_result& res,
                                                diagnostics& diag) {
-    // The parameters move into the call; only the destination key is needed
-    // afterwards.
-    std::string key = p.key;
-    if (auto ec = co_await c.copy_object(dst_bucket, std::move(p), res, diag)) co_return ec;
+    if (auto ec = co_await c.copy_object(dst_bucket, p, res, diag)) co_return ec;
     if (copy_confirmed_by_etag(src_etag, res.etag)) co_return std::error_code{};
-    co_return co_await confirm_size(c, std::move(dst_bucket), std::move(key), src_size, "the destination",
+    co_return co_await confirm_size(c, std::move(dst_bucket), std::move(p.key), src_size, "the destination",
                                     diag);
 }
 
@@ -94,7 +91,7 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
             p.source_if_match = d.source.etag;
             s3::copy_object_result res;
             co_await pace_bytes(d.source.size);
-            out.ec = co_await client.copy_object(opts.destination.bucket, std::move(p), res, out.diag);
+            out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
             out.source_version_id = std::move(res.source_version_id);
             if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
                 std::string dest_key = sources[t.source].map.to_dest(d.source.key);

@@ -38,6 +38,9 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 bool decode_text(std::string_view t, std::string& out) {
     out.clear();
+    // Decoding only shortens: one allocation at most (an ETag's "&quot;"
+    // would otherwise grow the string twice).
+    out.reserve(t.size());
     for (std::size_t i = 0; i < t.size();) {
         const std::size_t amp = t.find('&', i);
         out.append(t.substr(i, amp == std::string_view::npos ? amp : amp - i));

@@ -2,12 +2,16 @@
 move of 30,000 objects under throttling (CopyObject 503s and per-key SlowDown
 in DeleteObjects) ends with every object copied once and deleted, nothing
 failed. The load target counts what it received itself (one bit per key).
+And the connection pool under a low open-file limit: as many connections as
+copies in flight, the soft limit raised to fit, or a one-line note when the
+hard limit leaves less room.
 
 usage: test_load_target.py PATH/TO/s3merge PATH/TO/s3-load-target
 """
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -40,6 +44,52 @@ class LoadTarget(unittest.TestCase):
             throttled = int(re.search(r"throttled (\d+)", out).group(1))
             self.assertGreater(throttled, 0, "the model throttled nothing: the test proves nothing")
             self.assertEqual(sum(o["throttles"] for o in r["operations"]), throttled)
+
+
+    def copy_with_nofile(self, soft, hard, concurrency, objects):
+        """A copy with RLIMIT_NOFILE at soft/hard; returns (process, report, target's output)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            lt = subprocess.Popen([LOAD_TARGET, "--objects", str(objects), "--model", "off", "--latency-ms", "100"],
+                                  stdout=subprocess.PIPE, text=True)
+            port = lt.stdout.readline().split()[1]
+            rep = os.path.join(tmp, "r.json")
+            env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", XDG_STATE_HOME=tmp,
+                       AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
+            p = subprocess.run([S3MERGE, "copy", "--source", "s3://load-src/", "--dest", "s3://load-dst/",
+                                "--endpoint-url", "http://127.0.0.1:" + port, "--no-progress", "--no-journal",
+                                "--report", rep, "--concurrency", str(concurrency)],
+                               capture_output=True, text=True, timeout=300, env=env,
+                               preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+            lt.send_signal(signal.SIGINT)
+            out = lt.communicate(timeout=30)[0]
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
+            r = json.load(open(rep))
+            self.assertEqual((r["totals"]["copied"], r["totals"]["failed"]), (objects, 0))
+            self.assertIn("copied %d of %d (missing 0), copied twice 0" % (objects, objects), out)
+            return p, r
+
+    def test_pool_as_large_as_concurrency_with_the_soft_limit_raised(self):
+        # 700 copies in flight under a soft limit of 200: the limit is raised
+        # (the hard one has room) and more than 512 connections (the old cap)
+        # carry them, with no note and no "Too many open files".
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 2000:
+            self.fail("this machine's hard open-file limit (%d) is below 2000: the test cannot run" % hard)
+        p, r = self.copy_with_nofile(200, 2000, 700, 6000)
+        opened = max(h["connections_opened"] for h in r["hosts"])
+        self.assertGreater(opened, 512, r["hosts"])
+        self.assertLessEqual(opened, 700, r["hosts"])
+        self.assertNotIn("connections per host", p.stderr)
+
+    def test_pool_fits_a_low_hard_limit_and_says_so(self):
+        # A hard limit of 400 leaves room for 144 connections (256 kept for
+        # the rest): fewer than asked, one note naming the fix, nothing lost.
+        p, r = self.copy_with_nofile(400, 400, 700, 3000)
+        self.assertIn("144 connections per host, not 700", p.stderr)
+        self.assertIn("ulimit -n 956", p.stderr)
+        opened = max(h["connections_opened"] for h in r["hosts"])
+        self.assertLessEqual(opened, 144, r["hosts"])
+        self.assertGreater(opened, 100, r["hosts"])
 
 
 if __name__ == "__main__":

@@ -102,8 +102,10 @@ public:
     // sends `req` to `t`, retrying retryable errors per the policy. Returns
     // the transport error, or {} with the response in `resp` (which may be
     // any HTTP status: the typed calls below check it). `operation` names
-    // the S3 operation (and key) to on_throttle.
-    boost::asio::awaitable<std::error_code> execute(const target& t, http_request req, http_response& resp,
+    // the S3 operation (and key) to on_throttle. `req` is signed in place,
+    // not moved into the call's frame: it must outlive the awaitable, as a
+    // caller's variable or temporary does in `co_await c.execute(...)`.
+    boost::asio::awaitable<std::error_code> execute(const target& t, http_request&& req, http_response& resp,
                                                     diagnostics& diag, std::string_view service = "s3",
                                                     std::string_view operation = {},
                                                     std::string_view key = {});
@@ -119,8 +121,11 @@ public:
                                                         head_object_result& out, diagnostics& diag);
     boost::asio::awaitable<std::error_code> get_object(std::string bucket, get_object_params p,
                                                        get_object_result& out, diagnostics& diag);
-    boost::asio::awaitable<std::error_code> copy_object(std::string bucket, copy_object_params p,
-                                                        copy_object_result& out, diagnostics& diag);
+    // Not a coroutine of its own (one frame less per copy): the references
+    // must outlive the awaitable, as they do in `co_await c.copy_object(...)`.
+    boost::asio::awaitable<std::error_code> copy_object(const std::string& bucket,
+                                                        const copy_object_params& p, copy_object_result& out,
+                                                        diagnostics& diag);
     boost::asio::awaitable<std::error_code> delete_objects(std::string bucket, delete_objects_params p,
                                                            delete_objects_result& out, diagnostics& diag);
     // One key in the URL: for keys DeleteObjects cannot carry.

@@ -589,9 +589,12 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
             auto work = plan->on_decision(lr.id, std::move(d));
             drain();
             if (!work) continue;
-            ++waiting_for_slot;
-            co_await copy_slots.acquire();
-            --waiting_for_slot;
+            // A free slot is taken without a coroutine frame for the wait.
+            if (!copy_slots.try_acquire()) {
+                ++waiting_for_slot;
+                co_await copy_slots.acquire();
+                --waiting_for_slot;
+            }
             ++workers;
             asio::co_spawn(ex, copy_one(std::move(*work)), asio::detached);
             if (stopping) break;

@@ -90,7 +90,7 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
             // listing is not copied in its place (412 where S3 honours it).
             p.source_if_match = d.source.etag;
             s3::copy_object_result res;
-            co_await pace_bytes(d.source.size);
+            if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
             out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
             out.source_version_id = std::move(res.source_version_id);
             if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {

@@ -212,7 +212,6 @@ std::size_t read_size(const response_sink& parser) {
 struct exchange {
     bool wrote = false;      // the whole request went out
     bool got_bytes = false;  // some of the answer came back
-    bool waited = false;     // the first read waited on the ready set
 };
 
 }  // namespace
@@ -222,8 +221,7 @@ struct client::impl {
         : executor(std::move(ex)),
           opts(std::move(o)),
           resolver(executor),
-          sweeper(executor, sweep_period(opts)),
-          ready(executor) {}
+          sweeper(executor, sweep_period(opts)) {}
 
     // Timeouts are checked this often: a tenth of the shortest one, within
     // 5 ms and 500 ms.
@@ -244,7 +242,6 @@ struct client::impl {
     std::map<std::string, dns_entry> dns;
     client_stats stats;
     deadline_sweeper sweeper;
-    ready_set ready;  // readiness of the sockets for the first read of each answer
 
     // --- connections ----------------------------------------------------
     host_pool& pool_for(const origin& o) {
@@ -331,7 +328,6 @@ struct client::impl {
         }
         c.sock.set_option(tcp::no_delay(true));
         c.sock.non_blocking(true);
-        ready.add(c);
         ++stats.connections_opened;
         ++pool_for(o).opened;
         if (o.tls) {
@@ -608,16 +604,6 @@ struct client::impl {
                     bool need_read = false;
                     ec = advance_response(*c, parser, x, need_read);
                     if (ec || !need_read) continue;
-                    if (!x.got_bytes && !x.waited && c->ready) {
-                        // The answer cannot be there yet: wait for it without
-                        // a read that says "nothing yet" (connection.hpp).
-                        x.waited = true;
-                        if (auto wec = co_await ready_set::wait(*c)) {
-                            ec = wait_result(*c, wec);
-                            continue;
-                        }
-                        ++stats.ready_waits;
-                    }
                     auto [rec, n] = co_await c->sock.async_read_some(read_target(*c, parser), use_tuple);
                     ec = took_bytes(*c, parser, x, wait_result(*c, rec), n);
                 }

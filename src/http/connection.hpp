@@ -12,11 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "http/tls_transport.hpp"
 
@@ -27,7 +23,6 @@ using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
 
 struct connection;
-struct ready_registry;
 
 // The connections in flight, which the sweeper checks. Shared with each
 // connection on it, so that a connection destroyed anywhere (a coroutine
@@ -38,11 +33,7 @@ struct watch_list {
 
 struct connection {
     explicit connection(const asio::any_io_executor& ex) : sock(ex) {}
-    ~connection() {
-        leave_watch();
-        leave_ready();
-    }
-    void leave_ready();
+    ~connection() { leave_watch(); }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
@@ -60,13 +51,6 @@ struct connection {
     std::shared_ptr<watch_list> watcher;                            // set while on the list
     std::size_t watch_slot = 0;                                     // its place on the list, while on it
     bool timed_out = false;
-    // On a ready_set (below): its token there, whether it waits on it now,
-    // and whether something came to read since its last wait.
-    std::shared_ptr<ready_registry> ready;
-    std::uint64_t ready_token = 0;
-    bool ready_waiting = false;
-    bool ready_flag = false;
-    std::unique_ptr<asio::steady_timer> ready_timer;  // the wait; cancelled to wake it
 
     void close() {
         error_code ignored;
@@ -96,50 +80,6 @@ error_code wait_result(const connection& c, const error_code& ec);
 // want = write when the socket is full. Under TLS the outbox is emptied
 // once sent.
 error_code try_send(connection& c, io_want& want);
-
-// Readiness of the connections' sockets from an epoll set of its own, so
-// that the first read of an answer is not a read that only says "nothing
-// yet". Asio tries a read first for every read on a socket after one that
-// returned data (it stops only after an end of stream), so each answer
-// would cost a recv with EAGAIN (~3 µs on a paravirtualised VM, ~7% of a
-// copy's CPU), and waiting for readability through Asio re-arms epoll
-// (epoll_ctl) for every wait instead. Here each socket joins one
-// edge-triggered epoll set once; a connection that has sent its request
-// waits on its own timer, and one loop, awaiting the set's descriptor
-// (one re-arm per batch of answers), drains it and wakes the connections
-// whose sockets became readable. The read that follows is Asio's as
-// before, so a spurious wake only costs that read; a wait ends on the
-// deadline sweeper's cancel too.
-struct ready_registry {  // shared by the set, its loop and the connections on it
-    explicit ready_registry(const asio::any_io_executor& ex) : desc(ex) {}
-    asio::posix::stream_descriptor desc;  // the epoll set, itself watched by Asio's reactor
-    std::unordered_map<std::uint64_t, connection*> by_token;
-    std::uint64_t next_token = 1;
-    std::size_t waiting = 0;  // connections waiting on the set now
-    bool running = false;     // the loop is on
-};
-
-class ready_set {
-public:
-    explicit ready_set(const asio::any_io_executor& ex);
-    ~ready_set();
-    ready_set(const ready_set&) = delete;
-    ready_set& operator=(const ready_set&) = delete;
-
-    // Adds c's (connected) socket; false when the set is not available
-    // (then c's reads wait the Asio way).
-    bool add(connection& c);
-    // Until c's socket has had something to read since its last wait:
-    // {}; or the wait was cancelled (the sweeper, shutdown):
-    // operation_aborted. c must be on a set.
-    static asio::awaitable<error_code> wait(connection& c);
-    // Ends every wait (the client going away).
-    void shutdown();
-    std::size_t waiting() const { return reg_ ? reg_->waiting : 0; }
-
-private:
-    std::shared_ptr<ready_registry> reg_;
-};
 
 // Timeouts without a timer per operation: a connection in flight carries
 // its current deadline, and one timer, armed only while connections are

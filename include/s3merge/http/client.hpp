@@ -53,9 +53,6 @@ struct client_stats {
     std::uint64_t stale_retries = 0;  // pooled connection found closed, request re-sent
     std::uint64_t dns_lookups = 0;
     std::uint64_t dns_cache_hits = 0;
-    // Answers whose first read waited on the client's own readiness set
-    // (no read that says "nothing yet"; src/http/connection.hpp).
-    std::uint64_t ready_waits = 0;
 };
 
 class client {

@@ -107,52 +107,6 @@ TEST_CASE("the pool never opens more than the per-host cap; all requests complet
     CHECK(peer.requests == 20);
 }
 
-TEST_CASE("the first read of every answer waits on the readiness set, on new and reused connections") {
-    asio::io_context io;
-    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
-        co_await sleep_for(20ms);
-        co_return co_await write_all(s, ok_response);
-    });
-    http::client_options opts;
-    opts.max_connections_per_host = 16;
-    http::client c(io.get_executor(), opts);
-    diagnostics d;
-    REQUIRE_FALSE(c.init(d));
-    auto r = run_requests(io, c, peer.port(), 64);
-    int ok = 0;
-    for (auto& x : r) ok += (!x.ec && x.resp.status == 200 && x.resp.body == "ok");
-    CHECK(ok == 64);
-    CHECK(peer.connections == 16);
-    // 64 answers over 16 connections (48 on reused ones): each one's first
-    // read came after the set said the socket was readable.
-    CHECK(c.stats().ready_waits == 64);
-    CHECK(c.stats().connections_reused == 48);
-}
-
-TEST_CASE("requests waiting on the readiness set end at once when the client aborts what is in flight") {
-    asio::io_context io;
-    fake_peer peer(io, [](tcp::socket&, int, int) -> asio::awaitable<bool> {
-        co_await sleep_for(5s);
-        co_return false;
-    });
-    http::client_options opts;
-    opts.first_byte_timeout = 60s;
-    http::client c(io.get_executor(), opts);
-    diagnostics d;
-    REQUIRE_FALSE(c.init(d));
-    asio::steady_timer t(io);
-    t.expires_after(100ms);
-    t.async_wait([&](const boost::system::error_code&) { c.abort_in_flight(); });
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = run_requests(io, c, peer.port(), 8);
-    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
-    for (auto& x : r) {
-        CHECK(x.ec == errc::timeout);
-        CHECK(x.diag.detail.find("127.0.0.1") != std::string::npos);
-    }
-    CHECK(c.stats().ready_waits == 0);
-}
-
 TEST_CASE("Connection: close is honoured: the connection is not reused") {
     asio::io_context io;
     fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {

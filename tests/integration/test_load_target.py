@@ -21,52 +21,46 @@ import unittest
 S3MERGE = LOAD_TARGET = None
 
 
+def run_against_target(target_args, s3merge_args, preexec_fn=None):
+    """Starts the load target, runs s3merge against it, stops the target.
+    Returns (s3merge's process, its report, the target's output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lt = subprocess.Popen([LOAD_TARGET] + target_args, stdout=subprocess.PIPE, text=True)
+        port = lt.stdout.readline().split()[1]
+        rep = os.path.join(tmp, "r.json")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", XDG_STATE_HOME=tmp,
+                   AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
+        p = subprocess.run([S3MERGE] + s3merge_args + ["--source", "s3://load-src/", "--dest", "s3://load-dst/",
+                                                       "--endpoint-url", "http://127.0.0.1:" + port,
+                                                       "--no-progress", "--report", rep],
+                           capture_output=True, text=True, timeout=300, env=env, preexec_fn=preexec_fn)
+        lt.send_signal(signal.SIGINT)
+        out = lt.communicate(timeout=30)[0]
+        r = json.load(open(rep)) if os.path.exists(rep) else None
+        return p, r, out
+
+
 class LoadTarget(unittest.TestCase):
     def test_move_under_throttling_loses_nothing(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            lt = subprocess.Popen([LOAD_TARGET, "--objects", "30000", "--split-after", "2", "--latency-ms", "5"],
-                                  stdout=subprocess.PIPE, text=True)
-            port = lt.stdout.readline().split()[1]
-            rep = os.path.join(tmp, "r.json")
-            env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", XDG_STATE_HOME=tmp,
-                       AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
-            p = subprocess.run([S3MERGE, "move", "--source", "s3://load-src/", "--dest", "s3://load-dst/",
-                                "--endpoint-url", "http://127.0.0.1:" + port, "--no-progress", "--report", rep],
-                               capture_output=True, text=True, timeout=300, env=env)
-            lt.send_signal(signal.SIGINT)
-            out = lt.communicate(timeout=30)[0]
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
-            r = json.load(open(rep))
-            self.assertEqual((r["totals"]["copied"], r["totals"]["deleted"], r["totals"]["failed"]), (30000, 30000, 0))
-            m = re.search(r"copied (\d+) of (\d+) \(missing (\d+)\), copied twice (\d+), deleted (\d+)", out)
-            self.assertIsNotNone(m, out)
-            self.assertEqual(m.groups(), ("30000", "30000", "0", "0", "30000"))
-            throttled = int(re.search(r"throttled (\d+)", out).group(1))
-            self.assertGreater(throttled, 0, "the model throttled nothing: the test proves nothing")
-            self.assertEqual(sum(o["throttles"] for o in r["operations"]), throttled)
-
+        p, r, out = run_against_target(["--objects", "30000", "--split-after", "2", "--latency-ms", "5"], ["move"])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
+        self.assertEqual((r["totals"]["copied"], r["totals"]["deleted"], r["totals"]["failed"]), (30000, 30000, 0))
+        m = re.search(r"copied (\d+) of (\d+) \(missing (\d+)\), copied twice (\d+), deleted (\d+)", out)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(m.groups(), ("30000", "30000", "0", "0", "30000"))
+        throttled = int(re.search(r"throttled (\d+)", out).group(1))
+        self.assertGreater(throttled, 0, "the model throttled nothing: the test proves nothing")
+        self.assertEqual(sum(o["throttles"] for o in r["operations"]), throttled)
 
     def copy_with_nofile(self, soft, hard, concurrency, objects):
-        """A copy with RLIMIT_NOFILE at soft/hard; returns (process, report, target's output)."""
-        with tempfile.TemporaryDirectory() as tmp:
-            lt = subprocess.Popen([LOAD_TARGET, "--objects", str(objects), "--model", "off", "--latency-ms", "100"],
-                                  stdout=subprocess.PIPE, text=True)
-            port = lt.stdout.readline().split()[1]
-            rep = os.path.join(tmp, "r.json")
-            env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", XDG_STATE_HOME=tmp,
-                       AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
-            p = subprocess.run([S3MERGE, "copy", "--source", "s3://load-src/", "--dest", "s3://load-dst/",
-                                "--endpoint-url", "http://127.0.0.1:" + port, "--no-progress", "--no-journal",
-                                "--report", rep, "--concurrency", str(concurrency)],
-                               capture_output=True, text=True, timeout=300, env=env,
-                               preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
-            lt.send_signal(signal.SIGINT)
-            out = lt.communicate(timeout=30)[0]
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
-            r = json.load(open(rep))
-            self.assertEqual((r["totals"]["copied"], r["totals"]["failed"]), (objects, 0))
-            self.assertIn("copied %d of %d (missing 0), copied twice 0" % (objects, objects), out)
-            return p, r
+        """A copy with RLIMIT_NOFILE at soft/hard; returns (process, report)."""
+        p, r, out = run_against_target(["--objects", str(objects), "--model", "off", "--latency-ms", "100"],
+                                       ["copy", "--no-journal", "--concurrency", str(concurrency)],
+                                       lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
+        self.assertEqual((r["totals"]["copied"], r["totals"]["failed"]), (objects, 0))
+        self.assertIn("copied %d of %d (missing 0), copied twice 0" % (objects, objects), out)
+        return p, r
 
     def test_pool_as_large_as_concurrency_with_the_soft_limit_raised(self):
         # 700 copies in flight under a soft limit of 200: the limit is raised

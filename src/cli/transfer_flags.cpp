@@ -190,7 +190,7 @@ std::size_t fit_connections(std::size_t wanted) {
         if (setrlimit(RLIMIT_NOFILE, &raised) != 0)
             b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_cur));  // stays as it was
     }
-    if (!b.note.empty()) std::fprintf(stderr, "%s\n", b.note.c_str());
+    if (!b.note.empty()) emit_line(b.note);  // text, or one JSON record with --log-format json
     return static_cast<std::size_t>(b.connections);
 }
 

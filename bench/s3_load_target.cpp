@@ -17,6 +17,7 @@
 //          [--regions R] [--latency-ms L] [--latency-jitter-ms J]
 //          [--model on|off] [--split-after S] [--src B] [--dst B]
 //          [--tls-cert PEM --tls-key PEM] [--timeline CSV [--timeline-step-ms MS]]
+//          [--write-copy-requests FILE]  (writes a CopyObject per key, exits)
 // Prints "port P" first; on SIGINT/SIGTERM (or --exit-when-done once every
 // key is copied) a summary: requests by operation, throttled, copied,
 // missing, copied twice, deleted, CPU per request and the model's optimum;
@@ -102,7 +103,9 @@ struct key_space {
         const unsigned r = unsigned(i / per_region);
         const std::uint64_t j = i % per_region;
         const std::uint64_t day = j / per_day;
-        if (r != cached_region || day != cached_day) {
+        // One formatted head per region: copies from 16 regions interleave.
+        auto& [cached_day, cached_head] = heads[r % heads.size()];
+        if (day != cached_day || cached_head.empty()) {
             // Day d counts from 2024-01-01 in a 28-day month calendar: YYYY/MM/DD.
             const unsigned y = 2024 + unsigned(day / (12 * 28)), m = 1 + unsigned(day / 28 % 12),
                            d = 1 + unsigned(day % 28);
@@ -112,7 +115,6 @@ struct key_space {
                           "123456789012_CloudTrail_%s_%04u%02u%02uT0000Z_",
                           region_names[r], y, m, d, region_names[r], y, m, d);
             cached_head = buf;
-            cached_region = r;
             cached_day = day;
         }
         out.assign(cached_head);
@@ -129,16 +131,17 @@ struct key_space {
         for (int k = n; k < width; ++k) out.push_back('0');
         while (n) out.push_back(d[--n]);
     }
-    mutable std::string cached_head;
-    mutable unsigned cached_region = ~0u;
-    mutable std::uint64_t cached_day = ~std::uint64_t(0);
+    mutable std::array<std::pair<std::uint64_t, std::string>, 16> heads;
+    mutable std::string scratch;  // index_of's key, reused
     // The index of a key of this space, or n.
     std::uint64_t index_of(std::string_view k) const {
         const auto digits =
             flat ? k.substr(std::min<std::size_t>(k.size(), 4)) : k.substr(k.rfind('_') + 1, 8);
         std::uint64_t i = n;
         std::from_chars(digits.data(), digits.data() + digits.size(), i);
-        return i < n && key(i) == k ? i : n;
+        if (i >= n) return n;
+        key_into(i, scratch);
+        return scratch == k ? i : n;
     }
     // The first index whose key is >= k (or > k when strictly).
     std::uint64_t lower_bound(std::string_view k, bool strictly) const {
@@ -239,7 +242,8 @@ struct response {
     std::string headers;  // extra header lines
     std::string body;
     bool head = false;
-    std::size_t head_length = 0;  // HEAD: the Content-Length of the object, no body built
+    std::size_t head_length = 0;       // HEAD: the Content-Length of the object, no body built
+    const std::string* raw = nullptr;  // or the whole answer, built once
 };
 
 std::string serialize(const response& r) {
@@ -263,13 +267,27 @@ std::string serialize(const response& r) {
 const char* etag_of_source = "\"0123456789abcdef0123456789abcdef\"";
 constexpr std::uint64_t object_size = 4096;
 
+// The operations counted, in the order the summary names them.
+enum op : unsigned {
+    op_copy,
+    op_delete_object,
+    op_delete_objects,
+    op_versioning,
+    op_head_bucket,
+    op_head_object,
+    op_list,
+    op_count
+};
+const char* const op_names[op_count] = {"CopyObject", "DeleteObject", "DeleteObjects", "GetBucketVersioning",
+                                        "HeadBucket", "HeadObject",   "ListObjectsV2"};
+
 struct target_state {
     key_space keys;
     std::string src, dst;
     bitmap copied, deleted;
     std::uint64_t copied_twice = 0;
     std::uint64_t not_implemented = 0;
-    std::map<std::string, std::uint64_t> ops;
+    std::array<std::uint64_t, op_count> ops{};
     std::uint64_t throttled = 0, requests = 0;
     bool model_on = true;
     // One model per bucket: S3 partitions each bucket's key space on its own.
@@ -294,7 +312,7 @@ struct target_state {
     }
 
     response list(std::string_view bucket, const std::map<std::string, std::string>& q) {
-        ++ops["ListObjectsV2"];
+        ++ops[op_list];
         const bool dest = bucket == dst;
         auto get = [&](const char* k) {
             auto it = q.find(k);
@@ -370,32 +388,42 @@ struct target_state {
         return r;
     }
 
+    // Request paths are decoded only when they hold an escape, into a
+    // buffer kept from one request to the next.
+    std::string path_buf, source_buf;
+    static std::string_view decoded(std::string_view s, std::string& buf) {
+        if (s.find('%') == std::string_view::npos) return s;
+        buf = url_decode(s);
+        return buf;
+    }
+
     response handle(const request& rq, std::string_view body, double t) {
         ++requests;
         std::string_view target = rq.target;
         std::string_view query;
         if (auto qm = target.find('?'); qm != std::string_view::npos)
             query = target.substr(qm + 1), target = target.substr(0, qm);
-        const std::string path = url_decode(target.substr(1));
+        const std::string_view path = decoded(target.substr(1), path_buf);
         const auto slash = path.find('/');
-        const std::string bucket = path.substr(0, slash);
-        const std::string key = slash == std::string::npos ? std::string() : path.substr(slash + 1);
+        const std::string_view bucket = path.substr(0, slash);
+        const std::string_view key =
+            slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
         const auto q = parse_query(query);
         response r;
         if (bucket != src && bucket != dst) {
             r.status = 404;
-            r.body = "<Error><Code>NoSuchBucket</Code><Message>" + bucket + "</Message></Error>";
+            r.body = "<Error><Code>NoSuchBucket</Code><Message>" + std::string(bucket) + "</Message></Error>";
             return r;
         }
         if (key.empty()) {
             if (rq.method == "HEAD") {
-                ++ops["HeadBucket"];
+                ++ops[op_head_bucket];
                 r.head = true;
                 r.headers = "x-amz-bucket-region: us-east-1\r\n";
                 return r;
             }
             if (rq.method == "GET" && q.count("versioning")) {
-                ++ops["GetBucketVersioning"];
+                ++ops[op_versioning];
                 r.body = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>";
                 return r;
             }
@@ -405,7 +433,7 @@ struct target_state {
                 return list(bucket, q);
             }
             if (rq.method == "POST" && q.count("delete")) {
-                ++ops["DeleteObjects"];
+                ++ops[op_delete_objects];
                 std::string out = "<DeleteResult>";
                 for (std::size_t pos = 0; (pos = body.find("<Key>", pos)) != std::string_view::npos;) {
                     const auto end = body.find("</Key>", pos);
@@ -436,7 +464,7 @@ struct target_state {
         }
         const auto i = keys.index_of(key);
         if (rq.method == "HEAD") {
-            ++ops["HeadObject"];
+            ++ops[op_head_object];
             if (!admit(bucket, key, s3bench::request_kind::read, t)) return slow_down();
             const bool exists = i < keys.n && (bucket == dst ? copied.test(i) : !deleted.test(i));
             r.head = true;
@@ -449,28 +477,35 @@ struct target_state {
             return r;
         }
         if (rq.method == "DELETE") {
-            ++ops["DeleteObject"];
+            ++ops[op_delete_object];
             if (!admit(bucket, key, s3bench::request_kind::write, t)) return slow_down();
             delete_key(bucket, i);
             r.status = 204;
             return r;
         }
         if (rq.method == "PUT" && !rq.copy_source.empty()) {
-            ++ops["CopyObject"];
+            ++ops[op_copy];
             if (!admit(bucket, key, s3bench::request_kind::write, t)) return slow_down();
-            std::string src_path = url_decode(rq.copy_source);
-            if (!src_path.empty() && src_path[0] == '/') src_path.erase(0, 1);
+            std::string_view src_path = decoded(rq.copy_source, source_buf);
+            if (!src_path.empty() && src_path[0] == '/') src_path.remove_prefix(1);
             const auto s = src_path.find('/');
-            const auto si = s == std::string::npos ? keys.n : keys.index_of(src_path.substr(s + 1));
+            const auto si = s == std::string_view::npos ? keys.n : keys.index_of(src_path.substr(s + 1));
             if (si >= keys.n || deleted.test(si)) {
                 r.status = 404;
-                r.body = "<Error><Code>NoSuchKey</Code><Message>" + src_path + "</Message></Error>";
+                r.body =
+                    "<Error><Code>NoSuchKey</Code><Message>" + std::string(src_path) + "</Message></Error>";
                 return r;
             }
             if (!copied.set(si)) ++copied_twice;
-            r.body =
-                std::string("<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>") +
-                "&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
+            // Every copy's answer is the same bytes: built once.
+            static const std::string copied_answer = [] {
+                response ok;
+                ok.body =
+                    "<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>"
+                    "&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
+                return serialize(ok);
+            }();
+            r.raw = &copied_answer;
             return r;
         }
         r.status = 400;
@@ -497,6 +532,7 @@ struct delayed {
     double due;
     int fd;
     std::string bytes;
+    const std::string* raw = nullptr;  // an answer built once, instead of `bytes`
     bool operator>(const delayed& o) const { return due > o.due; }
 };
 
@@ -545,6 +581,41 @@ std::size_t parse_request(std::string_view in, request& rq, std::string_view& bo
     return total;
 }
 
+// --write-copy-requests: a CopyObject request for each key of the space,
+// from the source bucket into the destination, as raw HTTP one after the
+// other (each ends with an empty line), with the headers a signing client
+// sends (the signature is a dummy: the target checks none). Replayed by
+// bench/transport-floor (TRANSPORT_FLOOR_REQUESTS), they drive the target
+// at its own ceiling.
+bool write_copy_requests(const target_state& st, const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) {
+        std::fprintf(stderr, "s3-load-target: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+        return false;
+    }
+    std::string k, enc;
+    for (std::uint64_t i = 0; i < st.keys.n; ++i) {
+        st.keys.key_into(i, k);
+        enc.clear();
+        url_encode_into(enc, k);
+        std::fprintf(f,
+                     "PUT /%s/%s HTTP/1.1\r\n"
+                     "x-amz-copy-source: /%s/%s\r\n"
+                     "x-amz-metadata-directive: COPY\r\n"
+                     "Host: localhost\r\n"
+                     "X-Amz-Date: 20261124T000000Z\r\n"
+                     "x-amz-content-sha256: "
+                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n"
+                     "Authorization: AWS4-HMAC-SHA256 Credential=bench/20261124/us-east-1/s3/aws4_request, "
+                     "SignedHeaders=host;x-amz-content-sha256;x-amz-copy-source;x-amz-date;"
+                     "x-amz-metadata-directive, "
+                     "Signature=0000000000000000000000000000000000000000000000000000000000000000\r\n"
+                     "Content-Length: 0\r\n\r\n",
+                     st.dst.c_str(), enc.c_str(), st.src.c_str(), enc.c_str());
+    }
+    return std::fclose(f) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -559,7 +630,7 @@ int main(int argc, char** argv) {
     st.dst = "load-dst";
     double latency_ms = 0, jitter_ms = 0, timeline_step_s = 1;
     bool exit_when_done = false;
-    std::string tls_cert, tls_key, timeline_path;
+    std::string tls_cert, tls_key, timeline_path, requests_path;
     // Per second since the first request: requests, throttled, copies, keys
     // deleted, the destination's partitions.
     std::vector<std::array<std::uint64_t, 5>> timeline;
@@ -593,6 +664,8 @@ int main(int argc, char** argv) {
             timeline_path = next();
         else if (a == "--timeline-step-ms")
             timeline_step_s = std::max(1.0, std::atof(next().c_str())) / 1000.0;
+        else if (a == "--write-copy-requests")
+            requests_path = next();
         else if (a == "--tls-cert")
             tls_cert = next();
         else if (a == "--tls-key")
@@ -604,6 +677,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (!requests_path.empty()) return write_copy_requests(st, requests_path) ? 0 : 1;
     SSL_CTX* tls = nullptr;
     if (!tls_cert.empty()) {
         tls = SSL_CTX_new(TLS_server_method());
@@ -720,14 +794,14 @@ int main(int argc, char** argv) {
                     row[4] = st.model.partitions();
                 }
             }
-            std::string bytes = serialize(resp);
+            std::string bytes = resp.raw ? std::string() : serialize(resp);
             c.in.erase(0, used);
             const double delay = std::max(0.0, latency_ms + (jitter_ms > 0 ? jitter(rng) : 0.0)) / 1000.0;
             if (delay > 0) {
                 c.pending = true;
-                later.push({t + delay, c.fd, std::move(bytes)});
+                later.push({t + delay, c.fd, std::move(bytes), resp.raw});
             } else {
-                c.out += bytes;
+                c.out += resp.raw ? *resp.raw : bytes;
             }
         }
         flush(c);
@@ -816,7 +890,9 @@ int main(int argc, char** argv) {
             later.pop();
             auto it = conns.find(d.fd);
             if (it == conns.end()) continue;
-            if (it->second.out.empty())
+            if (d.raw)
+                it->second.out += *d.raw;
+            else if (it->second.out.empty())
                 it->second.out.swap(d.bytes);
             else
                 it->second.out += d.bytes;
@@ -829,7 +905,8 @@ int main(int argc, char** argv) {
     const auto copied = st.copied.count();
     std::printf("s3-load-target: %llu requests in %.1f s", (unsigned long long)st.requests,
                 last_request - first_request);
-    for (const auto& [op, c] : st.ops) std::printf(", %s %llu", op.c_str(), (unsigned long long)c);
+    for (unsigned o = 0; o < op_count; ++o)
+        if (st.ops[o]) std::printf(", %s %llu", op_names[o], (unsigned long long)st.ops[o]);
     std::printf("\ns3-load-target: throttled %llu (503 SlowDown), partitions at the end %zu (%s), %zu (%s)\n",
                 (unsigned long long)st.throttled, st.model.partitions(), st.dst.c_str(),
                 st.src_model.partitions(), st.src.c_str());

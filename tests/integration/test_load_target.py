@@ -4,9 +4,11 @@ in DeleteObjects) ends with every object copied once and deleted, nothing
 failed. The load target counts what it received itself (one bit per key).
 And the connection pool under a low open-file limit: as many connections as
 copies in flight, the soft limit raised to fit, or a one-line note when the
-hard limit leaves less room.
+hard limit leaves less room. And the target's own ceiling run: the
+CopyObjects it writes for its key space, replayed by transport-floor, each
+copy a key once.
 
-usage: test_load_target.py PATH/TO/s3merge PATH/TO/s3-load-target
+usage: test_load_target.py PATH/TO/s3merge PATH/TO/s3-load-target PATH/TO/transport-floor
 """
 import json
 import os
@@ -18,7 +20,7 @@ import sys
 import tempfile
 import unittest
 
-S3MERGE = LOAD_TARGET = None
+S3MERGE = LOAD_TARGET = TRANSPORT_FLOOR = None
 
 
 def run_against_target(target_args, s3merge_args, preexec_fn=None):
@@ -85,7 +87,36 @@ class LoadTarget(unittest.TestCase):
         self.assertLessEqual(opened, 144, r["hosts"])
         self.assertGreater(opened, 100, r["hosts"])
 
+    def replay_written_copies(self, layout, objects):
+        """The target writes a CopyObject per key; a fresh target, replaying
+        them through transport-floor, must answer each 200 and count each
+        key copied once. Returns the target's summary."""
+        with tempfile.TemporaryDirectory() as tmp:
+            reqs = os.path.join(tmp, "copies.http")
+            args = ["--objects", str(objects), "--layout", layout, "--regions", "3"]
+            subprocess.run([LOAD_TARGET] + args + ["--write-copy-requests", reqs], check=True, timeout=60)
+            with open(reqs) as f:
+                text = f.read()
+            self.assertEqual(text.count("PUT /load-dst/"), objects)
+            self.assertEqual(text.count("x-amz-copy-source: /load-src/"), objects)
+            lt = subprocess.Popen([LOAD_TARGET] + args + ["--model", "off"], stdout=subprocess.PIPE, text=True)
+            port = lt.stdout.readline().split()[1]
+            fl = subprocess.run([TRANSPORT_FLOOR, "localhost", port, str(objects), "8", "-"], capture_output=True,
+                                text=True, timeout=120, env=dict(os.environ, TRANSPORT_FLOOR_REQUESTS=reqs))
+            lt.send_signal(signal.SIGINT)
+            out = lt.communicate(timeout=30)[0]
+        self.assertEqual(fl.returncode, 0, fl.stdout + fl.stderr)
+        self.assertIn("requests %d " % objects, fl.stdout)
+        self.assertIn(" ok %d" % objects, fl.stdout)
+        self.assertIn("CopyObject %d\n" % objects, out)
+        self.assertIn("copied %d of %d (missing 0), copied twice 0" % (objects, objects), out)
+        return out
+
+    def test_written_copies_replayed_copy_every_key_once(self):
+        self.replay_written_copies("cloudtrail", 2000)
+        self.replay_written_copies("flat", 1500)
+
 
 if __name__ == "__main__":
-    S3MERGE, LOAD_TARGET = os.path.abspath(sys.argv.pop(1)), os.path.abspath(sys.argv.pop(1))
+    S3MERGE, LOAD_TARGET, TRANSPORT_FLOOR = (os.path.abspath(sys.argv.pop(1)) for _ in range(3))
     unittest.main(verbosity=2)

@@ -146,7 +146,7 @@ int cmd_generate(const std::vector<std::string>& argv) {
     }
     s3::client_config cfg;
     if (int rc = make_client_config(args, cfg)) return rc;
-    cfg.http.max_connections_per_host = fit_connections(concurrency);
+    cfg.http.max_connections_per_host = fit_connections(concurrency, "--concurrency");
 
     return run([&](asio::io_context& io) -> asio::awaitable<int> {
         s3::client client(io.get_executor(), cfg);

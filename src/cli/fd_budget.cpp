@@ -4,7 +4,8 @@
 
 namespace s3merge::cli {
 
-fd_budget plan_fd_budget(std::uint64_t wanted, std::uint64_t soft, std::uint64_t hard) {
+fd_budget plan_fd_budget(std::uint64_t wanted, std::uint64_t soft, std::uint64_t hard,
+                         std::string_view wanted_from) {
     fd_budget b;
     const std::uint64_t need = wanted + fd_reserve;
     const std::uint64_t limit = std::max(soft, std::min(need, hard));
@@ -14,8 +15,8 @@ fd_budget plan_fd_budget(std::uint64_t wanted, std::uint64_t soft, std::uint64_t
     if (b.connections < wanted) {
         b.note = "s3merge: note: " + std::to_string(b.connections) + " connections per host, not " +
                  std::to_string(wanted) + ": the open-file limit is " + std::to_string(limit) +
-                 " (raise it with `ulimit -n " + std::to_string(need) +
-                 "`, or lower --concurrency); copies beyond the connections wait for one";
+                 " (raise it with `ulimit -n " + std::to_string(need) + "`, or lower " +
+                 std::string(wanted_from) + "); copies beyond the connections wait for one";
     }
     return b;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace s3merge::cli {
 
@@ -28,9 +29,11 @@ struct fd_budget {
     std::string note;
 };
 
-// `wanted` connections per host (--concurrency, or
-// --max-connections-per-host); `soft` and `hard` are the current
-// RLIMIT_NOFILE limits (RLIM_INFINITY as UINT64_MAX).
-fd_budget plan_fd_budget(std::uint64_t wanted, std::uint64_t soft, std::uint64_t hard);
+// `wanted` connections per host, as the flag `wanted_from` asked
+// (--concurrency, or --max-connections-per-host: the note names it as the
+// other fix); `soft` and `hard` are the current RLIMIT_NOFILE limits
+// (RLIM_INFINITY as UINT64_MAX).
+fd_budget plan_fd_budget(std::uint64_t wanted, std::uint64_t soft, std::uint64_t hard,
+                         std::string_view wanted_from = "--concurrency");
 
 }  // namespace s3merge::cli

@@ -177,18 +177,19 @@ std::vector<option_spec> copy_option_specs() {
     };
 }
 
-std::size_t fit_connections(std::size_t wanted) {
+std::size_t fit_connections(std::size_t wanted, std::string_view wanted_from) {
     rlimit lim{};
     if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return wanted;
     auto as_u64 = [](rlim_t v) {
         return v == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(v);
     };
-    fd_budget b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_max));
+    fd_budget b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_max), wanted_from);
     if (b.raise_soft_to) {
         rlimit raised = lim;
         raised.rlim_cur = static_cast<rlim_t>(b.raise_soft_to);
         if (setrlimit(RLIMIT_NOFILE, &raised) != 0)
-            b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_cur));  // stays as it was
+            b = plan_fd_budget(wanted, as_u64(lim.rlim_cur), as_u64(lim.rlim_cur),
+                               wanted_from);  // stays as it was
     }
     if (!b.note.empty()) emit_line(b.note);  // text, or one JSON record with --log-format json
     return static_cast<std::size_t>(b.connections);
@@ -214,7 +215,8 @@ int apply_listing_options(std::string_view name, const parsed_args& args, engine
         print_usage_error(name, "--max-connections-per-host must be a number from 1 to 10000");
         return exit_usage;
     }
-    per_host = fit_connections(per_host);
+    per_host = fit_connections(
+        per_host, args.has("max-connections-per-host") ? "--max-connections-per-host" : "--concurrency");
     if (args.has("listers")) {
         if (!parse_uint(args.value("listers"), 1, 1000, n)) {
             print_usage_error(name, "--listers must be a number from 1 to 1000");

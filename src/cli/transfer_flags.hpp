@@ -26,11 +26,12 @@ std::vector<option_spec> shard_option_specs(bool with_depth);
 int apply_shard_option(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
 int apply_filter_options(std::string_view cmd, const parsed_args& args, engine::transfer_options& o);
 
-// Connections per host for `wanted` (--concurrency or
-// --max-connections-per-host): RLIMIT_NOFILE's soft limit is raised when it
-// has no room for them; when even the hard limit is too low, fewer, with a
-// one-line note on stderr (cli/fd_budget.hpp).
-std::size_t fit_connections(std::size_t wanted);
+// Connections per host for `wanted`, as the flag `wanted_from` asked
+// (--concurrency or --max-connections-per-host): RLIMIT_NOFILE's soft limit
+// is raised when it has no room for them; when even the hard limit is too
+// low, fewer, with a one-line note on stderr naming that flag
+// (cli/fd_budget.hpp).
+std::size_t fit_connections(std::size_t wanted, std::string_view wanted_from);
 
 // Fills `o` from the parsed flags (only those present in args). Returns -1
 // to go on, else the exit code (usage error printed, naming the command).

@@ -54,10 +54,10 @@ class LoadTarget(unittest.TestCase):
         self.assertGreater(throttled, 0, "the model throttled nothing: the test proves nothing")
         self.assertEqual(sum(o["throttles"] for o in r["operations"]), throttled)
 
-    def copy_with_nofile(self, soft, hard, concurrency, objects):
+    def copy_with_nofile(self, soft, hard, concurrency, objects, extra=()):
         """A copy with RLIMIT_NOFILE at soft/hard; returns (process, report)."""
         p, r, out = run_against_target(["--objects", str(objects), "--model", "off", "--latency-ms", "100"],
-                                       ["copy", "--no-journal", "--concurrency", str(concurrency)],
+                                       ["copy", "--no-journal", "--concurrency", str(concurrency)] + list(extra),
                                        lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-3000:])
         self.assertEqual((r["totals"]["copied"], r["totals"]["failed"]), (objects, 0))
@@ -83,9 +83,16 @@ class LoadTarget(unittest.TestCase):
         p, r = self.copy_with_nofile(400, 400, 700, 3000)
         self.assertIn("144 connections per host, not 700", p.stderr)
         self.assertIn("ulimit -n 956", p.stderr)
+        self.assertIn("or lower --concurrency)", p.stderr)
         opened = max(h["connections_opened"] for h in r["hosts"])
         self.assertLessEqual(opened, 144, r["hosts"])
         self.assertGreater(opened, 100, r["hosts"])
+        # The pool's size asked for by --max-connections-per-host: the note
+        # names that flag, not --concurrency.
+        p, r = self.copy_with_nofile(400, 400, 64, 2000, ["--max-connections-per-host", "600"])
+        self.assertIn("144 connections per host, not 600", p.stderr)
+        self.assertIn("or lower --max-connections-per-host)", p.stderr)
+        self.assertNotIn("--concurrency", p.stderr)
 
     def replay_written_copies(self, layout, objects):
         """The target writes a CopyObject per key; a fresh target, replaying

@@ -32,6 +32,11 @@ TEST_CASE("fd budget: a hard limit too low gives the pool what fits, and says ho
     CHECK(b.connections == 1024 - fd_reserve);
     CHECK(b.note.find("768 connections per host, not 1024") != std::string::npos);
     CHECK(b.note.find("ulimit -n 1280") != std::string::npos);
+    CHECK(b.note.find("or lower --concurrency)") != std::string::npos);
+    // Asked for by --max-connections-per-host: that is the flag to lower.
+    auto per_host = plan_fd_budget(1024, 512, 1024, "--max-connections-per-host");
+    CHECK(per_host.note.find("or lower --max-connections-per-host)") != std::string::npos);
+    CHECK(per_host.note.find("--concurrency") == std::string::npos);
     // Already at the hard limit: nothing to raise.
     auto at = plan_fd_budget(1024, 1024, 1024);
     CHECK(at.raise_soft_to == 0);

@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "copy_request.hpp"
 #include "model/s3_model.hpp"
 
 namespace {
@@ -583,8 +584,7 @@ std::size_t parse_request(std::string_view in, request& rq, std::string_view& bo
 
 // --write-copy-requests: a CopyObject request for each key of the space,
 // from the source bucket into the destination, as raw HTTP one after the
-// other (each ends with an empty line), with the headers a signing client
-// sends (the signature is a dummy: the target checks none). Replayed by
+// other (each ends with an empty line; bench/copy_request.hpp). Replayed by
 // bench/transport-floor (TRANSPORT_FLOOR_REQUESTS), they drive the target
 // at its own ceiling.
 bool write_copy_requests(const target_state& st, const std::string& path) {
@@ -594,26 +594,18 @@ bool write_copy_requests(const target_state& st, const std::string& path) {
         return false;
     }
     std::string k, enc;
-    for (std::uint64_t i = 0; i < st.keys.n; ++i) {
+    char req[4096];
+    bool ok = true;
+    for (std::uint64_t i = 0; ok && i < st.keys.n; ++i) {
         st.keys.key_into(i, k);
         enc.clear();
         url_encode_into(enc, k);
-        std::fprintf(f,
-                     "PUT /%s/%s HTTP/1.1\r\n"
-                     "x-amz-copy-source: /%s/%s\r\n"
-                     "x-amz-metadata-directive: COPY\r\n"
-                     "Host: localhost\r\n"
-                     "X-Amz-Date: 20261124T000000Z\r\n"
-                     "x-amz-content-sha256: "
-                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n"
-                     "Authorization: AWS4-HMAC-SHA256 Credential=bench/20261124/us-east-1/s3/aws4_request, "
-                     "SignedHeaders=host;x-amz-content-sha256;x-amz-copy-source;x-amz-date;"
-                     "x-amz-metadata-directive, "
-                     "Signature=0000000000000000000000000000000000000000000000000000000000000000\r\n"
-                     "Content-Length: 0\r\n\r\n",
-                     st.dst.c_str(), enc.c_str(), st.src.c_str(), enc.c_str());
+        const std::size_t n = s3bench::format_copy_request(req, sizeof req, "localhost", st.dst.c_str(),
+                                                           st.src.c_str(), enc.c_str());
+        ok = n < sizeof req && std::fwrite(req, 1, n, f) == n;
     }
-    return std::fclose(f) == 0;
+    if (!ok) std::fprintf(stderr, "s3-load-target: cannot write %s\n", path.c_str());
+    return std::fclose(f) == 0 && ok;
 }
 
 }  // namespace

@@ -42,6 +42,8 @@
 #include <string>
 #include <vector>
 
+#include "copy_request.hpp"
+
 namespace {
 
 double cpu_seconds() {
@@ -75,21 +77,7 @@ std::size_t make_request(char* out, std::size_t cap, const char* host, long i) {
                   "AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/%02ld/"
                   "123456789012_CloudTrail_us-east-1_%05ld.json.gz",
                   1 + (i / 288) % 28, i);
-    int n = std::snprintf(
-        out, cap,
-        "PUT /empty/%s HTTP/1.1\r\n"
-        "x-amz-copy-source: /src-0/%s\r\n"
-        "x-amz-metadata-directive: COPY\r\n"
-        "Host: %s\r\n"
-        "X-Amz-Date: 20261124T000000Z\r\n"
-        "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n"
-        "Authorization: AWS4-HMAC-SHA256 Credential=bench/20261124/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;x-amz-content-sha256;x-amz-copy-source;x-amz-date;x-amz-metadata-directive, "
-        "Signature=0000000000000000000000000000000000000000000000000000000000000000\r\n"
-        "User-Agent: transport-floor\r\n"
-        "Content-Length: 0\r\n\r\n",
-        key, key, host);
-    return static_cast<std::size_t>(n);
+    return s3bench::format_copy_request(out, cap, host, "empty", "src-0", key);
 }
 
 // Pre-signed requests (TRANSPORT_FLOOR_REQUESTS), loaded before the clock.

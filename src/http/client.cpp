@@ -11,7 +11,8 @@
 // a request is serialized into the connection's own reused buffer and
 // written with one send, straight from the coroutine (it waits for
 // writability only when the socket is full); the response is read with
-// async_read_some into the connection's buffer and fed to Beast's parser.
+// async_read_some into the connection's buffer and fed to Beast's parser
+// (its first read without the attempt before the wait: reply_read.hpp).
 #include "s3merge/http/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "http/connection.hpp"
+#include "http/reply_read.hpp"
 #include "s3merge/http/pool_state.hpp"
 #include "s3merge/http/wire.hpp"
 
@@ -49,6 +51,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // S3 closes idle keep-alive connections after ~20 s; do not reuse one that
 // sat idle longer than this.
 constexpr auto max_idle_age = std::chrono::seconds(15);
+// A connection back in use within this long reads its answer without the
+// read before the wait (reply_read.hpp); one idle longer may hold a close
+// from the server that arrived while it sat in the pool, and reads at once.
+constexpr auto max_idle_for_lazy_read = std::chrono::seconds(1);
 
 // Parses a response straight into an http_response: no intermediate
 // header container, the body appended in place.
@@ -586,6 +592,10 @@ struct client::impl {
             parser.eager(true);
 
             exchange x;
+            // The first read of the answer waits before it reads (no recv
+            // that finds nothing): the connection is fresh or was idle only
+            // briefly, and everything of its previous answer was read.
+            bool lazy_first_read = !reused || clock::now() - c->last_used < max_idle_for_lazy_read;
             io_want want = io_want::nothing;
             auto ec = start_write(*c, want);
             while (!ec && want == io_want::write) {
@@ -604,7 +614,10 @@ struct client::impl {
                     bool need_read = false;
                     ec = advance_response(*c, parser, x, need_read);
                     if (ec || !need_read) continue;
-                    auto [rec, n] = co_await c->sock.async_read_some(read_target(*c, parser), use_tuple);
+                    auto into = read_target(*c, parser);
+                    auto [rec, n] = lazy_first_read ? co_await async_read_reply(c->sock, into, use_tuple)
+                                                    : co_await c->sock.async_read_some(into, use_tuple);
+                    lazy_first_read = false;
                     ec = took_bytes(*c, parser, x, wait_result(*c, rec), n);
                 }
                 ec = finish_response(parser, x, ec);

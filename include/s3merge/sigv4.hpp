@@ -53,9 +53,21 @@ public:
                                          std::string_view payload_hash);
     static std::string signed_headers(const http_request& req);
 
+    // For a writer that builds the canonical request itself (http::
+    // write_signed_request): appends the Authorization value for
+    // `canonical_request`, signed at `amz_date` ("20150830T123600Z") with
+    // the cached signing key; `signed_headers` is its ';'-separated list.
+    void authorization_into(std::string& out, std::string_view canonical_request, std::string_view amz_date,
+                            std::string_view signed_headers, const credentials& creds,
+                            const signing_params& params);
+    static void amz_date_into(std::chrono::system_clock::time_point t, char (&out)[16]);
+
     std::size_t cache_size() const { return cache_.size(); }
 
 private:
+    std::string_view signing_key(const credentials& creds, std::string_view date8,
+                                 const signing_params& params);
+
     using key_t = std::tuple<std::string, std::string, std::string, std::string>;
     std::map<key_t, std::string> cache_;  // bounded: cleared when it exceeds 64 entries
 };

@@ -1,5 +1,6 @@
 #include "s3merge/client/s3_client.hpp"
 #include "client/call.hpp"
+#include "s3merge/http/wire.hpp"
 
 #include <algorithm>
 
@@ -159,11 +160,19 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
             }
         }
         const std::string signed_with = provider_ ? keys->access_key_id : std::string();
-        sigv4::signing_debug dbg;
-        signer_.sign(req, *keys, sp, cfg_.debug ? &dbg : nullptr);
-        if (cfg_.debug) {
-            cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
-                       dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
+        // Signed and written for the wire in one pass where the request
+        // allows (http::write_signed_request: the same bytes); otherwise,
+        // and with --debug (which shows the canonical request), signed in
+        // place and serialized by the HTTP client.
+        if (cfg_.debug ||
+            !http::write_signed_request(req, signer_, *keys, sp, cfg_.http.user_agent, req.wire)) {
+            req.wire.clear();
+            sigv4::signing_debug dbg;
+            signer_.sign(req, *keys, sp, cfg_.debug ? &dbg : nullptr);
+            if (cfg_.debug)
+                cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header +
+                           ") ---\n" + dbg.canonical_request + "\n--- string to sign ---\n" +
+                           dbg.string_to_sign + "\n---");
         }
         if (request_cap_) diag.paced_us += co_await wait_for_turn(ex_, *request_cap_, 1.0);
         ++stats_.requests;

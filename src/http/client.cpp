@@ -577,7 +577,9 @@ struct client::impl {
             } else if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) {
                 co_return ec;
             }
-            if (auto ec = serialize_request(req, opts.user_agent, c->wire, diag)) {
+            if (!req.wire.empty()) {
+                c->wire.assign(req.wire);
+            } else if (auto ec = serialize_request(req, opts.user_agent, c->wire, diag)) {
                 release(pool, std::move(c), true);
                 co_return ec;
             }

@@ -313,6 +313,69 @@ std::string signer::canonical_request(const http_request& req, std::string_view 
     return build_canonical_request(req, sorted_headers(req), signed_headers, payload_hash, false);
 }
 
+// The derived signing key for creds at date8 in params' scope, from the
+// cache. The key is the access key id, never the secret; the value holds the
+// derived key and a SHA-256 of the secret, so a secret rotated under the same
+// access key id (possible on S3-compatible servers) derives a fresh key
+// instead of signing with a stale one.
+std::string_view signer::signing_key(const credentials& creds, std::string_view date8,
+                                     const signing_params& params) {
+    unsigned char secret_digest[sha256_len];
+    crypto::sha256_into(creds.secret_access_key, secret_digest);
+    const std::string_view secret_check(reinterpret_cast<const char*>(secret_digest), sha256_len);
+    // A few entries at most (one per day, region and service): a scan
+    // compares views, with no key to allocate.
+    auto it = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
+        return std::get<0>(e.first) == date8 && std::get<1>(e.first) == params.region &&
+               std::get<2>(e.first) == params.service && std::get<3>(e.first) == creds.access_key_id;
+    });
+    if (it == cache_.end() || std::string_view(it->second).substr(sha256_len) != secret_check) {
+        key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
+        auto value = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
+        value += secret_check;
+        if (it != cache_.end()) {
+            OPENSSL_cleanse(it->second.data(), it->second.size());
+            it->second = std::move(value);
+        } else {
+            if (cache_.size() >= cache_limit) {
+                for (auto& [k, v] : cache_) OPENSSL_cleanse(v.data(), v.size());
+                cache_.clear();
+            }
+            it = cache_.emplace(std::move(cache_key), std::move(value)).first;
+        }
+    }
+    return std::string_view(it->second).substr(0, sha256_len);
+}
+
+void signer::authorization_into(std::string& out, std::string_view canonical_request,
+                                std::string_view amz_date, std::string_view signed_headers,
+                                const credentials& creds, const signing_params& params) {
+    // Scratch buffers, reused from one request to the next (their capacity
+    // stays), per thread as in sign().
+    thread_local std::string scope, sts;
+    const std::string_view date8 = amz_date.substr(0, 8);
+    scope.clear();
+    append_credential_scope(scope, date8, params);
+    string_to_sign_into(sts, amz_date, scope, canonical_request);
+    unsigned char signature[sha256_len];
+    crypto::hmac_sha256_into(signing_key(creds, date8, params), sts, signature);
+    out.reserve(out.size() + algorithm.size() + creds.access_key_id.size() + scope.size() +
+                signed_headers.size() + 2 * sha256_len + 48);
+    out += algorithm;
+    out += " Credential=";
+    out += creds.access_key_id;
+    out += '/';
+    out += scope;
+    out += ", SignedHeaders=";
+    out += signed_headers;
+    out += ", Signature=";
+    crypto::append_hex(out, signature, sha256_len);
+}
+
+void signer::amz_date_into(std::chrono::system_clock::time_point t, char (&out)[16]) {
+    format_amz_date(t, out);
+}
+
 void signer::sign(http_request& req, const credentials& creds, const signing_params& params,
                   signing_debug* debug) {
     // A request may be signed again (a retry, refreshed credentials): the old
@@ -347,60 +410,13 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
     // stays). Per thread: a signer is used from one thread at a time, but
     // there may be several signers.
     thread_local header_set headers;
-    thread_local std::string signed_list, creq, scope, sts;
+    thread_local std::string signed_list, creq;
     sort_headers_into(req, headers);
     signed_list.clear();
     append_signed_headers(signed_list, headers);
     canonical_request_into(creq, req, headers, signed_list, payload, false, true);
-    const std::string_view date8 = date.substr(0, 8);
-    scope.clear();
-    append_credential_scope(scope, date8, params);
-    string_to_sign_into(sts, date, scope, creq);
-
-    // Signing key cache. The key is the access key id, never the secret; the
-    // value holds the derived key and a SHA-256 of the secret, so a secret
-    // rotated under the same access key id (possible on S3-compatible
-    // servers) derives a fresh key instead of signing with a stale one.
-    unsigned char secret_digest[sha256_len];
-    crypto::sha256_into(creds.secret_access_key, secret_digest);
-    const std::string_view secret_check(reinterpret_cast<const char*>(secret_digest), sha256_len);
-    // A few entries at most (one per day, region and service): a scan
-    // compares views, with no key to allocate.
-    auto it = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
-        return std::get<0>(e.first) == date8 && std::get<1>(e.first) == params.region &&
-               std::get<2>(e.first) == params.service && std::get<3>(e.first) == creds.access_key_id;
-    });
-    if (it == cache_.end() || std::string_view(it->second).substr(sha256_len) != secret_check) {
-        key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
-        auto value = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
-        value += secret_check;
-        if (it != cache_.end()) {
-            OPENSSL_cleanse(it->second.data(), it->second.size());
-            it->second = std::move(value);
-        } else {
-            if (cache_.size() >= cache_limit) {
-                for (auto& [k, v] : cache_) OPENSSL_cleanse(v.data(), v.size());
-                cache_.clear();
-            }
-            it = cache_.emplace(std::move(cache_key), std::move(value)).first;
-        }
-    }
-    const std::string_view signing_key = std::string_view(it->second).substr(0, sha256_len);
-    unsigned char signature[sha256_len];
-    crypto::hmac_sha256_into(signing_key, sts, signature);
-
     std::string auth;
-    auth.reserve(algorithm.size() + creds.access_key_id.size() + scope.size() + signed_list.size() +
-                 2 * sha256_len + 48);
-    auth += algorithm;
-    auth += " Credential=";
-    auth += creds.access_key_id;
-    auth += '/';
-    auth += scope;
-    auth += ", SignedHeaders=";
-    auth += signed_list;
-    auth += ", Signature=";
-    crypto::append_hex(auth, signature, sha256_len);
+    authorization_into(auth, creq, date, signed_list, creds, params);
 
     if (debug) {
         // The canonical request shown is the one hashed, except that values
@@ -408,7 +424,7 @@ void signer::sign(http_request& req, const credentials& creds, const signing_par
         // Built before Authorization is appended: `headers` points into
         // req.headers, which the push_back below may reallocate.
         debug->canonical_request = build_canonical_request(req, headers, signed_list, payload, true);
-        debug->string_to_sign = sts;
+        debug->string_to_sign = string_to_sign(date, credential_scope(date.substr(0, 8), params), creq);
     }
     req.headers.push_back({"Authorization", std::move(auth)});
 }

@@ -9,8 +9,10 @@
 #include <string_view>
 #include <system_error>
 
+#include "s3merge/credentials.hpp"
 #include "s3merge/error.hpp"
 #include "s3merge/http_message.hpp"
+#include "s3merge/sigv4.hpp"
 
 namespace s3merge::http {
 
@@ -20,5 +22,18 @@ namespace s3merge::http {
 // split the request).
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
                                   diagnostics& diag);
+
+// Signs `req` and writes it as it goes on the wire, in one pass: `out`
+// holds byte for byte what signer::sign on a copy of `req` followed by
+// serialize_request(copy, user_agent) would give, and `req` is left as it
+// is. For the requests a copy job sends most (CopyObject, HeadObject,
+// DeleteObject): no query, no body (the payload is the empty one's hash or
+// UNSIGNED-PAYLOAD), header names already in lower case, given once, none of
+// the ones the signer or the serializer add, and values that are their own
+// canonical form (no CR, LF or NUL, no space at either end, no run of
+// spaces). Anything else returns false with `out` unspecified: the caller
+// signs and serializes it the general way.
+bool write_signed_request(const http_request& req, sigv4::signer& signer, const credentials& creds,
+                          const sigv4::signing_params& params, std::string_view user_agent, std::string& out);
 
 }  // namespace s3merge::http

@@ -482,72 +482,73 @@ TEST_CASE("a peer that never reads a large request trips the idle timeout while 
 #include "http/reply_read.hpp"
 
 #ifdef S3MERGE_LAZY_REPLY_READ
+namespace {
+
+// A connected pair of loopback sockets, the client's non-blocking as the
+// HTTP client's are, and a way to run the event loop for a while.
+struct socket_pair {
+    asio::io_context io;
+    tcp::acceptor acc{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    tcp::socket client{io}, server{io};
+    socket_pair() {
+        client.connect(acc.local_endpoint());
+        acc.accept(server);
+        client.non_blocking(true);
+    }
+    void settle(std::chrono::milliseconds d) {
+        asio::steady_timer t(io, d);
+        t.async_wait([](const boost::system::error_code&) {});
+        io.run_for(d + 20ms);
+        io.restart();
+    }
+};
+
+}  // namespace
+
 TEST_CASE(
     "an answer's first read waits for bytes that arrive after it starts; it makes no read before the wait") {
     // Bytes already in the socket, whose arrival the event loop has already
     // seen, are not read by an attempt before the wait (there is none): the
     // read completes when the next bytes arrive, with both. async_read_some
     // would have returned the first ones at once.
-    asio::io_context io;
-    tcp::acceptor acc(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    tcp::socket client(io), server(io);
-    client.connect(acc.local_endpoint());
-    acc.accept(server);
-    client.non_blocking(true);
-    asio::write(server, asio::buffer(std::string("early")));
-    auto settle = [&](std::chrono::milliseconds d) {
-        asio::steady_timer t(io, d);
-        t.async_wait([](const boost::system::error_code&) {});
-        io.run_for(d + 20ms);
-        io.restart();
-    };
-    settle(50ms);  // the event loop sees "early" arrive, with no read pending
+    socket_pair sp;
+    asio::write(sp.server, asio::buffer(std::string("early")));
+    sp.settle(50ms);  // the event loop sees "early" arrive, with no read pending
     char buf[64];
     bool done = false;
     std::size_t got = 0;
     boost::system::error_code got_ec;
-    http::detail::async_read_reply(client, asio::buffer(buf),
+    http::detail::async_read_reply(sp.client, asio::buffer(buf),
                                    [&](boost::system::error_code ec, std::size_t n) {
                                        done = true;
                                        got_ec = ec;
                                        got = n;
                                    });
-    settle(100ms);
+    sp.settle(100ms);
     CHECK_FALSE(done);
-    asio::write(server, asio::buffer(std::string("late")));
-    settle(100ms);
+    asio::write(sp.server, asio::buffer(std::string("late")));
+    sp.settle(100ms);
     REQUIRE(done);
     CHECK_FALSE(got_ec);
     CHECK(std::string(buf, got) == "earlylate");
 }
 
 TEST_CASE("an answer's first read is cancelled like any socket read, and sees the peer's close") {
-    asio::io_context io;
-    tcp::acceptor acc(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    tcp::socket client(io), server(io);
-    client.connect(acc.local_endpoint());
-    acc.accept(server);
-    client.non_blocking(true);
+    socket_pair sp;
     char buf[64];
     std::vector<boost::system::error_code> results;
     auto handler = [&](boost::system::error_code ec, std::size_t) { results.push_back(ec); };
-    auto settle = [&] {
-        asio::steady_timer t(io, 50ms);
-        t.async_wait([](const boost::system::error_code&) {});
-        io.run_for(70ms);
-        io.restart();
-    };
-    http::detail::async_read_reply(client, asio::buffer(buf), handler);
-    settle();
+    http::detail::async_read_reply(sp.client, asio::buffer(buf), handler);
+    sp.settle(50ms);
     CHECK(results.empty());
-    client.cancel();  // what the client's deadline sweeper does
-    settle();
+    sp.client.cancel();  // what the client's deadline sweeper does
+    sp.settle(50ms);
     REQUIRE(results.size() == 1);
     CHECK(results[0] == asio::error::operation_aborted);
-    http::detail::async_read_reply(client, asio::buffer(buf), handler);
-    settle();
-    server.close();  // the peer goes away: a new event, the read ends
-    settle();
+    http::detail::async_read_reply(sp.client, asio::buffer(buf), handler);
+    sp.settle(50ms);
+    sp.server.close();  // the peer goes away: a new event, the read ends
+    sp.settle(50ms);
     REQUIRE(results.size() == 2);
     CHECK(results[1] == asio::error::eof);
 }

@@ -151,41 +151,24 @@ TEST_CASE("write_signed_request: refuses what the general way must handle") {
         std::string o;
         return !http::write_signed_request(req, s, cc, p, ua, o);
     };
-    {
+    // Each change to the base request that the general way must sign.
+    auto with = [&](auto change) {
         auto r = base();
-        r.query.push_back({"uploads", ""});
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
-        r.body = "x";
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
-        r.headers.push_back({"X-Amz-Meta-A", "b"});
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
-        r.headers.push_back({"x-amz-copy-source", "/src/other"});  // twice: joined with ',' when signed
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
+        change(r);
+        return r;
+    };
+    CHECK(refused(with([](http_request& r) { r.query.push_back({"uploads", ""}); })));
+    CHECK(refused(with([](http_request& r) { r.body = "x"; })));
+    CHECK(refused(with([](http_request& r) { r.headers.push_back({"X-Amz-Meta-A", "b"}); })));
+    // A name twice is joined with ',' when signed.
+    CHECK(refused(with([](http_request& r) { r.headers.push_back({"x-amz-copy-source", "/src/other"}); })));
+    CHECK(refused(with([](http_request& r) {
         r.headers.push_back({"x-amz-meta-a", "line\r\nInjected: yes"});
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
+    })));
+    CHECK(refused(with([](http_request& r) {
         r.headers.push_back({"authorization", "AWS4-HMAC-SHA256 ..."});
-        CHECK(refused(r));
-    }
-    {
-        auto r = base();
-        r.method = "PATCH";
-        CHECK(refused(r));
-    }
+    })));
+    CHECK(refused(with([](http_request& r) { r.method = "PATCH"; })));
     CHECK(refused(base(), {"AKID", "secret", "tok\nen"}));
     CHECK(refused(base(), {"AKID", "secret", ""}, "ua\r\nX: y"));
     {

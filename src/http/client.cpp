@@ -596,12 +596,17 @@ struct client::impl {
             exchange x;
             // The first read of the answer waits before it reads (no recv
             // that finds nothing): the connection is fresh or was idle only
-            // briefly, and everything of its previous answer was read.
+            // briefly, everything of its previous answer was read, and the
+            // request goes out in one send (below).
             bool lazy_first_read = !reused || clock::now() - c->last_used < max_idle_for_lazy_read;
             io_want want = io_want::nothing;
             auto ec = start_write(*c, want);
             while (!ec && want == io_want::write) {
-                // The socket is full: wait until it takes more.
+                // The socket is full: wait until it takes more. An answer
+                // may come while the rest is sent (an early error to a
+                // large upload), its arrival seen with no read waiting: the
+                // first read then reads at once.
+                lazy_first_read = false;
                 sweeper.watch(*c, step_deadline(opts.idle_read_timeout, deadline));
                 auto [wec] = co_await c->sock.async_wait(tcp::socket::wait_write, use_tuple);
                 ec = wait_result(*c, wec);

@@ -381,20 +381,29 @@ namespace {
 // request with its body and answers with the body's size and a checksum;
 // with read_after past the client's timeouts it never reads at all.
 struct slow_reader {
-    slow_reader(asio::io_context& io, std::chrono::milliseconds read_after)
-        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), wait(read_after) {
+    // With `answer_first`, it answers as soon as it has the request's
+    // headers (as a server refusing an upload does), then reads the body
+    // after `read_after`.
+    slow_reader(asio::io_context& io, std::chrono::milliseconds read_after, bool answer_first = false)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+          wait(read_after),
+          early(answer_first) {
         asio::co_spawn(io, serve(), asio::detached);
     }
     std::uint16_t port() const { return acceptor.local_endpoint().port(); }
     asio::awaitable<void> serve() {
         auto [aec, sock] = co_await acceptor.async_accept(tuple_awaitable);
         if (aec) co_return;
-        co_await sleep_for(wait);
+        if (!early) co_await sleep_for(wait);
         asio::streambuf buf;
         auto [ec, n] = co_await asio::async_read_until(sock, buf, "\r\n\r\n", tuple_awaitable);
         if (ec) co_return;
         std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
         buf.consume(n);
+        if (early) {
+            co_await write_all(sock, "HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\n\r\nearly");
+            co_await sleep_for(wait);
+        }
         auto at = head.find("Content-Length: ");
         std::size_t len = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
         if (buf.size() < len) {
@@ -407,6 +416,10 @@ struct slow_reader {
         std::string body(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + len);
         for (unsigned char ch : body) sum = sum * 31 + ch;
         received = len;
+        if (early) {
+            co_await sleep_for(1s);
+            co_return;
+        }
         const std::string answer = std::to_string(len) + " " + std::to_string(sum);
         std::string reply =
             "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
@@ -415,6 +428,7 @@ struct slow_reader {
     }
     tcp::acceptor acceptor;
     std::chrono::milliseconds wait;
+    bool early;
     std::size_t received = 0;
 };
 
@@ -461,6 +475,28 @@ TEST_CASE("a request larger than the socket buffers waits for the peer to read, 
     CHECK(r.resp.status == 200);
     CHECK(r.resp.body == std::to_string(body.size()) + " " + std::to_string(sum));
     CHECK(peer.received == body.size());
+}
+
+TEST_CASE("an answer that arrives while a large request is still being sent is read, not waited for") {
+    // Its arrival comes while the client waits to write, with no read
+    // waiting: the first read after the request must read at once (an
+    // answer's first read otherwise waits for the next arrival, and there
+    // is none: the idle timeout would end the request).
+    asio::io_context io;
+    slow_reader peer(io, 300ms, /*answer_first=*/true);
+    const std::string body(32u << 20, 'x');
+    http::client_options opts;
+    opts.idle_read_timeout = 3s;
+    opts.first_byte_timeout = 3s;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = put_big(io, c, peer.port(), body);
+    CHECK_FALSE(r.ec);
+    CHECK(r.resp.status == 400);
+    CHECK(r.resp.body == "early");
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
 }
 
 TEST_CASE("a peer that never reads a large request trips the idle timeout while sending") {

@@ -16,10 +16,12 @@
 // of the peer produces).
 //
 // When it is safe: only as the first read after a request was written
-// whole, on a connection whose earlier answer was read to the end, with
-// nothing unread left in the socket beforehand other than what the peer
-// may yet send (a later arrival is a new edge). Every further read of the
-// same answer is Asio's usual async_read_some.
+// whole in one send (while a send waits for the socket, an answer may
+// arrive with no read waiting: its edge is spent), on a connection whose
+// earlier answer was read to the end, with nothing unread left in the
+// socket beforehand other than what the peer may yet send (a later arrival
+// is a new edge). Every further read of the same answer is Asio's usual
+// async_read_some.
 //
 // It uses Asio's reactor internals (reactor_op, start_op, the socket's
 // implementation), as of Asio 1.26 (Boost 1.81, the project's fixed

@@ -20,6 +20,11 @@ namespace sigv4 {
 // Header values are trimmed and inner runs of spaces collapsed.
 std::string canonical_header_value(std::string_view v);
 
+// The payload hash of a request signed without its body, and of an empty body.
+inline constexpr std::string_view unsigned_payload = "UNSIGNED-PAYLOAD";
+inline constexpr std::string_view empty_payload_sha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 struct signing_params {
     std::string region;          // e.g. "us-east-1"
     std::string service = "s3";  // "s3", "sts", "ec2", "service" (test suite)

@@ -26,7 +26,6 @@ namespace s3merge::sigv4 {
 namespace {
 
 constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
-constexpr std::string_view unsigned_payload_value = "UNSIGNED-PAYLOAD";
 constexpr std::size_t cache_limit = 64;
 constexpr std::size_t sha256_len = 32;
 
@@ -300,7 +299,7 @@ std::string signer::amz_date(std::chrono::system_clock::time_point t) {
 }
 
 std::string signer::payload_hash(const http_request& req) {
-    if (req.unsigned_payload) return std::string(unsigned_payload_value);
+    if (req.unsigned_payload) return std::string(unsigned_payload);
     return crypto::sha256_hex(req.body);
 }
 
@@ -454,7 +453,7 @@ std::string presign_url(const http_request& req, std::string_view scheme, const 
     r.query.push_back({"X-Amz-SignedHeaders", "host"});
     if (!creds.session_token.empty()) r.query.push_back({"X-Amz-Security-Token", creds.session_token});
 
-    const auto creq = signer::canonical_request(r, "host", unsigned_payload_value);
+    const auto creq = signer::canonical_request(r, "host", unsigned_payload);
     const auto sts = string_to_sign(date, scope, creq);
     auto key = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
     const auto signature = crypto::hex(crypto::hmac_sha256_raw(key, sts));

@@ -123,6 +123,7 @@ void transfer::impl::drain() {
                 break;
         }
     }
+    dispatch_ready();
 }
 
 void transfer::save_journal_now() {
@@ -365,9 +366,10 @@ asio::awaitable<transfer_result> transfer::impl::run() {
     // Listing is over: drain copies and deletes (copies finishing now still
     // fill delete batches, so flush until nothing runs).
     for (;;) {
+        if (stopping) settle_ready();
         plan->flush_deletes();
         drain();
-        if (workers == 0) break;
+        if (workers == 0 && ready.empty()) break;
         co_await wait_for_change();
     }
     co_await end_prefetches();
@@ -493,7 +495,9 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
         // Bound the leaf's watermark window (keys listed, not yet done): a
         // slow object must not let listing run ahead without limit.
         while (plan->window(lr.id) > max_leaf_window && !stopping) {
+            ++window_waiters;
             co_await wait_for_change();
+            --window_waiters;
         }
         bool want_src = mj.wants_source();
         // The first destination page is asked for together with the first
@@ -583,20 +587,26 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
             ok = false;
             break;
         }
-        // Most decisions settle at once (skips, dry runs); only a copy waits
-        // for a slot and gets its own coroutine.
+        // Most decisions settle at once (skips, dry runs); a copy starts at
+        // once when a slot is free, else it waits in `ready` for a copy that
+        // ends (the lister waits only while `ready` is full).
         for (auto& d : mj.pop_decisions()) {
             auto work = plan->on_decision(lr.id, std::move(d));
             drain();
             if (!work) continue;
-            // A free slot is taken without a coroutine frame for the wait.
-            if (!copy_slots.try_acquire()) {
-                ++waiting_for_slot;
-                co_await copy_slots.acquire();
-                --waiting_for_slot;
+            if (ready.empty() && copy_slots.try_acquire()) {
+                ++workers;
+                asio::co_spawn(ex, copy_one(std::move(*work)), asio::detached);
+            } else {
+                while (ready.size() >= ready_cap && !stopping) {
+                    ++waiting_for_slot;
+                    co_await wait_for_change();
+                    --waiting_for_slot;
+                }
+                // At a stop it is cut short with the rest of `ready`.
+                ready.push_back(std::move(*work));
+                dispatch_ready();
             }
-            ++workers;
-            asio::co_spawn(ex, copy_one(std::move(*work)), asio::detached);
             if (stopping) break;
         }
     }

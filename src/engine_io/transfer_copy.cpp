@@ -68,43 +68,81 @@ asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const object
 }
 
 asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
-    const decision& d = t.d;
-    // Same size, but the ETags prove nothing: full-object checksums on both
-    // sides may; otherwise a copy (never a skip or a delete on size).
-    bool copy = d.what != action::check || plan->on_checked(t, co_await compare_checksums(t));
-    if (copy) {
-        copy_outcome out;
-        const bool multipart = d.source.size > opts.multipart_threshold;
-        if (multipart) {
-            out.operation = "MultipartCopy";
-            out.ec = co_await copy_multipart(t.source, d, out.diag);
-        } else {
-            s3::copy_object_params p;
-            p.source_bucket = sources[t.source].loc.bucket;
-            p.source_key = d.source.key;
-            p.key = std::move(t.d.dest_key);  // ticket's own: the driver holds the only copy
-            p.storage_class = opts.storage_class;
-            p.sse = opts.sse;
-            p.sse_kms_key_id = opts.sse_kms_key_id;
-            // Pinned to the listed version: a source overwritten since the
-            // listing is not copied in its place (412 where S3 honours it).
-            p.source_if_match = d.source.etag;
-            s3::copy_object_result res;
-            if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
-            out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
-            out.source_version_id = std::move(res.source_version_id);
-            if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
-                std::string dest_key = sources[t.source].map.to_dest(d.source.key);
-                out.ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key),
-                                               d.source.size, "the destination", out.diag);
+    do {
+        const decision& d = t.d;
+        // Same size, but the ETags prove nothing: full-object checksums on both
+        // sides may; otherwise a copy (never a skip or a delete on size).
+        bool copy = d.what != action::check || plan->on_checked(t, co_await compare_checksums(t));
+        if (copy) {
+            copy_outcome out;
+            const bool multipart = d.source.size > opts.multipart_threshold;
+            if (multipart) {
+                out.operation = "MultipartCopy";
+                out.ec = co_await copy_multipart(t.source, d, out.diag);
+            } else {
+                s3::copy_object_params p;
+                p.source_bucket = sources[t.source].loc.bucket;
+                p.source_key = d.source.key;
+                p.key = std::move(t.d.dest_key);  // ticket's own: the driver holds the only copy
+                p.storage_class = opts.storage_class;
+                p.sse = opts.sse;
+                p.sse_kms_key_id = opts.sse_kms_key_id;
+                // Pinned to the listed version: a source overwritten since the
+                // listing is not copied in its place (412 where S3 honours it).
+                p.source_if_match = d.source.etag;
+                s3::copy_object_result res;
+                if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
+                out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
+                out.source_version_id = std::move(res.source_version_id);
+                if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
+                    std::string dest_key = sources[t.source].map.to_dest(d.source.key);
+                    out.ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key),
+                                                   d.source.size, "the destination", out.diag);
+                }
             }
+            plan->on_copied(t, std::move(out));
         }
-        plan->on_copied(t, std::move(out));
-    }
-    drain();
+        drain();
+    } while (take_ready(t));
     copy_slots.release();
     --workers;
     notify();
+}
+
+bool transfer::impl::take_ready(object_ticket& t) {
+    if (ready.empty() || stopping || copy_slots.waiting() > 0 || copy_slots.in_use() > copy_slots.limit())
+        return false;
+    t = std::move(ready.front());
+    ready.pop_front();
+    // Listers waiting for room wake once it is half empty; a lister waiting
+    // for its leaf's window to shrink, at every copy done.
+    if (ready.size() == ready_cap / 2 || window_waiters > 0) notify();
+    return true;
+}
+
+void transfer::impl::dispatch_ready() {
+    if (dispatching) return;  // a copy started here that ended at once (drain) comes back here
+    dispatching = true;
+    while (!ready.empty() && !stopping && copy_slots.try_acquire()) {
+        ++workers;
+        object_ticket t = std::move(ready.front());
+        ready.pop_front();
+        asio::co_spawn(ex, copy_one(std::move(t)), asio::detached);
+    }
+    dispatching = false;
+}
+
+void transfer::impl::settle_ready() {
+    while (!ready.empty()) {
+        object_ticket t = std::move(ready.front());
+        ready.pop_front();
+        copy_outcome out;
+        out.ec = make_error_code(errc::cancelled);
+        out.diag.operation = "CopyObject";
+        out.diag.detail = "stopped before it was sent";
+        plan->on_copied(t, std::move(out));
+    }
+    drain();
 }
 
 asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<delete_item>& batch) {

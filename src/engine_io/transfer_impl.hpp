@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -42,6 +43,11 @@ struct page_fetch {
     bool done = false;
 };
 
+// Copies decided and waiting for a slot (transfer::impl::ready): enough that
+// a copy ending finds the next one there; listers refill it once it is down
+// to half.
+inline constexpr std::size_t ready_cap = 64;
+
 struct transfer::impl {
     impl(s3::client& c, transfer_options o);
     ~impl();
@@ -56,8 +62,15 @@ struct transfer::impl {
     std::string job;  // job id: SHA-256 of mode, sources and destination
     std::vector<source_run> sources;
     std::size_t listers = 0;           // listing coroutines running
-    std::size_t waiting_for_slot = 0;  // of them, waiting for a copy slot
+    std::size_t waiting_for_slot = 0;  // of them, waiting for room in `ready`
+    std::size_t window_waiters = 0;    // of them, waiting for their leaf's window to shrink
     std::size_t workers = 0;           // copy / delete coroutines running
+    // Copies decided and waiting for a copy slot, at most ready_cap. A copy
+    // that ends takes the next one with its slot (no coroutine started, no
+    // waiter woken per copy); listers add to it and wait only when it is
+    // full. At a stop what is left here is cut short (settle_ready).
+    std::deque<object_ticket> ready;
+    bool dispatching = false;  // dispatch_ready() is running
     bool stopping = false;
     bool done = false;
     asio::steady_timer wake;  // cancelled whenever something finishes
@@ -135,8 +148,19 @@ struct transfer::impl {
 
     // transfer_copy.cpp
     // A copy (or, for action::check, a checksum comparison first) holding
-    // one copy slot, released at the end.
+    // one copy slot; then the next ready copy with the same slot, while
+    // take_ready() gives one; the slot is released at the end.
     asio::awaitable<void> copy_one(object_ticket t);
+    // The next ready copy for a copy slot that is free again: none when
+    // stopping, when another task waits for a slot, or when the adaptive
+    // limit went below the slots in use.
+    bool take_ready(object_ticket& t);
+    // Starts copies for ready work while slots are free (a limit that
+    // grew, a slot given back by a delete).
+    void dispatch_ready();
+    // At a stop: ready copies never started are cut short (not failures;
+    // the journal's watermark stays before them).
+    void settle_ready();
     // action::check: full-object checksums of both sides (HeadObject).
     asio::awaitable<checksum_verdict> compare_checksums(const object_ticket& t);
     asio::awaitable<std::error_code> copy_multipart(std::size_t source, const decision& d, diagnostics& diag);

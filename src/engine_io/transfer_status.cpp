@@ -157,6 +157,9 @@ asio::awaitable<void> transfer::impl::ticker() {
         const auto now = std::chrono::steady_clock::now();
         plan->on_tick(now);
         drain();
+        // Waiters re-check what they wait for at least this often (copies
+        // that end wake them only when something they may wait for changed).
+        notify();
         samples.offer(sample_now());
         if (!opts.metrics_file.empty() && now - last_metrics >= opts.metrics_interval) {
             last_metrics = now;

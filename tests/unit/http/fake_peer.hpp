@@ -97,7 +97,7 @@ struct http_req {
 };
 
 // Like fake_peer, but reads request bodies (Content-Length) too, keeps every
-// request, and can hold POST answers back to measure requests in flight.
+// request, and can hold POST or PUT answers back to measure requests in flight.
 struct body_peer {
     using handler = std::function<std::string(const http_req&)>;
 
@@ -154,6 +154,11 @@ struct body_peer {
                 co_await sleep_for(delay);
                 --posts_now;
             }
+            if (requests.back().method == "PUT" && put_delay > std::chrono::milliseconds(0)) {
+                max_puts = std::max(max_puts, ++puts_now);
+                co_await sleep_for(put_delay);
+                --puts_now;
+            }
             if (held_listing) {
                 co_await sleep_for(list_delay);
                 ++lists_answered;
@@ -173,6 +178,9 @@ struct body_peer {
     std::chrono::milliseconds delay;
     std::vector<http_req> requests;
     int posts_now = 0, max_posts = 0;
+    // PUT answers held back this long (0: at once), and the most held at once.
+    std::chrono::milliseconds put_delay{0};
+    int puts_now = 0, max_puts = 0;
     // Listings with a delimiter answered after list_delay (0: at once), and
     // per request (parallel to `requests`) how many of those had been
     // answered when it came: listings asked for together all saw the same.

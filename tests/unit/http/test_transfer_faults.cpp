@@ -6,8 +6,11 @@
 // tests/integration/test_safety.py.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <ostream>
+#include <set>
 
 #include "../engine/list_sim.hpp"
 #include "fake_peer.hpp"
@@ -87,9 +90,11 @@ struct outcome {
 };
 
 // Runs one transfer against the peer at `port` (2 attempts per request, no
-// waiting between them) until it ends, at most `limit`.
+// waiting between them) until it ends, at most `limit`; `running` (if
+// given) points at the transfer while it runs.
 engine::transfer_result run_transfer(asio::io_context& io, std::uint16_t port,
-                                     const engine::transfer_options& o, std::chrono::seconds limit) {
+                                     const engine::transfer_options& o, std::chrono::seconds limit,
+                                     engine::transfer** running = nullptr) {
     s3::client_config cfg;
     cfg.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
     cfg.creds = {"AKIDEXAMPLE", "secret", ""};
@@ -104,7 +109,9 @@ engine::transfer_result run_transfer(asio::io_context& io, std::uint16_t port,
         io,
         [&]() -> asio::awaitable<void> {
             engine::transfer t(c, o);
+            if (running) *running = &t;
             res = co_await t.run();
+            if (running) *running = nullptr;
             finished = true;
             io.stop();
         },
@@ -503,4 +510,133 @@ TEST_CASE("transfer: a level listed ahead that failed is listed again by the pla
     CHECK(out.res.rep.totals.failed == 0);
     CHECK(out.listings("src", "AWSLogs/1/") == 3);
     CHECK(out.listings("src", "AWSLogs/") == 1);
+}
+
+// ---- copies waiting for a copy slot --------------------------------------
+
+namespace {
+
+struct queue_outcome {
+    engine::transfer_result res;
+    std::vector<http_req> requests;
+    int max_puts = 0;  // copies the peer held at once
+};
+
+// A move of `n` flat keys (listed 1,000 a page) into an empty "dst" through
+// `concurrency` slots, each copy answered after `put_delay`; `on_copy` sees
+// the running transfer and the number of copies asked for so far.
+queue_outcome run_queue(int n, std::size_t concurrency, std::chrono::milliseconds put_delay,
+                        std::function<void(engine::transfer&, int)> on_copy = {}) {
+    enginetest::key_set keys, none;
+    for (int i = 0; i < n; ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "k%05d", i);
+        keys.insert(name);
+    }
+    asio::io_context io;
+    engine::transfer* running = nullptr;
+    int copies = 0;
+    body_peer peer(io, [&](const http_req& r) {
+        const bool src = r.target.starts_with("/src");
+        if (r.method == "HEAD" && (r.target == "/src" || r.target == "/dst")) return reply(200, "OK", "");
+        if (r.target.find("versioning") != std::string::npos)
+            return ok("<VersioningConfiguration></VersioningConfiguration>");
+        if (r.method == "GET" && r.target.find("uploads") != std::string::npos)
+            return ok(
+                "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+        if (r.target.find("list-type=2") != std::string::npos) return list_answer(src ? keys : none, r);
+        if (r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos) {
+            ++copies;
+            if (on_copy && running) on_copy(*running, copies);
+            return ok(std::string("<CopyObjectResult><ETag>\"") + src_etag + "\"</ETag></CopyObjectResult>");
+        }
+        if (r.method == "HEAD") return head_answer(src_etag);
+        if (r.method == "POST" && r.target.find("delete") != std::string::npos)
+            return ok("<DeleteResult></DeleteResult>");
+        return reply(400, "Bad Request",
+                     error_doc("InvalidRequest", "unexpected " + r.method + " " + r.target));
+    });
+    peer.put_delay = put_delay;
+    engine::transfer_options o;
+    o.move = true;
+    o.conditional_deletes = true;
+    o.sources = {{"src", ""}};
+    o.destination = {"dst", ""};
+    o.concurrency = concurrency;
+    o.min_concurrency = concurrency;
+    queue_outcome out;
+    out.res = run_transfer(io, peer.port(), o, 60s, &running);
+    out.requests = peer.requests;
+    out.max_puts = peer.max_puts;
+    return out;
+}
+
+bool is_copy(const http_req& r) {
+    return r.method == "PUT" && r.head.find("x-amz-copy-source:") != std::string::npos;
+}
+
+// The keys a DeleteObjects request names.
+std::vector<std::string> deleted_keys(const http_req& r) {
+    std::vector<std::string> keys;
+    for (std::size_t at = r.body.find("<Key>"); at != std::string::npos; at = r.body.find("<Key>", at)) {
+        at += 5;
+        keys.push_back(r.body.substr(at, r.body.find("</Key>", at) - at));
+    }
+    return keys;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "transfer: copies that wait for a slot each run once, within the budget, and deletes still get slots") {
+    auto out = run_queue(2500, 8, 1ms);
+    CHECK(out.res.rep.totals.copied == 2500);
+    CHECK(out.res.rep.totals.deleted == 2500);
+    CHECK(out.res.rep.totals.failed == 0);
+    std::map<std::string, int> per_key;
+    int last_copy = -1, first_delete = -1;
+    for (std::size_t i = 0; i < out.requests.size(); ++i) {
+        const auto& r = out.requests[i];
+        if (is_copy(r)) {
+            ++per_key[r.target];
+            last_copy = static_cast<int>(i);
+        } else if (r.method == "POST" && r.target.find("delete") != std::string::npos && first_delete < 0) {
+            first_delete = static_cast<int>(i);
+        }
+    }
+    CHECK(per_key.size() == 2500);
+    CHECK(std::all_of(per_key.begin(), per_key.end(), [](const auto& kv) { return kv.second == 1; }));
+    // The budget holds, and is used.
+    CHECK(out.max_puts <= 8);
+    CHECK(out.max_puts >= 4);
+    // A full delete batch (1,000 keys) waiting for a slot gets the next one
+    // a copy gives back, not the one after the last copy.
+    REQUIRE(first_delete >= 0);
+    CHECK(first_delete < last_copy);
+}
+
+TEST_CASE("transfer: a stop cuts short the copies waiting for a slot: none sent, none failed, none deleted") {
+    auto out = run_queue(2500, 4, 1ms, [](engine::transfer& t, int copies) {
+        if (copies == 50) t.request_stop();
+    });
+    CHECK(out.res.interrupted);
+    CHECK(out.res.rep.totals.failed == 0);
+    std::set<std::string> copied;
+    for (const auto& r : out.requests)
+        if (is_copy(r)) copied.insert(r.target.substr(std::string("/dst/").size()));
+    // Only the copies in flight at the stop ended after it (at most the 4 slots).
+    CHECK(copied.size() >= 50);
+    CHECK(copied.size() <= 53);
+    CHECK(out.res.rep.totals.copied == copied.size());
+    // Nothing is deleted that was not copied.
+    std::size_t deletes = 0;
+    for (const auto& r : out.requests) {
+        if (r.method != "POST" || r.target.find("delete") == std::string::npos) continue;
+        for (const auto& k : deleted_keys(r)) {
+            ++deletes;
+            CHECK_MESSAGE(copied.count(k) == 1, "deleted without a copy: " << k);
+        }
+    }
+    CHECK(deletes == out.res.rep.totals.deleted);
+    CHECK(out.res.rep.totals.deleted <= copied.size());
 }

@@ -84,6 +84,22 @@ struct entry {
     std::string_view name, value;
 };
 
+// Writes into a buffer already sized for what is written.
+struct byte_writer {
+    char* at;
+    void put(std::string_view s) {
+        std::memcpy(at, s.data(), s.size());
+        at += s.size();
+    }
+    void put(char c) { *at++ = c; }
+    void line(std::string_view name, std::string_view value) {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+};
+
 }  // namespace
 
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
@@ -184,10 +200,18 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
         if (sorted[i].name == sorted[i - 1].name) return false;
 
     thread_local std::string creq, signed_list, auth;
-    signed_list.clear();
+    std::size_t list_size = n - 1, headers_size = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (i) signed_list += ';';
-        signed_list += sorted[i].name;
+        list_size += sorted[i].name.size();
+        headers_size += sorted[i].name.size() + sorted[i].value.size() + 2;
+    }
+    signed_list.resize(list_size);
+    {
+        byte_writer w{signed_list.data()};
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i) w.put(';');
+            w.put(sorted[i].name);
+        }
     }
     creq.clear();
     creq += req.method;
@@ -196,17 +220,22 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
     uri::append_canonical_path(creq, req.path);
     // The request line's target is the same encoded path (no query).
     const std::size_t path_len = creq.size() - path_at;
-    creq += "\n\n";
-    for (std::size_t i = 0; i < n; ++i) {
-        creq += sorted[i].name;
-        creq += ':';
-        creq += sorted[i].value;
-        creq += '\n';
+    const std::size_t head = creq.size();
+    creq.resize(head + 2 + headers_size + 1 + list_size + 1 + payload.size());
+    {
+        byte_writer w{creq.data() + head};
+        w.put("\n\n");
+        for (std::size_t i = 0; i < n; ++i) {
+            w.put(sorted[i].name);
+            w.put(':');
+            w.put(sorted[i].value);
+            w.put('\n');
+        }
+        w.put('\n');
+        w.put(signed_list);
+        w.put('\n');
+        w.put(payload);
     }
-    creq += '\n';
-    creq += signed_list;
-    creq += '\n';
-    creq += payload;
     auth.clear();
     signer.authorization_into(auth, creq, date, signed_list, creds, params);
 
@@ -214,21 +243,31 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
     // request's headers in order, then what the signer appended (Host,
     // X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token,
     // Authorization), then User-Agent and Content-Length.
-    out.clear();
-    out.reserve(creq.size() + auth.size() + user_agent.size() + 64);
-    out += req.method;
-    out += ' ';
-    out += std::string_view(creq).substr(path_at, path_len);
-    out += " HTTP/1.1\r\n";
-    for (const auto& h : req.headers) header_line(out, h.name, h.value);
-    header_line(out, "Host", req.host);
-    header_line(out, "X-Amz-Date", date);
-    header_line(out, "x-amz-content-sha256", payload);
-    if (!creds.session_token.empty()) header_line(out, "X-Amz-Security-Token", creds.session_token);
-    header_line(out, "Authorization", auth);
-    if (!user_agent.empty()) header_line(out, "User-Agent", user_agent);
-    if (put_or_post) header_line(out, "Content-Length", "0");
-    out += "\r\n";
+    const std::string_view path = std::string_view(creq).substr(path_at, path_len);
+    constexpr std::string_view version = " HTTP/1.1\r\n";
+    auto line = [](std::string_view name, std::string_view value) { return name.size() + value.size() + 4; };
+    std::size_t size = req.method.size() + 1 + path.size() + version.size() + line("Host", req.host) +
+                       line("X-Amz-Date", date) + line("x-amz-content-sha256", payload) +
+                       line("Authorization", auth) + 2;
+    for (const auto& h : req.headers) size += line(h.name, h.value);
+    if (!creds.session_token.empty()) size += line("X-Amz-Security-Token", creds.session_token);
+    if (!user_agent.empty()) size += line("User-Agent", user_agent);
+    if (put_or_post) size += line("Content-Length", "0");
+    out.resize(size);
+    byte_writer w{out.data()};
+    w.put(req.method);
+    w.put(' ');
+    w.put(path);
+    w.put(version);
+    for (const auto& h : req.headers) w.line(h.name, h.value);
+    w.line("Host", req.host);
+    w.line("X-Amz-Date", date);
+    w.line("x-amz-content-sha256", payload);
+    if (!creds.session_token.empty()) w.line("X-Amz-Security-Token", creds.session_token);
+    w.line("Authorization", auth);
+    if (!user_agent.empty()) w.line("User-Agent", user_agent);
+    if (put_or_post) w.line("Content-Length", "0");
+    w.put("\r\n");
     return true;
 }
 

@@ -8,18 +8,21 @@
 namespace s3merge::uri {
 
 namespace {
-// Bytes kept as they are: RFC 3986 "unreserved" (A-Z a-z 0-9 - . _ ~).
+// Bytes kept as they are: RFC 3986 "unreserved" (A-Z a-z 0-9 - . _ ~), and
+// '/' too when a path's slashes are kept.
 struct unreserved_table {
     bool keep[256] = {};
-    constexpr unreserved_table() {
+    constexpr explicit unreserved_table(bool slash) {
         for (int c = 'A'; c <= 'Z'; ++c) keep[c] = true;
         for (int c = 'a'; c <= 'z'; ++c) keep[c] = true;
         for (int c = '0'; c <= '9'; ++c) keep[c] = true;
         keep[static_cast<unsigned char>('-')] = keep[static_cast<unsigned char>('.')] = true;
         keep[static_cast<unsigned char>('_')] = keep[static_cast<unsigned char>('~')] = true;
+        keep[static_cast<unsigned char>('/')] = slash;
     }
 };
-constexpr unreserved_table unreserved{};
+constexpr unreserved_table unreserved{false};
+constexpr unreserved_table unreserved_or_slash{true};
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -33,7 +36,8 @@ void append_encoded(std::string& out, std::string_view s, bool encode_slash) {
     // Runs several times per request (canonical URI, request target, copy
     // source): size the output once, then fill it.
     static constexpr char digits[] = "0123456789ABCDEF";
-    auto kept = [encode_slash](unsigned char c) { return unreserved.keep[c] || (c == '/' && !encode_slash); };
+    const bool* keep = encode_slash ? unreserved.keep : unreserved_or_slash.keep;
+    auto kept = [keep](unsigned char c) { return keep[c]; };
     std::size_t escaped = 0;
     for (char ch : s) escaped += !kept(static_cast<unsigned char>(ch));
     const std::size_t start = out.size();

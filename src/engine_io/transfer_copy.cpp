@@ -82,17 +82,21 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
             } else {
                 s3::copy_object_params p;
                 p.source_bucket = sources[t.source].loc.bucket;
-                p.source_key = d.source.key;
-                p.key = std::move(t.d.dest_key);  // ticket's own: the driver holds the only copy
+                // The ticket's own strings (the driver holds the only copy):
+                // lent to the request and taken back once it is answered.
+                p.source_key = std::move(t.d.source.key);
+                p.key = std::move(t.d.dest_key);
                 p.storage_class = opts.storage_class;
                 p.sse = opts.sse;
                 p.sse_kms_key_id = opts.sse_kms_key_id;
                 // Pinned to the listed version: a source overwritten since the
                 // listing is not copied in its place (412 where S3 honours it).
-                p.source_if_match = d.source.etag;
+                p.source_if_match = std::move(t.d.source.etag);
                 s3::copy_object_result res;
                 if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
                 out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
+                t.d.source.key = std::move(p.source_key);
+                t.d.source.etag = std::move(p.source_if_match);
                 out.source_version_id = std::move(res.source_version_id);
                 if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
                     std::string dest_key = sources[t.source].map.to_dest(d.source.key);

@@ -208,7 +208,13 @@ std::string strip_etag_quotes(std::string_view etag) {
 }
 
 std::string quote_etag(std::string_view etag) {
-    return "\"" + strip_etag_quotes(etag) + "\"";
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return std::string(etag);
+    std::string out;
+    out.reserve(etag.size() + 2);
+    out += '"';
+    out += etag;
+    out += '"';
+    return out;
 }
 
 void page_frame::index_children() {

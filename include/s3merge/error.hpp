@@ -74,7 +74,14 @@ struct diagnostics {
     std::uint64_t paced_us = 0;  // time its requests waited for the request cap (not S3's latency)
     std::string throttle_code;   // the code of the last throttling answer ("SlowDown", "503")
 
-    void clear() { *this = diagnostics{}; }
+    // As diagnostics{} (on every request: each string keeps its buffer).
+    void clear() {
+        for (std::string* s : {&operation, &bucket, &key, &region, &s3_code, &message, &request_id, &host_id,
+                               &detail, &throttle_code})
+            s->clear();
+        http_status = attempts = throttles = 0;
+        paced_us = 0;
+    }
     // One line: "ListObjectsV2 s3://bucket/key (us-east-1): HTTP 403 SignatureDoesNotMatch: <message>
     // [request id ...]"
     std::string to_string() const;

@@ -421,7 +421,7 @@ bool transfer_plan::on_checked(const object_ticket& t, checksum_verdict v) {
     return false;
 }
 
-void transfer_plan::on_copied(const object_ticket& t, copy_outcome out) {
+void transfer_plan::on_copied(const object_ticket& t, copy_outcome&& out) {
     auto& l = entry(t.leaf);
     const decision& d = t.d;
     if (out.ec) {

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "s3merge/error.hpp"
 #include "s3merge/retry.hpp"
 
@@ -106,4 +110,28 @@ TEST_CASE("host_health: a host is down only after a lasting streak of transport 
     CHECK(s3merge::is_host_unreachable(s3merge::make_error_code(s3merge::errc::connect_failed)));
     CHECK(s3merge::is_host_unreachable(s3merge::make_error_code(s3merge::errc::timeout)));
     CHECK_FALSE(s3merge::is_transport_failure(s3merge::make_error_code(s3merge::errc::access_denied)));
+}
+
+TEST_CASE("diagnostics::clear leaves what diagnostics{} is, keeping no field") {
+    diagnostics d;
+    std::vector<std::string*> strings = {&d.operation, &d.bucket,       &d.key,        &d.region,
+                                         &d.s3_code,   &d.message,      &d.request_id, &d.host_id,
+                                         &d.detail,    &d.throttle_code};
+    for (auto* s : strings) *s = std::string(40, 'x');  // past the small-string buffer
+    d.http_status = 503;
+    d.attempts = 3;
+    d.throttles = 2;
+    d.paced_us = 7;
+    d.clear();
+    for (auto* s : strings) CHECK(s->empty());
+    CHECK(d.http_status == 0);
+    CHECK(d.attempts == 0);
+    CHECK(d.throttles == 0);
+    CHECK(d.paced_us == 0);
+    CHECK(d.to_string() == diagnostics{}.to_string());
+    // Every member is one of those above: a member added to diagnostics
+    // must be added to clear() (and here).
+    static_assert(
+        sizeof(diagnostics) == 10 * sizeof(std::string) + 4 * sizeof(unsigned) + sizeof(std::uint64_t),
+        "a member was added to diagnostics: clear() must reset it");
 }

@@ -236,7 +236,7 @@ public:
     std::optional<object_ticket> on_decision(leaf_id leaf, decision d);
     // Checksums of both sides read: true when the object must be copied now.
     bool on_checked(const object_ticket& t, checksum_verdict v);
-    void on_copied(const object_ticket& t, copy_outcome out);
+    void on_copied(const object_ticket& t, copy_outcome&& out);
     // A HeadObject of a source right before its delete (no conditional
     // deletes): nullopt keeps it in the batch; else feed the outcome to
     // on_deleted (gone already, or changed since it was copied).

@@ -708,7 +708,7 @@ TEST_CASE("transfer_plan: a stop cuts work short without failures, the watermark
     p.stop(false);
     copy_outcome cancelled;
     cancelled.ec = make_error_code(errc::cancelled);
-    p.on_copied(ts[1], cancelled);
+    p.on_copied(ts[1], std::move(cancelled));
     CHECK(*p.journal_watermark(id) == "a");
     p.on_copied(ts[2], copy_outcome{});
     CHECK(!p.journal_watermark(id));  // settled: the leaf is forgotten, its record kept

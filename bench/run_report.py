@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -107,13 +108,19 @@ def main(out):
     rows = []
     small = run(out, "ceiling-small", "s3merge", "ceiling")
     ceiling = run(out, "ceiling", "s3merge", "ceiling")
-    floor = None
-    fl = os.path.join(out, "raw", "floor-out.txt")
-    if os.path.exists(fl):
+    floors = []  # floor-out.txt, then floor-2-out.txt, ...: alternated with ceiling, ceiling-2, ...
+    for i in range(1, 100):
+        fl = os.path.join(out, "raw", ("floor" if i == 1 else "floor-%d" % i) + "-out.txt")
+        if not os.path.exists(fl):
+            break
         m = re.search(r"requests (\d+) wall_s ([\d.]+) cpu_s ([\d.]+) us_per_request ([\d.]+)", open(fl).read())
         if m:
-            floor = {"requests": int(m.group(1)), "wall_s": float(m.group(2)), "cpu_s": float(m.group(3)),
-                     "us_per_request": float(m.group(4))}
+            floors.append({"requests": int(m.group(1)), "wall_s": float(m.group(2)), "cpu_s": float(m.group(3)),
+                           "us_per_request": float(m.group(4))})
+    floor = floors[0] if floors else None
+    ceilings = [r for r in [ceiling] + [run(out, "ceiling-%d" % i, "s3merge", "ceiling") for i in range(2, 100)
+                                        if os.path.exists(os.path.join(out, "raw", "ceiling-%d-target.log" % i))]
+                if r]
     capacity = None
     cp = os.path.join(out, "raw", "capacity-out.txt")
     tc = target(out, "capacity")
@@ -168,6 +175,8 @@ def main(out):
         "ceiling": ceiling,
         "ceiling_small": small,
         "transport_floor": floor,
+        "transport_floor_runs": floors,
+        "ceiling_cpu_us_per_copy_runs": [r["client_cpu_us_per_copy"] for r in ceilings],
         "target_capacity": capacity,
         "model": model,
         "deletes": moves,
@@ -178,12 +187,20 @@ def main(out):
     if ceiling:
         checks.append(("ceiling: >= 20,000 copies/s from one process (TLS, 20 ms)",
                        "%.0f copies/s" % ceiling["copies_per_s"], ceiling["copies_per_s"] >= 20000))
-        if floor:
-            ratio = ceiling["client_cpu_us_per_copy"] / floor["us_per_request"]
+        if floors:
+            # Alternated runs: the least of each (noise only adds CPU time),
+            # the medians beside.
+            mine = [r["client_cpu_us_per_copy"] for r in ceilings]
+            theirs = [f["us_per_request"] for f in floors]
+            ratio = min(mine) / min(theirs)
+            median_ratio = statistics.median(mine) / statistics.median(theirs)
             summary["cpu_vs_floor"] = ratio
+            summary["cpu_vs_floor_median"] = median_ratio
             checks.append(("ceiling: client CPU per copy <= 1.5x the transport floor",
-                           "%.1f / %.1f us = %.2fx" % (ceiling["client_cpu_us_per_copy"], floor["us_per_request"],
-                                                       ratio), ratio <= 1.5))
+                           "%.1f / %.1f us = %.2fx (least of %d alternated runs each; medians %.1f / %.1f us = %.2fx)" % (
+                               min(mine), min(theirs), ratio, min(len(mine), len(theirs)),
+                               statistics.median(mine), statistics.median(theirs), median_ratio),
+                           ratio <= 1.5))
         checks.append(("ceiling: peak RSS <= 64 MiB", "%.0f MiB" % ceiling["peak_rss_mib"],
                        ceiling["peak_rss_mib"] <= 64))
         if small:
@@ -260,10 +277,14 @@ def main(out):
             md.append("| s3merge | %d | %.1f | %.0f | %.1f | %.0f | %.1f |" % (
                 r["objects"], r["wall_s"], r["copies_per_s"], r["client_cpu_us_per_copy"], r["peak_rss_mib"],
                 r["target_cpu_us_per_request"]))
-    if floor:
-        md.append("| transport-floor | %d requests | %.1f | %.0f | %.1f | - | - |" % (
-            floor["requests"], floor["wall_s"], floor["requests"] / max(1e-9, floor["wall_s"]),
-            floor["us_per_request"]))
+    for i, r in enumerate(ceilings[1:], start=2):
+        md.append("| s3merge, CPU run %d | %d | %.1f | %.0f | %.1f | %.0f | %.1f |" % (
+            i, r["objects"], r["wall_s"], r["copies_per_s"], r["client_cpu_us_per_copy"], r["peak_rss_mib"],
+            r["target_cpu_us_per_request"]))
+    for i, f in enumerate(floors, start=1):
+        md.append("| transport-floor%s | %d requests | %.1f | %.0f | %.1f | - | - |" % (
+            "" if i == 1 else ", CPU run %d" % i, f["requests"], f["wall_s"],
+            f["requests"] / max(1e-9, f["wall_s"]), f["us_per_request"]))
     if capacity:
         md.append("| target capacity: one core, 0 ms, flat out | %d requests | %.1f | %.0f requests/s | - | - | %.1f |" % (
             capacity["requests"], capacity["wall_s"], capacity["served_per_s"], capacity["target_cpu_us_per_request"]))

@@ -369,7 +369,7 @@ asio::awaitable<transfer_result> transfer::impl::run() {
         if (stopping) settle_ready();
         plan->flush_deletes();
         drain();
-        if (workers == 0 && ready.empty()) break;
+        if (workers == 0 && rotation.empty()) break;
         co_await wait_for_change();
     }
     co_await end_prefetches();
@@ -471,6 +471,7 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     merge_options mo;
     mo.overwrite = opts.overwrite;
     merge_join mj(s.map, mo);
+    lister_queue queue;
     if (s.dest_empty || lr.objects_done) mj.dest_done();
     s3::list_objects_v2_params sp;
     sp.prefix = lr.spec.prefix;
@@ -588,29 +589,36 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
             break;
         }
         // Most decisions settle at once (skips, dry runs); a copy starts at
-        // once when a slot is free, else it waits in `ready` for a copy that
-        // ends (the lister waits only while `ready` is full).
+        // once when a slot is free and no other copy waits, else it waits in
+        // this lister's queue for a copy that ends (the lister waits only
+        // while its queue is full).
         for (auto& d : mj.pop_decisions()) {
             auto work = plan->on_decision(lr.id, std::move(d));
             drain();
             if (!work) continue;
-            if (ready.empty() && copy_slots.try_acquire()) {
+            if (rotation.empty() && copy_slots.try_acquire()) {
                 ++workers;
                 asio::co_spawn(ex, copy_one(std::move(*work)), asio::detached);
             } else {
-                while (ready.size() >= ready_cap && !stopping) {
+                if (queue.items.size() >= lister_queue_cap) {
+                    queue.waiting = true;
                     ++waiting_for_slot;
-                    co_await wait_for_change();
+                    while (queue.items.size() > lister_queue_cap / 2 && !stopping) co_await wait_for_change();
                     --waiting_for_slot;
+                    queue.waiting = false;
                 }
-                // At a stop it is cut short with the rest of `ready`.
-                ready.push_back(std::move(*work));
-                dispatch_ready();
+                // At a stop it is cut short with the rest of the queue.
+                enqueue(queue, std::move(*work));
             }
             if (stopping) break;
         }
     }
     plan->on_listing_end(lr.id, !ok || stopping);
+    // The queue lives in this frame: its copies are taken before it goes
+    // (a few milliseconds' worth), or cut short at a stop.
+    queue.waiting = true;
+    while (!queue.items.empty() && !stopping) co_await wait_for_change();
+    settle_queue(queue);
     --listers;
     notify();
 }

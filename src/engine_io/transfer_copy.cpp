@@ -114,32 +114,55 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
 }
 
 bool transfer::impl::take_ready(object_ticket& t) {
-    if (ready.empty() || stopping || copy_slots.waiting() > 0 || copy_slots.in_use() > copy_slots.limit())
+    if (rotation.empty() || stopping || copy_slots.waiting() > 0 || copy_slots.in_use() > copy_slots.limit())
         return false;
-    t = std::move(ready.front());
-    ready.pop_front();
-    // Listers waiting for room wake once it is half empty; a lister waiting
-    // for its leaf's window to shrink, at every copy done.
-    if (ready.size() == ready_cap / 2 || window_waiters > 0) notify();
+    t = pop_ready();
     return true;
+}
+
+object_ticket transfer::impl::pop_ready() {
+    lister_queue* q = rotation.front();
+    rotation.pop_front();
+    object_ticket t = std::move(q->items.front());
+    q->items.pop_front();
+    if (q->items.empty())
+        q->in_rotation = false;
+    else
+        rotation.push_back(q);
+    // Its lister, waiting for room (half its queue) or for the queue to
+    // empty (its leaf is listed), wakes; a lister waiting for its leaf's
+    // window to shrink, at every copy done.
+    if ((q->waiting && q->items.size() <= lister_queue_cap / 2) || window_waiters > 0) notify();
+    return t;
+}
+
+void transfer::impl::enqueue(lister_queue& q, object_ticket t) {
+    q.items.push_back(std::move(t));
+    if (!q.in_rotation) {
+        q.in_rotation = true;
+        rotation.push_back(&q);
+    }
+    dispatch_ready();
 }
 
 void transfer::impl::dispatch_ready() {
     if (dispatching) return;  // a copy started here that ended at once (drain) comes back here
     dispatching = true;
-    while (!ready.empty() && !stopping && copy_slots.try_acquire()) {
+    while (!rotation.empty() && !stopping && copy_slots.try_acquire()) {
         ++workers;
-        object_ticket t = std::move(ready.front());
-        ready.pop_front();
-        asio::co_spawn(ex, copy_one(std::move(t)), asio::detached);
+        asio::co_spawn(ex, copy_one(pop_ready()), asio::detached);
     }
     dispatching = false;
 }
 
-void transfer::impl::settle_ready() {
-    while (!ready.empty()) {
-        object_ticket t = std::move(ready.front());
-        ready.pop_front();
+void transfer::impl::settle_queue(lister_queue& q) {
+    if (q.in_rotation) {
+        rotation.erase(std::find(rotation.begin(), rotation.end(), &q));
+        q.in_rotation = false;
+    }
+    while (!q.items.empty()) {
+        object_ticket t = std::move(q.items.front());
+        q.items.pop_front();
         copy_outcome out;
         out.ec = make_error_code(errc::cancelled);
         out.diag.operation = "CopyObject";
@@ -147,6 +170,10 @@ void transfer::impl::settle_ready() {
         plan->on_copied(t, std::move(out));
     }
     drain();
+}
+
+void transfer::impl::settle_ready() {
+    while (!rotation.empty()) settle_queue(*rotation.front());
 }
 
 asio::awaitable<void> transfer::impl::drop_changed(std::size_t si, std::vector<delete_item>& batch) {

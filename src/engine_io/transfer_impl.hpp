@@ -43,10 +43,18 @@ struct page_fetch {
     bool done = false;
 };
 
-// Copies decided and waiting for a slot (transfer::impl::ready): enough that
-// a copy ending finds the next one there; listers refill it once it is down
-// to half.
-inline constexpr std::size_t ready_cap = 64;
+// Copies a lister has decided and that wait for a copy slot: at most this
+// many per lister (it waits once its queue is full, until it is down to
+// half), so that copies that end find the next one there.
+inline constexpr std::size_t lister_queue_cap = 16;
+
+// One lister's copies waiting for a slot (it lives in the lister's frame,
+// which stays until the queue is empty or cut short).
+struct lister_queue {
+    std::deque<object_ticket> items;
+    bool in_rotation = false;  // on transfer::impl::rotation
+    bool waiting = false;      // its lister waits for it to shrink
+};
 
 struct transfer::impl {
     impl(s3::client& c, transfer_options o);
@@ -62,14 +70,16 @@ struct transfer::impl {
     std::string job;  // job id: SHA-256 of mode, sources and destination
     std::vector<source_run> sources;
     std::size_t listers = 0;           // listing coroutines running
-    std::size_t waiting_for_slot = 0;  // of them, waiting for room in `ready`
+    std::size_t waiting_for_slot = 0;  // of them, waiting for room in their queue
     std::size_t window_waiters = 0;    // of them, waiting for their leaf's window to shrink
     std::size_t workers = 0;           // copy / delete coroutines running
-    // Copies decided and waiting for a copy slot, at most ready_cap. A copy
-    // that ends takes the next one with its slot (no coroutine started, no
-    // waiter woken per copy); listers add to it and wait only when it is
-    // full. At a stop what is left here is cut short (settle_ready).
-    std::deque<object_ticket> ready;
+    // Copies decided and waiting for a copy slot, in their listers' queues.
+    // A copy that ends takes the next one with its slot (no coroutine
+    // started, no waiter woken per copy), one from each lister with queued
+    // copies in turn (as the copies of concurrent listers went before:
+    // interleaved, over the key ranges of their leaves). At a stop what is
+    // left is cut short (settle_ready).
+    std::deque<lister_queue*> rotation;
     bool dispatching = false;  // dispatch_ready() is running
     bool stopping = false;
     bool done = false;
@@ -155,6 +165,11 @@ struct transfer::impl {
     // stopping, when another task waits for a slot, or when the adaptive
     // limit went below the slots in use.
     bool take_ready(object_ticket& t);
+    object_ticket pop_ready();  // the next in rotation (there is one)
+    // A lister's copy that waits for a slot: queued, served in rotation.
+    void enqueue(lister_queue& q, object_ticket t);
+    // Cuts short what q holds (a stop) and takes it out of the rotation.
+    void settle_queue(lister_queue& q);
     // Starts copies for ready work while slots are free (a limit that
     // grew, a slot given back by a delete).
     void dispatch_ready();

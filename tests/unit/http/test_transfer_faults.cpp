@@ -522,15 +522,19 @@ struct queue_outcome {
     int max_puts = 0;  // copies the peer held at once
 };
 
-// A move of `n` flat keys (listed 1,000 a page) into an empty "dst" through
+// A move of `n` keys (listed 1,000 a page) into an empty "dst" through
 // `concurrency` slots, each copy answered after `put_delay`; `on_copy` sees
-// the running transfer and the number of copies asked for so far.
+// the running transfer and the number of copies asked for so far. Keys are
+// flat, or spread over `prefixes` prefixes "p<j>/" (a leaf each).
 queue_outcome run_queue(int n, std::size_t concurrency, std::chrono::milliseconds put_delay,
-                        std::function<void(engine::transfer&, int)> on_copy = {}) {
+                        std::function<void(engine::transfer&, int)> on_copy = {}, int prefixes = 0) {
     enginetest::key_set keys, none;
     for (int i = 0; i < n; ++i) {
-        char name[16];
-        std::snprintf(name, sizeof name, "k%05d", i);
+        char name[24];
+        if (prefixes > 0)
+            std::snprintf(name, sizeof name, "p%d/k%05d", i % prefixes, i);
+        else
+            std::snprintf(name, sizeof name, "k%05d", i);
         keys.insert(name);
     }
     asio::io_context io;
@@ -639,4 +643,29 @@ TEST_CASE("transfer: a stop cuts short the copies waiting for a slot: none sent,
     }
     CHECK(deletes == out.res.rep.totals.deleted);
     CHECK(out.res.rep.totals.deleted <= copied.size());
+}
+
+TEST_CASE(
+    "transfer: copies waiting for slots are taken from each lister in turn, so concurrent leaves "
+    "interleave") {
+    // Four leaves listed at once through 4 slots: the copies must not come
+    // a leaf at a time (that loads one key range, one partition of S3, at a
+    // time), but from every leaf with copies waiting, in turn.
+    auto out = run_queue(2400, 4, 1ms, {}, 4);
+    CHECK(out.res.rep.totals.copied == 2400);
+    CHECK(out.res.rep.totals.failed == 0);
+    std::vector<char> leaf_of_copy;
+    for (const auto& r : out.requests)
+        if (is_copy(r)) leaf_of_copy.push_back(r.target[std::string("/dst/p").size()]);
+    REQUIRE(leaf_of_copy.size() == 2400);
+    // Runs of consecutive copies from one leaf, once all four leaves list.
+    std::size_t longest = 0, run = 0, switches = 0;
+    for (std::size_t i = 400; i < leaf_of_copy.size(); ++i) {
+        run = leaf_of_copy[i] == leaf_of_copy[i - 1] ? run + 1 : 1;
+        switches += leaf_of_copy[i] != leaf_of_copy[i - 1];
+        longest = std::max(longest, run);
+    }
+    MESSAGE("longest run " << longest << ", switches " << switches);
+    CHECK(longest <= 4);
+    CHECK(switches >= 1000);
 }

@@ -36,11 +36,30 @@ bool safe_value(std::string_view v) {
            !std::memchr(v.data(), '\0', v.size());
 }
 
+// Writes into a buffer already sized for what is written.
+struct byte_writer {
+    char* at;
+    void put(std::string_view s) {
+        std::memcpy(at, s.data(), s.size());
+        at += s.size();
+    }
+    void put(char c) { *at++ = c; }
+    // "name: value\r\n", line_size bytes.
+    static std::size_t line_size(std::string_view name, std::string_view value) {
+        return name.size() + value.size() + 4;
+    }
+    void line(std::string_view name, std::string_view value) {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+};
+
 void header_line(std::string& out, std::string_view name, std::string_view value) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+    const std::size_t at = out.size();
+    out.resize(at + byte_writer::line_size(name, value));
+    byte_writer{out.data() + at}.line(name, value);
 }
 
 // A name the signer would sign under the same bytes: lower case letters,
@@ -83,23 +102,6 @@ bool added_here(std::string_view n) {
 struct entry {
     std::string_view name, value;
 };
-
-// Writes into a buffer already sized for what is written.
-struct byte_writer {
-    char* at;
-    void put(std::string_view s) {
-        std::memcpy(at, s.data(), s.size());
-        at += s.size();
-    }
-    void put(char c) { *at++ = c; }
-    void line(std::string_view name, std::string_view value) {
-        put(name);
-        put(": ");
-        put(value);
-        put("\r\n");
-    }
-};
-
 }  // namespace
 
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
@@ -120,7 +122,7 @@ std::error_code serialize_request(const http_request& req, std::string_view user
                           "must not contain CR, LF or NUL";
             return make_error_code(errc::invalid_argument);
         }
-        size += h.name.size() + h.value.size() + 4;
+        size += byte_writer::line_size(h.name, h.value);
         switch (h.name.size()) {
             case 4:
                 has_host = has_host || iequals(h.name, "host");
@@ -245,7 +247,7 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
     // Authorization), then User-Agent and Content-Length.
     const std::string_view path = std::string_view(creq).substr(path_at, path_len);
     constexpr std::string_view version = " HTTP/1.1\r\n";
-    auto line = [](std::string_view name, std::string_view value) { return name.size() + value.size() + 4; };
+    auto line = byte_writer::line_size;
     std::size_t size = req.method.size() + 1 + path.size() + version.size() + line("Host", req.host) +
                        line("X-Amz-Date", date) + line("x-amz-content-sha256", payload) +
                        line("Authorization", auth) + 2;

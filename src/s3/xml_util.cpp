@@ -194,8 +194,14 @@ bool parse_bool(std::string_view s, bool& out) {
     return false;
 }
 
+namespace {
+bool quoted(std::string_view etag) {
+    return etag.size() >= 2 && etag.front() == '"' && etag.back() == '"';
+}
+}  // namespace
+
 void strip_etag_quotes_in_place(std::string& etag) {
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    if (quoted(etag)) {
         etag.pop_back();
         etag.erase(0, 1);
     }
@@ -208,7 +214,7 @@ std::string strip_etag_quotes(std::string_view etag) {
 }
 
 std::string quote_etag(std::string_view etag) {
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return std::string(etag);
+    if (quoted(etag)) return std::string(etag);
     std::string out;
     out.reserve(etag.size() + 2);
     out += '"';

@@ -52,10 +52,6 @@ struct http_request {
     bool unsigned_payload = false;
     // Where a 2xx answer's body goes (not owned); null: into the response.
     body_sink* sink = nullptr;
-    // When not empty: this request signed and as it goes on the wire
-    // (http::write_signed_request), which the HTTP client sends as it is
-    // instead of serializing the fields above.
-    std::string wire;
 
     // Case-insensitive lookup; nullptr when absent.
     const std::string* find_header(std::string_view name) const;

@@ -108,6 +108,33 @@ asio::awaitable<void> client::before_retry(std::error_code ec, int attempt, std:
     co_await backoff(ec, attempt);
 }
 
+namespace {
+
+// Signs a request and writes it for the wire when the HTTP client has a
+// connection ready for it (and again, with a new date, for a re-send),
+// into the client's one buffer. A request write_signed_request does not
+// take is signed in place and serialized by the HTTP client.
+struct signing_writer final : http::wire_writer {
+    http_request& req;
+    sigv4::signer& signer;
+    const credentials& keys;
+    sigv4::signing_params& sp;
+    std::string_view user_agent;
+    std::string& buffer;
+
+    signing_writer(http_request& r, sigv4::signer& s, const credentials& k, sigv4::signing_params& p,
+                   std::string_view ua, std::string& b)
+        : req(r), signer(s), keys(k), sp(p), user_agent(ua), buffer(b) {}
+    std::string_view write() override {
+        sp.now = std::chrono::system_clock::now();
+        if (http::write_signed_request(req, signer, keys, sp, user_agent, buffer)) return buffer;
+        signer.sign(req, keys, sp, nullptr);
+        return {};
+    }
+};
+
+}  // namespace
+
 asio::awaitable<std::error_code> client::execute(const target& t, http_request&& req, http_response& resp,
                                                  diagnostics& diag, std::string_view service,
                                                  std::string_view operation, std::string_view key) {
@@ -161,18 +188,17 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
         }
         const std::string signed_with = provider_ ? keys->access_key_id : std::string();
         // Signed and written for the wire in one pass where the request
-        // allows (http::write_signed_request: the same bytes); otherwise,
-        // and with --debug (which shows the canonical request), signed in
-        // place and serialized by the HTTP client.
-        if (cfg_.debug ||
-            !http::write_signed_request(req, signer_, *keys, sp, cfg_.http.user_agent, req.wire)) {
-            req.wire.clear();
+        // allows (http::write_signed_request: the same bytes), by the HTTP
+        // client when a connection is ready for it, into the one buffer
+        // every request of this client is written in (signing_writer);
+        // otherwise, and with --debug (which shows the canonical request),
+        // signed in place here and serialized by the HTTP client.
+        signing_writer writer{req, signer_, *keys, sp, cfg_.http.user_agent, wire_};
+        if (cfg_.debug) {
             sigv4::signing_debug dbg;
-            signer_.sign(req, *keys, sp, cfg_.debug ? &dbg : nullptr);
-            if (cfg_.debug)
-                cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header +
-                           ") ---\n" + dbg.canonical_request + "\n--- string to sign ---\n" +
-                           dbg.string_to_sign + "\n---");
+            signer_.sign(req, *keys, sp, &dbg);
+            cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
+                       dbg.canonical_request + "\n--- string to sign ---\n" + dbg.string_to_sign + "\n---");
         }
         if (request_cap_) diag.paced_us += co_await wait_for_turn(ex_, *request_cap_, 1.0);
         ++stats_.requests;
@@ -183,7 +209,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
         resp.status = 0;
         resp.body.clear();
         std::string saved_detail = diag.detail;
-        auto ec = co_await http_->send(o, req, resp, diag);
+        auto ec = co_await http_->send(o, req, resp, diag, cfg_.debug ? nullptr : &writer);
         if (ec && is_transport_failure(ec)) ++host.stats.transport_errors;
         if (is_host_unreachable(ec)) {
             auto now = host_health::clock::now();

@@ -271,7 +271,8 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, decision d) 
     listed.listed = 1;
     rep_.count(si, listed);
     rep_.details[si].bytes_listed += d.source.size;
-    if (auto ec = l.wm.listed(d.source.key); ec) {
+    std::uint64_t seq = watermark_tracker::no_seq;
+    if (auto ec = l.wm.listed(d.source.key, &seq); ec) {
         // Listing order is checked by the merge-join already; a repeat here
         // would be a bug: counted as a failure, the object is not acted on.
         diagnostics diag;
@@ -339,10 +340,10 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, decision d) 
         counters sd;
         sd.skipped = 1;
         rep_.count(si, sd);
-        confirm(id, l, d.source.key, d.source.etag, false, {});
+        confirm(id, l, d.source.key, d.source.etag, false, {}, seq);
         return std::nullopt;
     }
-    return object_ticket{id, si, std::move(d)};
+    return object_ticket{id, si, std::move(d), seq};
 }
 
 void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {
@@ -397,9 +398,9 @@ bool transfer_plan::on_checked(const object_ticket& t, checksum_verdict v) {
         sd.skipped = 1;
         rep_.count(si, sd);
         if (opt_.verify)
-            done(t.leaf, l, d.source.key);
+            done(t.leaf, l, d.source.key, t.seq);
         else
-            confirm(t.leaf, l, d.source.key, d.source.etag, false, {});
+            confirm(t.leaf, l, d.source.key, d.source.etag, false, {}, t.seq);
         return false;
     }
     ++det.unverifiable;
@@ -441,13 +442,13 @@ void transfer_plan::on_copied(const object_ticket& t, copy_outcome&& out) {
     rate_.on_success();
     if (rate_.limit() != before)
         steps_.push_back(plan_step::of(step_kind::set_limit, static_cast<std::size_t>(rate_.limit())));
-    confirm(t.leaf, l, d.source.key, d.source.etag, true, std::move(out.source_version_id));
+    confirm(t.leaf, l, d.source.key, d.source.etag, true, std::move(out.source_version_id), t.seq);
 }
 
 void transfer_plan::confirm(leaf_id id, leaf_entry& l, const std::string& key, const std::string& etag,
-                            bool copied, std::string version_id) {
+                            bool copied, std::string version_id, std::uint64_t seq) {
     if (!opt_.move) {
-        done(id, l, key);
+        done(id, l, key, seq);
         return;
     }
     if (etag.empty()) {
@@ -468,7 +469,7 @@ void transfer_plan::confirm(leaf_id id, leaf_entry& l, const std::string& key, c
         return;
     }
     auto& batch = batches_[l.source];
-    batch.push_back({id, key, etag, std::move(version_id), copied});
+    batch.push_back({id, key, etag, std::move(version_id), copied, seq});
     if (batch.size() >= opt_.delete_batch) {
         plan_step s;
         s.kind = step_kind::delete_batch;
@@ -527,7 +528,7 @@ void transfer_plan::on_deleted(std::size_t si, const delete_item& item, delete_o
             delta.deleted = 1;
             rep_.count(si, delta);
         }
-        done(item.leaf, l, item.key);
+        done(item.leaf, l, item.key, item.seq);
         return;
     }
     if (out.diag.s3_code == "PreconditionFailed" || out.ec == errc::precondition_failed) {
@@ -614,8 +615,8 @@ std::optional<plan_step> transfer_plan::next() {
     return s;
 }
 
-void transfer_plan::done(leaf_id id, leaf_entry& l, const std::string& key) {
-    (void)l.wm.done(key);
+void transfer_plan::done(leaf_id id, leaf_entry& l, const std::string& key, std::uint64_t seq) {
+    (void)l.wm.done(key, seq);
     --l.pending;
     --unfinished_;
     settle_leaf(id);  // may forget l

@@ -7,7 +7,7 @@
 
 namespace s3merge::engine {
 
-std::error_code watermark_tracker::listed(std::string_view key) {
+std::error_code watermark_tracker::listed(std::string_view key, std::uint64_t* seq) {
     // Every key up to the watermark is done, so with an empty window the
     // last listed key is the watermark.
     const std::string& floor = size_ ? at(size_ - 1).key : watermark_;
@@ -21,19 +21,26 @@ std::error_code watermark_tracker::listed(std::string_view key) {
     slot& s = at(size_);
     s.key.assign(key);  // reuses the slot's capacity
     s.done = false;
+    if (seq) *seq = first_seq_ + size_;
     ++size_;
     return {};
 }
 
-std::error_code watermark_tracker::done(std::string_view key) {
-    // The window is sorted (listing order), so a binary search finds the slot.
-    std::size_t lo = 0, hi = size_;
-    while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        if (key_less(at(mid).key, key))
-            lo = mid + 1;
-        else
-            hi = mid;
+std::error_code watermark_tracker::done(std::string_view key, std::uint64_t seq) {
+    std::size_t lo = size_;
+    if (seq != no_seq && seq >= first_seq_ && seq - first_seq_ < size_ && at(seq - first_seq_).key == key) {
+        lo = seq - first_seq_;
+    } else {
+        // The window is sorted (listing order), so a binary search finds the slot.
+        lo = 0;
+        std::size_t hi = size_;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (key_less(at(mid).key, key))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
     }
     if (lo == size_ || at(lo).key != key || at(lo).done) return errc::invalid_argument;
     at(lo).done = true;
@@ -41,6 +48,7 @@ std::error_code watermark_tracker::done(std::string_view key) {
         watermark_.swap(at(0).key);  // the old watermark's buffer goes back to the ring
         head_ = (head_ + 1) % ring_.size();
         --size_;
+        ++first_seq_;
     }
     return {};
 }

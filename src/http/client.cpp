@@ -248,6 +248,10 @@ struct client::impl {
     std::map<std::string, dns_entry> dns;
     client_stats stats;
     deadline_sweeper sweeper;
+    // Every request's TLS records are written here, then sent: one buffer,
+    // warm in the CPU's cache; a connection keeps only what its socket did
+    // not take (its tx).
+    std::string tls_out;
 
     // --- connections ----------------------------------------------------
     host_pool& pool_for(const origin& o) {
@@ -440,16 +444,48 @@ struct client::impl {
     // TLS can decrypt, feeding the parser are plain calls; send awaits only
     // the socket itself.
 
-    // The request in the connection's buffer (under TLS, encrypted) sent as
-    // far as the socket takes it; want = write when it is full.
-    beast::error_code start_write(connection& c, io_want& want) {
-        c.written = 0;
-        want = io_want::nothing;
+    // The request's bytes (under TLS, its records, written into the
+    // client's one buffer for them) sent as far as the socket takes them;
+    // want = write when it is full, with the rest kept in the connection's
+    // outbox (the TLS tx, or c.wire) for try_send.
+    beast::error_code start_write(connection& c, std::string_view bytes, io_want& want) {
         if (c.tls) {
             c.tls->buffers().tx.clear();
-            if (auto ec = c.tls->encrypt(c.wire)) return ec;
+            tls_out.clear();
+            if (auto ec = c.tls->encrypt(bytes, tls_out)) return ec;
+            // Kept small: a large upload's records are not held between requests.
+            if (tls_out.capacity() > 64 * 1024) {
+                auto ec = send_or_keep(c, tls_out, c.tls->buffers().tx, want);
+                std::string().swap(tls_out);
+                return ec;
+            }
+            return send_or_keep(c, tls_out, c.tls->buffers().tx, want);
         }
-        return try_send(c, want);
+        return send_or_keep(c, bytes, c.wire, want);
+    }
+
+    // Sends `bytes` as far as the socket takes them now; what it does not
+    // take is copied to `keep` (the connection's outbox, unless `bytes` is
+    // it already) for try_send, with want = write.
+    static beast::error_code send_or_keep(connection& c, std::string_view bytes, std::string& keep,
+                                          io_want& want) {
+        c.written = 0;
+        want = io_want::nothing;
+        std::size_t sent = 0;
+        while (sent < bytes.size()) {
+            beast::error_code ec;
+            std::size_t done = c.sock.write_some(asio::buffer(bytes.data() + sent, bytes.size() - sent), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) return ec;
+            sent += done;
+        }
+        if (bytes.data() == keep.data()) {
+            c.written = sent;
+        } else {
+            keep.assign(bytes.substr(sent));  // empty when all of it went
+        }
+        if (sent < bytes.size()) want = io_want::write;
+        return {};
     }
 
     // Plaintext that TLS can give from what has arrived: got > 0, or none
@@ -562,7 +598,7 @@ struct client::impl {
     }
 
     asio::awaitable<std::error_code> send(const origin& o, const http_request& req, http_response& resp,
-                                          diagnostics& diag) {
+                                          diagnostics& diag, wire_writer* writer) {
         ++stats.requests;
         const auto deadline = clock::now() + opts.request_timeout;
         auto& pool = pool_for(o);
@@ -577,11 +613,14 @@ struct client::impl {
             } else if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) {
                 co_return ec;
             }
-            if (!req.wire.empty()) {
-                c->wire.assign(req.wire);
-            } else if (auto ec = serialize_request(req, opts.user_agent, c->wire, diag)) {
-                release(pool, std::move(c), true);
-                co_return ec;
+            // Written now, with nothing awaited before the send below.
+            std::string_view bytes = writer ? writer->write() : std::string_view();
+            if (bytes.empty()) {
+                if (auto ec = serialize_request(req, opts.user_agent, c->wire, diag)) {
+                    release(pool, std::move(c), true);
+                    co_return ec;
+                }
+                bytes = c->wire;
             }
             response_sink parser(resp, req.sink);
             // A streamed body is not held: no limit on its size.
@@ -600,7 +639,7 @@ struct client::impl {
             // request goes out in one send (below).
             bool lazy_first_read = !reused || clock::now() - c->last_used < max_idle_for_lazy_read;
             io_want want = io_want::nothing;
-            auto ec = start_write(*c, want);
+            auto ec = start_write(*c, bytes, want);
             while (!ec && want == io_want::write) {
                 // The socket is full: wait until it takes more. An answer
                 // may come while the rest is sent (an early error to a
@@ -673,8 +712,8 @@ std::error_code client::init(diagnostics& diag) {
 }
 
 asio::awaitable<std::error_code> client::send(const origin& o, const http_request& req, http_response& resp,
-                                              diagnostics& diag) {
-    return impl_->send(o, req, resp, diag);
+                                              diagnostics& diag, wire_writer* writer) {
+    return impl_->send(o, req, resp, diag, writer);
 }
 
 void client::abort_in_flight() {

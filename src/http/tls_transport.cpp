@@ -28,7 +28,7 @@ namespace {
 
 int bio_write(BIO* b, const char* data, size_t n, size_t* written) {
     auto* t = static_cast<tls_buffers*>(BIO_get_data(b));
-    t->tx.append(data, n);
+    (t->sink ? *t->sink : t->tx).append(data, n);
     *written = n;
     return 1;
 }
@@ -158,7 +158,12 @@ error_code tls_session::handshake_step(bool& done, io_want& want) {
     return done ? error_code{} : ssl_failure(ssl_, r, want);
 }
 
-error_code tls_session::encrypt(std::string_view plaintext) {
+error_code tls_session::encrypt(std::string_view plaintext, std::string& out) {
+    struct sink_scope {
+        tls_buffers& b;
+        ~sink_scope() { b.sink = nullptr; }
+    } scope{buf_};
+    buf_.sink = &out;
     std::size_t at = 0;
     while (at < plaintext.size()) {
         ERR_clear_error();

@@ -32,6 +32,8 @@ struct tls_buffers {
     std::unique_ptr<char[]> rx;  // ciphertext received, not yet taken by OpenSSL
     std::size_t rx_capacity = 0, rx_begin = 0, rx_end = 0;
     std::string tx;  // ciphertext to send
+    // While set (during encrypt): where OpenSSL's records go instead of tx.
+    std::string* sink = nullptr;
     // Short answers fit the small size; a handshake or a large body (a
     // listing page) reads a full TLS record at a time.
     static constexpr std::size_t rx_small = 4 * 1024;
@@ -77,8 +79,9 @@ public:
     // One step of the handshake: done, or what it waits for (its messages
     // out are in tx), or an error.
     error_code handshake_step(bool& done, io_want& want);
-    // Encrypts a whole request into tx.
-    error_code encrypt(std::string_view plaintext);
+    // Encrypts a whole request, appending its records to `out` (not tx):
+    // the caller sends them and keeps in tx what the socket does not take.
+    error_code encrypt(std::string_view plaintext, std::string& out);
     // Plaintext from what rx holds: got > 0, or want (read: more ciphertext
     // is needed; what OpenSSL wants to send meanwhile is in tx), or an error.
     error_code decrypt(char* out, std::size_t n, std::size_t& got, io_want& want);

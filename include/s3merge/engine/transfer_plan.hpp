@@ -111,6 +111,7 @@ struct object_ticket {
     leaf_id leaf = 0;
     std::size_t source = 0;
     decision d;  // d.what: copy / replace (copy it) or check (checksums first)
+    std::uint64_t seq = watermark_tracker::no_seq;  // its place in its leaf's window
 };
 
 // A source confirmed at the destination, waiting for its delete.
@@ -120,6 +121,7 @@ struct delete_item {
     std::string etag;        // as listed: what the copy was pinned to
     std::string version_id;  // the source version the copy read, when the server said
     bool copied = false;     // counted as copied (else as skipped): taken back if the delete fails
+    std::uint64_t seq = watermark_tracker::no_seq;  // its place in its leaf's window
 };
 
 struct copy_outcome {
@@ -318,8 +320,9 @@ private:
     void dry_run(leaf_id id, leaf_entry& l, const decision& d);
     // The one rule for deletes: only here does a source become deletable.
     void confirm(leaf_id id, leaf_entry& l, const std::string& key, const std::string& etag, bool copied,
-                 std::string version_id);
-    void done(leaf_id id, leaf_entry& l, const std::string& key);
+                 std::string version_id, std::uint64_t seq = watermark_tracker::no_seq);
+    void done(leaf_id id, leaf_entry& l, const std::string& key,
+              std::uint64_t seq = watermark_tracker::no_seq);
     // io: the error came from a request (a stop may have cut it short);
     // else a rule of the plan failed the object (always reported).
     void fail(leaf_id id, leaf_entry& l, const std::string& key, std::string_view op, std::error_code ec,

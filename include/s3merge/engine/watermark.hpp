@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -24,11 +25,17 @@ public:
     // S3 keys are never empty).
     explicit watermark_tracker(std::string initial = {}) : watermark_(std::move(initial)) {}
 
+    // A key's place in the listing (0, 1, 2, ... per tracker), for done().
+    static constexpr std::uint64_t no_seq = ~std::uint64_t{0};
+
     // errc::invalid_argument when key is not greater than the previous
-    // listed key or the initial watermark.
-    std::error_code listed(std::string_view key);
+    // listed key or the initial watermark. seq (optional): the key's place.
+    std::error_code listed(std::string_view key, std::uint64_t* seq = nullptr);
     // errc::invalid_argument when key is not in the window or already done.
-    std::error_code done(std::string_view key);
+    // seq, when known (from listed()), finds the key's slot without a search
+    // of the window (which reads a key per step, each in memory of its own);
+    // a seq that does not name this key is ignored and the key searched.
+    std::error_code done(std::string_view key, std::uint64_t seq = no_seq);
 
     const std::string& watermark() const { return watermark_; }
     std::size_t window() const { return size_; }
@@ -46,6 +53,7 @@ private:
     // nothing per key.
     std::vector<slot> ring_;
     std::size_t head_ = 0, size_ = 0;
+    std::uint64_t first_seq_ = 0;  // the place of the window's front key
     slot& at(std::size_t i) { return ring_[(head_ + i) % ring_.size()]; }
     std::string watermark_;
 };

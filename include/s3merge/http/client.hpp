@@ -55,6 +55,21 @@ struct client_stats {
     std::uint64_t dns_cache_hits = 0;
 };
 
+// A request's bytes for the wire, written when a connection is ready to
+// take them (and written again for a re-send on another connection), into
+// memory the writer keeps: the view stays valid until the writer's next
+// write(). Nothing waits between the write and the send, so one buffer
+// serves every request in turn and stays in the CPU's cache, where a
+// buffer per request would be cold memory each time. An empty view: the
+// request is sent as `req` says (serialized by the client).
+class wire_writer {
+public:
+    virtual std::string_view write() = 0;
+
+protected:
+    ~wire_writer() = default;
+};
+
 class client {
 public:
     // Errors loading the CA bundle are reported by init().
@@ -66,12 +81,14 @@ public:
     // Loads TLS settings (CA bundle). tls_error with diag.detail on failure.
     std::error_code init(diagnostics& diag);
 
-    // Sends `req` (already signed; its request target is computed by
-    // uri::request_target) to `o` and reads the response into `resp`.
-    // A request on a pooled connection that the server had closed is re-sent
-    // once on a fresh connection.
+    // Sends `req` to `o` and reads the response into `resp`: the bytes
+    // `writer` writes, or (no writer, or an empty write) `req` serialized,
+    // already signed (its request target is computed by
+    // uri::request_target). A request on a pooled connection that the
+    // server had closed is re-sent once on a fresh connection.
     boost::asio::awaitable<std::error_code> send(const origin& o, const http_request& req,
-                                                 http_response& resp, diagnostics& diag);
+                                                 http_response& resp, diagnostics& diag,
+                                                 wire_writer* writer = nullptr);
 
     // Closes idle connections; in-flight requests finish.
     void close_idle();

@@ -65,7 +65,7 @@ TEST_CASE("watermark: resume start, bytes order and misuse") {
     CHECK(t.done("z") == errc::invalid_argument);  // already behind the watermark
 }
 
-TEST_CASE("watermark: random completion orders against a brute-force model") {
+TEST_CASE("watermark: random completion orders, with and without places, against a brute-force model") {
     std::mt19937 rng(99);
     for (int round = 0; round < 300; ++round) {
         std::set<std::string, bool (*)(std::string_view, std::string_view)> keyset(key_less);
@@ -80,21 +80,45 @@ TEST_CASE("watermark: random completion orders against a brute-force model") {
         std::string initial = round % 3 == 0 ? std::string("!") : std::string();  // '!' < every key byte used
         watermark_tracker t(initial);
         std::vector<std::string> listed, in_flight;
+        std::vector<std::uint64_t> seqs;  // of in_flight
         std::set<std::string> done;
         std::size_t next = 0, max_window = 0;
         while (done.size() < keys.size()) {
             // Either list the next key or finish a random in-flight one.
             bool list = next < keys.size() && (in_flight.empty() || rng() % 2 == 0);
             if (list) {
-                REQUIRE_FALSE(t.listed(keys[next]));
+                std::uint64_t seq = watermark_tracker::no_seq;
+                REQUIRE_FALSE(t.listed(keys[next], &seq));
+                REQUIRE(seq == next);  // places count the listed keys from 0
                 listed.push_back(keys[next]);
                 in_flight.push_back(keys[next]);
+                seqs.push_back(seq);
                 ++next;
             } else {
                 std::size_t i = rng() % in_flight.size();
-                REQUIRE_FALSE(t.done(in_flight[i]));
+                // Its own place, none, or a place that names another key
+                // (in the window, behind it, beyond it): the same outcome.
+                std::uint64_t seq = seqs[i];
+                switch (rng() % 4) {
+                    case 0:
+                        break;
+                    case 1:
+                        seq = watermark_tracker::no_seq;
+                        break;
+                    case 2:
+                        seq = seqs[rng() % seqs.size()];
+                        break;
+                    default:
+                        seq = rng() % (keys.size() + 4);
+                        break;
+                }
+                REQUIRE_FALSE(t.done(in_flight[i], seq));
+                // Done twice, by its own place or another's: refused.
+                CHECK(t.done(in_flight[i], seqs[i]) == errc::invalid_argument);
+                CHECK(t.done(in_flight[i], seq) == errc::invalid_argument);
                 done.insert(in_flight[i]);
                 in_flight.erase(in_flight.begin() + static_cast<long>(i));
+                seqs.erase(seqs.begin() + static_cast<long>(i));
             }
             REQUIRE(t.watermark() == model(listed, done, initial));
             // The window holds exactly the keys from the oldest unfinished one on.

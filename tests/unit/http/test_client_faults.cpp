@@ -589,3 +589,110 @@ TEST_CASE("an answer's first read is cancelled like any socket read, and sees th
     CHECK(results[1] == asio::error::eof);
 }
 #endif
+
+namespace {
+
+// Writes a numbered GET (or a PUT with a body of `body` bytes of 'b') into
+// its one buffer, as s3::client's signing writer does, counting its calls.
+struct counting_writer final : http::wire_writer {
+    std::string buffer;
+    int calls = 0;
+    std::size_t body = 0;
+    std::string_view write() override {
+        ++calls;
+        if (body) {
+            buffer = "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body) + "\r\n\r\n";
+            buffer.append(body, 'b');
+        } else {
+            buffer = "GET /w" + std::to_string(calls) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        }
+        return buffer;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a wire_writer's bytes go out as written; a re-send on a fresh connection is written again") {
+    asio::io_context io;
+    // Answers keep-alive, then closes the connection (as S3 does with idle
+    // connections): the second request finds it closed.
+    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
+        co_await write_all(s, ok_response);
+        co_return false;
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    counting_writer w;
+    http::origin o{false, "127.0.0.1", peer.port()};
+    http_request req;  // what the writer does not write: never serialized here
+    req.path = "/not-sent";
+    auto one = [&]() {
+        result r;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                r.ec = co_await c.send(o, req, r.resp, r.diag, &w);
+                io.stop();
+            },
+            asio::detached);
+        io.run_for(10s);
+        io.restart();
+        return r;
+    };
+    auto first = one();
+    CHECK_FALSE(first.ec);
+    CHECK(w.calls == 1);
+    CHECK(peer.last_request.rfind("GET /w1 HTTP/1.1\r\n", 0) == 0);
+    io.run_for(50ms);  // the close arrives
+    io.restart();
+    auto second = one();
+    CHECK_FALSE(second.ec);
+    CHECK(second.resp.body == "ok");
+    CHECK(c.stats().stale_retries == 1);
+    // Written for the closed connection (2), then again for the fresh one (3).
+    CHECK(w.calls == 3);
+    CHECK(peer.last_request.rfind("GET /w3 HTTP/1.1\r\n", 0) == 0);
+    CHECK(peer.connections == 2);
+}
+
+TEST_CASE("a request larger than the socket takes at once goes out whole though its writer writes again") {
+    asio::io_context io;
+    constexpr std::size_t size = std::size_t{32} << 20;  // more than loopback's socket buffers
+    body_peer peer(io, [&](const http_req& r) {
+        const bool whole = r.body.size() == size && r.body.find_first_not_of('b') == std::string::npos;
+        return whole ? ok("whole") : reply(400, "Bad Request", "damaged");
+    });
+    http::client c(io.get_executor(), {});
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    counting_writer w;
+    w.body = size;
+    http::origin o{false, "127.0.0.1", peer.port()};
+    http_request req;
+    result r;
+    bool overwritten = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            r.ec = co_await c.send(o, req, r.resp, r.diag, &w);
+            io.stop();
+        },
+        asio::detached);
+    // Runs once the send waits for the socket: the writer's buffer is
+    // written over (another request's write would do that).
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            std::fill(w.buffer.begin(), w.buffer.end(), 'X');
+            overwritten = true;
+            co_return;
+        },
+        asio::detached);
+    io.run_for(30s);
+    CHECK(overwritten);
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.resp.status == 200);
+    CHECK(r.resp.body == "whole");
+    CHECK(w.calls == 1);
+}

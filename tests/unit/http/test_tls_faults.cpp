@@ -405,3 +405,98 @@ TEST_CASE("TLS: a server that asks to renegotiate is refused and the exchange go
     CHECK(!r[0].ec);
     CHECK(r[0].resp.body == "ok");
 }
+
+namespace {
+
+// Writes a PUT of `body` bytes of 'b', or (body 0) a GET, into its one
+// buffer, as s3::client's signing writer does.
+struct put_writer final : http::wire_writer {
+    std::string buffer;
+    std::size_t body = 0;
+    std::string_view write() override {
+        if (body) {
+            buffer = "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body) + "\r\n\r\n";
+            buffer.append(body, 'b');
+        } else {
+            buffer = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+        }
+        return buffer;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("TLS: records the socket does not take at once go out whole while other requests are encrypted") {
+    // A PUT far larger than loopback's socket buffers waits for the socket
+    // with the rest of its records kept; meanwhile GETs on other
+    // connections are encrypted into the same buffer the PUT's records were
+    // written in. The peer answers "whole" only for the PUT's exact body.
+    constexpr std::size_t size = std::size_t{24} << 20;
+    asio::io_context io;
+    tls_peer peer(io, [&](tls_stream& s, int) -> asio::awaitable<void> {
+        if (!co_await handshake(s)) co_return;
+        asio::streambuf buf;
+        for (;;) {
+            auto [ec, n] = co_await asio::async_read_until(s, buf, "\r\n\r\n", tuple_awaitable);
+            if (ec) co_return;
+            std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
+            buf.consume(n);
+            std::size_t len = 0;
+            if (auto p = head.find("Content-Length: "); p != std::string::npos)
+                len = std::stoul(head.substr(p + 16));
+            if (buf.size() < len) {
+                auto [ec2, m] = co_await asio::async_read(s, buf, asio::transfer_exactly(len - buf.size()),
+                                                          tuple_awaitable);
+                (void)m;
+                if (ec2) co_return;
+            }
+            std::string body(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + len);
+            buf.consume(len);
+            std::string answer = len == 0 ? std::string("ok")
+                                 : (body.size() == size && body.find_first_not_of('b') == std::string::npos)
+                                     ? std::string("whole")
+                                     : std::string("damaged");
+            if (!co_await write_tls(s, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) +
+                                           "\r\n\r\n" + answer))
+                co_return;
+        }
+    });
+    auto opts = tls_options();
+    opts.request_timeout = 30s;
+    opts.idle_read_timeout = 10s;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    http::origin o{true, "127.0.0.1", peer.port()};
+    put_writer big, small;
+    big.body = size;
+    result put_result;
+    std::vector<result> gets(4);
+    int finished = 0;
+    http_request req;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            put_result.ec = co_await c.send(o, req, put_result.resp, put_result.diag, &big);
+            if (++finished == 5) io.stop();
+        },
+        asio::detached);
+    for (auto& g : gets)
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                co_await sleep_for(20ms);  // once the PUT waits for the socket
+                g.ec = co_await c.send(o, req, g.resp, g.diag, &small);
+                if (++finished == 5) io.stop();
+            },
+            asio::detached);
+    io.run_for(60s);
+    REQUIRE(finished == 5);
+    REQUIRE_FALSE(put_result.ec);
+    CHECK(put_result.resp.body == "whole");
+    for (auto& g : gets) {
+        CHECK_FALSE(g.ec);
+        CHECK(g.resp.body == "ok");
+    }
+    CHECK(peer.connections >= 2);
+}

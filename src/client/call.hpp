@@ -52,7 +52,19 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
             ~response_lease() { owner.return_response(std::move(r)); }
         } lease{*this, take_response()};
         http_response& resp = *lease.r;
-        auto xec = co_await execute(t, std::move(req), resp, diag, "s3", op, key);
+        // Built again from the same parameters for a re-send or a retry:
+        // execute lets the request go once it is written.
+        struct rebuild_from_params final : request_source {
+            const target& t;
+            const typename Op::params& p;
+            rebuild_from_params(const target& tt, const typename Op::params& pp) : t(tt), p(pp) {}
+            http_request rebuild() override {
+                std::error_code ec;
+                diagnostics unused;
+                return Op::build(t, p, ec, unused);  // built once already: no error
+            }
+        } again{t, p};
+        auto xec = co_await execute(t, std::move(req), resp, diag, "s3", op, key, &again);
         sent += diag.attempts;
         throttled += diag.throttles;
         paced += diag.paced_us;

@@ -113,7 +113,9 @@ namespace {
 // Signs a request and writes it for the wire when the HTTP client has a
 // connection ready for it (and again, with a new date, for a re-send),
 // into the client's one buffer. A request write_signed_request does not
-// take is signed in place and serialized by the HTTP client.
+// take is signed in place and serialized by the HTTP client. With a
+// request_source, a request written is let go at once (`released`) and
+// built again when it is needed again.
 struct signing_writer final : http::wire_writer {
     http_request& req;
     sigv4::signer& signer;
@@ -121,13 +123,25 @@ struct signing_writer final : http::wire_writer {
     sigv4::signing_params& sp;
     std::string_view user_agent;
     std::string& buffer;
+    request_source* again;
+    bool& released;
 
     signing_writer(http_request& r, sigv4::signer& s, const credentials& k, sigv4::signing_params& p,
-                   std::string_view ua, std::string& b)
-        : req(r), signer(s), keys(k), sp(p), user_agent(ua), buffer(b) {}
+                   std::string_view ua, std::string& b, request_source* a, bool& rel)
+        : req(r), signer(s), keys(k), sp(p), user_agent(ua), buffer(b), again(a), released(rel) {}
     std::string_view write() override {
+        if (released) {
+            req = again->rebuild();
+            released = false;
+        }
         sp.now = std::chrono::system_clock::now();
-        if (http::write_signed_request(req, signer, keys, sp, user_agent, buffer)) return buffer;
+        if (http::write_signed_request(req, signer, keys, sp, user_agent, buffer)) {
+            if (again) {
+                req = http_request{};
+                released = true;
+            }
+            return buffer;
+        }
         signer.sign(req, keys, sp, nullptr);
         return {};
     }
@@ -137,7 +151,8 @@ struct signing_writer final : http::wire_writer {
 
 asio::awaitable<std::error_code> client::execute(const target& t, http_request&& req, http_response& resp,
                                                  diagnostics& diag, std::string_view service,
-                                                 std::string_view operation, std::string_view key) {
+                                                 std::string_view operation, std::string_view key,
+                                                 request_source* again) {
     http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
@@ -163,6 +178,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
         }
         return ec;
     };
+    // What is asked of req after it may have been let go (see signing_writer).
+    const bool head_request = req.method == "HEAD";
+    const std::string method = req.method;
+    bool released = false;
     std::uint64_t my_streak = 0;  // the host's failure streak this request joined
     int expired_retries = 0;      // sent again with renewed keys
     for (int attempt = 1;; ++attempt) {
@@ -171,6 +190,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
             co_return make_error_code(errc::cancelled);
         }
         if (host.health.down(host_health::clock::now())) co_return host_down(host.last_ec);
+        if (released) {  // a retry: the request that was let go, built again
+            req = again->rebuild();
+            released = false;
+        }
         // Re-signed in place per attempt with a fresh date: the signer
         // replaces its own headers. Its debug output already hides the
         // session token.
@@ -193,7 +216,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
         // every request of this client is written in (signing_writer);
         // otherwise, and with --debug (which shows the canonical request),
         // signed in place here and serialized by the HTTP client.
-        signing_writer writer{req, signer_, *keys, sp, cfg_.http.user_agent, wire_};
+        signing_writer writer{req, signer_, *keys, sp, cfg_.http.user_agent, wire_, again, released};
         if (cfg_.debug) {
             sigv4::signing_debug dbg;
             signer_.sign(req, *keys, sp, &dbg);
@@ -221,8 +244,8 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
                 (host.warned == host_health::clock::time_point{} ||
                  now - host.warned >= cfg_.health.window)) {
                 host.warned = now;
-                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" +
-                          std::string(req.method) + " " + req.path + "); retrying — the job stops if " +
+                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" + method + " " +
+                          (released ? std::string(key) : req.path) + "); retrying — the job stops if " +
                           host_key + " does not answer for " +
                           std::to_string(cfg_.health.window.count() / 1000) + " s");
             }
@@ -246,7 +269,7 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
             }
             // HEAD answers carry no error code: a bare 400 to keys that are
             // not new may be an expired session. Renewed and sent once more.
-            if (req.method == "HEAD" && resp.status == 400 && resp.body.empty() && expired_retries == 0 &&
+            if (head_request && resp.status == 400 && resp.body.empty() && expired_retries == 0 &&
                 provider_->maybe_expired(signed_with)) {
                 ++expired_retries;
                 continue;

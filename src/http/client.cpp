@@ -601,6 +601,10 @@ struct client::impl {
                                           diagnostics& diag, wire_writer* writer) {
         ++stats.requests;
         const auto deadline = clock::now() + opts.request_timeout;
+        // What the answer's reading needs of the request, taken now: a
+        // writer may let the request go once it has written it.
+        body_sink* const sink = req.sink;
+        const bool head = req.method == "HEAD";
         auto& pool = pool_for(o);
         for (int attempt = 0;; ++attempt) {
             connection_ptr c;
@@ -622,14 +626,14 @@ struct client::impl {
                 }
                 bytes = c->wire;
             }
-            response_sink parser(resp, req.sink);
+            response_sink parser(resp, sink);
             // A streamed body is not held: no limit on its size.
-            if (req.sink)
+            if (sink)
                 parser.body_limit(boost::none);
             else
                 parser.body_limit(opts.max_body_bytes);
             parser.header_limit(64 * 1024);
-            if (req.method == "HEAD") parser.skip(true);
+            if (head) parser.skip(true);
             parser.eager(true);
 
             exchange x;

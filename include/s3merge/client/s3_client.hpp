@@ -82,6 +82,15 @@ using op_telemetry = engine::op_stats;
 boost::asio::awaitable<std::uint64_t> wait_for_turn(boost::asio::any_io_executor ex,
                                                     engine::token_bucket& cap, double cost);
 
+// Builds a call's request again (see client::execute).
+class request_source {
+public:
+    virtual http_request rebuild() = 0;
+
+protected:
+    ~request_source() = default;
+};
+
 class client {
 public:
     client(boost::asio::any_io_executor ex, client_config cfg);
@@ -105,10 +114,15 @@ public:
     // the S3 operation (and key) to on_throttle. `req` is signed in place,
     // not moved into the call's frame: it must outlive the awaitable, as a
     // caller's variable or temporary does in `co_await c.execute(...)`.
+    // With `again`, `req` is let go (emptied) as soon as it is written for
+    // the wire, while its memory is still in the CPU's cache, and built
+    // again from `again` for a re-send or a retry: a request is not held
+    // for the whole wait for its answer.
     boost::asio::awaitable<std::error_code> execute(const target& t, http_request&& req, http_response& resp,
                                                     diagnostics& diag, std::string_view service = "s3",
                                                     std::string_view operation = {},
-                                                    std::string_view key = {});
+                                                    std::string_view key = {},
+                                                    request_source* again = nullptr);
 
     // Typed operations. diag gets operation, bucket, key and region.
     boost::asio::awaitable<std::error_code> list_objects_v2(std::string bucket, list_objects_v2_params p,

@@ -85,7 +85,9 @@ public:
     // `writer` writes, or (no writer, or an empty write) `req` serialized,
     // already signed (its request target is computed by
     // uri::request_target). A request on a pooled connection that the
-    // server had closed is re-sent once on a fresh connection.
+    // server had closed is re-sent once on a fresh connection. `req` is
+    // read before the first write() only (its method and body sink): a
+    // writer may let it go once it has written it.
     boost::asio::awaitable<std::error_code> send(const origin& o, const http_request& req,
                                                  http_response& resp, diagnostics& diag,
                                                  wire_writer* writer = nullptr);

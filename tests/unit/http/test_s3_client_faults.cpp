@@ -129,6 +129,46 @@ TEST_CASE("attempts count every request of a call: 200-with-error retries and a 
     CHECK(out.diag.attempts == static_cast<unsigned>(peer.requests));
 }
 
+TEST_CASE("a retried CopyObject sends the same request again, built anew from its parameters") {
+    // The first request is let go once written (execute with a
+    // request_source); the retry is built again and must say the same,
+    // signed anew: the same line, copy source and signed headers.
+    asio::io_context io;
+    int answered = 0;
+    body_peer peer(io, [&](const http_req&) {
+        return answered++ == 0 ? reply(503, "Slow Down", error_doc("SlowDown", "slow"))
+                               : reply(200, "OK", copy_ok);
+    });
+    auto out = run_copy(io, peer.port());
+    REQUIRE_FALSE(out.ec);
+    REQUIRE(peer.requests.size() == 2);
+    auto without_date_and_signature = [](const std::string& head) {
+        std::string kept;
+        std::size_t at = 0;
+        while (at < head.size()) {
+            std::size_t end = head.find("\r\n", at);
+            if (end == std::string::npos) end = head.size();
+            std::string line = head.substr(at, end - at);
+            if (line.rfind("X-Amz-Date:", 0) != 0 && line.rfind("Authorization:", 0) != 0)
+                kept += line + "\n";
+            at = end + 2;
+        }
+        return kept;
+    };
+    const auto& first = peer.requests[0].head;
+    const auto& second = peer.requests[1].head;
+    CHECK(first.rfind("PUT /dst-bucket/dst/c.json HTTP/1.1\r\n", 0) == 0);
+    CHECK(first.find("x-amz-copy-source: /src/a%20b/c.json\r\n") != std::string::npos);
+    CHECK(without_date_and_signature(first) == without_date_and_signature(second));
+    auto signed_headers = [](const std::string& head) {
+        auto p = head.find("SignedHeaders=");
+        REQUIRE(p != std::string::npos);
+        return head.substr(p, head.find(',', p) - p);
+    };
+    CHECK(signed_headers(first) == signed_headers(second));
+    CHECK(second.find("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") != std::string::npos);
+}
+
 TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not retried") {
     {
         asio::io_context io;

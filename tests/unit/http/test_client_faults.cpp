@@ -38,6 +38,13 @@ struct result {
     diagnostics diag;
 };
 
+// Answers keep-alive, then silently closes the connection (as S3 does with
+// idle connections): the next request on it finds it closed.
+asio::awaitable<bool> answer_then_close(tcp::socket& s, int, int) {
+    co_await write_all(s, ok_response);
+    co_return false;
+}
+
 // Runs `n` requests concurrently (or sequentially) and returns the results.
 std::vector<result> run_requests(asio::io_context& io, http::client& c, std::uint16_t port, int n,
                                  bool sequential = false, std::string method = "GET") {
@@ -129,12 +136,7 @@ TEST_CASE("a pooled connection closed by the server is retried once on a fresh o
     for (auto idle : {50ms, 1100ms}) {
         CAPTURE(idle.count());
         asio::io_context io;
-        // Answers keep-alive, then silently closes the connection (as S3 does
-        // with idle connections).
-        fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
-            co_await write_all(s, ok_response);
-            co_return false;
-        });
+        fake_peer peer(io, answer_then_close);
         http::client c(io.get_executor(), {});
         diagnostics d;
         REQUIRE_FALSE(c.init(d));
@@ -614,12 +616,7 @@ struct counting_writer final : http::wire_writer {
 
 TEST_CASE("a wire_writer's bytes go out as written; a re-send on a fresh connection is written again") {
     asio::io_context io;
-    // Answers keep-alive, then closes the connection (as S3 does with idle
-    // connections): the second request finds it closed.
-    fake_peer peer(io, [](tcp::socket& s, int, int) -> asio::awaitable<bool> {
-        co_await write_all(s, ok_response);
-        co_return false;
-    });
+    fake_peer peer(io, answer_then_close);  // the second request finds the connection closed
     http::client c(io.get_executor(), {});
     diagnostics d;
     REQUIRE_FALSE(c.init(d));

@@ -612,6 +612,18 @@ struct counting_writer final : http::wire_writer {
     }
 };
 
+// Starts one send of `req` through `w`; the context stops when it ends.
+void spawn_send(asio::io_context& io, http::client& c, const http::origin& o, const http_request& req,
+                http::wire_writer& w, result& r) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            r.ec = co_await c.send(o, req, r.resp, r.diag, &w);
+            io.stop();
+        },
+        asio::detached);
+}
+
 }  // namespace
 
 TEST_CASE("a wire_writer's bytes go out as written; a re-send on a fresh connection is written again") {
@@ -626,13 +638,7 @@ TEST_CASE("a wire_writer's bytes go out as written; a re-send on a fresh connect
     req.path = "/not-sent";
     auto one = [&]() {
         result r;
-        asio::co_spawn(
-            io,
-            [&]() -> asio::awaitable<void> {
-                r.ec = co_await c.send(o, req, r.resp, r.diag, &w);
-                io.stop();
-            },
-            asio::detached);
+        spawn_send(io, c, o, req, w, r);
         io.run_for(10s);
         io.restart();
         return r;
@@ -669,13 +675,7 @@ TEST_CASE("a request larger than the socket takes at once goes out whole though 
     http_request req;
     result r;
     bool overwritten = false;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            r.ec = co_await c.send(o, req, r.resp, r.diag, &w);
-            io.stop();
-        },
-        asio::detached);
+    spawn_send(io, c, o, req, w, r);
     // Runs once the send waits for the socket: the writer's buffer is
     // written over (another request's write would do that).
     asio::co_spawn(

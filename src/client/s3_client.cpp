@@ -112,37 +112,39 @@ namespace {
 
 // Signs a request and writes it for the wire when the HTTP client has a
 // connection ready for it (and again, with a new date, for a re-send),
-// into the client's one buffer. A request write_signed_request does not
-// take is signed in place and serialized by the HTTP client. With a
-// request_source, a request written is let go at once (`released`) and
-// built again when it is needed again.
+// into the client's one buffer, with the attempt's `keys`. A request
+// write_signed_request does not take is signed in place and serialized by
+// the HTTP client. With a request_source, a request written is let go at
+// once (`released`) and built again (restore) when it is needed again.
 struct signing_writer final : http::wire_writer {
     http_request& req;
     sigv4::signer& signer;
-    const credentials& keys;
     sigv4::signing_params& sp;
     std::string_view user_agent;
     std::string& buffer;
     request_source* again;
-    bool& released;
+    const credentials* keys = nullptr;
+    bool released = false;
 
-    signing_writer(http_request& r, sigv4::signer& s, const credentials& k, sigv4::signing_params& p,
-                   std::string_view ua, std::string& b, request_source* a, bool& rel)
-        : req(r), signer(s), keys(k), sp(p), user_agent(ua), buffer(b), again(a), released(rel) {}
+    signing_writer(http_request& r, sigv4::signer& s, sigv4::signing_params& p, std::string_view ua,
+                   std::string& b, request_source* a)
+        : req(r), signer(s), sp(p), user_agent(ua), buffer(b), again(a) {}
+    void restore() {
+        if (!released) return;
+        req = again->rebuild();
+        released = false;
+    }
     std::string_view write() override {
-        if (released) {
-            req = again->rebuild();
-            released = false;
-        }
+        restore();
         sp.now = std::chrono::system_clock::now();
-        if (http::write_signed_request(req, signer, keys, sp, user_agent, buffer)) {
+        if (http::write_signed_request(req, signer, *keys, sp, user_agent, buffer)) {
             if (again) {
                 req = http_request{};
                 released = true;
             }
             return buffer;
         }
-        signer.sign(req, keys, sp, nullptr);
+        signer.sign(req, *keys, sp, nullptr);
         return {};
     }
 };
@@ -178,26 +180,23 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
         }
         return ec;
     };
-    // What is asked of req after it may have been let go (see signing_writer).
-    const bool head_request = req.method == "HEAD";
-    const std::string method = req.method;
-    bool released = false;
-    std::uint64_t my_streak = 0;  // the host's failure streak this request joined
-    int expired_retries = 0;      // sent again with renewed keys
+    // Signed and written for the wire in one pass where the request allows
+    // (http::write_signed_request: the same bytes), by the HTTP client when
+    // a connection is ready for it, into the one buffer every request of
+    // this client is written in; otherwise, and with --debug (which shows
+    // the canonical request), signed in place below and serialized by the
+    // HTTP client.
+    signing_writer writer{req, signer_, sp, cfg_.http.user_agent, wire_, again};
+    const bool head_request = req.method == "HEAD";  // asked after req may have been let go
+    std::uint64_t my_streak = 0;                     // the host's failure streak this request joined
+    int expired_retries = 0;                         // sent again with renewed keys
     for (int attempt = 1;; ++attempt) {
         if (cancelled_) {
             diag.detail = "stopped before it was sent";
             co_return make_error_code(errc::cancelled);
         }
         if (host.health.down(host_health::clock::now())) co_return host_down(host.last_ec);
-        if (released) {  // a retry: the request that was let go, built again
-            req = again->rebuild();
-            released = false;
-        }
-        // Re-signed in place per attempt with a fresh date: the signer
-        // replaces its own headers. Its debug output already hides the
-        // session token.
-        sp.now = std::chrono::system_clock::now();
+        writer.restore();  // a retry: the request that was let go, built again
         // Temporary credentials: the provider's current keys (renewed first
         // when due; nothing is awaited while they are fresh).
         const credentials* keys = &cfg_.creds;
@@ -210,14 +209,12 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
             }
         }
         const std::string signed_with = provider_ ? keys->access_key_id : std::string();
-        // Signed and written for the wire in one pass where the request
-        // allows (http::write_signed_request: the same bytes), by the HTTP
-        // client when a connection is ready for it, into the one buffer
-        // every request of this client is written in (signing_writer);
-        // otherwise, and with --debug (which shows the canonical request),
-        // signed in place here and serialized by the HTTP client.
-        signing_writer writer{req, signer_, *keys, sp, cfg_.http.user_agent, wire_, again, released};
+        writer.keys = keys;
         if (cfg_.debug) {
+            // Re-signed in place per attempt with a fresh date: the signer
+            // replaces its own headers. Its debug output already hides the
+            // session token.
+            sp.now = std::chrono::system_clock::now();
             sigv4::signing_debug dbg;
             signer_.sign(req, *keys, sp, &dbg);
             cfg_.debug("--- canonical request (" + std::string(req.method) + " " + t.host_header + ") ---\n" +
@@ -244,9 +241,10 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
                 (host.warned == host_health::clock::time_point{} ||
                  now - host.warned >= cfg_.health.window)) {
                 host.warned = now;
-                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" + method + " " +
-                          (released ? std::string(key) : req.path) + "); retrying — the job stops if " +
-                          host_key + " does not answer for " +
+                cfg_.warn("s3merge: warning: " + host_key + ": " + host.last_failure + " (" +
+                          (writer.released ? std::string(operation) + " " + std::string(key)
+                                           : req.method + " " + req.path) +
+                          "); retrying — the job stops if " + host_key + " does not answer for " +
                           std::to_string(cfg_.health.window.count() / 1000) + " s");
             }
             if (host.health.down(now)) co_return host_down(ec);

@@ -27,12 +27,11 @@ std::error_code watermark_tracker::listed(std::string_view key, std::uint64_t* s
 }
 
 std::error_code watermark_tracker::done(std::string_view key, std::uint64_t seq) {
-    std::size_t lo = size_;
+    std::size_t lo = 0;
     if (seq != no_seq && seq >= first_seq_ && seq - first_seq_ < size_ && at(seq - first_seq_).key == key) {
         lo = seq - first_seq_;
     } else {
         // The window is sorted (listing order), so a binary search finds the slot.
-        lo = 0;
         std::size_t hi = size_;
         while (lo < hi) {
             const std::size_t mid = lo + (hi - lo) / 2;

@@ -453,13 +453,10 @@ struct client::impl {
             c.tls->buffers().tx.clear();
             tls_out.clear();
             if (auto ec = c.tls->encrypt(bytes, tls_out)) return ec;
+            auto ec = send_or_keep(c, tls_out, c.tls->buffers().tx, want);
             // Kept small: a large upload's records are not held between requests.
-            if (tls_out.capacity() > 64 * 1024) {
-                auto ec = send_or_keep(c, tls_out, c.tls->buffers().tx, want);
-                std::string().swap(tls_out);
-                return ec;
-            }
-            return send_or_keep(c, tls_out, c.tls->buffers().tx, want);
+            if (tls_out.capacity() > 64 * 1024) std::string().swap(tls_out);
+            return ec;
         }
         return send_or_keep(c, bytes, c.wire, want);
     }
@@ -472,13 +469,7 @@ struct client::impl {
         c.written = 0;
         want = io_want::nothing;
         std::size_t sent = 0;
-        while (sent < bytes.size()) {
-            beast::error_code ec;
-            std::size_t done = c.sock.write_some(asio::buffer(bytes.data() + sent, bytes.size() - sent), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-            if (ec) return ec;
-            sent += done;
-        }
+        if (auto ec = send_now(c.sock, bytes, sent)) return ec;
         if (bytes.data() == keep.data()) {
             c.written = sent;
         } else {

@@ -9,19 +9,24 @@ error_code wait_result(const connection& c, const error_code& ec) {
     return ec == asio::error::operation_aborted && c.timed_out ? error_code(asio::error::timed_out) : ec;
 }
 
+error_code send_now(tcp::socket& sock, std::string_view bytes, std::size_t& sent) {
+    while (sent < bytes.size()) {
+        error_code ec;
+        std::size_t done = sock.write_some(asio::buffer(bytes.data() + sent, bytes.size() - sent), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) return {};
+        if (ec) return ec;
+        sent += done;
+    }
+    return {};
+}
+
 error_code try_send(connection& c, io_want& want) {
     want = io_want::nothing;
     std::string& out = c.outbox();
-    while (c.written < out.size()) {
-        error_code ec;
-        std::size_t done =
-            c.sock.write_some(asio::buffer(out.data() + c.written, out.size() - c.written), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            want = io_want::write;
-            return {};
-        }
-        if (ec) return ec;
-        c.written += done;
+    if (auto ec = send_now(c.sock, out, c.written)) return ec;
+    if (c.written < out.size()) {
+        want = io_want::write;
+        return {};
     }
     if (c.tls) {
         out.clear();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/tls_transport.hpp"
@@ -75,6 +76,11 @@ using connection_ptr = std::unique_ptr<connection>;
 // The outcome of a wait on c: a wait the sweeper cancelled is a timeout; a
 // wait that completed stands, even if the deadline passed meanwhile.
 error_code wait_result(const connection& c, const error_code& ec);
+
+// Sends bytes from `sent` on as far as the socket takes them without
+// blocking (sent < bytes.size() after: the socket is full); an error only
+// for a failure.
+error_code send_now(tcp::socket& sock, std::string_view bytes, std::size_t& sent);
 
 // Sends what is pending (the outbox from `written` on) without blocking;
 // want = write when the socket is full. Under TLS the outbox is emptied

@@ -441,9 +441,7 @@ TEST_CASE("TLS: records the socket does not take at once go out whole while othe
             if (ec) co_return;
             std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
             buf.consume(n);
-            std::size_t len = 0;
-            if (auto p = head.find("Content-Length: "); p != std::string::npos)
-                len = std::stoul(head.substr(p + 16));
+            const std::size_t len = body_peer::content_length(head);
             if (buf.size() < len) {
                 auto [ec2, m] = co_await asio::async_read(s, buf, asio::transfer_exactly(len - buf.size()),
                                                           tuple_awaitable);

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "s3merge/credentials.hpp"
+#include "s3merge/crypto.hpp"
 #include "s3merge/http_message.hpp"
 #include "s3merge/uri.hpp"
 
@@ -70,11 +71,23 @@ public:
     std::size_t cache_size() const { return cache_.size(); }
 
 private:
-    std::string_view signing_key(const credentials& creds, std::string_view date8,
-                                 const signing_params& params);
+    // The signing key for the scope, made ready for HMAC.
+    const crypto::hmac_sha256_key& signing_key(const credentials& creds, std::string_view date8,
+                                               const signing_params& params);
 
+    // A derived key and the secret it was derived from (a secret rotated
+    // under the same access key id derives again); the secret is cleansed
+    // when the entry goes.
+    struct key_entry {
+        std::string secret;
+        crypto::hmac_sha256_key key;
+        key_entry() = default;
+        key_entry(const key_entry&) = delete;
+        key_entry& operator=(const key_entry&) = delete;
+        ~key_entry();
+    };
     using key_t = std::tuple<std::string, std::string, std::string, std::string>;
-    std::map<key_t, std::string> cache_;  // bounded: cleared when it exceeds 64 entries
+    std::map<key_t, key_entry> cache_;  // bounded: cleared when it exceeds 64 entries
 };
 
 // Presigned URL (query-string auth), used for tests and tools.

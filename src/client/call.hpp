@@ -2,6 +2,8 @@
 // every typed call of s3::client (s3_client.cpp, s3_client_more.cpp).
 #pragma once
 
+#include <concepts>
+
 #include "s3merge/client/s3_client.hpp"
 
 namespace s3merge::s3 {
@@ -42,9 +44,20 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
         std::shared_ptr<const target> tp;
         if (auto ec = shared_target_for(bucket, tp, diag)) co_return failed(ec, nullptr);
         const target& t = *tp;
-        std::error_code bec;
-        http_request req = Op::build(t, p, bec, diag);
-        if (bec) co_return failed(bec, &t);
+        // An operation that writes its request straight from its parameters
+        // (Op::write_signed) has it built only where that is refused; its
+        // build cannot fail.
+        constexpr bool writes_itself =
+            requires(const target& tt, const typename Op::params& pp, sigv4::signer& s, const credentials& c,
+                     const sigv4::signing_params& sp, std::string& out) {
+            { Op::write_signed(tt, pp, s, c, sp, std::string_view(), out) } -> std::same_as<bool>;
+        };
+        http_request req;
+        if constexpr (!writes_itself) {
+            std::error_code bec;
+            req = Op::build(t, p, bec, diag);
+            if (bec) co_return failed(bec, &t);
+        }
         // A reused response object, given back when the call is done.
         struct response_lease {
             client& owner;
@@ -61,9 +74,17 @@ asio::awaitable<std::error_code> client::call(const std::string& bucket, const t
             http_request rebuild() override {
                 std::error_code ec;
                 diagnostics unused;
-                return Op::build(t, p, ec, unused);  // built once already: no error
+                return Op::build(t, p, ec, unused);  // built once already, or cannot fail: no error
+            }
+            bool write_signed(sigv4::signer& s, const credentials& c, const sigv4::signing_params& sp,
+                              std::string_view ua, std::string& out) override {
+                if constexpr (writes_itself)
+                    return Op::write_signed(t, p, s, c, sp, ua, out);
+                else
+                    return false;
             }
         } again{t, p};
+        again.deferred = writes_itself;
         auto xec = co_await execute(t, std::move(req), resp, diag, "s3", op, key, &again);
         sent += diag.attempts;
         throttled += diag.throttles;

@@ -128,15 +128,18 @@ struct signing_writer final : http::wire_writer {
 
     signing_writer(http_request& r, sigv4::signer& s, sigv4::signing_params& p, std::string_view ua,
                    std::string& b, request_source* a)
-        : req(r), signer(s), sp(p), user_agent(ua), buffer(b), again(a) {}
+        : req(r), signer(s), sp(p), user_agent(ua), buffer(b), again(a), released(a && a->deferred) {}
     void restore() {
         if (!released) return;
         req = again->rebuild();
         released = false;
     }
     std::string_view write() override {
-        restore();
         sp.now = std::chrono::system_clock::now();
+        // Straight from the call's parameters, when the source can: the
+        // request is not built at all.
+        if (released && again->write_signed(signer, *keys, sp, user_agent, buffer)) return buffer;
+        restore();
         if (http::write_signed_request(req, signer, *keys, sp, user_agent, buffer)) {
             if (again) {
                 req = http_request{};
@@ -187,16 +190,21 @@ asio::awaitable<std::error_code> client::execute(const target& t, http_request&&
     // the canonical request), signed in place below and serialized by the
     // HTTP client.
     signing_writer writer{req, signer_, sp, cfg_.http.user_agent, wire_, again};
-    const bool head_request = req.method == "HEAD";  // asked after req may have been let go
-    std::uint64_t my_streak = 0;                     // the host's failure streak this request joined
-    int expired_retries = 0;                         // sent again with renewed keys
+    // Asked before req may be let go; a request not built is never a HEAD.
+    const bool head_request = !writer.released && req.method == "HEAD";
+    std::uint64_t my_streak = 0;  // the host's failure streak this request joined
+    int expired_retries = 0;      // sent again with renewed keys
     for (int attempt = 1;; ++attempt) {
         if (cancelled_) {
             diag.detail = "stopped before it was sent";
             co_return make_error_code(errc::cancelled);
         }
         if (host.health.down(host_health::clock::now())) co_return host_down(host.last_ec);
-        writer.restore();  // a retry: the request that was let go, built again
+        // A retry: the request that was let go, built again, before the HTTP
+        // client reads it (its body sink, HEAD) and for --debug. One that
+        // writes itself (request_source::deferred) is built only if its
+        // write is refused.
+        if (!again || !again->deferred || cfg_.debug) writer.restore();
         // Temporary credentials: the provider's current keys (renewed first
         // when due; nothing is awaited while they are fresh).
         const credentials* keys = &cfg_.creds;

@@ -49,6 +49,13 @@ int bio_read(BIO* b, char* data, size_t n, size_t* got) {
     return 1;
 }
 
+// SSL_get_error reads this thread's error queue, so it must be empty before
+// each TLS call. ERR_clear_error walks all of the queue's slots (hundreds
+// of instructions, twice per exchange); it is empty but after a failure.
+void clear_error_queue() {
+    if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 long bio_ctrl(BIO*, int cmd, long, void*) {
     return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
@@ -151,7 +158,7 @@ std::error_code tls_session::start(SSL_CTX* ctx, const std::string& host, bool i
 }
 
 error_code tls_session::handshake_step(bool& done, io_want& want) {
-    ERR_clear_error();
+    clear_error_queue();
     want = io_want::nothing;
     int r = SSL_do_handshake(ssl_);
     done = r == 1;
@@ -166,7 +173,7 @@ error_code tls_session::encrypt(std::string_view plaintext, std::string& out) {
     buf_.sink = &out;
     std::size_t at = 0;
     while (at < plaintext.size()) {
-        ERR_clear_error();
+        clear_error_queue();
         std::size_t done = 0;
         int r = SSL_write_ex(ssl_, plaintext.data() + at, plaintext.size() - at, &done);
         if (r <= 0) {
@@ -182,7 +189,7 @@ error_code tls_session::encrypt(std::string_view plaintext, std::string& out) {
 }
 
 error_code tls_session::decrypt(char* out, std::size_t n, std::size_t& got, io_want& want) {
-    ERR_clear_error();
+    clear_error_queue();
     got = 0;
     want = io_want::nothing;
     int r = SSL_read_ex(ssl_, out, n, &got);

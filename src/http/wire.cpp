@@ -164,10 +164,27 @@ std::error_code serialize_request(const http_request& req, std::string_view user
 bool write_signed_request(const http_request& req, sigv4::signer& signer, const credentials& creds,
                           const sigv4::signing_params& params, std::string_view user_agent,
                           std::string& out) {
+    if (!req.query.empty() || !req.body.empty()) return false;
+    constexpr std::size_t most = 12;
+    if (req.headers.size() > most) return false;
+    std::array<header_view, most> headers;
+    for (std::size_t i = 0; i < req.headers.size(); ++i)
+        headers[i] = {req.headers[i].name, req.headers[i].value, false};
+    const std::string_view path = req.path;
+    signed_request_parts parts;
+    parts.method = req.method;
+    parts.host = req.host;
+    parts.path = std::span<const std::string_view>(&path, 1);
+    parts.headers = std::span<const header_view>(headers.data(), req.headers.size());
+    parts.unsigned_payload = req.unsigned_payload;
+    return write_signed_parts(parts, signer, creds, params, user_agent, out);
+}
+
+bool write_signed_parts(const signed_request_parts& req, sigv4::signer& signer, const credentials& creds,
+                        const sigv4::signing_params& params, std::string_view user_agent, std::string& out) {
     const bool put_or_post = req.method == "PUT" || req.method == "POST";
     if (!(put_or_post || req.method == "GET" || req.method == "HEAD" || req.method == "DELETE")) return false;
-    if (!req.query.empty() || !req.body.empty() || req.host.empty() || !params.add_content_sha256_header)
-        return false;
+    if (req.host.empty() || !params.add_content_sha256_header) return false;
     if (!plain_value(req.host) || !plain_value(user_agent) || !plain_value(creds.session_token) ||
         !plain_value(creds.access_key_id))
         return false;
@@ -191,7 +208,7 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
         sorted[j] = {name, value};
     };
     for (const auto& h : req.headers) {
-        if (!plain_name(h.name) || added_here(h.name) || !plain_value(h.value)) return false;
+        if (!plain_name(h.name) || added_here(h.name) || (!h.plain && !plain_value(h.value))) return false;
         add(h.name, h.value);
     }
     add("host", req.host);
@@ -219,7 +236,10 @@ bool write_signed_request(const http_request& req, sigv4::signer& signer, const 
     creq += req.method;
     creq += '\n';
     const std::size_t path_at = creq.size();
-    uri::append_canonical_path(creq, req.path);
+    // As uri::append_canonical_path on the pieces joined: each byte is
+    // encoded on its own, so the pieces are encoded one after another.
+    if (req.path.empty() || req.path.front().empty() || req.path.front().front() != '/') creq += '/';
+    for (std::string_view piece : req.path) uri::append_encoded(creq, piece, false);
     // The request line's target is the same encoded path (no query).
     const std::size_t path_len = creq.size() - path_at;
     const std::size_t head = creq.size();

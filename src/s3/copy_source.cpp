@@ -7,6 +7,12 @@ namespace s3merge::s3::detail {
 std::string copy_source_header(std::string_view bucket, std::string_view key, std::string_view version_id) {
     std::string source;
     source.reserve(2 + bucket.size() + key.size() + (version_id.empty() ? 0 : 11 + version_id.size()) + 16);
+    append_copy_source_header(source, bucket, key, version_id);
+    return source;
+}
+
+void append_copy_source_header(std::string& source, std::string_view bucket, std::string_view key,
+                               std::string_view version_id) {
     source += '/';
     uri::append_encoded(source, bucket);
     source += '/';
@@ -15,7 +21,6 @@ std::string copy_source_header(std::string_view bucket, std::string_view key, st
         source += "?versionId=";
         uri::append_encoded(source, version_id);
     }
-    return source;
 }
 
 }  // namespace s3merge::s3::detail

@@ -16,5 +16,8 @@ namespace s3merge::s3::detail {
 // percent_encode(bucket/key, safe="-._~/"). Identical to what
 // build_copy_object sends; the unit tests compare the two.
 std::string copy_source_header(std::string_view bucket, std::string_view key, std::string_view version_id);
+// The same, appended to `out`.
+void append_copy_source_header(std::string& out, std::string_view bucket, std::string_view key,
+                               std::string_view version_id);
 
 }  // namespace s3merge::s3::detail

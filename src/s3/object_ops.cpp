@@ -1,7 +1,11 @@
 // Single-object operations: HeadObject, CopyObject, PutObject.
+#include <array>
+#include <span>
+
 #include "s3/copy_source.hpp"
 #include "s3/xml_scan.hpp"
 #include "s3/xml_util.hpp"
+#include "s3merge/http/wire.hpp"
 #include "s3merge/s3/ops.hpp"
 #include "s3merge/sigv4.hpp"
 #include "s3merge/crypto.hpp"
@@ -110,6 +114,41 @@ http_request build_copy_object(const target& t, const copy_object_params& p) {
     if (!p.source_if_match.empty())
         req.set_header("x-amz-copy-source-if-match", detail::quote_etag(p.source_if_match));
     return req;
+}
+
+bool write_signed_copy_object(const target& t, const copy_object_params& p, sigv4::signer& signer,
+                              const credentials& creds, const sigv4::signing_params& params,
+                              std::string_view user_agent, std::string& out) {
+    if (p.replace_metadata || p.replace_tagging || p.key.empty()) return false;
+    // The values made here, in scratch buffers that keep their capacity.
+    thread_local std::string source, if_match;
+    source.clear();
+    detail::append_copy_source_header(source, p.source_bucket, p.source_key, p.source_version_id);
+    // In build_copy_object's order.
+    std::array<http::header_view, 6> headers;
+    std::size_t n = 0;
+    headers[n++] = {"x-amz-copy-source", source, true};  // percent-encoded: its own canonical form
+    headers[n++] = {"x-amz-metadata-directive", "COPY", true};
+    if (!p.storage_class.empty()) headers[n++] = {"x-amz-storage-class", p.storage_class};
+    if (!p.sse.empty()) headers[n++] = {"x-amz-server-side-encryption", p.sse};
+    if (!p.sse_kms_key_id.empty())
+        headers[n++] = {"x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id};
+    if (!p.source_if_match.empty()) {
+        if_match.clear();
+        detail::append_quoted_etag(if_match, p.source_if_match);
+        headers[n++] = {"x-amz-copy-source-if-match", if_match};
+    }
+    // target::object_path(key), in pieces.
+    const bool bucket_in_path = t.path_style && !t.bucket.empty();
+    const std::array<std::string_view, 4> path =
+        bucket_in_path ? std::array<std::string_view, 4>{"/", t.bucket, "/", p.key}
+                       : std::array<std::string_view, 4>{"/", p.key, {}, {}};
+    http::signed_request_parts parts;
+    parts.method = "PUT";
+    parts.host = t.host_header;
+    parts.path = std::span<const std::string_view>(path.data(), bucket_in_path ? 4 : 2);
+    parts.headers = std::span<const http::header_view>(headers.data(), n);
+    return http::write_signed_parts(parts, signer, creds, params, user_agent, out);
 }
 
 namespace {

@@ -214,13 +214,20 @@ std::string strip_etag_quotes(std::string_view etag) {
 }
 
 std::string quote_etag(std::string_view etag) {
-    if (quoted(etag)) return std::string(etag);
     std::string out;
-    out.reserve(etag.size() + 2);
+    append_quoted_etag(out, etag);
+    return out;
+}
+
+void append_quoted_etag(std::string& out, std::string_view etag) {
+    if (quoted(etag)) {
+        out += etag;
+        return;
+    }
+    out.reserve(out.size() + etag.size() + 2);
     out += '"';
     out += etag;
     out += '"';
-    return out;
 }
 
 void page_frame::index_children() {

@@ -152,6 +152,7 @@ void strip_etag_quotes_in_place(std::string& etag);
 // If-Match and DeleteObjects' <ETag> with their double quotes; our parsers
 // hand them out without.
 std::string quote_etag(std::string_view etag);
+void append_quoted_etag(std::string& out, std::string_view etag);
 
 // Form-style percent-decoding, as botocore's unquote_str (= Python's
 // urllib.parse.unquote_plus) applies to ListObjectsV2 with

@@ -6,6 +6,7 @@
 // initialisation allocates a provider context and goes through parameter
 // lookups, which costs more than hashing a canonical request.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
@@ -90,25 +91,87 @@ void sha256_into(std::string_view data, unsigned char (&out)[32]) {
     sha256_of(data, {}, out);
 }
 
-// HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
-void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
-    constexpr std::size_t block = 64;
-    unsigned char k[block] = {};
-    if (key.size() > block) {
+namespace {
+constexpr std::size_t hmac_block = 64;
+// The key's block (a longer key is hashed first), XORed with the pads.
+void hmac_pads(std::string_view key, unsigned char (&ipad)[hmac_block], unsigned char (&opad)[hmac_block]) {
+    unsigned char k[hmac_block] = {};
+    if (key.size() > hmac_block) {
         unsigned char hashed[32];
         sha256_of(key, {}, hashed);
         std::memcpy(k, hashed, 32);
+        OPENSSL_cleanse(hashed, sizeof hashed);
     } else {
         std::memcpy(k, key.data(), key.size());
     }
-    char ipad[block], opad[block];
-    for (std::size_t i = 0; i < block; ++i) {
-        ipad[i] = static_cast<char>(k[i] ^ 0x36);
-        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    for (std::size_t i = 0; i < hmac_block; ++i) {
+        ipad[i] = static_cast<unsigned char>(k[i] ^ 0x36);
+        opad[i] = static_cast<unsigned char>(k[i] ^ 0x5c);
     }
+    OPENSSL_cleanse(k, sizeof k);
+}
+}  // namespace
+
+// HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
+void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
+    unsigned char ipad[hmac_block], opad[hmac_block];
+    hmac_pads(key, ipad, opad);
+    const auto view = [](const unsigned char* p, std::size_t n) {
+        return std::string_view(reinterpret_cast<const char*>(p), n);
+    };
     unsigned char inner[32];
-    sha256_of(std::string_view(ipad, block), data, inner);
-    sha256_of(std::string_view(opad, block), std::string_view(reinterpret_cast<const char*>(inner), 32), out);
+    sha256_of(view(ipad, hmac_block), data, inner);
+    sha256_of(view(opad, hmac_block), view(inner, 32), out);
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+}
+
+static_assert(sizeof(SHA256_CTX) <= 128 && alignof(SHA256_CTX) <= 8);
+
+void hmac_sha256_key::set(std::string_view key) {
+    unsigned char ipad[hmac_block], opad[hmac_block];
+    hmac_pads(key, ipad, opad);
+    SHA256_CTX inner, outer;
+    SHA256_Init(&inner);
+    SHA256_Update(&inner, ipad, hmac_block);
+    SHA256_Init(&outer);
+    SHA256_Update(&outer, opad, hmac_block);
+    std::memcpy(inner_, &inner, sizeof inner);
+    std::memcpy(outer_, &outer, sizeof outer);
+    OPENSSL_cleanse(&inner, sizeof inner);
+    OPENSSL_cleanse(&outer, sizeof outer);
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+}
+
+hmac_sha256_key::hmac_sha256_key(const hmac_sha256_key& other) {
+    std::memcpy(inner_, other.inner_, sizeof inner_);
+    std::memcpy(outer_, other.outer_, sizeof outer_);
+}
+
+hmac_sha256_key& hmac_sha256_key::operator=(const hmac_sha256_key& other) {
+    if (this != &other) {
+        std::memcpy(inner_, other.inner_, sizeof inner_);
+        std::memcpy(outer_, other.outer_, sizeof outer_);
+    }
+    return *this;
+}
+
+hmac_sha256_key::~hmac_sha256_key() {
+    OPENSSL_cleanse(inner_, sizeof inner_);
+    OPENSSL_cleanse(outer_, sizeof outer_);
+}
+
+void hmac_sha256_key::mac_into(std::string_view data, unsigned char (&out)[32]) const {
+    // The states are copied out (SHA256_Final cleanses what it finishes).
+    SHA256_CTX ctx;
+    std::memcpy(&ctx, inner_, sizeof ctx);
+    SHA256_Update(&ctx, data.data(), data.size());
+    unsigned char inner[32];
+    SHA256_Final(inner, &ctx);
+    std::memcpy(&ctx, outer_, sizeof ctx);
+    SHA256_Update(&ctx, inner, sizeof inner);
+    SHA256_Final(out, &ctx);
 }
 
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {

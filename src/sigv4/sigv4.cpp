@@ -317,33 +317,33 @@ std::string signer::canonical_request(const http_request& req, std::string_view 
 // derived key and a SHA-256 of the secret, so a secret rotated under the same
 // access key id (possible on S3-compatible servers) derives a fresh key
 // instead of signing with a stale one.
-std::string_view signer::signing_key(const credentials& creds, std::string_view date8,
-                                     const signing_params& params) {
-    unsigned char secret_digest[sha256_len];
-    crypto::sha256_into(creds.secret_access_key, secret_digest);
-    const std::string_view secret_check(reinterpret_cast<const char*>(secret_digest), sha256_len);
+signer::key_entry::~key_entry() {
+    OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+const crypto::hmac_sha256_key& signer::signing_key(const credentials& creds, std::string_view date8,
+                                                   const signing_params& params) {
     // A few entries at most (one per day, region and service): a scan
     // compares views, with no key to allocate.
     auto it = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
         return std::get<0>(e.first) == date8 && std::get<1>(e.first) == params.region &&
                std::get<2>(e.first) == params.service && std::get<3>(e.first) == creds.access_key_id;
     });
-    if (it == cache_.end() || std::string_view(it->second).substr(sha256_len) != secret_check) {
-        key_t cache_key{std::string(date8), params.region, params.service, creds.access_key_id};
-        auto value = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
-        value += secret_check;
-        if (it != cache_.end()) {
-            OPENSSL_cleanse(it->second.data(), it->second.size());
-            it->second = std::move(value);
-        } else {
-            if (cache_.size() >= cache_limit) {
-                for (auto& [k, v] : cache_) OPENSSL_cleanse(v.data(), v.size());
-                cache_.clear();
-            }
-            it = cache_.emplace(std::move(cache_key), std::move(value)).first;
+    if (it == cache_.end() || it->second.secret != creds.secret_access_key) {
+        if (it == cache_.end()) {
+            if (cache_.size() >= cache_limit) cache_.clear();
+            it = cache_
+                     .try_emplace(
+                         key_t{std::string(date8), params.region, params.service, creds.access_key_id})
+                     .first;
         }
+        auto derived = derive_signing_key(creds.secret_access_key, date8, params.region, params.service);
+        it->second.key.set(derived);
+        OPENSSL_cleanse(derived.data(), derived.size());
+        OPENSSL_cleanse(it->second.secret.data(), it->second.secret.size());
+        it->second.secret = creds.secret_access_key;
     }
-    return std::string_view(it->second).substr(0, sha256_len);
+    return it->second.key;
 }
 
 void signer::authorization_into(std::string& out, std::string_view canonical_request,
@@ -357,7 +357,7 @@ void signer::authorization_into(std::string& out, std::string_view canonical_req
     append_credential_scope(scope, date8, params);
     string_to_sign_into(sts, amz_date, scope, canonical_request);
     unsigned char signature[sha256_len];
-    crypto::hmac_sha256_into(signing_key(creds, date8, params), sts, signature);
+    signing_key(creds, date8, params).mac_into(sts, signature);
     out.reserve(out.size() + algorithm.size() + creds.access_key_id.size() + scope.size() +
                 signed_headers.size() + 2 * sha256_len + 48);
     out += algorithm;

@@ -86,6 +86,17 @@ boost::asio::awaitable<std::uint64_t> wait_for_turn(boost::asio::any_io_executor
 class request_source {
 public:
     virtual http_request rebuild() = 0;
+    // Writes the request, signed, for the wire without building it (as
+    // s3::write_signed_copy_object does): the same bytes as rebuild() signed
+    // by http::write_signed_request. False: it is built and written that way.
+    virtual bool write_signed(sigv4::signer&, const credentials&, const sigv4::signing_params&,
+                              std::string_view /*user_agent*/, std::string& /*out*/) {
+        return false;
+    }
+    // The request handed to execute() was not built (an empty one): it is
+    // built by rebuild() only where it is needed (a refusal of
+    // write_signed, --debug). Never a HEAD.
+    bool deferred = false;
 
 protected:
     ~request_source() = default;

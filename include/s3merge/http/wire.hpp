@@ -5,6 +5,7 @@
 // one write, with no per-field allocations.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -35,5 +36,29 @@ std::error_code serialize_request(const http_request& req, std::string_view user
 // signs and serializes it the general way.
 bool write_signed_request(const http_request& req, sigv4::signer& signer, const credentials& creds,
                           const sigv4::signing_params& params, std::string_view user_agent, std::string& out);
+
+// A request by its parts, for a writer that has no http_request to hand
+// (s3::write_signed_copy_object): what write_signed_request reads of one.
+struct header_view {
+    std::string_view name, value;
+    // The value is known to be its own canonical form (the writer made it,
+    // e.g. percent-encoded): not scanned again. Otherwise it is checked as
+    // a request's header value is.
+    bool plain = false;
+};
+struct signed_request_parts {
+    std::string_view method;
+    std::string_view host;
+    // The raw (unencoded) path in pieces, as if joined: {"/", "bucket/", key}.
+    std::span<const std::string_view> path;
+    std::span<const header_view> headers;  // in the request's order
+    bool unsigned_payload = false;
+};
+
+// write_signed_request for a request given by its parts (no query, no
+// body): the same bytes as for the http_request with those fields, and the
+// same refusals.
+bool write_signed_parts(const signed_request_parts& req, sigv4::signer& signer, const credentials& creds,
+                        const sigv4::signing_params& params, std::string_view user_agent, std::string& out);
 
 }  // namespace s3merge::http

@@ -89,6 +89,12 @@ struct copy_object {
     static http_request build(const target& t, const params& p, std::error_code&, diagnostics&) {
         return build_copy_object(t, p);
     }
+    // Written for the wire straight from `p` where it can be (see
+    // write_signed_copy_object); the build above cannot fail.
+    static bool write_signed(const target& t, const params& p, sigv4::signer& s, const credentials& c,
+                             const sigv4::signing_params& sp, std::string_view ua, std::string& out) {
+        return write_signed_copy_object(t, p, s, c, sp, ua, out);
+    }
     static std::error_code parse(const http_response& r, result& out, diagnostics& d) {
         return parse_copy_object(r, out, d);
     }

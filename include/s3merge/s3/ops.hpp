@@ -14,9 +14,15 @@
 #include <utility>
 #include <vector>
 
+#include "s3merge/credentials.hpp"
 #include "s3merge/error.hpp"
 #include "s3merge/http_message.hpp"
 #include "s3merge/s3/endpoint.hpp"
+
+namespace s3merge::sigv4 {
+class signer;
+struct signing_params;
+}  // namespace s3merge::sigv4
 
 namespace s3merge::s3 {
 
@@ -167,6 +173,16 @@ struct copy_object_result {
 // x-amz-copy-source is "/<bucket>/<key>" percent-encoded (slashes kept),
 // plus "?versionId=<id>" when set.
 http_request build_copy_object(const target& t, const copy_object_params& p);
+// The CopyObject that build_copy_object makes, signed and written for the
+// wire straight from `p` (http::write_signed_parts), with no http_request,
+// header list or per-header string made: the same bytes as
+// http::write_signed_request(build_copy_object(t, p), ...). False (`out`
+// unspecified) for what it does not write that way (metadata or tagging
+// replaced, an empty key, anything write_signed_request refuses): the
+// caller builds the request and signs it the general way.
+bool write_signed_copy_object(const target& t, const copy_object_params& p, sigv4::signer& signer,
+                              const credentials& creds, const sigv4::signing_params& params,
+                              std::string_view user_agent, std::string& out);
 // A 200 whose body is an <Error> document is an error (CopyObject can fail
 // after the status line was sent). The body is read by scan_copy_object when
 // it takes it, else by the XML document parser (parse_copy_object_document):

@@ -2,6 +2,8 @@
 // a loopback peer that answers exactly what each case needs.
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,9 +44,16 @@ struct copy_outcome {
     std::vector<engine::host_stats> hosts;
 };
 
-copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
+// `tweak` may change the call's parameters and the client's configuration.
+copy_outcome run_copy(asio::io_context& io, std::uint16_t port,
+                      const std::function<void(s3::copy_object_params&, s3::client_config&)>& tweak = {}) {
     copy_outcome out;
     auto cfg = config(port);
+    s3::copy_object_params p;
+    p.source_bucket = "src";
+    p.source_key = "a b/c.json";
+    p.key = "dst/c.json";
+    if (tweak) tweak(p, cfg);
     cfg.on_throttle = [&](std::string_view op, std::string_view key) {
         ++out.throttle_callbacks;
         out.throttled_operation = op;
@@ -56,10 +65,6 @@ copy_outcome run_copy(asio::io_context& io, std::uint16_t port) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            s3::copy_object_params p;
-            p.source_bucket = "src";
-            p.source_key = "a b/c.json";
-            p.key = "dst/c.json";
             const std::string bucket = "dst-bucket";
             out.ec = co_await c.copy_object(bucket, p, out.res, out.diag);
             out.stats = c.stats();
@@ -167,6 +172,67 @@ TEST_CASE("a retried CopyObject sends the same request again, built anew from it
     };
     CHECK(signed_headers(first) == signed_headers(second));
     CHECK(second.find("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") != std::string::npos);
+}
+
+TEST_CASE(
+    "a CopyObject the direct writer declines, and one under --debug, are built and signed the general way") {
+    // A copy is written straight from its parameters (no request built);
+    // replaced metadata is not written that way, and --debug signs a built
+    // request in place to show its canonical request. Both are sent whole,
+    // a retry included.
+    auto signed_headers = [](const std::string& head) {
+        auto p = head.find("SignedHeaders=");
+        REQUIRE(p != std::string::npos);
+        return head.substr(p, head.find(',', p) - p);
+    };
+    {
+        asio::io_context io;
+        int answered = 0;
+        body_peer peer(io, [&](const http_req&) {
+            return answered++ == 0 ? reply(503, "Slow Down", error_doc("SlowDown", "slow"))
+                                   : reply(200, "OK", copy_ok);
+        });
+        auto out = run_copy(io, peer.port(), [](s3::copy_object_params& p, s3::client_config&) {
+            p.replace_metadata = true;
+            p.metadata.push_back({"origin", "s3merge"});
+            p.content_type = "application/json";
+        });
+        REQUIRE_FALSE(out.ec);
+        REQUIRE(peer.requests.size() == 2);
+        for (const auto& r : peer.requests) {
+            CHECK(r.head.rfind("PUT /dst-bucket/dst/c.json HTTP/1.1\r\n", 0) == 0);
+            CHECK(r.head.find("x-amz-metadata-directive: REPLACE\r\n") != std::string::npos);
+            CHECK(r.head.find("x-amz-meta-origin: s3merge\r\n") != std::string::npos);
+            CHECK(r.head.find("Content-Type: application/json\r\n") != std::string::npos);
+            CHECK(signed_headers(r.head) ==
+                  "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-copy-source;x-amz-date;"
+                  "x-amz-meta-origin;x-amz-metadata-directive");
+        }
+    }
+    {
+        asio::io_context io;
+        int answered = 0;
+        body_peer peer(io, [&](const http_req&) {
+            return answered++ == 0 ? reply(503, "Slow Down", error_doc("SlowDown", "slow"))
+                                   : reply(200, "OK", copy_ok);
+        });
+        std::vector<std::string> shown;
+        auto out = run_copy(io, peer.port(), [&](s3::copy_object_params&, s3::client_config& cfg) {
+            cfg.debug = [&](std::string_view text) { shown.emplace_back(text); };
+        });
+        REQUIRE_FALSE(out.ec);
+        REQUIRE(peer.requests.size() == 2);
+        REQUIRE(shown.size() == 2);  // one canonical request per attempt
+        for (std::size_t i = 0; i < 2; ++i) {
+            CHECK(shown[i].find("PUT\n/dst-bucket/dst/c.json\n") != std::string::npos);
+            CHECK(shown[i].find("x-amz-copy-source:/src/a%20b/c.json\n") != std::string::npos);
+            CHECK(peer.requests[i].head.find("x-amz-copy-source: /src/a%20b/c.json\r\n") !=
+                  std::string::npos);
+            CHECK(signed_headers(peer.requests[i].head) ==
+                  "SignedHeaders=host;x-amz-content-sha256;x-amz-copy-source;x-amz-date;"
+                  "x-amz-metadata-directive");
+        }
+    }
 }
 
 TEST_CASE("503 SlowDown is retried with the throttle hook called; 403 is not retried") {

@@ -15,6 +15,42 @@ TEST_CASE("HMAC-SHA256: RFC 4231 test cases 1, 2 and 6 (key longer than a block)
           "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+TEST_CASE("HMAC-SHA256 under a prepared key: RFC 4231 answers, every message length, reused and copied") {
+    auto mac = [](const crypto::hmac_sha256_key& k, std::string_view m) {
+        unsigned char out[32];
+        k.mac_into(m, out);
+        return crypto::hex(std::string_view(reinterpret_cast<const char*>(out), 32));
+    };
+    const crypto::hmac_sha256_key jefe("Jefe");
+    CHECK(mac(jefe, "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // The key's states are not used up by a MAC.
+    CHECK(mac(jefe, "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    const crypto::hmac_sha256_key longer(std::string(131, '\xaa'));
+    CHECK(mac(longer, "Test Using Larger Than Block-Size Key - Hash Key First") ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    // Against the unprepared form, for keys of 0, 1, 32, 64 and 65 bytes and
+    // messages across block boundaries.
+    for (std::size_t key_len : {0, 1, 32, 64, 65}) {
+        const std::string key(key_len, static_cast<char>('k' + key_len));
+        crypto::hmac_sha256_key prepared;
+        prepared.set(key);
+        const crypto::hmac_sha256_key copy = prepared;
+        for (std::size_t len : {0, 1, 55, 56, 63, 64, 65, 119, 120, 200}) {
+            const std::string msg(len, static_cast<char>('a' + len % 26));
+            const std::string want = crypto::hex(crypto::hmac_sha256_raw(key, msg));
+            CHECK(mac(prepared, msg) == want);
+            CHECK(mac(copy, msg) == want);
+        }
+    }
+    // set() replaces the key.
+    crypto::hmac_sha256_key k("first");
+    k.set("Jefe");
+    CHECK(mac(k, "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST_CASE("SHA-256, MD5 and base64 known answers") {
     CHECK(crypto::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     CHECK(crypto::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -2,6 +2,7 @@
 // canonical path and query of a request, and the request-line target.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,9 @@ namespace s3merge::uri {
 std::string encode(std::string_view s, bool encode_slash = true);
 // The same, appended to `out`.
 void append_encoded(std::string& out, std::string_view s, bool encode_slash = true);
+// How many bytes at the start of `s` encode stays as they are (all of
+// them: nothing to encode).
+std::size_t kept_prefix(std::string_view s, bool encode_slash = true);
 // Decodes %XX sequences (and only those; '+' stays '+'). Invalid sequences
 // are kept verbatim.
 std::string decode(std::string_view s);

@@ -180,15 +180,27 @@ std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<const char*>(out), 32);
 }
 
+namespace {
+// Both hex digits of each byte value, so a byte is one two-byte copy (two
+// digests per signed request).
+struct hex_pairs {
+    char pair[256][2] = {};
+    constexpr hex_pairs() {
+        constexpr char digits[] = "0123456789abcdef";
+        for (int b = 0; b < 256; ++b) {
+            pair[b][0] = digits[b >> 4];
+            pair[b][1] = digits[b & 0xf];
+        }
+    }
+};
+constexpr hex_pairs hex_table;
+}  // namespace
+
 void append_hex(std::string& out, const unsigned char* raw, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
     const std::size_t at = out.size();
     out.resize(at + 2 * n);
     char* o = out.data() + at;
-    for (std::size_t i = 0; i < n; ++i) {
-        *o++ = digits[raw[i] >> 4];
-        *o++ = digits[raw[i] & 0xf];
-    }
+    for (std::size_t i = 0; i < n; ++i, o += 2) std::memcpy(o, hex_table.pair[raw[i]], 2);
 }
 
 std::string hex(std::string_view raw) {

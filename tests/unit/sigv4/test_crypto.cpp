@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include <ostream>  // doctest prints std::error_code with operator<<
 #include "s3merge/crypto.hpp"
 
@@ -49,6 +51,20 @@ TEST_CASE("HMAC-SHA256 under a prepared key: RFC 4231 answers, every message len
     k.set("Jefe");
     CHECK(mac(k, "what do ya want for nothing?") ==
           "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("append_hex: two lower-case digits for every byte value, appended") {
+    unsigned char all[256];
+    for (int b = 0; b < 256; ++b) all[b] = static_cast<unsigned char>(b);
+    std::string out = "x";
+    crypto::append_hex(out, all, sizeof all);
+    REQUIRE(out.size() == 1 + 512);
+    CHECK(out[0] == 'x');
+    char want[3];
+    for (int b = 0; b < 256; ++b) {
+        std::snprintf(want, sizeof want, "%02x", b);
+        CHECK(out.substr(1 + 2 * static_cast<std::size_t>(b), 2) == want);
+    }
 }
 
 TEST_CASE("SHA-256, MD5 and base64 known answers") {

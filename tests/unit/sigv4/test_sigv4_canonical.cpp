@@ -5,6 +5,8 @@
 // A-Z a-z 0-9 - . _ ~ becomes %XX with upper-case hex; UTF-8 is encoded byte
 // by byte; '/' is kept in paths and encoded in query strings).
 #include <doctest/doctest.h>
+#include <cstdio>
+#include <random>
 
 #include <ostream>  // doctest prints std::error_code with operator<<
 #include <chrono>
@@ -196,6 +198,56 @@ TEST_CASE(
     CHECK(encoded.find("%2F") != std::string::npos);
     CHECK(encoded.find("%FF") != std::string::npos);
     CHECK(uri::encode(all, false).find("%2F") == std::string::npos);
+}
+
+TEST_CASE("uri::kept_prefix and append_encoded against a byte-at-a-time encoder, across 16-byte blocks") {
+    auto unreserved = [](unsigned char c, bool slash) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '.' || c == '_' || c == '~' || (c == '/' && !slash);
+    };
+    auto reference = [&](std::string_view s, bool slash) {
+        std::string out;
+        char buf[4];
+        for (char ch : s) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (unreserved(c, slash)) {
+                out += ch;
+            } else {
+                std::snprintf(buf, sizeof buf, "%%%02X", c);
+                out += buf;
+            }
+        }
+        return out;
+    };
+    // Every byte value at every place of a run longer than one block: the
+    // vector scan must stop exactly there (bytes next to the ranges it
+    // checks: ',' '/' ':' '@' '[' '`' '{' and the high half too).
+    for (bool slash : {true, false}) {
+        for (int c = 0; c < 256; ++c) {
+            for (std::size_t at : {0, 1, 15, 16, 17, 31, 32, 40}) {
+                std::string s(41, 'k');
+                s[at] = static_cast<char>(c);
+                const bool keep = unreserved(static_cast<unsigned char>(c), slash);
+                CHECK(uri::kept_prefix(s, slash) == (keep ? s.size() : at));
+                std::string out = "p";
+                uri::append_encoded(out, s, slash);
+                CHECK(out == "p" + reference(s, slash));
+            }
+        }
+    }
+    // Random strings of every length up to 70, mostly kept bytes.
+    std::mt19937 g(7);
+    const std::string mostly = "abcXYZ019-._~/%+ \x80";
+    for (int round = 0; round < 3000; ++round) {
+        std::string s;
+        for (std::size_t i = 0, n = g() % 71; i < n; ++i)
+            s += g() % 4 ? mostly[g() % 7] : mostly[g() % mostly.size()];
+        for (bool slash : {true, false}) {
+            std::string out;
+            uri::append_encoded(out, s, slash);
+            CHECK(out == reference(s, slash));
+        }
+    }
 }
 
 TEST_CASE("signer::amz_date: four-digit years and single-digit fields are zero-padded") {

@@ -127,16 +127,18 @@ bool write_signed_copy_object(const target& t, const copy_object_params& p, sigv
     // In build_copy_object's order.
     std::array<http::header_view, 6> headers;
     std::size_t n = 0;
-    headers[n++] = {"x-amz-copy-source", source, true};  // percent-encoded: its own canonical form
-    headers[n++] = {"x-amz-metadata-directive", "COPY", true};
-    if (!p.storage_class.empty()) headers[n++] = {"x-amz-storage-class", p.storage_class};
-    if (!p.sse.empty()) headers[n++] = {"x-amz-server-side-encryption", p.sse};
+    // The names are these constants; of the values, the ones made here are
+    // their own canonical form, the caller's are checked.
+    headers[n++] = {"x-amz-copy-source", source, true, true};  // percent-encoded
+    headers[n++] = {"x-amz-metadata-directive", "COPY", true, true};
+    if (!p.storage_class.empty()) headers[n++] = {"x-amz-storage-class", p.storage_class, false, true};
+    if (!p.sse.empty()) headers[n++] = {"x-amz-server-side-encryption", p.sse, false, true};
     if (!p.sse_kms_key_id.empty())
-        headers[n++] = {"x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id};
+        headers[n++] = {"x-amz-server-side-encryption-aws-kms-key-id", p.sse_kms_key_id, false, true};
     if (!p.source_if_match.empty()) {
         if_match.clear();
         detail::append_quoted_etag(if_match, p.source_if_match);
-        headers[n++] = {"x-amz-copy-source-if-match", if_match};
+        headers[n++] = {"x-amz-copy-source-if-match", if_match, false, true};
     }
     // target::object_path(key), in pieces.
     const bool bucket_in_path = t.path_style && !t.bucket.empty();

@@ -45,6 +45,9 @@ struct header_view {
     // e.g. percent-encoded): not scanned again. Otherwise it is checked as
     // a request's header value is.
     bool plain = false;
+    // The name is one of the writer's own constants, in lower case and none
+    // of those the signer adds: not checked again.
+    bool known_name = false;
 };
 struct signed_request_parts {
     std::string_view method;

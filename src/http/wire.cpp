@@ -127,6 +127,27 @@ bool plain_value(std::string_view v) {
     return !holds_breaking(v, true);
 }
 
+// plain_value for the Host, the User-Agent and the access key id, which
+// are the same on every request of a client: the last three that passed
+// are remembered (per thread), and the same three again are not scanned.
+// (The session token, a credential, is not kept here: it is checked on
+// every request.)
+bool plain_endpoint(std::string_view host, std::string_view user_agent, std::string_view access_key_id) {
+    struct passed {
+        std::string host, user_agent, access_key_id;
+        bool any = false;
+    };
+    thread_local passed last;
+    if (last.any && host == last.host && user_agent == last.user_agent && access_key_id == last.access_key_id)
+        return true;
+    if (!plain_value(host) || !plain_value(user_agent) || !plain_value(access_key_id)) return false;
+    last.host.assign(host);
+    last.user_agent.assign(user_agent);
+    last.access_key_id.assign(access_key_id);
+    last.any = true;
+    return true;
+}
+
 // Names the signer or the serializer adds: a request that carries one
 // already goes the general way.
 bool added_here(std::string_view n) {
@@ -232,8 +253,7 @@ bool write_signed_parts(const signed_request_parts& req, sigv4::signer& signer, 
     const bool put_or_post = req.method == "PUT" || req.method == "POST";
     if (!(put_or_post || req.method == "GET" || req.method == "HEAD" || req.method == "DELETE")) return false;
     if (req.host.empty() || !params.add_content_sha256_header) return false;
-    if (!plain_value(req.host) || !plain_value(user_agent) || !plain_value(creds.session_token) ||
-        !plain_value(creds.access_key_id))
+    if (!plain_endpoint(req.host, user_agent, creds.access_key_id) || !plain_value(creds.session_token))
         return false;
 
     char date_buf[16];

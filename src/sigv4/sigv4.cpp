@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -372,7 +375,16 @@ void signer::authorization_into(std::string& out, std::string_view canonical_req
 }
 
 void signer::amz_date_into(std::chrono::system_clock::time_point t, char (&out)[16]) {
-    format_amz_date(t, out);
+    // Every request of a second has the same date: formatted once a second
+    // (the calendar arithmetic is most of the cost), per thread.
+    thread_local std::int64_t last_second = std::numeric_limits<std::int64_t>::min();
+    thread_local char last[16];
+    const std::int64_t second = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+    if (second != last_second) {
+        format_amz_date(t, last);
+        last_second = second;
+    }
+    std::memcpy(out, last, sizeof last);
 }
 
 void signer::sign(http_request& req, const credentials& creds, const signing_params& params,

@@ -314,6 +314,15 @@ TEST_CASE(
             tc.session_token = value;
             clean.host = "127.0.0.1:7480";
             CHECK_FALSE(http::write_signed_request(clean, s, tc, p, "ua", wire));
+            // The access key id and the User-Agent, each after the good ones
+            // passed (they are remembered once they have): checked again.
+            CHECK(http::write_signed_request(clean, s, c, p, "ua", wire));
+            credentials kc = c;
+            kc.access_key_id = value;
+            CHECK_FALSE(http::write_signed_request(clean, s, kc, p, "ua", wire));
+            CHECK(http::write_signed_request(clean, s, c, p, "ua", wire));
+            CHECK_FALSE(http::write_signed_request(clean, s, c, p, value, wire));
+            CHECK(http::write_signed_request(clean, s, c, p, "ua", wire));
         }
     }
 }

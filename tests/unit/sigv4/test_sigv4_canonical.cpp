@@ -250,6 +250,21 @@ TEST_CASE("uri::kept_prefix and append_encoded against a byte-at-a-time encoder,
     }
 }
 
+TEST_CASE("signer::amz_date_into: the same as amz_date, whichever second came before") {
+    // It keeps the last second it formatted: times within a second, the
+    // next second, a step back, another day, before 1970.
+    using namespace std::chrono;
+    const auto base = utc(2024, 2, 29, 23, 59, 59);
+    for (auto t : {base, base + milliseconds(999), base + seconds(1), base, base - milliseconds(1),
+                   base + days(400) + milliseconds(1), base + days(400) + milliseconds(2),
+                   system_clock::time_point(seconds(-1)), system_clock::time_point(milliseconds(-500)),
+                   system_clock::time_point(seconds(0)), base}) {
+        char out[16];
+        signer::amz_date_into(t, out);
+        CHECK(std::string(out, 16) == signer::amz_date(t));
+    }
+}
+
 TEST_CASE("signer::amz_date: four-digit years and single-digit fields are zero-padded") {
     CHECK(signer::amz_date(utc(1999, 1, 2, 3, 4, 5)) == "19990102T030405Z");
     CHECK(signer::amz_date(utc(2100, 12, 31, 23, 0, 9)) == "21001231T230009Z");

@@ -112,18 +112,10 @@ void hmac_pads(std::string_view key, unsigned char (&ipad)[hmac_block], unsigned
 }
 }  // namespace
 
-// HMAC-SHA256 (RFC 2104) over the cached digest: H((K^opad) || H((K^ipad) || m)).
+// HMAC-SHA256 (RFC 2104): H((K^opad) || H((K^ipad) || m)), by a key made
+// ready for this one message.
 void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char (&out)[32]) {
-    unsigned char ipad[hmac_block], opad[hmac_block];
-    hmac_pads(key, ipad, opad);
-    const auto view = [](const unsigned char* p, std::size_t n) {
-        return std::string_view(reinterpret_cast<const char*>(p), n);
-    };
-    unsigned char inner[32];
-    sha256_of(view(ipad, hmac_block), data, inner);
-    sha256_of(view(opad, hmac_block), view(inner, 32), out);
-    OPENSSL_cleanse(ipad, sizeof ipad);
-    OPENSSL_cleanse(opad, sizeof opad);
+    hmac_sha256_key(key).mac_into(data, out);
 }
 
 static_assert(sizeof(SHA256_CTX) <= 128 && alignof(SHA256_CTX) <= 8);
@@ -204,14 +196,8 @@ void append_hex(std::string& out, const unsigned char* raw, std::size_t n) {
 }
 
 std::string hex(std::string_view raw) {
-    static constexpr char digits[] = "0123456789abcdef";
     std::string out;
-    out.resize(raw.size() * 2);
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        auto b = static_cast<unsigned char>(raw[i]);
-        out[2 * i] = digits[b >> 4];
-        out[2 * i + 1] = digits[b & 0xf];
-    }
+    append_hex(out, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
     return out;
 }
 

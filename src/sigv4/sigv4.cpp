@@ -315,11 +315,11 @@ std::string signer::canonical_request(const http_request& req, std::string_view 
     return build_canonical_request(req, sorted_headers(req), signed_headers, payload_hash, false);
 }
 
-// The derived signing key for creds at date8 in params' scope, from the
-// cache. The key is the access key id, never the secret; the value holds the
-// derived key and a SHA-256 of the secret, so a secret rotated under the same
-// access key id (possible on S3-compatible servers) derives a fresh key
-// instead of signing with a stale one.
+// The derived signing key for creds at date8 in params' scope, ready for
+// HMAC, from the cache. The cache's key is the access key id, never the
+// secret; the entry holds the secret the key was derived from, so a secret
+// rotated under the same access key id (possible on S3-compatible servers)
+// derives a fresh key instead of signing with a stale one.
 signer::key_entry::~key_entry() {
     OPENSSL_cleanse(secret.data(), secret.size());
 }

@@ -307,8 +307,16 @@ int make_client_config(const parsed_args& args, s3::client_config& cfg) {
     return exit_ok;
 }
 
+namespace {
+// One thread runs a job's io_context and starts every operation on its
+// sockets and timers, so the reactor's per-socket locks are left out (a
+// lock and an unlock per read or write). The scheduler keeps its lock: the
+// resolver's own thread posts its completions into it.
+constexpr int one_io_thread = BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO;
+}  // namespace
+
 int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<int>(s3::client&)> body) {
-    asio::io_context io(1);
+    asio::io_context io(one_io_thread);
     int rc = exit_failed;
     asio::co_spawn(
         io,
@@ -336,7 +344,7 @@ int run_with_client(const s3::client_config& cfg, std::function<asio::awaitable<
 }
 
 int run(std::function<asio::awaitable<int>(asio::io_context&)> body) {
-    asio::io_context io(1);
+    asio::io_context io(one_io_thread);
     int rc = exit_failed;
     bool interrupted = false;
     asio::signal_set signals(io, SIGINT, SIGTERM);

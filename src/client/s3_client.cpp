@@ -154,21 +154,34 @@ struct signing_writer final : http::wire_writer {
 
 }  // namespace
 
+client::host_state& client::host_for(const target& t) {
+    // A job sends nearly every request to the host of the one before.
+    if (last_host_ && last_host_->origin.port == t.port && last_host_->origin.tls == t.tls() &&
+        last_host_->origin.host == t.host)
+        return *last_host_;
+    std::string host_port = t.host + ":" + std::to_string(t.port);
+    std::string key = (t.tls() ? "https://" : "http://") + host_port;
+    auto hit = hosts_.find(key);
+    if (hit == hosts_.end()) {
+        host_state h{host_health(cfg_.health), {}, {}, false, {}, {}, http::origin{t.tls(), t.host, t.port}};
+        h.stats.host = std::move(host_port);
+        hit = hosts_.emplace(std::move(key), std::move(h)).first;
+    }
+    last_host_ = &hit->second;
+    return hit->second;
+}
+
 asio::awaitable<std::error_code> client::execute(const target& t, http_request&& req, http_response& resp,
                                                  diagnostics& diag, std::string_view service,
                                                  std::string_view operation, std::string_view key,
                                                  request_source* again) {
-    http::origin o{t.tls(), t.host, t.port};
     sigv4::signing_params sp;
     sp.region = t.region;
     sp.service = std::string(service);
     sp.add_content_sha256_header = service == "s3";
-    std::string host_key = t.host + ":" + std::to_string(t.port);
-    auto hit = hosts_.find(host_key);
-    if (hit == hosts_.end())
-        hit = hosts_.emplace(host_key, host_state{host_health(cfg_.health), {}, {}, false, {}, {}, o}).first;
-    host_state& host = hit->second;  // map nodes stay put across suspensions
-    if (host.stats.host.empty()) host.stats.host = host_key;
+    host_state& host = host_for(t);  // map nodes stay put across suspensions
+    const http::origin& o = host.origin;
+    const std::string& host_key = host.stats.host;
     auto host_down = [&](std::error_code ec) {
         auto now = host_health::clock::now();
         diag.operation = "endpoint";

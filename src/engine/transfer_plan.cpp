@@ -619,7 +619,7 @@ void transfer_plan::done(leaf_id id, leaf_entry& l, const std::string& key, std:
     (void)l.wm.done(key, seq);
     --l.pending;
     --unfinished_;
-    settle_leaf(id);  // may forget l
+    if (l.listing_done && l.pending == 0) settle_leaf(id);  // forgets l
 }
 
 void transfer_plan::count_failure(std::size_t si, failure_record f, std::error_code ec,

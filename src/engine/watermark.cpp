@@ -40,8 +40,9 @@ std::error_code watermark_tracker::done(std::string_view key, std::uint64_t seq)
             else
                 hi = mid;
         }
+        if (lo == size_ || at(lo).key != key) return errc::invalid_argument;
     }
-    if (lo == size_ || at(lo).key != key || at(lo).done) return errc::invalid_argument;
+    if (at(lo).done) return errc::invalid_argument;
     at(lo).done = true;
     while (size_ && at(0).done) {
         watermark_.swap(at(0).key);  // the old watermark's buffer goes back to the ring

@@ -77,6 +77,10 @@ asio::awaitable<void> transfer::impl::wait_for_change() {
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+asio::awaitable<void> transfer::impl::wait_for_queue(lister_queue& q) {
+    co_await q.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 transfer::transfer(s3::client& client, transfer_options opts)
     : impl_(std::make_unique<impl>(client, std::move(opts))) {}
 transfer::~transfer() = default;
@@ -95,6 +99,7 @@ void transfer::impl::stop(bool host_down) {
     stopping = true;
     if (plan) plan->stop(host_down);
     notify();
+    for (auto* q : queues) q->wake.cancel();
 }
 
 void transfer::impl::drain() {
@@ -471,7 +476,8 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     merge_options mo;
     mo.overwrite = opts.overwrite;
     merge_join mj(s.map, mo);
-    lister_queue queue;
+    lister_queue queue(ex);
+    queues.push_back(&queue);
     if (s.dest_empty || lr.objects_done) mj.dest_done();
     s3::list_objects_v2_params sp;
     sp.prefix = lr.spec.prefix;
@@ -603,8 +609,10 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
                 if (queue.items.size() >= lister_queue_cap) {
                     queue.waiting = true;
                     ++waiting_for_slot;
-                    while (queue.items.size() > lister_queue_cap / 2 && !stopping) co_await wait_for_change();
-                    --waiting_for_slot;
+                    while (queue.items.size() > lister_queue_cap / 2 && !stopping)
+                        co_await wait_for_queue(queue);
+                    // One lister fewer waiting may make room for another.
+                    if (waiting_for_slot-- == max_listers_waiting) notify();
                     queue.waiting = false;
                 }
                 // At a stop it is cut short with the rest of the queue.
@@ -617,8 +625,9 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
     // The queue lives in this frame: its copies are taken before it goes
     // (a few milliseconds' worth), or cut short at a stop.
     queue.waiting = true;
-    while (!queue.items.empty() && !stopping) co_await wait_for_change();
+    while (!queue.items.empty() && !stopping) co_await wait_for_queue(queue);
     settle_queue(queue);
+    std::erase(queues, &queue);
     --listers;
     notify();
 }

@@ -68,6 +68,11 @@ asio::awaitable<checksum_verdict> transfer::impl::compare_checksums(const object
 }
 
 asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
+    // The request's parameters, kept from one copy of this worker to the
+    // next: what is the same for every copy of a source (its bucket, the
+    // job's storage class and encryption) is set when the source changes.
+    s3::copy_object_params p;
+    std::size_t p_source = sources.size();
     do {
         const decision& d = t.d;
         // Same size, but the ETags prove nothing: full-object checksums on both
@@ -80,15 +85,17 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
                 out.operation = "MultipartCopy";
                 out.ec = co_await copy_multipart(t.source, d, out.diag);
             } else {
-                s3::copy_object_params p;
-                p.source_bucket = sources[t.source].loc.bucket;
+                if (p_source != t.source) {
+                    p_source = t.source;
+                    p.source_bucket = sources[t.source].loc.bucket;
+                    p.storage_class = opts.storage_class;
+                    p.sse = opts.sse;
+                    p.sse_kms_key_id = opts.sse_kms_key_id;
+                }
                 // The ticket's own strings (the driver holds the only copy):
                 // lent to the request and taken back once it is answered.
                 p.source_key = std::move(t.d.source.key);
                 p.key = std::move(t.d.dest_key);
-                p.storage_class = opts.storage_class;
-                p.sse = opts.sse;
-                p.sse_kms_key_id = opts.sse_kms_key_id;
                 // Pinned to the listed version: a source overwritten since the
                 // listing is not copied in its place (412 where S3 honours it).
                 p.source_if_match = std::move(t.d.source.etag);
@@ -96,11 +103,11 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
                 if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
                 out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
                 t.d.source.key = std::move(p.source_key);
+                t.d.dest_key = std::move(p.key);
                 t.d.source.etag = std::move(p.source_if_match);
                 out.source_version_id = std::move(res.source_version_id);
                 if (!out.ec && !copy_confirmed_by_etag(d.source.etag, res.etag)) {
-                    std::string dest_key = sources[t.source].map.to_dest(d.source.key);
-                    out.ec = co_await confirm_size(client, opts.destination.bucket, std::move(dest_key),
+                    out.ec = co_await confirm_size(client, opts.destination.bucket, t.d.dest_key,
                                                    d.source.size, "the destination", out.diag);
                 }
             }
@@ -130,9 +137,10 @@ object_ticket transfer::impl::pop_ready() {
     else
         rotation.push_back(q);
     // Its lister, waiting for room (half its queue) or for the queue to
-    // empty (its leaf is listed), wakes; a lister waiting for its leaf's
-    // window to shrink, at every copy done.
-    if ((q->waiting && q->items.size() <= lister_queue_cap / 2) || window_waiters > 0) notify();
+    // empty (its leaf is listed), wakes, alone; a lister waiting for its
+    // leaf's window to shrink, at every copy done.
+    if (q->waiting && q->items.size() <= lister_queue_cap / 2) q->wake.cancel();
+    if (window_waiters > 0) notify();
     return t;
 }
 

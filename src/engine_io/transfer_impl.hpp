@@ -51,9 +51,14 @@ inline constexpr std::size_t lister_queue_cap = 16;
 // One lister's copies waiting for a slot (it lives in the lister's frame,
 // which stays until the queue is empty or cut short).
 struct lister_queue {
+    explicit lister_queue(const asio::any_io_executor& ex)
+        : wake(ex, asio::steady_timer::time_point::max()) {}
     std::deque<object_ticket> items;
     bool in_rotation = false;  // on transfer::impl::rotation
     bool waiting = false;      // its lister waits for it to shrink
+    // Cancelled to wake this queue's lister alone (pop_ready, a stop): a
+    // copy taken from one queue does not wake every lister.
+    asio::steady_timer wake;
 };
 
 struct transfer::impl {
@@ -80,7 +85,8 @@ struct transfer::impl {
     // interleaved, over the key ranges of their leaves). At a stop what is
     // left is cut short (settle_ready).
     std::deque<lister_queue*> rotation;
-    bool dispatching = false;  // dispatch_ready() is running
+    std::vector<lister_queue*> queues;  // every lister's, for a stop to wake them
+    bool dispatching = false;           // dispatch_ready() is running
     bool stopping = false;
     bool done = false;
     asio::steady_timer wake;  // cancelled whenever something finishes
@@ -145,6 +151,9 @@ struct transfer::impl {
     const std::string& dest_prefix(std::size_t source) const;
     void notify();
     asio::awaitable<void> wait_for_change();  // until the next notify()
+    // Until q's wake is cancelled: pop_ready() took q down to half (or
+    // empty), or a stop.
+    static asio::awaitable<void> wait_for_queue(lister_queue& q);
     // Performs what the plan asks for now (delete batches, the copy budget,
     // log lines); called after every event fed to it.
     void drain();

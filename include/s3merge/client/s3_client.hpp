@@ -263,7 +263,7 @@ private:
     // in s3_client.cpp): one buffer, warm in the CPU's cache.
     std::string wire_;
     std::map<std::string, std::string, std::less<>> regions_;
-    // Per host ("host:port"): whether it answers. A job addresses few hosts.
+    // Per host ("https://host:port"): whether it answers. A job addresses few hosts.
     struct host_state {
         host_health health;
         std::string last_failure;  // diag.detail of the last transport failure
@@ -274,6 +274,8 @@ private:
         http::origin origin;
     };
     std::map<std::string, host_state, std::less<>> hosts_;
+    host_state* last_host_ = nullptr;  // the host of the last request (hosts_ never forgets one)
+    host_state& host_for(const target& t);
     bool cancelled_ = false;
     std::vector<boost::asio::steady_timer*> sleeping_;  // backoff waits, for cancel_retries
     std::mt19937_64 rng_;

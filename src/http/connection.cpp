@@ -52,19 +52,28 @@ void deadline_sweeper::watch(connection& c, clock::time_point deadline) {
         watched_->items.push_back(&c);
         c.watcher = watched_;
     }
+    if (!c.watched) {
+        c.watched = true;
+        ++watched_->active;
+    }
     if (!armed_) arm();
 }
 
 void deadline_sweeper::unwatch(connection& c) {
-    c.leave_watch();
+    if (c.watched) {
+        c.watched = false;
+        --c.watcher->active;
+        c.deadline = clock::time_point::max();
+    }
     // Nothing in flight: the timer must not keep the event loop busy.
-    if (watched_->items.empty() && armed_) timer_.cancel();
+    if (watched_->active == 0 && armed_) timer_.cancel();
 }
 
 void deadline_sweeper::abort_all() {
     aborting_ = true;
-    for (auto* c : watched_->items) c->deadline = clock::now();
-    if (!watched_->items.empty()) sweep();
+    for (auto* c : watched_->items)
+        if (c->watched) c->deadline = clock::now();
+    if (watched_->active > 0) sweep();
 }
 
 void deadline_sweeper::arm() {
@@ -82,13 +91,13 @@ void deadline_sweeper::sweep() {
         // Every sweep past the deadline cancels again: a wait begun after
         // the last cancel (the one before had already completed) must not
         // outlive the deadline either.
-        if (now >= c->deadline) {
+        if (c->watched && now >= c->deadline) {
             c->timed_out = true;
             error_code ignored;
             c->sock.cancel(ignored);
         }
     }
-    if (!watched_->items.empty()) arm();
+    if (watched_->active > 0) arm();
 }
 
 }  // namespace s3merge::http::detail

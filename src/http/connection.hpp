@@ -25,11 +25,15 @@ using clock = std::chrono::steady_clock;
 
 struct connection;
 
-// The connections in flight, which the sweeper checks. Shared with each
-// connection on it, so that a connection destroyed anywhere (a coroutine
-// frame torn down with its event loop) leaves it, even after the client.
+// The connections the sweeper checks: each one ever watched, until it goes
+// (a request in flight sets its deadline; between requests it stays on
+// the list, unwatched, so that a request does not take it off and put it
+// back). Shared with each connection on it, so that a connection destroyed
+// anywhere (a coroutine frame torn down with its event loop) leaves it,
+// even after the client.
 struct watch_list {
     std::vector<connection*> items;
+    std::size_t active = 0;  // of them, watched (in flight)
 };
 
 struct connection {
@@ -51,6 +55,7 @@ struct connection {
     clock::time_point request_deadline = clock::time_point::max();  // the whole request's
     std::shared_ptr<watch_list> watcher;                            // set while on the list
     std::size_t watch_slot = 0;                                     // its place on the list, while on it
+    bool watched = false;                                           // its deadline is checked
     bool timed_out = false;
 
     void close() {
@@ -61,6 +66,8 @@ struct connection {
     // Leaves the watch list, if on it.
     void leave_watch() {
         if (!watcher) return;
+        if (watched) --watcher->active;
+        watched = false;
         auto& items = watcher->items;
         connection* last = items.back();
         items[watch_slot] = last;

@@ -2,7 +2,10 @@
 
 #include "s3merge/uri.hpp"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -172,6 +175,29 @@ struct entry {
 };
 }  // namespace
 
+bool name_less(std::string_view a, std::string_view b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        // Byte-wise order is the order of the big-endian numbers.
+        if (x != y) {
+            if constexpr (std::endian::native == std::endian::little) {
+                x = __builtin_bswap64(x);
+                y = __builtin_bswap64(y);
+            }
+            return x < y;
+        }
+    }
+    for (; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(a[i]), d = static_cast<unsigned char>(b[i]);
+        if (c != d) return c < d;
+    }
+    return a.size() < b.size();
+}
+
 std::error_code serialize_request(const http_request& req, std::string_view user_agent, std::string& out,
                                   diagnostics& diag) {
     if (!is_token(req.method)) {
@@ -271,7 +297,7 @@ bool write_signed_parts(const signed_request_parts& req, sigv4::signer& signer, 
     std::size_t n = 0;
     auto add = [&](std::string_view name, std::string_view value) {
         std::size_t j = n++;
-        for (; j > 0 && name < sorted[j - 1].name; --j) sorted[j] = sorted[j - 1];
+        for (; j > 0 && name_less(name, sorted[j - 1].name); --j) sorted[j] = sorted[j - 1];
         sorted[j] = {name, value};
     };
     for (const auto& h : req.headers) {

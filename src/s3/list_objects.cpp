@@ -3,6 +3,7 @@
 #include "s3/xml_util.hpp"
 #include "s3merge/s3/ops.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 #include "s3merge/ascii.hpp"
@@ -114,6 +115,9 @@ private:
 bool scan_list_objects_v2(std::string_view body, list_objects_v2_result& out) {
     out = list_objects_v2_result{};
     if (!detail::scannable(body)) return false;
+    // Room for the page's entries at once (an entry is ~250 bytes or more
+    // of XML), not grown by doubling: each growth moves every entry so far.
+    out.objects.reserve(std::min<std::size_t>(body.size() / 200, 1000));
     page_scanner scan(body);
     if (scan.run(out)) return true;
     out = list_objects_v2_result{};

@@ -64,4 +64,10 @@ struct signed_request_parts {
 bool write_signed_parts(const signed_request_parts& req, sigv4::signer& signer, const credentials& creds,
                         const sigv4::signing_params& params, std::string_view user_agent, std::string& out);
 
+// a < b as std::string_view compares them (bytes as unsigned char), eight
+// bytes at a time: the order write_signed_parts sorts header names in
+// (most share "x-amz-", and a library call per comparison cost more than
+// the comparison).
+bool name_less(std::string_view a, std::string_view b);
+
 }  // namespace s3merge::http

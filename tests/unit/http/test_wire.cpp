@@ -4,6 +4,9 @@
 
 #include "s3merge/http/wire.hpp"
 
+#include <random>
+#include <string>
+
 using namespace s3merge;
 
 TEST_CASE("serialize_request: request line, headers in order, Host, User-Agent, Content-Length, body") {
@@ -93,4 +96,34 @@ TEST_CASE("serialize_request finds CR, LF and NUL at every position of a value, 
     CHECK(http::serialize_request(req, std::string("ua/1\0x", 6), out, d) == errc::invalid_argument);
     req.host = "abcdefgh\rjk";
     CHECK(http::serialize_request(req, "ua", out, d) == errc::invalid_argument);
+}
+
+TEST_CASE("name_less: the order of std::string_view, eight bytes at a time") {
+    // Names around the 8-byte steps, sharing prefixes of every length, and
+    // bytes above 0x7f (compared unsigned, as std::string_view does).
+    std::mt19937_64 rng(20261206);
+    const std::string alphabet = std::string("x-amz-copysurtagh") + '\x7f' + '\x80' + '\xff' + '\x01';
+    auto random_name = [&] {
+        std::string s;
+        const std::size_t n = rng() % 26;
+        for (std::size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+        return s;
+    };
+    std::size_t less = 0, checked = 0;
+    for (int i = 0; i < 200000; ++i) {
+        std::string a = random_name(), b = random_name();
+        if (rng() % 3 == 0) b = a.substr(0, rng() % (a.size() + 1)) + b;  // a shared prefix
+        if (rng() % 7 == 0) b = a;
+        CHECK(http::name_less(a, b) == (std::string_view(a) < std::string_view(b)));
+        CHECK(http::name_less(b, a) == (std::string_view(b) < std::string_view(a)));
+        less += std::string_view(a) < std::string_view(b);
+        ++checked;
+    }
+    // Both answers came up often.
+    CHECK(less > checked / 4);
+    CHECK(less < checked * 3 / 4);
+    CHECK(http::name_less("x-amz-copy-source", "x-amz-copy-source-if-match"));
+    CHECK(!http::name_less("x-amz-date", "x-amz-content-sha256"));
+    CHECK(http::name_less("x-amz-content-sha256", "x-amz-copy-source"));
+    CHECK(!http::name_less("host", "host"));
 }

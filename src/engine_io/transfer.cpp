@@ -563,6 +563,10 @@ asio::awaitable<void> transfer::impl::list_leaf(listing_order lr) {
                     opts.shard.active())
                     std::erase_if(page.objects,
                                   [&](const s3::object_entry& o) { return !admitted(lr.source, o); });
+                // Past admission nothing reads an object's LastModified: its
+                // buffer goes back now, while warm, for the next page, and
+                // does not wait in the listing's queues for the copy to end.
+                for (auto& o : page.objects) std::string().swap(o.last_modified);
                 ec = mj.push_source(std::move(page.objects), diag);
                 if (last) mj.source_done();
             }

@@ -73,6 +73,7 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
     // job's storage class and encryption) is set when the source changes.
     s3::copy_object_params p;
     std::size_t p_source = sources.size();
+    s3::copy_object_result res;  // its strings' buffers too
     do {
         const decision& d = t.d;
         // Same size, but the ETags prove nothing: full-object checksums on both
@@ -99,8 +100,11 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
                 // Pinned to the listed version: a source overwritten since the
                 // listing is not copied in its place (412 where S3 honours it).
                 p.source_if_match = std::move(t.d.source.etag);
-                s3::copy_object_result res;
                 if (byte_cap) co_await pace_bytes(d.source.size);  // no frame when bytes are not capped
+                // Nothing of the last copy's answer may stand for this one's
+                // (the parsers clear it too): its buffers are kept, not its text.
+                res.etag.clear();
+                res.source_version_id.clear();
                 out.ec = co_await client.copy_object(opts.destination.bucket, p, res, out.diag);
                 t.d.source.key = std::move(p.source_key);
                 t.d.dest_key = std::move(p.key);

@@ -181,15 +181,27 @@ void copy_versions(const http_response& resp, copy_object_result& out) {
 
 }  // namespace
 
+namespace {
+// As out = copy_object_result{}, with the strings' buffers kept: a result
+// reused from one copy to the next takes its ETag and date without an
+// allocation.
+void clear_result(copy_object_result& out) {
+    out.etag.clear();
+    out.last_modified.clear();
+    out.version_id.clear();
+    out.source_version_id.clear();
+}
+}  // namespace
+
 bool scan_copy_object(std::string_view body, copy_object_result& out) {
-    out = copy_object_result{};
+    clear_result(out);
     if (!detail::scannable(body)) return false;
     copy_result_scanner scan(body);
     if (scan.run(out)) {
         detail::strip_etag_quotes_in_place(out.etag);
         if (!out.etag.empty()) return true;
     }
-    out = copy_object_result{};
+    clear_result(out);
     return false;
 }
 

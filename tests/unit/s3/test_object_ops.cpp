@@ -403,6 +403,47 @@ TEST_CASE("scan_copy_object: takes what S3, RGW and the load target send, readin
     CHECK(out.last_modified.empty());
 }
 
+TEST_CASE("parse_copy_object: a result reused from one copy to the next keeps nothing of the last answer") {
+    // The copy worker keeps one result for its copies (its buffers are
+    // reused): an answer that is an error, that the scan declines, or that
+    // names no versions must not leave the last answer's ETag, date or
+    // versions standing, and an ETag must never confirm a copy it was not
+    // the answer to.
+    copy_object_result res;
+    diagnostics diag;
+    const std::string first =
+        "<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified>"
+        "<ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag></CopyObjectResult>";
+    REQUIRE_FALSE(parse_copy_object(
+        response(200, first, {{"x-amz-version-id", "v1"}, {"x-amz-copy-source-version-id", "s1"}}), res,
+        diag));
+    CHECK(res.etag == "0123456789abcdef0123456789abcdef");
+    CHECK(res.version_id == "v1");
+    CHECK(res.source_version_id == "s1");
+    // An error inside a 200: an error, and nothing of the first answer.
+    CHECK(parse_copy_object(response(200, "<Error><Code>InternalError</Code><Message>m</Message></Error>"),
+                            res, diag));
+    CHECK(res == copy_object_result{});
+    REQUIRE_FALSE(parse_copy_object(response(200, first, {{"x-amz-version-id", "v1"}}), res, diag));
+    // A shorter ETag and no versions: the second answer alone.
+    REQUIRE_FALSE(parse_copy_object(
+        response(200, "<CopyObjectResult><ETag>&quot;ab&quot;</ETag></CopyObjectResult>"), res, diag));
+    CHECK(res.etag == "ab");
+    CHECK(res.last_modified.empty());
+    CHECK(res.version_id.empty());
+    CHECK(res.source_version_id.empty());
+    // Declined by the scan (a comment), read by the parser: still its own.
+    REQUIRE_FALSE(parse_copy_object(response(200, first), res, diag));
+    REQUIRE_FALSE(parse_copy_object(
+        response(200, "<CopyObjectResult><!-- c --><ETag>\"cd\"</ETag></CopyObjectResult>"), res, diag));
+    CHECK(res.etag == "cd");
+    CHECK(res.last_modified.empty());
+    // No ETag at all: an error, not the last one's.
+    CHECK(parse_copy_object(
+        response(200, "<CopyObjectResult><LastModified>x</LastModified></CopyObjectResult>"), res, diag));
+    CHECK(res.etag.empty());
+}
+
 TEST_CASE("scan_copy_object: declines what it cannot read as the parser does, and the parser judges it") {
     for (const char* body : {
              // Errors inside a 200, and results without an ETag: the parser's

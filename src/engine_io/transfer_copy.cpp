@@ -131,6 +131,20 @@ bool transfer::impl::take_ready(object_ticket& t) {
     return true;
 }
 
+namespace {
+// The strings of a ticket were written when its page was listed, long ago
+// as the CPU's caches go (512 copies in flight pass through them since):
+// the ticket that goes next has them asked for now, so that they are in
+// cache when its request is written.
+void prefetch_strings(const object_ticket& t) {
+    for (const std::string* s : {&t.d.source.key, &t.d.dest_key}) {
+        __builtin_prefetch(s->data());
+        if (s->size() > 64) __builtin_prefetch(s->data() + 64);
+    }
+    __builtin_prefetch(t.d.source.etag.data());
+}
+}  // namespace
+
 object_ticket transfer::impl::pop_ready() {
     lister_queue* q = rotation.front();
     rotation.pop_front();
@@ -140,6 +154,7 @@ object_ticket transfer::impl::pop_ready() {
         q->in_rotation = false;
     else
         rotation.push_back(q);
+    if (!rotation.empty()) prefetch_strings(rotation.front()->items.front());
     // Its lister, waiting for room (half its queue) or for the queue to
     // empty (its leaf is listed), wakes, alone; a lister waiting for its
     // leaf's window to shrink, at every copy done.

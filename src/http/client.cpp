@@ -386,14 +386,14 @@ struct client::impl {
     // Takes idle connection `id` out of the pool. Returns false, with `out`
     // closed and reset, when it sat idle too long to trust; its slot is then
     // the caller's to open a new connection in.
-    bool take_idle(host_pool& p, std::uint64_t id, connection_ptr& out) {
+    bool take_idle(host_pool& p, std::uint64_t id, connection_ptr& out, clock::time_point now) {
         for (auto i = p.idle.size(); i-- > 0;) {
             if (p.idle[i]->id != id) continue;
             out = std::move(p.idle[i]);
             p.idle.erase(p.idle.begin() + static_cast<std::ptrdiff_t>(i));
             break;
         }
-        if (clock::now() - out->last_used < max_idle_age) {
+        if (now - out->last_used < max_idle_age) {
             ++stats.connections_reused;
             return true;
         }
@@ -591,7 +591,10 @@ struct client::impl {
     asio::awaitable<std::error_code> send(const origin& o, const http_request& req, http_response& resp,
                                           diagnostics& diag, wire_writer* writer) {
         ++stats.requests;
-        const auto deadline = clock::now() + opts.request_timeout;
+        // One reading of the clock for the request's start: its deadline and
+        // the idle time of the connection it takes.
+        const auto started = clock::now();
+        const auto deadline = started + opts.request_timeout;
         // What the answer's reading needs of the request, taken now: a
         // writer may let the request go once it has written it.
         body_sink* const sink = req.sink;
@@ -603,10 +606,14 @@ struct client::impl {
             // The usual case, a fresh idle connection, is settled here without
             // the acquire coroutine. One idle too long is replaced in its slot.
             auto r = pool.state.acquire();
-            if (r.what == pool_state::decision::reuse_idle && take_idle(pool, r.id, c)) {
+            const auto now = attempt == 0 ? started : clock::now();
+            bool waited = false;  // for a connection: the clock read above is old
+            if (r.what == pool_state::decision::reuse_idle && take_idle(pool, r.id, c, now)) {
                 reused = true;
             } else if (auto ec = co_await acquire(pool, r, o, c, reused, deadline, diag)) {
                 co_return ec;
+            } else {
+                waited = true;
             }
             // Written now, with nothing awaited before the send below.
             std::string_view bytes = writer ? writer->write() : std::string_view();
@@ -632,7 +639,8 @@ struct client::impl {
             // that finds nothing): the connection is fresh or was idle only
             // briefly, everything of its previous answer was read, and the
             // request goes out in one send (below).
-            bool lazy_first_read = !reused || clock::now() - c->last_used < max_idle_for_lazy_read;
+            bool lazy_first_read =
+                !reused || (waited ? clock::now() : now) - c->last_used < max_idle_for_lazy_read;
             io_want want = io_want::nothing;
             auto ec = start_write(*c, bytes, want);
             while (!ec && want == io_want::write) {

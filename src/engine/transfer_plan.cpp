@@ -343,7 +343,7 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, decision d) 
         confirm(id, l, d.source.key, d.source.etag, false, {}, seq);
         return std::nullopt;
     }
-    return object_ticket{id, si, std::move(d), seq};
+    return std::optional<object_ticket>(std::in_place, id, si, std::move(d), seq);  // made in place
 }
 
 void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {

@@ -127,7 +127,7 @@ asio::awaitable<void> transfer::impl::copy_one(object_ticket t) {
 bool transfer::impl::take_ready(object_ticket& t) {
     if (rotation.empty() || stopping || copy_slots.waiting() > 0 || copy_slots.in_use() > copy_slots.limit())
         return false;
-    t = pop_ready();
+    pop_ready(t);
     return true;
 }
 
@@ -145,10 +145,10 @@ void prefetch_strings(const object_ticket& t) {
 }
 }  // namespace
 
-object_ticket transfer::impl::pop_ready() {
+void transfer::impl::pop_ready(object_ticket& into) {
     lister_queue* q = rotation.front();
     rotation.pop_front();
-    object_ticket t = std::move(q->items.front());
+    into = std::move(q->items.front());
     q->items.pop_front();
     if (q->items.empty())
         q->in_rotation = false;
@@ -160,10 +160,9 @@ object_ticket transfer::impl::pop_ready() {
     // leaf's window to shrink, at every copy done.
     if (q->waiting && q->items.size() <= lister_queue_cap / 2) q->wake.cancel();
     if (window_waiters > 0) notify();
-    return t;
 }
 
-void transfer::impl::enqueue(lister_queue& q, object_ticket t) {
+void transfer::impl::enqueue(lister_queue& q, object_ticket&& t) {
     q.items.push_back(std::move(t));
     if (!q.in_rotation) {
         q.in_rotation = true;
@@ -177,7 +176,9 @@ void transfer::impl::dispatch_ready() {
     dispatching = true;
     while (!rotation.empty() && !stopping && copy_slots.try_acquire()) {
         ++workers;
-        asio::co_spawn(ex, copy_one(pop_ready()), asio::detached);
+        object_ticket t;
+        pop_ready(t);
+        asio::co_spawn(ex, copy_one(std::move(t)), asio::detached);
     }
     dispatching = false;
 }

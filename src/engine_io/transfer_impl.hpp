@@ -174,9 +174,9 @@ struct transfer::impl {
     // stopping, when another task waits for a slot, or when the adaptive
     // limit went below the slots in use.
     bool take_ready(object_ticket& t);
-    object_ticket pop_ready();  // the next in rotation (there is one)
+    void pop_ready(object_ticket& into);  // the next in rotation (there is one)
     // A lister's copy that waits for a slot: queued, served in rotation.
-    void enqueue(lister_queue& q, object_ticket t);
+    void enqueue(lister_queue& q, object_ticket&& t);
     // Cuts short what q holds (a stop) and takes it out of the rotation.
     void settle_queue(lister_queue& q);
     // Starts copies for ready work while slots are free (a limit that

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fake_peer.hpp"
 #include "s3merge/http/client.hpp"
@@ -187,6 +188,58 @@ TEST_CASE("a server that never answers trips the first-byte timeout, far below t
     CHECK(r.ec == errc::timeout);
     CHECK(r.detail.find("no answer from 127.0.0.1:") != std::string::npos);
     CHECK(r.took < 3s);
+}
+
+TEST_CASE("a pooled connection idles past every timeout unharmed, and its next request still times out") {
+    // A connection stays on the deadline sweeper's list between requests,
+    // without a deadline: a sweep while it sits idle must not cut it, and
+    // the next request on it must be watched again (a server that goes
+    // silent on it is found by the first-byte timeout).
+    asio::io_context io;
+    fake_peer peer(io, [](tcp::socket& s, int request, int) -> asio::awaitable<bool> {
+        if (request == 2) {
+            co_await sleep_for(5s);  // the third request: no answer
+            co_return false;
+        }
+        co_await write_all(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        co_return true;
+    });
+    http::client_options opts;
+    opts.first_byte_timeout = 100ms;
+    opts.idle_read_timeout = 100ms;
+    http::client c(io.get_executor(), opts);
+    diagnostics d;
+    REQUIRE_FALSE(c.init(d));
+    http::origin o{false, "127.0.0.1", peer.port()};
+    std::vector<std::error_code> ecs;
+    std::vector<std::chrono::steady_clock::duration> took;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) {
+                // Idle between requests for several sweeps' worth of time.
+                if (i > 0) co_await sleep_for(400ms);
+                http_request req;
+                req.method = "GET";
+                req.host = "127.0.0.1:" + std::to_string(peer.port());
+                req.path = "/bucket/key";
+                http_response resp;
+                diagnostics diag;
+                const auto t0 = std::chrono::steady_clock::now();
+                ecs.push_back(co_await c.send(o, req, resp, diag));
+                took.push_back(std::chrono::steady_clock::now() - t0);
+            }
+            io.stop();
+        },
+        asio::detached);
+    io.run_for(10s);
+    REQUIRE(ecs.size() == 3);
+    CHECK_FALSE(ecs[0]);
+    CHECK_FALSE(ecs[1]);  // idled 400 ms (four timeouts' length) in the pool: still good
+    CHECK(peer.connections == 1);
+    CHECK(c.stats().connections_reused == 2);
+    CHECK(ecs[2] == errc::timeout);  // the silent answer on the reused connection
+    CHECK(took[2] < 3s);
 }
 
 TEST_CASE("a server that stops in the middle of an answer trips the idle read timeout") {

@@ -343,7 +343,13 @@ std::optional<object_ticket> transfer_plan::on_decision(leaf_id id, decision d) 
         confirm(id, l, d.source.key, d.source.etag, false, {}, seq);
         return std::nullopt;
     }
-    return std::optional<object_ticket>(std::in_place, id, si, std::move(d), seq);  // made in place
+    // Made in place in the answer (the decision moved once, into it).
+    std::optional<object_ticket> work(std::in_place);
+    work->leaf = id;
+    work->source = si;
+    work->d = std::move(d);
+    work->seq = seq;
+    return work;
 }
 
 void transfer_plan::dry_run(leaf_id id, leaf_entry& l, const decision& d) {

@@ -625,7 +625,7 @@ void transfer_plan::done(leaf_id id, leaf_entry& l, const std::string& key, std:
     (void)l.wm.done(key, seq);
     --l.pending;
     --unfinished_;
-    if (l.listing_done && l.pending == 0) settle_leaf(id);  // forgets l
+    if (l.settled()) settle_leaf(id);  // forgets l (no second lookup per object otherwise)
 }
 
 void transfer_plan::count_failure(std::size_t si, failure_record f, std::error_code ec,
@@ -674,7 +674,7 @@ void transfer_plan::fail(leaf_id id, leaf_entry& l, const std::string& key, std:
 void transfer_plan::settle_leaf(leaf_id id) {
     auto it = leaves_.find(id);
     const auto& l = it->second;
-    if (!l.listing_done || l.pending > 0) return;
+    if (!l.settled()) return;
     // The leaf is settled: its journal record is kept (if it claims
     // anything), the rest forgotten.
     leaf_state st = record(l);

@@ -179,9 +179,6 @@ void copy_versions(const http_response& resp, copy_object_result& out) {
     out.source_version_id = header_or_empty(resp, "x-amz-copy-source-version-id");
 }
 
-}  // namespace
-
-namespace {
 // As out = copy_object_result{}, with the strings' buffers kept: a result
 // reused from one copy to the next takes its ETag and date without an
 // allocation.

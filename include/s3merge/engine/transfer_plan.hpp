@@ -313,6 +313,8 @@ private:
         // A node's ranges after the first start after a key (a node itself
         // is listed from its start, never resumed after a watermark).
         bool split_child() const { return node && !spec.from.empty(); }
+        // Listed and every listed object done: the leaf can be forgotten.
+        bool settled() const { return listing_done && pending == 0; }
         bool complete() const { return listing_done && !listing_failed && pending == 0 && !frozen; }
     };
 
